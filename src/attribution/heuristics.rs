@@ -1,0 +1,199 @@
+//! Rule-based attribution: first touch, last touch, linear, position-based and time-decay.
+//!
+//! All work on the raw touches of converting paths (repeats counted), share each path's
+//! conversions and value among its touches, and so sum to the totals. Time decay here is by
+//! position: the touch `d` steps before the last gets weight `2^(-d / half_life)`.
+
+use crate::error::{Error, Result};
+use crate::journey::PathRow;
+
+/// Parameters of the position-based and time-decay rules.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeuristicOptions {
+    /// Position-based share of the first touch (default 0.4).
+    pub first_share: f64,
+    /// Position-based share of the last touch (default 0.4); the middle touches share the rest.
+    pub last_share: f64,
+    /// Time-decay half-life in touches (default 1: each step back halves the weight).
+    pub half_life: f64,
+}
+
+impl Default for HeuristicOptions {
+    fn default() -> Self {
+        HeuristicOptions {
+            first_share: 0.4,
+            last_share: 0.4,
+            half_life: 1.0,
+        }
+    }
+}
+
+impl HeuristicOptions {
+    /// Checks the shares are in [0, 1] with first + last <= 1 and the half-life is positive.
+    pub fn validate(self) -> Result<Self> {
+        let ok_share = |s: f64| (0.0..=1.0).contains(&s);
+        if !ok_share(self.first_share)
+            || !ok_share(self.last_share)
+            || self.first_share + self.last_share > 1.0 + 1e-12
+        {
+            return Err(Error::Invalid(format!(
+                "position-based shares {} (first) and {} (last) must be in [0, 1] and sum to at most 1",
+                self.first_share, self.last_share
+            )));
+        }
+        if !(self.half_life > 0.0 && self.half_life.is_finite()) {
+            return Err(Error::Invalid(format!(
+                "the time-decay half-life is {}; it must be a positive number of touches",
+                self.half_life
+            )));
+        }
+        Ok(self)
+    }
+}
+
+/// The five rules, in the order of [`HeuristicCredits`]'s arrays.
+pub const RULES: [&str; 5] = [
+    "first_touch",
+    "last_touch",
+    "linear",
+    "position_based",
+    "time_decay",
+];
+
+/// Credits of every rule for one channel.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct HeuristicCredits {
+    /// Conversions credited by each rule of [`RULES`].
+    pub conversions: [f64; 5],
+    /// Value credited by each rule of [`RULES`].
+    pub value: [f64; 5],
+}
+
+/// Accumulates heuristic credits row by row (streaming).
+#[derive(Debug, Clone, Default)]
+pub struct Heuristics {
+    options: HeuristicOptions,
+    credits: Vec<HeuristicCredits>,
+    weights: Vec<[f64; 5]>,
+}
+
+impl Heuristics {
+    /// An empty accumulator.
+    pub fn new(options: HeuristicOptions) -> Self {
+        Heuristics {
+            options,
+            credits: Vec::new(),
+            weights: Vec::new(),
+        }
+    }
+
+    /// Adds one row's conversions and value.
+    pub fn observe(&mut self, row: &PathRow<'_>) {
+        if row.conversions <= 0.0 || row.touches.is_empty() {
+            return;
+        }
+        let length = row.touches.len();
+        self.weights.clear();
+        self.weights.resize(length, [0.0; 5]);
+        self.weights[0][0] = 1.0;
+        self.weights[length - 1][1] = 1.0;
+        let decay_total: f64 = (0..length).map(|i| self.decay(length, i)).sum();
+        for i in 0..length {
+            self.weights[i][2] = 1.0 / length as f64;
+            self.weights[i][3] = self.position_weight(length, i);
+            self.weights[i][4] = self.decay(length, i) / decay_total;
+        }
+        let top = *row.touches.iter().max().expect("non-empty") as usize;
+        if self.credits.len() <= top {
+            self.credits.resize(top + 1, HeuristicCredits::default());
+        }
+        for (i, &c) in row.touches.iter().enumerate() {
+            let credit = &mut self.credits[c as usize];
+            for rule in 0..5 {
+                credit.conversions[rule] += self.weights[i][rule] * row.conversions;
+                credit.value[rule] += self.weights[i][rule] * row.value;
+            }
+        }
+    }
+
+    fn position_weight(&self, length: usize, i: usize) -> f64 {
+        let (first, last) = (self.options.first_share, self.options.last_share);
+        match length {
+            1 => 1.0,
+            // Two touches: first and last split everything in the ratio of their shares.
+            2 if first + last > 0.0 => [first, last][i] / (first + last),
+            2 => 0.5,
+            _ if i == 0 => first,
+            _ if i == length - 1 => last,
+            _ => (1.0 - first - last) / (length - 2) as f64,
+        }
+    }
+
+    fn decay(&self, length: usize, i: usize) -> f64 {
+        (-((length - 1 - i) as f64) / self.options.half_life).exp2()
+    }
+
+    /// Credits for channel ids `0..channels` (channels never seen converting get zeros).
+    pub fn finish(mut self, channels: usize) -> Vec<HeuristicCredits> {
+        self.credits.resize(
+            channels.max(self.credits.len()),
+            HeuristicCredits::default(),
+        );
+        self.credits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn credits(touches: &[u32], options: HeuristicOptions) -> Vec<HeuristicCredits> {
+        let mut h = Heuristics::new(options);
+        h.observe(&PathRow {
+            touches,
+            conversions: 2.0,
+            value: 10.0,
+            nulls: 5.0,
+        });
+        h.finish(3)
+    }
+
+    #[test]
+    fn hand_computed_path_of_four_touches_with_a_repeat() {
+        // a > b > a > c with 2 conversions worth 10.
+        let c = credits(&[0, 1, 0, 2], HeuristicOptions::default());
+        let (a, b, cc) = (c[0].conversions, c[1].conversions, c[2].conversions);
+        assert_eq!((a[0], b[0], cc[0]), (2.0, 0.0, 0.0));
+        assert_eq!((a[1], b[1], cc[1]), (0.0, 0.0, 2.0));
+        assert_eq!((a[2], b[2], cc[2]), (1.0, 0.5, 0.5));
+        // position based: first 0.4, middle two 0.1 each, last 0.4.
+        assert!((a[3] - 2.0 * 0.5).abs() < 1e-12 && (b[3] - 0.2).abs() < 1e-12);
+        assert!((cc[3] - 0.8).abs() < 1e-12);
+        // time decay, half-life 1: weights 1/8, 1/4, 1/2, 1 over 15/8.
+        assert!((a[4] - 2.0 * (0.125 + 0.5) / 1.875).abs() < 1e-12);
+        assert!((cc[4] - 2.0 / 1.875).abs() < 1e-12);
+        assert!((c[2].value[4] - 10.0 / 1.875).abs() < 1e-12);
+    }
+
+    #[test]
+    fn two_touches_split_position_credit_by_the_end_shares() {
+        let options = HeuristicOptions {
+            first_share: 0.3,
+            last_share: 0.6,
+            half_life: 1.0,
+        };
+        let c = credits(&[0, 1], options);
+        assert!((c[0].conversions[3] - 2.0 / 3.0).abs() < 1e-12);
+        assert!((c[1].conversions[3] - 4.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn rejects_shares_over_one() {
+        let bad = HeuristicOptions {
+            first_share: 0.7,
+            last_share: 0.4,
+            half_life: 1.0,
+        };
+        assert!(bad.validate().is_err());
+    }
+}
