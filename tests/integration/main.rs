@@ -1,0 +1,3 @@
+//! Integration tests, compiled as one binary. Fixtures live in `tests/data/`.
+
+mod reference;
