@@ -17,10 +17,13 @@ fn reference(order: usize) -> Vec<HashMap<String, String>> {
 }
 
 fn check_order(order: usize) {
-    let options =
-        AttributionOptions { fit: FitOptions::order(order), heuristics: HeuristicOptions::default() };
+    let options = AttributionOptions {
+        fit: FitOptions::order(order),
+        heuristics: HeuristicOptions::default(),
+    };
     let input = File::open(format!("{DATA}/paths_10k.csv")).unwrap();
-    let result = attribute_paths(input, "paths_10k.csv", &PathsFormat::default(), &options).unwrap();
+    let result =
+        attribute_paths(input, "paths_10k.csv", &PathsFormat::default(), &options).unwrap();
     let ours: HashMap<String, serde_json::Value> = result
         .channels
         .iter()
