@@ -32,6 +32,7 @@ pub mod io;
 pub mod journey;
 pub mod model;
 pub mod report;
+pub mod rng;
 pub mod solve;
 pub mod top_paths;
 
