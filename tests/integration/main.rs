@@ -1,4 +1,5 @@
 //! Integration tests, compiled as one binary. Fixtures live in `tests/data/`.
 
 mod hand_computed;
+mod properties;
 mod reference;
