@@ -19,10 +19,9 @@ fn row() -> impl Strategy<Value = Row> {
 }
 
 fn rows() -> impl Strategy<Value = Vec<Row>> {
-    prop::collection::vec(row(), 1..25)
-        .prop_filter("at least one conversion", |rows| {
-            rows.iter().any(|r| r.1 > 0.0)
-        })
+    prop::collection::vec(row(), 1..25).prop_filter("at least one conversion", |rows| {
+        rows.iter().any(|r| r.1 > 0.0)
+    })
 }
 
 fn csv(rows: &[Row]) -> String {
