@@ -4,3 +4,4 @@ mod cli;
 mod hand_computed;
 mod properties;
 mod reference;
+mod scenarios;
