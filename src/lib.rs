@@ -33,6 +33,7 @@ pub mod journey;
 pub mod model;
 pub mod report;
 pub mod rng;
+pub mod simulate;
 pub mod solve;
 pub mod top_paths;
 
