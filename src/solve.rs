@@ -95,6 +95,11 @@ fn solve_dense(
         position[s] = i;
     }
     let m = index.len();
+    if m == 0 {
+        // Every state removed (a one-channel chain without its channel): nothing converts.
+        // nalgebra's LU panics on a 0x0 matrix, so answer directly.
+        return Ok([vec![0.0; n], vec![0.0; n]]);
+    }
     let mut a = DMatrix::<f64>::identity(m, m);
     let mut b = DMatrix::<f64>::zeros(m, 2);
     for (i, &s) in index.iter().enumerate() {
