@@ -34,6 +34,7 @@ pub mod model;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod simulate;
 pub mod solve;
 pub mod top_paths;
 

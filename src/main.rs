@@ -14,8 +14,11 @@ use journeysim::io::output::write_output;
 use journeysim::io::paths::PathsFormat;
 use journeysim::model::{FitOptions, fit_paths};
 use journeysim::report::{Format, Report, render};
+use journeysim::simulate::{
+    DEFAULT_MAX_STEPS, DEFAULT_PRECISION_CAP, SimulateOptions, Stop, simulate,
+};
 use journeysim::top_paths::{TopPathOptions, top_paths};
-use journeysim::{Error, Result};
+use journeysim::{Chain, Error, Result};
 
 #[derive(Parser)]
 #[command(
@@ -70,6 +73,22 @@ enum Command {
         /// Leave paths with fewer journeys out of the conversion-rate ranking.
         #[arg(long, default_value_t = 30.0)]
         min_journeys: f64,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Simulate journeys through a fitted or hand-written chain (Monte Carlo): conversion rate,
+    /// value, path length and removal effects with 95% intervals, beside the exact figures.
+    /// Bit-identical output for any --threads.
+    #[command(
+        after_help = "Examples:\n  journeysim simulate data/paths.csv --journeys 10000000 --seed 7\n  journeysim simulate --model model.json --precision 0.0005 --format json --out sim.json"
+    )]
+    Simulate {
+        #[command(flatten)]
+        input: ChainInput,
+        #[command(flatten)]
+        model: ModelArgs,
+        #[command(flatten)]
+        engine: EngineArgs,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -276,7 +295,204 @@ fn run(cli: Cli) -> Result<()> {
             warn(&result.warnings);
             output.emit(&result, Format::Table)
         }
+        Command::Simulate {
+            input,
+            model,
+            engine,
+            output,
+        } => simulate_command(&input, &model, &engine, &output),
     }
+}
+
+/// A chain from a paths file (fitted here) or from a model file: the input of the simulation
+/// commands.
+#[derive(Args)]
+struct ChainInput {
+    /// Aggregated paths file to fit (`-` for standard input); or give --model instead.
+    #[arg(required_unless_present = "model", conflicts_with = "model")]
+    file: Option<String>,
+    /// A model file written by `journeysim fit` (or by hand) instead of FILE; --order and the
+    /// column options then do not apply.
+    #[arg(long)]
+    model: Option<String>,
+    /// Column holding the path.
+    #[arg(long, default_value = "path")]
+    path_col: String,
+    /// Column holding conversion counts.
+    #[arg(long, default_value = "total_conversions")]
+    conversions_col: String,
+    /// Column holding conversion value (optional unless named) [default: total_conversion_value].
+    #[arg(long)]
+    value_col: Option<String>,
+    /// Column holding non-converting counts (optional unless named) [default: total_null].
+    #[arg(long)]
+    null_col: Option<String>,
+    /// Field delimiter: `,` `;` `tab` or one character [default: detected from the header].
+    #[arg(long)]
+    delimiter: Option<String>,
+    /// Separator between channels in a path.
+    #[arg(long, default_value = ">")]
+    channel_sep: String,
+}
+
+impl ChainInput {
+    /// The chain, the input's name and any warnings about the input. A paths file is fitted
+    /// with the empirical value distribution kept, for the simulated value draws.
+    fn load(&self, model: &ModelArgs) -> Result<(Chain, String, Vec<String>)> {
+        if let Some(path) = &self.model {
+            let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let chain = ModelFile::parse(&text, path)?.into_chain(path)?;
+            return Ok((chain, path.clone(), Vec::new()));
+        }
+        let input = PathsInput {
+            file: self.file.clone().unwrap_or_else(|| "-".into()),
+            path_col: self.path_col.clone(),
+            conversions_col: self.conversions_col.clone(),
+            value_col: self.value_col.clone(),
+            null_col: self.null_col.clone(),
+            delimiter: self.delimiter.clone(),
+            channel_sep: self.channel_sep.clone(),
+        };
+        let options = FitOptions {
+            order: model.order,
+            keep_repeats: model.keep_repeats,
+            value_distribution: true,
+        };
+        let fitted = fit_paths(
+            input.open()?,
+            input.source(),
+            &input.format()?,
+            options,
+            |_| {},
+        )?;
+        let warnings = fitted.summary.warnings(input.source());
+        Ok((fitted.chain, input.source().to_owned(), warnings))
+    }
+}
+
+/// The simulation engine's flags (shared by the simulation commands).
+#[derive(Args)]
+struct EngineArgs {
+    /// Journeys to simulate (with --precision: the most to simulate); `1e7` and `10_000_000`
+    /// are accepted.
+    #[arg(long, value_parser = parse_count)]
+    journeys: Option<u64>,
+    /// Keep adding batches until the 95% interval of the conversion rate has at most this
+    /// half-width (e.g. 0.0005); deterministic for a given seed.
+    #[arg(long)]
+    precision: Option<f64>,
+    /// Seed of the random streams (printed in every output).
+    #[arg(long, default_value_t = journeysim::rng::DEFAULT_SEED)]
+    seed: u64,
+    /// Worker threads [default: one per core]; never changes the output.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Cap on states per journey; longer journeys are reported as truncated.
+    #[arg(long, default_value_t = DEFAULT_MAX_STEPS)]
+    max_steps: u32,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+impl EngineArgs {
+    fn options(&self) -> Result<SimulateOptions> {
+        let stop = match (self.journeys, self.precision) {
+            (Some(n), None) => Stop::Journeys(n),
+            (cap, Some(half_width)) => Stop::Precision {
+                half_width,
+                max_journeys: cap.unwrap_or(DEFAULT_PRECISION_CAP),
+            },
+            (None, None) => {
+                return Err(Error::Invalid(
+                    "say how many journeys: --journeys N or --precision P".into(),
+                ));
+            }
+        };
+        let options = SimulateOptions {
+            seed: self.seed,
+            stop,
+            max_steps: self.max_steps,
+            threads: self.threads,
+        };
+        options.validate()?;
+        Ok(options)
+    }
+}
+
+/// A journey count: digits with optional `_` separators, or a float form such as `1e7`.
+fn parse_count(text: &str) -> std::result::Result<u64, String> {
+    let plain = text.replace('_', "");
+    if let Ok(n) = plain.parse::<u64>() {
+        return Ok(n);
+    }
+    match plain.parse::<f64>() {
+        Ok(x) if x >= 0.0 && x.fract() == 0.0 && x <= u64::MAX as f64 => Ok(x as u64),
+        _ => Err(format!("'{text}' is not a whole number of journeys")),
+    }
+}
+
+/// An indicatif bar on standard error, drawn only when standard error is a terminal, the run
+/// has lasted a second and --quiet is off.
+struct ProgressBar {
+    enabled: bool,
+    start: std::time::Instant,
+    bar: std::cell::OnceCell<indicatif::ProgressBar>,
+}
+
+impl ProgressBar {
+    fn new(quiet: bool) -> Self {
+        use std::io::IsTerminal;
+        ProgressBar {
+            enabled: !quiet && std::io::stderr().is_terminal(),
+            start: std::time::Instant::now(),
+            bar: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn update(&self, done: u64, max: u64) {
+        if !self.enabled || (self.bar.get().is_none() && self.start.elapsed().as_secs_f64() < 1.0) {
+            return;
+        }
+        let bar = self.bar.get_or_init(|| {
+            let bar = indicatif::ProgressBar::new(max);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:40}] {human_pos}/{human_len} journeys ({per_sec}, eta {eta})",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar
+        });
+        bar.set_position(done);
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar.get() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn simulate_command(
+    input: &ChainInput,
+    model: &ModelArgs,
+    engine: &EngineArgs,
+    output: &OutputArgs,
+) -> Result<()> {
+    let options = engine.options()?;
+    let (chain, source, warnings) = input.load(model)?;
+    warn(&warnings);
+    let bar = ProgressBar::new(engine.quiet);
+    let result = simulate(&chain, &source, &options, &|done, max| {
+        bar.update(done, max)
+    });
+    bar.finish();
+    let result = result?;
+    warn(&result.warnings);
+    output.emit(&result, Format::Table)
 }
 
 fn main() -> ExitCode {

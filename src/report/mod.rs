@@ -5,6 +5,7 @@
 //! Floats in JSON and CSV are printed in shortest round-trip form, so output is reproducible
 //! bit for bit.
 
+mod simulation;
 pub mod table;
 mod views;
 

@@ -5,3 +5,4 @@ mod hand_computed;
 mod properties;
 mod reference;
 mod scenarios;
+mod simulate;

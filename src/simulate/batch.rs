@@ -1,0 +1,132 @@
+//! Batches and rounds: how journeys are split into units of work that run in parallel and still
+//! give bit-identical results for any thread count.
+//!
+//! Journeys are cut into batches of [`BATCH_SIZE`] (a constant, never derived from the thread
+//! count); batch `b` holds journeys `b * BATCH_SIZE ..` and draws only from
+//! [`crate::rng::stream`]`(seed, b)`. Batches run in rounds on a local rayon pool of the
+//! requested size; each round's tallies come back in batch order and are merged in that order,
+//! so every floating-point sum is formed in the same sequence whatever the pool size. Only one
+//! round of tallies is alive at a time, so memory stays flat in the number of journeys.
+//!
+//! A round boundary is also where `--precision` checks whether to stop; rounds follow a fixed
+//! schedule, so that decision, too, depends only on the seed.
+
+use rayon::prelude::*;
+
+use super::sampler::Sampler;
+use super::tally::Tally;
+use super::walk::{VisitSet, WideSet, walk};
+use crate::error::{Error, Result};
+use crate::rng;
+
+/// Journeys per batch (one random stream each). 65,536 journeys take about 2 ms, long enough
+/// to amortise scheduling, short enough for even load across threads.
+pub const BATCH_SIZE: u64 = 1 << 16;
+
+/// Batches per round when the number of journeys is fixed: 32 batches (2M journeys) keep two
+/// to a few dozen threads busy between merges.
+pub const ROUND_BATCHES: u64 = 32;
+
+/// When a run stops.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Stop {
+    /// After exactly this many journeys.
+    Journeys(u64),
+    /// Once the 95% interval of the conversion rate (of the difference, for paired runs) has a
+    /// half-width <= `half_width`, checked after each round, or after `max_journeys`.
+    Precision {
+        /// The target half-width.
+        half_width: f64,
+        /// The most journeys to walk.
+        max_journeys: u64,
+    },
+}
+
+impl Stop {
+    /// The most journeys the run may walk.
+    pub fn max_journeys(&self) -> u64 {
+        match *self {
+            Stop::Journeys(n) => n,
+            Stop::Precision { max_journeys, .. } => max_journeys,
+        }
+    }
+}
+
+/// Builds the local pool: `None` uses rayon's default (one thread per core).
+pub(crate) fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        builder = builder.num_threads(t);
+    }
+    builder
+        .build()
+        .map_err(|e| Error::Numerical(format!("cannot start {threads:?} threads: {e}")))
+}
+
+/// Runs batches `0, 1, ...` until `stop`: `batch(index, journeys)` walks one batch; `after_round`
+/// gets the round's results in batch order and returns true to stop early (precision reached);
+/// `progress(done, max)` is called after each round. Returns the journeys walked.
+pub(crate) fn run_batches<T: Send>(
+    pool: &rayon::ThreadPool,
+    stop: Stop,
+    batch: impl Fn(u64, u64) -> T + Sync,
+    mut after_round: impl FnMut(Vec<T>) -> bool,
+    progress: &dyn Fn(u64, u64),
+) -> u64 {
+    let max = stop.max_journeys();
+    let mut done = 0u64;
+    let mut next_batch = 0u64;
+    let mut round = 0u32;
+    while done < max {
+        // Fixed-N runs use full rounds; precision runs start with one batch and double, so a
+        // loose target stops after few journeys. Either way the schedule depends on nothing
+        // but `stop`, and grouping never changes a batch's journeys or the merge order.
+        let batches = match stop {
+            Stop::Journeys(_) => ROUND_BATCHES,
+            Stop::Precision { .. } => (1u64 << round.min(5)).min(ROUND_BATCHES),
+        }
+        .min((max - done).div_ceil(BATCH_SIZE));
+        let first = next_batch;
+        let results: Vec<T> = pool.install(|| {
+            (first..first + batches)
+                .into_par_iter()
+                .map(|b| batch(b, BATCH_SIZE.min(max - b * BATCH_SIZE)))
+                .collect()
+        });
+        next_batch += batches;
+        done = (next_batch * BATCH_SIZE).min(max);
+        round += 1;
+        let reached = after_round(results);
+        progress(done, max);
+        if reached && matches!(stop, Stop::Precision { .. }) {
+            break;
+        }
+    }
+    done
+}
+
+/// Walks `journeys` journeys of batch `index` through `sampler`.
+pub fn run_batch(sampler: &Sampler, seed: u64, index: u64, journeys: u64, max_steps: u32) -> Tally {
+    if sampler.words == 1 {
+        batch_with::<u64>(sampler, seed, index, journeys, max_steps)
+    } else {
+        batch_with::<WideSet>(sampler, seed, index, journeys, max_steps)
+    }
+}
+
+fn batch_with<V: VisitSet>(
+    sampler: &Sampler,
+    seed: u64,
+    index: u64,
+    journeys: u64,
+    max_steps: u32,
+) -> Tally {
+    let mut rng = rng::stream(seed, index);
+    let mut tally = Tally::new(sampler.channels);
+    let mut visited = V::empty(sampler.words);
+    for _ in 0..journeys {
+        let w = walk(sampler, &mut rng, max_steps, &mut visited);
+        tally.record(&w, &visited);
+    }
+    tally
+}

@@ -1,0 +1,132 @@
+//! A chain compiled for walking: alias rows, per-state channel masks and value tables.
+//!
+//! Everything a step touches is a small integer or a flat array: state ids are `u32`, row `n`
+//! of the transition table is (start), targets `n` and `n + 1` are (conversion) and (null) as in
+//! [`Chain`], so "is the walk over?" is one comparison.
+//!
+//! Channels visited: each state carries a bitmask of the channels in its window. With at most 64
+//! channels (the usual case: the reference data have 12) the mask is one `u64` and a walk ORs it
+//! into a register; with more, each state has `words = ceil(channels / 64)` words and the walk
+//! ORs slices (slower, same results).
+//!
+//! Value: a converting journey takes its value from the empirical distribution of value per
+//! conversion of its last state (the state it converted from), as fitted with
+//! `FitOptions { value_distribution: true, .. }`; a state without a distribution (hand-written
+//! models, attribution fits) uses its mean `value_per_conversion`. The expectation is therefore
+//! the exact value per journey of [`crate::solve::absorb`]; the distribution only adds the
+//! realistic spread of order values to the interval.
+
+use super::alias::FlatAlias;
+use crate::error::{Error, Result};
+use crate::model::{Chain, StateId};
+
+/// A [`Chain`] compiled for O(1) steps.
+#[derive(Debug, Clone)]
+pub struct Sampler {
+    /// Number of transient states.
+    pub(crate) n: u32,
+    /// Number of channels.
+    pub(crate) channels: usize,
+    /// Mask words per state (1 when there are at most 64 channels).
+    pub(crate) words: usize,
+    /// Rows 0..n: each state's transitions; row n: the entry distribution.
+    pub(crate) transitions: FlatAlias,
+    /// `words` mask words per state: bit c set when the state's window contains channel c.
+    pub(crate) masks: Vec<u64>,
+    /// Touches in each state's window (the first state of a journey contributes them all).
+    pub(crate) window: Vec<u32>,
+    /// Row s: index into `values` of a value per conversion for journeys converting from s.
+    pub(crate) value_rows: FlatAlias,
+    /// Values per conversion, indexed by the outcomes of `value_rows`.
+    pub(crate) values: Vec<f64>,
+}
+
+impl Sampler {
+    /// Compiles `chain`, which is validated first (rows summing to 1, every reachable state
+    /// able to end), so that a walk cannot fail.
+    pub fn new(chain: &Chain) -> Result<Self> {
+        chain.validate()?;
+        let n = chain.n_states();
+        let n32 = u32::try_from(n)
+            .ok()
+            .filter(|&n| n < u32::MAX - 1)
+            .ok_or_else(|| Error::Invalid(format!("{n} states are too many to simulate")))?;
+        if chain.entry.is_empty() {
+            return Err(Error::Invalid(
+                "the model has no entry probabilities: no journey can start".into(),
+            ));
+        }
+        let mut transitions = FlatAlias::new();
+        for s in 0..n32 {
+            let (targets, probs) = chain.row(s as StateId);
+            transitions.push_row(probs, targets);
+        }
+        let (entry_states, entry_probs): (Vec<u32>, Vec<f64>) = chain.entry.iter().copied().unzip();
+        transitions.push_row(&entry_probs, &entry_states);
+
+        let channels = chain.channels.len();
+        let words = channels.div_ceil(64).max(1);
+        let mut masks = vec![0u64; n * words];
+        for (s, touches) in chain.states.iter().enumerate() {
+            for &c in touches.iter() {
+                masks[s * words + c as usize / 64] |= 1 << (c % 64);
+            }
+        }
+        let window = chain.states.iter().map(|t| t.len() as u32).collect();
+
+        let mut value_rows = FlatAlias::new();
+        let mut values = Vec::new();
+        for s in 0..n {
+            let distribution = chain.value_distribution.get(s).filter(|d| {
+                !d.is_empty()
+                    && d.iter().all(|&(v, w)| v.is_finite() && w >= 0.0)
+                    && d.iter().any(|&(_, w)| w > 0.0)
+            });
+            let first = values.len() as u32;
+            match distribution {
+                Some(d) => {
+                    values.extend(d.iter().map(|&(v, _)| v));
+                    let weights: Vec<f64> = d.iter().map(|&(_, w)| w).collect();
+                    let outcomes: Vec<u32> = (first..first + d.len() as u32).collect();
+                    value_rows.push_row(&weights, &outcomes);
+                }
+                None => {
+                    values.push(chain.value_per_conversion.get(s).copied().unwrap_or(0.0));
+                    value_rows.push_row(&[1.0], &[first]);
+                }
+            }
+        }
+        Ok(Sampler {
+            n: n32,
+            channels,
+            words,
+            transitions,
+            masks,
+            window,
+            value_rows,
+            values,
+        })
+    }
+
+    /// Number of transient states.
+    pub fn n_states(&self) -> usize {
+        self.n as usize
+    }
+
+    /// Number of channels (the length of every per-channel statistic).
+    pub fn n_channels(&self) -> usize {
+        self.channels
+    }
+
+    /// A value per conversion for a journey converting from `state`; draws random bits only
+    /// when the state's value distribution has more than one value.
+    #[inline(always)]
+    pub(crate) fn value(&self, state: u32, mut bits: impl FnMut() -> u64) -> f64 {
+        let index = if self.value_rows.row_len(state) == 1 {
+            self.value_rows.first(state)
+        } else {
+            self.value_rows.draw(state, bits())
+        };
+        self.values[index as usize]
+    }
+}

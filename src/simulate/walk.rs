@@ -1,0 +1,148 @@
+//! One simulated journey: a small pure function from (sampler, generator) to an outcome.
+//!
+//! The walk draws its first state from (start), then one alias draw per step until it reaches
+//! (conversion) or (null), or has visited `max_steps` states (then it is *truncated*: neither a
+//! conversion nor a non-conversion, and counted apart). A converting walk then draws its value
+//! (see [`super::sampler`]). Nothing else is random, so the same generator state gives the same
+//! journey in any chain that shares the rows the journey visits, which is what common random
+//! numbers ([`super::paired`]) rely on.
+
+use rand::Rng;
+
+use super::sampler::Sampler;
+
+/// How a walk ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// Reached (conversion).
+    Conversion,
+    /// Reached (null).
+    Null,
+    /// Still transient after `max_steps` states.
+    Truncated,
+}
+
+/// The outcome of one walk.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Walk {
+    /// How it ended.
+    pub end: End,
+    /// The last transient state visited.
+    pub last: u32,
+    /// Transient states visited.
+    pub states: u32,
+    /// Touches: the first state's window plus one per later state (the path length the data
+    /// would show, with repeats collapsed as when fitting).
+    pub touches: u32,
+    /// Conversion value (0 unless it converted).
+    pub value: f64,
+}
+
+/// The set of channels a walk visited. [`u64`] is the fast set for at most 64 channels;
+/// [`WideSet`] holds any number.
+pub trait VisitSet {
+    /// Empties the set.
+    fn clear(&mut self);
+    /// Adds the channels of `state`, whose mask is `words` words at `masks[state * words..]`.
+    fn add(&mut self, masks: &[u64], words: usize, state: u32);
+    /// Calls `f` with every channel in the set, in increasing order.
+    fn for_each(&self, f: impl FnMut(usize));
+    /// An empty set for `words` mask words.
+    fn empty(words: usize) -> Self;
+}
+
+impl VisitSet for u64 {
+    #[inline(always)]
+    fn clear(&mut self) {
+        *self = 0;
+    }
+    #[inline(always)]
+    fn add(&mut self, masks: &[u64], _words: usize, state: u32) {
+        *self |= masks[state as usize];
+    }
+    #[inline(always)]
+    fn for_each(&self, mut f: impl FnMut(usize)) {
+        let mut bits = *self;
+        while bits != 0 {
+            f(bits.trailing_zeros() as usize);
+            bits &= bits - 1;
+        }
+    }
+    fn empty(_words: usize) -> Self {
+        0
+    }
+}
+
+/// A channel set of any size: one bit per channel in `words` words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WideSet(Vec<u64>);
+
+impl VisitSet for WideSet {
+    fn clear(&mut self) {
+        self.0.fill(0);
+    }
+    fn add(&mut self, masks: &[u64], words: usize, state: u32) {
+        let mask = &masks[state as usize * words..][..words];
+        self.0.iter_mut().zip(mask).for_each(|(a, m)| *a |= m);
+    }
+    fn for_each(&self, mut f: impl FnMut(usize)) {
+        for (w, &word) in self.0.iter().enumerate() {
+            word.for_each(|c| f(w * 64 + c));
+        }
+    }
+    fn empty(words: usize) -> Self {
+        WideSet(vec![0; words])
+    }
+}
+
+/// Walks one journey through `sampler` with `rng`, recording visited channels in `visited`.
+/// `max_steps` >= 1 caps the transient states visited.
+#[inline(always)]
+pub fn walk<R: Rng + ?Sized, V: VisitSet>(
+    sampler: &Sampler,
+    rng: &mut R,
+    max_steps: u32,
+    visited: &mut V,
+) -> Walk {
+    let n = sampler.n;
+    let words = sampler.words;
+    visited.clear();
+    let first = sampler.transitions.draw(n, rng.next_u64());
+    let mut state = first;
+    let mut states = 1u32;
+    loop {
+        visited.add(&sampler.masks, words, state);
+        let next = sampler.transitions.draw(state, rng.next_u64());
+        if next >= n {
+            let touches = sampler.window[first as usize] + states - 1;
+            return if next == n {
+                Walk {
+                    end: End::Conversion,
+                    last: state,
+                    states,
+                    touches,
+                    value: sampler.value(state, || rng.next_u64()),
+                }
+            } else {
+                Walk {
+                    end: End::Null,
+                    last: state,
+                    states,
+                    touches,
+                    value: 0.0,
+                }
+            };
+        }
+        if states >= max_steps {
+            return Walk {
+                end: End::Truncated,
+                last: state,
+                states,
+                touches: sampler.window[first as usize] + states - 1,
+                value: 0.0,
+            };
+        }
+        states += 1;
+        state = next;
+    }
+}
