@@ -37,6 +37,7 @@ pub mod scenario;
 pub mod simulate;
 pub mod solve;
 pub mod top_paths;
+pub mod whatif;
 
 pub use error::{Error, Result};
 pub use journey::{ChannelId, ChannelTable, PathRow};

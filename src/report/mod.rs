@@ -6,6 +6,7 @@
 //! bit for bit.
 
 mod simulation;
+mod whatif;
 pub mod table;
 mod views;
 

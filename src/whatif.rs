@@ -1,0 +1,310 @@
+//! What-if: each scenario's changed chain beside the baseline, exact and simulated, with the
+//! difference estimated by paired simulation.
+//!
+//! For every scenario the baseline and the changed chain are walked on common random numbers
+//! ([`crate::simulate::simulate_paired`]): journey `j` draws the same random numbers in both
+//! chains, so journeys that never meet a changed row end the same way and add nothing to the
+//! variance of the difference. Its interval is therefore far tighter than the one two
+//! independent runs would give; `unpaired_conversions_ci` reports the latter for comparison
+//! (the normal interval of the difference of two independent proportions over the same number
+//! of journeys). The same seed gives every scenario the same baseline journeys.
+//!
+//! Exact figures (absorption probabilities and removal effects of both chains) sit beside the
+//! simulated ones, and scenarios are ranked by the exact change in conversions, which carries no
+//! simulation noise.
+
+use serde::Serialize;
+
+use crate::attribution::removal::{RemovalEffects, removal_effects, share};
+use crate::error::Result;
+use crate::model::Chain;
+use crate::scenario::{Scenario, apply};
+use crate::simulate::stats::{mean_interval, wilson_interval, z95};
+use crate::simulate::{Sampler, SimulateOptions, Tally, simulate_paired};
+
+/// Everything `journeysim whatif` reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WhatIf {
+    /// The baseline's input (paths or model file).
+    pub input: String,
+    /// Model order k.
+    pub order: usize,
+    /// The seed of every stream.
+    pub seed: u64,
+    /// Journeys walked through each chain, per scenario.
+    pub journeys: u64,
+    /// One entry per scenario, ranked by the exact change in conversions (largest gain first).
+    pub scenarios: Vec<ScenarioOutcome>,
+    /// Things the user should know (truncated walks).
+    pub warnings: Vec<String>,
+}
+
+/// One scenario against the baseline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScenarioOutcome {
+    /// The scenario's name.
+    pub name: String,
+    /// What it stands for.
+    pub description: String,
+    /// The file it came from.
+    pub file: String,
+    /// The baseline chain.
+    pub baseline: Arm,
+    /// The changed chain.
+    pub scenario: Arm,
+    /// Scenario minus baseline.
+    pub difference: Difference,
+    /// Removal-effect attribution in both chains, one entry per channel sorted by name.
+    pub channels: Vec<ChannelChange>,
+}
+
+/// One chain's figures: exact, then simulated with 95% intervals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Arm {
+    /// Exact P(conversion) of a journey.
+    pub conversion_probability: f64,
+    /// Exact expected conversion value of a journey.
+    pub value_per_journey: f64,
+    /// Exact expected conversions in `journeys` journeys.
+    pub expected_conversions: f64,
+    /// Exact expected value in `journeys` journeys.
+    pub expected_value: f64,
+    /// Simulated conversions / journeys.
+    pub conversion_rate: f64,
+    /// Wilson 95% interval of the rate (its upper end counts truncated walks as conversions).
+    pub conversion_rate_ci: [f64; 2],
+    /// Simulated conversions.
+    pub conversions: u64,
+    /// 95% interval of the conversions (the rate's interval times the journeys).
+    pub conversions_ci: [f64; 2],
+    /// Simulated total value.
+    pub value: f64,
+    /// 95% interval of the total value.
+    pub value_ci: [f64; 2],
+    /// Simulated value per journey.
+    pub simulated_value_per_journey: f64,
+    /// Its normal 95% interval.
+    pub simulated_value_per_journey_ci: [f64; 2],
+    /// Walks cut off by `--max-steps`.
+    pub truncated: u64,
+}
+
+/// Scenario minus baseline over the same journeys.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Difference {
+    /// Simulated change in conversions (paired).
+    pub conversions: f64,
+    /// Its 95% interval from the paired per-journey differences.
+    pub conversions_ci: [f64; 2],
+    /// The interval two independent runs of the same size would give, for comparison.
+    pub unpaired_conversions_ci: [f64; 2],
+    /// Simulated change in total value (paired).
+    pub value: f64,
+    /// Its 95% interval.
+    pub value_ci: [f64; 2],
+    /// Exact change in expected conversions over the same journeys.
+    pub expected_conversions: f64,
+    /// Exact change in expected value.
+    pub expected_value: f64,
+    /// Exact change in P(conversion).
+    pub conversion_probability: f64,
+    /// Exact relative change in P(conversion) (0.05 = +5%); 0 when the baseline never converts.
+    pub relative_conversion_probability: f64,
+}
+
+/// One channel's exact removal-effect attribution in both chains. A touchpoint that exists in
+/// only one of them has zeros in the other.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChannelChange {
+    /// Channel name.
+    pub channel: String,
+    /// Removal effect in the baseline.
+    pub baseline_removal_effect: f64,
+    /// Removal effect under the scenario.
+    pub scenario_removal_effect: f64,
+    /// Baseline expected conversions credited by normalised removal effects.
+    pub baseline_markov_conversions: f64,
+    /// The same under the scenario.
+    pub scenario_markov_conversions: f64,
+    /// Baseline expected value credited by normalised value removal effects.
+    pub baseline_markov_value: f64,
+    /// The same under the scenario.
+    pub scenario_markov_value: f64,
+}
+
+/// A scenario and the name of the file it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioFile {
+    /// The parsed scenario.
+    pub scenario: Scenario,
+    /// Its file name, for messages and output.
+    pub file: String,
+}
+
+/// Runs every scenario against `chain`. `progress(scenario, done, max)` follows the walks.
+pub fn what_if(
+    chain: &Chain,
+    input: &str,
+    scenarios: &[ScenarioFile],
+    options: &SimulateOptions,
+    progress: &dyn Fn(usize, u64, u64),
+) -> Result<WhatIf> {
+    options.validate()?;
+    // Check every scenario against the model before walking anything.
+    let changed: Vec<Chain> = scenarios
+        .iter()
+        .map(|s| apply(chain, &s.scenario, &s.file))
+        .collect::<Result<_>>()?;
+    let base_sampler = Sampler::new(chain)?;
+    let base_effects = removal_effects(chain)?;
+    let mut outcomes = Vec::with_capacity(scenarios.len());
+    let mut warnings = Vec::new();
+    let mut journeys = 0;
+    for (i, (file, alt)) in scenarios.iter().zip(&changed).enumerate() {
+        let alt_sampler = Sampler::new(alt)?;
+        let alt_effects = removal_effects(alt)?;
+        let paired = simulate_paired(&base_sampler, &alt_sampler, options, &|done, max| {
+            progress(i, done, max)
+        })?;
+        journeys = paired.base.journeys;
+        for (tally, which) in [(&paired.base, "baseline"), (&paired.alt, "scenario")] {
+            if tally.truncated > 0 {
+                warnings.push(format!(
+                    "{}: {} {which} walks reached --max-steps {} and were cut off",
+                    file.scenario.name, tally.truncated, options.max_steps
+                ));
+            }
+        }
+        let n = paired.base.journeys as f64;
+        let baseline = arm(&base_effects, &paired.base);
+        let scenario = arm(&alt_effects, &paired.alt);
+        let conversion = paired.conversion_difference();
+        let value = paired.value_difference();
+        let (p_base, p_alt) = (
+            base_effects.base.conversion_probability,
+            alt_effects.base.conversion_probability,
+        );
+        let unpaired_half = z95() * (bernoulli_variance(&paired.base) / n
+            + bernoulli_variance(&paired.alt) / n)
+            .sqrt();
+        let difference = Difference {
+            conversions: conversion.estimate * n,
+            conversions_ci: conversion.ci.map(|x| x * n),
+            unpaired_conversions_ci: [
+                (conversion.estimate - unpaired_half) * n,
+                (conversion.estimate + unpaired_half) * n,
+            ],
+            value: value.estimate * n,
+            value_ci: value.ci.map(|x| x * n),
+            expected_conversions: (p_alt - p_base) * n,
+            expected_value: (alt_effects.base.value_per_journey
+                - base_effects.base.value_per_journey)
+                * n,
+            conversion_probability: p_alt - p_base,
+            relative_conversion_probability: if p_base > 0.0 {
+                p_alt / p_base - 1.0
+            } else {
+                0.0
+            },
+        };
+        outcomes.push(ScenarioOutcome {
+            name: file.scenario.name.clone(),
+            description: file.scenario.description.clone(),
+            file: file.file.clone(),
+            channels: channel_changes(chain, &base_effects, alt, &alt_effects, &baseline, &scenario),
+            baseline,
+            scenario,
+            difference,
+        });
+    }
+    outcomes.sort_by(|a, b| {
+        b.difference
+            .expected_conversions
+            .total_cmp(&a.difference.expected_conversions)
+    });
+    Ok(WhatIf {
+        input: input.to_owned(),
+        order: chain.order,
+        seed: options.seed,
+        journeys,
+        scenarios: outcomes,
+        warnings,
+    })
+}
+
+/// Per-journey variance of conversion (a Bernoulli), for the unpaired comparison.
+fn bernoulli_variance(tally: &Tally) -> f64 {
+    let p = tally.conversions as f64 / tally.journeys.max(1) as f64;
+    p * (1.0 - p)
+}
+
+fn arm(effects: &RemovalEffects, tally: &Tally) -> Arm {
+    let n = tally.journeys as f64;
+    let conversions = tally.conversions as f64;
+    let low = wilson_interval(conversions, n)[0];
+    let high = wilson_interval(conversions + tally.truncated as f64, n)[1];
+    let (per_journey, per_journey_ci) = mean_interval(tally.value, tally.value_sq, tally.journeys);
+    Arm {
+        conversion_probability: effects.base.conversion_probability,
+        value_per_journey: effects.base.value_per_journey,
+        expected_conversions: effects.base.conversion_probability * n,
+        expected_value: effects.base.value_per_journey * n,
+        conversion_rate: conversions / n.max(1.0),
+        conversion_rate_ci: [low, high],
+        conversions: tally.conversions,
+        conversions_ci: [low * n, high * n],
+        value: tally.value,
+        value_ci: per_journey_ci.map(|x| x * n),
+        simulated_value_per_journey: per_journey,
+        simulated_value_per_journey_ci: per_journey_ci,
+        truncated: tally.truncated,
+    }
+}
+
+/// Both chains' removal effects and credits by channel name (the union of their channels).
+fn channel_changes(
+    base: &Chain,
+    base_effects: &RemovalEffects,
+    alt: &Chain,
+    alt_effects: &RemovalEffects,
+    base_arm: &Arm,
+    alt_arm: &Arm,
+) -> Vec<ChannelChange> {
+    let credits = |effects: &RemovalEffects, arm: &Arm| {
+        (
+            share(
+                effects.effects.iter().map(|e| e.conversions),
+                arm.expected_conversions,
+            ),
+            share(effects.effects.iter().map(|e| e.value), arm.expected_value),
+        )
+    };
+    let (base_conversions, base_value) = credits(base_effects, base_arm);
+    let (alt_conversions, alt_value) = credits(alt_effects, alt_arm);
+    let mut names: Vec<&str> = base
+        .channels
+        .names()
+        .iter()
+        .chain(alt.channels.names())
+        .map(String::as_str)
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| {
+            let b = base.channels.get(name).map(|c| c as usize);
+            let a = alt.channels.get(name).map(|c| c as usize);
+            let pick = |i: Option<usize>, v: &dyn Fn(usize) -> f64| i.map_or(0.0, v);
+            ChannelChange {
+                channel: name.to_owned(),
+                baseline_removal_effect: pick(b, &|i| base_effects.effects[i].conversions),
+                scenario_removal_effect: pick(a, &|i| alt_effects.effects[i].conversions),
+                baseline_markov_conversions: pick(b, &|i| base_conversions[i]),
+                scenario_markov_conversions: pick(a, &|i| alt_conversions[i]),
+                baseline_markov_value: pick(b, &|i| base_value[i]),
+                scenario_markov_value: pick(a, &|i| alt_value[i]),
+            }
+        })
+        .collect()
+}
