@@ -51,7 +51,10 @@ pub fn parse_timestamp(text: &str) -> Option<f64> {
     if t.is_empty() {
         return None;
     }
-    if t.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'.') && !t[1..].contains('-') {
+    if t.bytes()
+        .all(|b| b.is_ascii_digit() || b == b'-' || b == b'.')
+        && !t[1..].contains('-')
+    {
         return t.parse::<f64>().ok().filter(|x| x.is_finite());
     }
     let b = t.as_bytes();
@@ -149,9 +152,19 @@ mod tests {
         assert_eq!(parse_timestamp("2026-01-01 00:00:00"), Some(base));
         assert_eq!(parse_timestamp("2026-01-01"), Some(base));
         assert_eq!(parse_timestamp("2026-01-01T01:00:00+01:00"), Some(base));
-        assert_eq!(parse_timestamp("2025-12-31T19:00:00.5-05:00"), Some(base + 0.5));
+        assert_eq!(
+            parse_timestamp("2025-12-31T19:00:00.5-05:00"),
+            Some(base + 0.5)
+        );
         assert_eq!(parse_timestamp("1767225600"), Some(base));
-        for bad in ["", "yesterday", "2026-13-01", "2026-02-30T00:00:00Z", "2026-01-01T25:00:00Z", "2026-01-01T00:00:00+1"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2026-13-01",
+            "2026-02-30T00:00:00Z",
+            "2026-01-01T25:00:00Z",
+            "2026-01-01T00:00:00+1",
+        ] {
             assert_eq!(parse_timestamp(bad), None, "{bad}");
         }
     }

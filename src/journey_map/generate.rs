@@ -128,7 +128,10 @@ fn cumulative(probs: impl Iterator<Item = f64>) -> Vec<(u32, f64)> {
 }
 
 fn pick(cum: &[(u32, f64)], u: f64) -> u32 {
-    cum.iter().find(|(_, c)| u < *c).expect("last bucket is infinite").0
+    cum.iter()
+        .find(|(_, c)| u < *c)
+        .expect("last bucket is infinite")
+        .0
 }
 
 impl Walker {
@@ -140,7 +143,11 @@ impl Walker {
             .iter()
             .map(|p| PreparedPersona {
                 entry: cumulative(p.entry.iter().copied()),
-                rows: p.rows.iter().map(|r| cumulative(r.iter().copied())).collect(),
+                rows: p
+                    .rows
+                    .iter()
+                    .map(|r| cumulative(r.iter().copied()))
+                    .collect(),
                 dwell: p.dwell_hours.iter().map(sampler).collect(),
                 value: sampler(&p.value),
             })
@@ -169,7 +176,8 @@ impl Walker {
             let next = pick(&persona.rows[state as usize], rng.random::<f64>());
             if next == self.n {
                 out.converted = true;
-                out.value = persona.value.sample(rng);
+                // Whole cents, as in a real order log.
+                out.value = (persona.value.sample(rng) * 100.0).round() / 100.0;
                 return;
             }
             if next > self.n {
@@ -268,7 +276,8 @@ pub fn paths_csv(map: &JourneyMap, counts: &PathCounts) -> Result<Vec<u8>> {
             .write_record([
                 path,
                 c[0].to_string(),
-                c[1].to_string(),
+                // Values are whole cents; the sum is too, up to float rounding.
+                ((c[1] * 100.0).round() / 100.0).to_string(),
                 c[2].to_string(),
             ])
             .map_err(csv_error)?;
@@ -281,11 +290,11 @@ pub fn paths_csv(map: &JourneyMap, counts: &PathCounts) -> Result<Vec<u8>> {
 /// Writes the event log of `journeys` journeys to `out`, streaming: memory is bounded by one
 /// chunk of batches whatever N. Users are `u` + the journey number zero-padded to a fixed width,
 /// so the log is sorted by user, then time (the order `--events` streams).
-pub fn write_events<W: Write>(
+pub fn write_events(
     map: &JourneyMap,
     journeys: u64,
     seed: u64,
-    out: &mut W,
+    out: &mut dyn Write,
     out_name: &str,
 ) -> Result<GenerateSummary> {
     let walker = Walker::new(map);

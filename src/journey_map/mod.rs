@@ -399,7 +399,11 @@ impl JourneyMap {
             }
         }
         if file.touchpoints.is_empty() {
-            return Err(at(source, "touchpoints", "at least one touchpoint is needed"));
+            return Err(at(
+                source,
+                "touchpoints",
+                "at least one touchpoint is needed",
+            ));
         }
         let mut index: BTreeMap<&str, usize> = BTreeMap::new();
         let mut touchpoints = Vec::new();
@@ -555,9 +559,9 @@ impl JourneyMap {
             let mut dwell = base_dwell.clone();
             for (name, o) in &spec.touchpoints {
                 let tpath = format!("{path}.touchpoints.{name}");
-                let t = *index.get(name.as_str()).ok_or_else(|| {
-                    at(source, &tpath, format!("unknown touchpoint '{name}'"))
-                })?;
+                let t = *index
+                    .get(name.as_str())
+                    .ok_or_else(|| at(source, &tpath, format!("unknown touchpoint '{name}'")))?;
                 if let Some(tr) = &o.transitions {
                     rows[t] = row(&format!("{tpath}.transitions"), tr)?;
                 }
@@ -609,8 +613,7 @@ impl JourneyMap {
                     &path,
                     format!(
                         "persona '{}': from touchpoint '{}' a journey can never reach conversion or null",
-                        p.name,
-                        map.touchpoints[s as usize].name
+                        p.name, map.touchpoints[s as usize].name
                     ),
                 ));
             }
@@ -776,7 +779,12 @@ mod tests {
         assert!((truth.conversion_probability - 0.2).abs() < 1e-12);
         assert!((truth.value_per_journey - 10.0).abs() < 1e-9);
         // Every conversion needs both a and b.
-        assert!(truth.touchpoints.iter().all(|t| (t.removal_effect - 1.0).abs() < 1e-12));
+        assert!(
+            truth
+                .touchpoints
+                .iter()
+                .all(|t| (t.removal_effect - 1.0).abs() < 1e-12)
+        );
         assert_eq!(truth.touchpoints[0].removal_effect_share, 0.5);
     }
 
@@ -803,29 +811,39 @@ mod tests {
             r#""value":"#,
             r#""personas": [{"name": "x", "share": 0.5}, {"name": "y", "share": 1.5}], "value":"#,
         );
-        assert!(error(&bad_share).starts_with("map.json: personas[1].share: 1.5"), "{}", error(&bad_share));
+        assert!(
+            error(&bad_share).starts_with("map.json: personas[1].share: 1.5"),
+            "{}",
+            error(&bad_share)
+        );
         let bad_sum = TINY.replace(
             r#""value":"#,
             r#""personas": [{"name": "x", "share": 0.5}, {"name": "y", "share": 0.4}], "value":"#,
         );
         assert!(error(&bad_sum).contains("personas[*].share: the persona shares sum to 0.9"));
         let bad_row = TINY.replace(r#""b": 0.5, "null": 0.5"#, r#""b": 0.5, "null": 0.6"#);
-        assert!(error(&bad_row).contains("touchpoints[0].transitions: the probabilities sum to 1.1"));
+        assert!(
+            error(&bad_row).contains("touchpoints[0].transitions: the probabilities sum to 1.1")
+        );
         let unknown = TINY.replace(r#""b": 0.5,"#, r#""c": 0.5,"#);
         assert!(error(&unknown).contains("touchpoints[0].transitions.c: unknown touchpoint 'c'"));
-        let dup_stage = TINY.replace(r#"["Awareness", "Purchase"]"#, r#"["Awareness", "Awareness"]"#);
+        let dup_stage = TINY.replace(
+            r#"["Awareness", "Purchase"]"#,
+            r#"["Awareness", "Awareness"]"#,
+        );
         assert!(error(&dup_stage).contains("stages[1]: duplicate stage name 'Awareness'"));
         let bad_stage = TINY.replace(r#""stage": "Purchase""#, r#""stage": "Buy""#);
         assert!(error(&bad_stage).contains("touchpoints[1].stage: unknown stage 'Buy'"));
         let bad_dist = TINY.replace(r#""mean": 2}"#, r#""mean": -2}"#);
         assert!(error(&bad_dist).contains("touchpoints[0].dwell_hours: mean is -2"));
         let unknown_field = TINY.replace(r#""entry": 1.0"#, r#""entry": 1.0, "entri": 1"#);
-        assert!(error(&unknown_field).starts_with("map.json line "), "{}", error(&unknown_field));
-        assert!(error(&unknown_field).contains("unknown field `entri`"));
-        let loop_forever = TINY.replace(
-            r#""conversion": 0.4, "null": 0.6"#,
-            r#""b": 1.0"#,
+        assert!(
+            error(&unknown_field).starts_with("map.json line "),
+            "{}",
+            error(&unknown_field)
         );
+        assert!(error(&unknown_field).contains("unknown field `entri`"));
+        let loop_forever = TINY.replace(r#""conversion": 0.4, "null": 0.6"#, r#""b": 1.0"#);
         assert!(error(&loop_forever).contains("can never reach conversion or null"));
     }
 
@@ -840,7 +858,10 @@ mod tests {
         );
         let map = JourneyMap::parse(&text, "map.json").unwrap();
         assert_eq!(map.personas[0].rows[1], vec![0.0, 0.0, 0.8, 0.2]);
-        assert_eq!(map.personas[0].dwell_hours[1], Distribution::Constant { value: 1.0 });
+        assert_eq!(
+            map.personas[0].dwell_hours[1],
+            Distribution::Constant { value: 1.0 }
+        );
         assert!((map.truth().unwrap().conversion_probability - 0.4).abs() < 1e-12);
     }
 }

@@ -1,3 +1,5 @@
 //! Integration tests, compiled as one binary. Fixtures live in `tests/data/`.
 
+mod generate;
+mod journey_map;
 mod reference;
