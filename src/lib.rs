@@ -30,6 +30,7 @@ pub mod attribution;
 pub mod error;
 pub mod io;
 pub mod journey;
+pub mod journey_map;
 pub mod model;
 pub mod report;
 pub mod rng;

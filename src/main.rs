@@ -10,14 +10,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use journeysim::attribution::{AttributionOptions, HeuristicOptions, attribute_paths};
 use journeysim::io::model_file::{ModelFile, Totals};
-use journeysim::io::output::write_output;
+use journeysim::io::output::{write_output, write_output_streaming};
 use journeysim::io::paths::PathsFormat;
+use journeysim::journey_map::{JourneyMap, generate};
 use journeysim::model::{FitOptions, fit_paths};
 use journeysim::report::{Format, Report, render};
+use journeysim::scenario::Scenario;
 use journeysim::simulate::{
     DEFAULT_MAX_STEPS, DEFAULT_PRECISION_CAP, SimulateOptions, Stop, simulate,
 };
-use journeysim::scenario::Scenario;
 use journeysim::top_paths::{TopPathOptions, top_paths};
 use journeysim::whatif::{ScenarioFile, what_if};
 use journeysim::{Chain, Error, Result};
@@ -113,6 +114,40 @@ enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Generate synthetic journeys from a journey map (known ground truth): aggregated paths or
+    /// an event log.
+    #[command(
+        after_help = "Examples:\n  journeysim generate --map scenarios/journey_map.json --journeys 100000 --seed 1 --format paths --out paths.csv\n  journeysim generate --map scenarios/journey_map.json --journeys 5000 --format events --out events.csv"
+    )]
+    Generate {
+        /// Journey map (JSON; see scenarios/README.md, "Journey maps").
+        #[arg(long)]
+        map: String,
+        /// Number of journeys.
+        #[arg(long)]
+        journeys: u64,
+        /// Random seed [default: 20240601].
+        #[arg(long)]
+        seed: Option<u64>,
+        /// What to write: aggregated paths (the CSV `attribute` reads) or one row per touch.
+        #[arg(long, value_enum, default_value = "paths")]
+        format: GenerateFormat,
+        /// Write to this file (atomically) instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads [default: all cores]; the output is the same for any number.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+}
+
+/// Output of `generate`.
+#[derive(Clone, Copy, ValueEnum)]
+enum GenerateFormat {
+    /// `path,total_conversions,total_conversion_value,total_null`.
+    Paths,
+    /// `user_id,timestamp,touchpoint,stage,persona,conversion,value`.
+    Events,
 }
 
 /// Where the paths come from and how they are laid out.
@@ -252,8 +287,77 @@ fn warn(warnings: &[String]) {
     }
 }
 
+/// Runs `f` on a pool of `threads` workers (all cores when `None`).
+fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T> {
+    match threads {
+        None => Ok(f()),
+        Some(0) => Err(Error::Invalid("--threads must be at least 1".into())),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map(|pool| pool.install(f))
+            .map_err(|e| Error::Invalid(format!("cannot start {n} threads: {e}"))),
+    }
+}
+
+fn run_generate(
+    map: &str,
+    journeys: u64,
+    seed: Option<u64>,
+    format: GenerateFormat,
+    out: Option<&std::path::Path>,
+) -> Result<()> {
+    if journeys == 0 {
+        return Err(Error::Invalid("--journeys must be at least 1".into()));
+    }
+    let map = JourneyMap::load(map)?;
+    let seed = seed.unwrap_or(journeysim::rng::DEFAULT_SEED);
+    let summary = match format {
+        GenerateFormat::Paths => {
+            let (counts, summary) = generate::generate_paths(&map, journeys, seed);
+            write_output(out, &generate::paths_csv(&map, &counts)?)?;
+            summary
+        }
+        GenerateFormat::Events => {
+            let mut summary = None;
+            write_output_streaming(out, |w, name| {
+                summary = Some(generate::write_events(&map, journeys, seed, w, name)?);
+                Ok(())
+            })?;
+            summary.expect("set on success")
+        }
+    };
+    eprintln!(
+        "generated {} journeys (seed {seed}): {} conversions, value {:.2}, {} touches{}",
+        summary.journeys,
+        summary.conversions,
+        summary.value,
+        summary.touches,
+        if summary.truncated > 0 {
+            format!(
+                ", {} truncated at {} touches",
+                summary.truncated,
+                generate::MAX_STEPS
+            )
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Generate {
+            map,
+            journeys,
+            seed,
+            format,
+            out,
+            threads,
+        } => with_threads(threads, || {
+            run_generate(&map, journeys, seed, format, out.as_deref())
+        })?,
         Command::Attribute {
             input,
             model,

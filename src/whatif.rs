@@ -184,9 +184,8 @@ pub fn what_if(
             base_effects.base.conversion_probability,
             alt_effects.base.conversion_probability,
         );
-        let unpaired_half = z95() * (bernoulli_variance(&paired.base) / n
-            + bernoulli_variance(&paired.alt) / n)
-            .sqrt();
+        let unpaired_half = z95()
+            * (bernoulli_variance(&paired.base) / n + bernoulli_variance(&paired.alt) / n).sqrt();
         let difference = Difference {
             conversions: conversion.estimate * n,
             conversions_ci: conversion.ci.map(|x| x * n),
@@ -211,7 +210,14 @@ pub fn what_if(
             name: file.scenario.name.clone(),
             description: file.scenario.description.clone(),
             file: file.file.clone(),
-            channels: channel_changes(chain, &base_effects, alt, &alt_effects, &baseline, &scenario),
+            channels: channel_changes(
+                chain,
+                &base_effects,
+                alt,
+                &alt_effects,
+                &baseline,
+                &scenario,
+            ),
             baseline,
             scenario,
             difference,

@@ -6,9 +6,9 @@
 //! bit for bit.
 
 mod simulation;
-mod whatif;
 pub mod table;
 mod views;
+mod whatif;
 
 use serde::Serialize;
 

@@ -37,7 +37,10 @@ impl Report for WhatIf {
                 s.name.clone(),
                 format!("{:.6}", s.baseline.conversion_probability),
                 format!("{:.6}", s.scenario.conversion_probability),
-                format!("{:+.2}%", 100.0 * s.difference.relative_conversion_probability),
+                format!(
+                    "{:+.2}%",
+                    100.0 * s.difference.relative_conversion_probability
+                ),
                 format!("{} -> {}", s.baseline.conversions, s.scenario.conversions),
                 format!(
                     "{} {}",
@@ -148,7 +151,11 @@ fn scenario_detail(s: &ScenarioOutcome, journeys: u64) -> String {
         format!("conversions per {journeys} (baseline)"),
         number(b.expected_conversions),
         b.conversions.to_string(),
-        format!("[{}, {}]", number(b.conversions_ci[0]), number(b.conversions_ci[1])),
+        format!(
+            "[{}, {}]",
+            number(b.conversions_ci[0]),
+            number(b.conversions_ci[1])
+        ),
         String::new(),
         String::new(),
     ]);
@@ -156,7 +163,11 @@ fn scenario_detail(s: &ScenarioOutcome, journeys: u64) -> String {
         "conversions (scenario)".to_string(),
         number(a.expected_conversions),
         a.conversions.to_string(),
-        format!("[{}, {}]", number(a.conversions_ci[0]), number(a.conversions_ci[1])),
+        format!(
+            "[{}, {}]",
+            number(a.conversions_ci[0]),
+            number(a.conversions_ci[1])
+        ),
         signed(d.expected_conversions),
         format!("{} {}", signed(d.conversions), interval(d.conversions_ci)),
     ]);

@@ -1,0 +1,1 @@
+//! Event logs in (issue 5); filled in below.
