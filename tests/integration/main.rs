@@ -8,3 +8,4 @@ mod properties;
 mod reference;
 mod scenarios;
 mod simulate;
+mod whatif;
