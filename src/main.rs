@@ -8,7 +8,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use journeysim::attribution::{AttributionOptions, HeuristicOptions, attribute_paths};
+use journeysim::attribution::{
+    AttributionOptions, HeuristicOptions, IntervalOptions, Method, MethodOptions,
+    attribute_paths_with,
+};
 use journeysim::io::model_file::{ModelFile, Totals};
 use journeysim::io::output::write_output;
 use journeysim::io::paths::PathsFormat;
@@ -34,7 +37,7 @@ enum Command {
     /// Attribute conversions and value to channels: exact Markov removal effects beside
     /// first/last touch, linear, position-based and time-decay.
     #[command(
-        after_help = "Example:\n  journeysim attribute data/paths.csv --order 2 --format json --out attribution.json"
+        after_help = "Example:\n  journeysim attribute data/paths.csv --order 2 --format json --out attribution.json\n  journeysim attribute data/paths.csv --models markov,shapley --intervals --resamples 500 --seed 7"
     )]
     Attribute {
         #[command(flatten)]
@@ -43,6 +46,8 @@ enum Command {
         model: ModelArgs,
         #[command(flatten)]
         heuristics: HeuristicArgs,
+        #[command(flatten)]
+        trust: TrustArgs,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -121,6 +126,46 @@ struct HeuristicArgs {
     /// Time-decay half-life in touches.
     #[arg(long, default_value_t = 1.0)]
     half_life: f64,
+}
+
+/// Which methods `attribute` reports, and intervals on the Markov results.
+#[derive(Args)]
+struct TrustArgs {
+    /// Methods to report, comma-separated: markov, first_touch, last_touch, linear,
+    /// position_based, time_decay, shapley, shapley_ordered [default: all].
+    #[arg(long, value_delimiter = ',')]
+    models: Vec<String>,
+    /// Add Bayesian-bootstrap percentile intervals to removal effects and Markov credits.
+    #[arg(long)]
+    intervals: bool,
+    /// Bootstrap resamples (with --intervals).
+    #[arg(long, default_value_t = 200)]
+    resamples: usize,
+    /// Interval coverage (with --intervals).
+    #[arg(long, default_value_t = 0.95)]
+    level: f64,
+    /// Seed of the resamples; the same seed gives the same intervals on any thread count.
+    #[arg(long, default_value_t = journeysim::rng::DEFAULT_SEED)]
+    seed: u64,
+}
+
+impl TrustArgs {
+    fn options(&self) -> Result<MethodOptions> {
+        let methods = if self.models.is_empty() {
+            Method::ALL.to_vec()
+        } else {
+            self.models
+                .iter()
+                .map(|m| Method::parse(m))
+                .collect::<Result<_>>()?
+        };
+        let intervals = self.intervals.then_some(IntervalOptions {
+            resamples: self.resamples,
+            level: self.level,
+            seed: self.seed,
+        });
+        Ok(MethodOptions { methods, intervals })
+    }
 }
 
 #[derive(Args)]
@@ -218,6 +263,7 @@ fn run(cli: Cli) -> Result<()> {
             input,
             model,
             heuristics,
+            trust,
             output,
         } => {
             let options = AttributionOptions {
@@ -232,8 +278,14 @@ fn run(cli: Cli) -> Result<()> {
                     half_life: heuristics.half_life,
                 },
             };
-            let result =
-                attribute_paths(input.open()?, input.source(), &input.format()?, &options)?;
+            let methods = trust.options()?;
+            let result = attribute_paths_with(
+                input.open()?,
+                input.source(),
+                &input.format()?,
+                &options,
+                &methods,
+            )?;
             warn(&result.warnings);
             output.emit(&result, Format::Table)
         }
