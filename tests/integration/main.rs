@@ -1,3 +1,5 @@
 //! Integration tests, compiled as one binary. Fixtures live in `tests/data/`.
 
+mod intervals;
 mod reference;
+mod shapley;
