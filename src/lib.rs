@@ -31,6 +31,7 @@ pub mod error;
 pub mod io;
 pub mod journey;
 pub mod model;
+pub mod order_selection;
 pub mod report;
 pub mod rng;
 pub mod solve;

@@ -16,6 +16,7 @@ use journeysim::io::model_file::{ModelFile, Totals};
 use journeysim::io::output::write_output;
 use journeysim::io::paths::PathsFormat;
 use journeysim::model::{FitOptions, fit_paths};
+use journeysim::order_selection::{OrderOptions, OrderSelection, select_order};
 use journeysim::report::{Format, Report, render};
 use journeysim::top_paths::{TopPathOptions, top_paths};
 use journeysim::{Error, Result};
@@ -58,6 +59,24 @@ enum Command {
         input: PathsInput,
         #[command(flatten)]
         model: ModelArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Compare Markov orders: held-out log-likelihood (k-fold over journeys) beside
+    /// ChannelAttribution's penalised AUC, and a recommended order.
+    #[command(after_help = "Example:\n  journeysim order data/paths.csv --max-order 4 --folds 5")]
+    Order {
+        #[command(flatten)]
+        input: PathsInput,
+        /// Highest order to try.
+        #[arg(long, default_value_t = 4)]
+        max_order: usize,
+        /// Cross-validation folds.
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        /// Seed of the fold assignment.
+        #[arg(long, default_value_t = journeysim::rng::DEFAULT_SEED)]
+        seed: u64,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -107,12 +126,63 @@ struct PathsInput {
 
 #[derive(Args)]
 struct ModelArgs {
-    /// Markov order: states are windows of this many consecutive touches.
-    #[arg(long, default_value_t = 1)]
-    order: usize,
+    /// Markov order: states are windows of this many consecutive touches, or `auto` to choose
+    /// it by held-out log-likelihood (see `journeysim order`; reads the input into memory).
+    #[arg(long, default_value = "1")]
+    order: OrderArg,
     /// Keep consecutive identical states as self-loops (ChannelAttribution collapses them).
     #[arg(long)]
     keep_repeats: bool,
+}
+
+/// `--order K` or `--order auto`.
+#[derive(Clone, Copy)]
+enum OrderArg {
+    Fixed(usize),
+    Auto,
+}
+
+impl std::str::FromStr for OrderArg {
+    type Err = String;
+    fn from_str(text: &str) -> std::result::Result<Self, String> {
+        if text.eq_ignore_ascii_case("auto") {
+            return Ok(OrderArg::Auto);
+        }
+        text.parse::<usize>()
+            .map(OrderArg::Fixed)
+            .map_err(|_| format!("'{text}' is not an order: give a whole number >= 1 or 'auto'"))
+    }
+}
+
+impl ModelArgs {
+    /// The order to fit and, for `auto`, the comparison behind it and the buffered input (a
+    /// stream can be read only once).
+    fn resolve(&self, input: &PathsInput) -> Result<(usize, Option<(OrderSelection, Vec<u8>)>)> {
+        match self.order {
+            OrderArg::Fixed(k) => Ok((k, None)),
+            OrderArg::Auto => {
+                let mut bytes = Vec::new();
+                input
+                    .open()?
+                    .read_to_end(&mut bytes)
+                    .map_err(|source| Error::Read {
+                        path: input.source().to_owned(),
+                        source,
+                    })?;
+                let selection = select_order(
+                    bytes.as_slice(),
+                    input.source(),
+                    &input.format()?,
+                    OrderOptions::default(),
+                )?;
+                eprintln!(
+                    "order auto: {} ({})",
+                    selection.recommended_order, selection.reason
+                );
+                Ok((selection.recommended_order, Some((selection, bytes))))
+            }
+        }
+    }
 }
 
 #[derive(Args)]
@@ -266,9 +336,10 @@ fn run(cli: Cli) -> Result<()> {
             trust,
             output,
         } => {
+            let (order, auto) = model.resolve(&input)?;
             let options = AttributionOptions {
                 fit: FitOptions {
-                    order: model.order,
+                    order,
                     keep_repeats: model.keep_repeats,
                     value_distribution: false,
                 },
@@ -279,13 +350,15 @@ fn run(cli: Cli) -> Result<()> {
                 },
             };
             let methods = trust.options()?;
-            let result = attribute_paths_with(
-                input.open()?,
-                input.source(),
-                &input.format()?,
-                &options,
-                &methods,
-            )?;
+            let (reader, selection): (Box<dyn Read>, _) = match auto {
+                Some((selection, bytes)) => {
+                    (Box::new(std::io::Cursor::new(bytes)), Some(selection))
+                }
+                None => (input.open()?, None),
+            };
+            let mut result =
+                attribute_paths_with(reader, input.source(), &input.format()?, &options, &methods)?;
+            result.model.order_selection = selection;
             warn(&result.warnings);
             output.emit(&result, Format::Table)
         }
@@ -294,18 +367,17 @@ fn run(cli: Cli) -> Result<()> {
             model,
             output,
         } => {
+            let (order, auto) = model.resolve(&input)?;
             let options = FitOptions {
-                order: model.order,
+                order,
                 keep_repeats: model.keep_repeats,
                 value_distribution: true,
             };
-            let fitted = fit_paths(
-                input.open()?,
-                input.source(),
-                &input.format()?,
-                options,
-                |_| {},
-            )?;
+            let reader: Box<dyn Read> = match auto {
+                Some((_, bytes)) => Box::new(std::io::Cursor::new(bytes)),
+                None => input.open()?,
+            };
+            let fitted = fit_paths(reader, input.source(), &input.format()?, options, |_| {})?;
             warn(&fitted.summary.warnings(input.source()));
             let s = &fitted.summary;
             let totals = Totals {
@@ -316,6 +388,22 @@ fn run(cli: Cli) -> Result<()> {
             };
             let file = ModelFile::from_chain(&fitted.chain, Some(input.source()), Some(totals));
             output.emit(&file, Format::Json)
+        }
+        Command::Order {
+            input,
+            max_order,
+            folds,
+            seed,
+            output,
+        } => {
+            let options = OrderOptions {
+                max_order,
+                folds,
+                seed,
+            };
+            let result = select_order(input.open()?, input.source(), &input.format()?, options)?;
+            warn(&result.warnings);
+            output.emit(&result, Format::Table)
         }
         Command::Paths {
             input,

@@ -80,6 +80,9 @@ pub struct ModelSummary {
     /// How the intervals were computed (with `--intervals`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub intervals: Option<IntervalSummary>,
+    /// How the order was chosen (with `--order auto`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_selection: Option<crate::order_selection::OrderSelection>,
 }
 
 /// How the intervals in a result were computed.
@@ -406,6 +409,7 @@ pub fn attribute_paths_with<R: Read>(
                     level: o.level,
                     seed: o.seed,
                 }),
+            order_selection: None,
         },
         channels,
         warnings: summary.warnings(source),

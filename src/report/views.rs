@@ -324,3 +324,73 @@ impl Report for ModelFile {
         Ok(())
     }
 }
+
+impl Report for crate::order_selection::OrderSelection {
+    fn table(&self) -> String {
+        let mut out = format!(
+            "{}: {} journeys; held-out log-likelihood by {}-fold cross-validation over journeys (seed {})\n\n",
+            self.input,
+            number(self.journeys),
+            self.folds,
+            self.seed
+        );
+        let mut t = Table::new([
+            "order",
+            "states",
+            "held-out loglik/journey",
+            "vs best",
+            "std error",
+            "auc",
+            "penalized_auc",
+        ]);
+        for o in &self.orders {
+            t.row([
+                o.order.to_string(),
+                o.states.to_string(),
+                format!("{:.5}", o.heldout_log_likelihood),
+                format!("{:+.5}", o.difference_to_best),
+                format!("{:.5}", o.difference_standard_error),
+                format!("{:.4}", o.auc),
+                o.penalized_auc
+                    .map_or("-".to_string(), |p| format!("{p:.4}")),
+            ]);
+        }
+        out.push_str(&t.render());
+        out.push_str(&format!(
+            "\nrecommended order: {} ({})\n",
+            self.recommended_order, self.reason
+        ));
+        if let Some(k) = self.channelattribution_order {
+            out.push_str(&format!(
+                "ChannelAttribution's choose_order (largest penalized AUC) would pick order {k}\n"
+            ));
+        }
+        out
+    }
+
+    fn csv(&self, writer: &mut csv::Writer<Vec<u8>>) -> csv::Result<()> {
+        writer.write_record([
+            "order",
+            "states",
+            "heldout_log_likelihood",
+            "difference_to_best",
+            "difference_standard_error",
+            "auc",
+            "penalized_auc",
+            "recommended",
+        ])?;
+        for o in &self.orders {
+            writer.write_record([
+                o.order.to_string(),
+                o.states.to_string(),
+                format!("{:?}", o.heldout_log_likelihood),
+                format!("{:?}", o.difference_to_best),
+                format!("{:?}", o.difference_standard_error),
+                format!("{:?}", o.auc),
+                o.penalized_auc.map_or(String::new(), |p| format!("{p:?}")),
+                (o.order == self.recommended_order).to_string(),
+            ])?;
+        }
+        Ok(())
+    }
+}
