@@ -17,6 +17,7 @@ use journeysim::io::output::write_output;
 use journeysim::io::paths::PathsFormat;
 use journeysim::model::{FitOptions, fit_paths};
 use journeysim::order_selection::{OrderOptions, OrderSelection, select_order};
+use journeysim::report::graph::{GraphFormat, transition_graph};
 use journeysim::report::{Format, Report, render};
 use journeysim::top_paths::{TopPathOptions, top_paths};
 use journeysim::{Error, Result};
@@ -79,6 +80,31 @@ enum Command {
         seed: u64,
         #[command(flatten)]
         output: OutputArgs,
+    },
+    /// The transition graph of a chain, fitted from a paths file or read from a model file, as
+    /// Graphviz DOT or Mermaid.
+    #[command(
+        after_help = "Examples:\n  journeysim graph data/paths.csv --min-probability 0.05 --out graph.dot && dot -Tsvg graph.dot > graph.svg\n  journeysim graph --model model.json --format mermaid"
+    )]
+    Graph {
+        /// Aggregated paths file to fit (`-` for standard input); or give --model.
+        #[arg(required_unless_present = "model", conflicts_with = "model")]
+        file: Option<String>,
+        /// A model file written by `journeysim fit`.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Markov order when fitting FILE.
+        #[arg(long, default_value_t = 1)]
+        order: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "dot")]
+        format: GraphFormatArg,
+        /// Leave out transitions less likely than this.
+        #[arg(long, default_value_t = 0.0)]
+        min_probability: f64,
+        /// Write to this file (atomically) instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// The paths that lead to purchase: most conversions, highest conversion rate (Wilson 95%
     /// interval), and path-length statistics.
@@ -217,6 +243,9 @@ struct TrustArgs {
     /// Seed of the resamples; the same seed gives the same intervals on any thread count.
     #[arg(long, default_value_t = journeysim::rng::DEFAULT_SEED)]
     seed: u64,
+    /// Also draw the credits by channel (methods side by side, interval whiskers) to this SVG file.
+    #[arg(long)]
+    svg: Option<PathBuf>,
 }
 
 impl TrustArgs {
@@ -246,6 +275,12 @@ struct OutputArgs {
     /// Write to this file (atomically) instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormatArg {
+    Dot,
+    Mermaid,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -359,6 +394,10 @@ fn run(cli: Cli) -> Result<()> {
             let mut result =
                 attribute_paths_with(reader, input.source(), &input.format()?, &options, &methods)?;
             result.model.order_selection = selection;
+            if let Some(path) = &trust.svg {
+                let svg = journeysim::report::svg::attribution_chart(&result)?;
+                write_output(Some(path), svg.as_bytes())?;
+            }
             warn(&result.warnings);
             output.emit(&result, Format::Table)
         }
@@ -404,6 +443,57 @@ fn run(cli: Cli) -> Result<()> {
             let result = select_order(input.open()?, input.source(), &input.format()?, options)?;
             warn(&result.warnings);
             output.emit(&result, Format::Table)
+        }
+        Command::Graph {
+            file,
+            model,
+            order,
+            format,
+            min_probability,
+            out,
+        } => {
+            if !(0.0..=1.0).contains(&min_probability) {
+                return Err(Error::Invalid(format!(
+                    "--min-probability is {min_probability}; it must be in [0, 1]"
+                )));
+            }
+            let chain = match (file, model) {
+                (_, Some(path)) => {
+                    let source = path.display().to_string();
+                    let text = std::fs::read_to_string(&path).map_err(|e| Error::Read {
+                        path: source.clone(),
+                        source: e,
+                    })?;
+                    ModelFile::parse(&text, &source)?.into_chain(&source)?
+                }
+                (Some(file), None) => {
+                    let input = PathsInput {
+                        file,
+                        path_col: "path".into(),
+                        conversions_col: "total_conversions".into(),
+                        value_col: None,
+                        null_col: None,
+                        delimiter: None,
+                        channel_sep: ">".into(),
+                    };
+                    let fitted = fit_paths(
+                        input.open()?,
+                        input.source(),
+                        &input.format()?,
+                        FitOptions::order(order),
+                        |_| {},
+                    )?;
+                    warn(&fitted.summary.warnings(input.source()));
+                    fitted.chain
+                }
+                (None, None) => unreachable!("clap requires FILE or --model"),
+            };
+            let format = match format {
+                GraphFormatArg::Dot => GraphFormat::Dot,
+                GraphFormatArg::Mermaid => GraphFormat::Mermaid,
+            };
+            let text = transition_graph(&chain, format, min_probability);
+            write_output(out.as_deref(), text.as_bytes())
         }
         Command::Paths {
             input,

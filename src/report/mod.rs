@@ -5,6 +5,8 @@
 //! Floats in JSON and CSV are printed in shortest round-trip form, so output is reproducible
 //! bit for bit.
 
+pub mod graph;
+pub mod svg;
 pub mod table;
 mod views;
 

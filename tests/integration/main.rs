@@ -2,5 +2,6 @@
 
 mod intervals;
 mod order;
+mod pictures;
 mod reference;
 mod shapley;
