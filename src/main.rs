@@ -180,10 +180,13 @@ impl std::str::FromStr for OrderArg {
     }
 }
 
+/// What `--order auto` found, and the input it buffered to read again.
+type AutoOrder = (OrderSelection, Vec<u8>);
+
 impl ModelArgs {
     /// The order to fit and, for `auto`, the comparison behind it and the buffered input (a
     /// stream can be read only once).
-    fn resolve(&self, input: &PathsInput) -> Result<(usize, Option<(OrderSelection, Vec<u8>)>)> {
+    fn resolve(&self, input: &PathsInput) -> Result<(usize, Option<AutoOrder>)> {
         match self.order {
             OrderArg::Fixed(k) => Ok((k, None)),
             OrderArg::Auto => {

@@ -288,6 +288,11 @@ pub fn attribute_paths_with<R: Read>(
 ) -> Result<Attribution> {
     let heuristic_options = options.heuristics.validate()?;
     let interval_options = methods.intervals.map(|i| i.validate()).transpose()?;
+    if interval_options.is_some() && !methods.has(Method::Markov) {
+        return Err(crate::Error::Invalid(
+            "intervals are computed on the Markov results: add markov to --models".into(),
+        ));
+    }
     let mut heuristics = Heuristics::new(heuristic_options);
     let mut shapley = Shapley::new();
     let mut recorder = interval_options.map(|_| PathRecorder::new());
@@ -401,14 +406,12 @@ pub fn attribute_paths_with<R: Read>(
             position_last_share: heuristic_options.last_share,
             time_decay_half_life: heuristic_options.half_life,
             methods: reported.iter().map(|m| m.name().to_owned()).collect(),
-            intervals: interval_options
-                .filter(|_| markov)
-                .map(|o| IntervalSummary {
-                    method: "bayesian_bootstrap_over_journeys".into(),
-                    resamples: o.resamples,
-                    level: o.level,
-                    seed: o.seed,
-                }),
+            intervals: interval_options.map(|o| IntervalSummary {
+                method: "bayesian_bootstrap_over_journeys".into(),
+                resamples: o.resamples,
+                level: o.level,
+                seed: o.seed,
+            }),
             order_selection: None,
         },
         channels,
