@@ -91,7 +91,7 @@ fn attribution_columns(result: &Attribution) -> Vec<Column> {
         }));
     }
     if c.removal_effect_ci.is_some() {
-        columns.push(("removal_effect interval", |c| {
+        columns.push(("removal_effect_ci", |c| {
             interval(c.removal_effect_ci, |x| format!("{x:.4}"))
         }));
     }
@@ -99,13 +99,15 @@ fn attribution_columns(result: &Attribution) -> Vec<Column> {
         columns.push(("markov_conversions", |c| opt(c.markov_conversions, number)));
     }
     if c.markov_conversions_ci.is_some() {
-        columns.push(("interval", |c| interval(c.markov_conversions_ci, number)));
+        columns.push(("markov_conversions_ci", |c| {
+            interval(c.markov_conversions_ci, number)
+        }));
     }
     if c.markov_value.is_some() {
         columns.push(("markov_value", |c| opt(c.markov_value, number)));
     }
     if c.markov_value_ci.is_some() {
-        columns.push(("interval ", |c| interval(c.markov_value_ci, number)));
+        columns.push(("markov_value_ci", |c| interval(c.markov_value_ci, number)));
     }
     let simple: [Column; 6] = [
         ("first_touch", |c| opt(c.first_touch, number)),
