@@ -19,7 +19,7 @@
 //! // Only a > b converts and it needs both channels: removing either loses every conversion,
 //! // so they share the one conversion; c never converts and gets nothing.
 //! assert_eq!(result.model.conversion_probability, 0.5);
-//! let credits: Vec<f64> = result.channels.iter().map(|c| c.markov_conversions).collect();
+//! let credits: Vec<f64> = result.channels.iter().filter_map(|c| c.markov_conversions).collect();
 //! assert_eq!(credits, vec![0.5, 0.5, 0.0]);
 //! # Ok::<(), journeysim::Error>(())
 //! ```
@@ -32,6 +32,7 @@ pub mod io;
 pub mod journey;
 pub mod journey_map;
 pub mod model;
+pub mod order_selection;
 pub mod report;
 pub mod rng;
 pub mod scenario;

@@ -8,12 +8,17 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use journeysim::attribution::{AttributionOptions, HeuristicOptions, attribute_paths};
+use journeysim::attribution::{
+    AttributionOptions, HeuristicOptions, IntervalOptions, Method, MethodOptions,
+    attribute_paths_with,
+};
 use journeysim::io::model_file::{ModelFile, Totals};
 use journeysim::io::output::{write_output, write_output_streaming};
 use journeysim::io::paths::PathsFormat;
 use journeysim::journey_map::{JourneyMap, generate};
 use journeysim::model::{FitOptions, fit_paths};
+use journeysim::order_selection::{OrderOptions, OrderSelection, select_order};
+use journeysim::report::graph::{GraphFormat, transition_graph};
 use journeysim::report::{Format, Report, render};
 use journeysim::scenario::Scenario;
 use journeysim::simulate::{
@@ -40,7 +45,7 @@ enum Command {
     /// Attribute conversions and value to channels: exact Markov removal effects beside
     /// first/last touch, linear, position-based and time-decay.
     #[command(
-        after_help = "Example:\n  journeysim attribute data/paths.csv --order 2 --format json --out attribution.json"
+        after_help = "Example:\n  journeysim attribute data/paths.csv --order 2 --format json --out attribution.json\n  journeysim attribute data/paths.csv --models markov,shapley --intervals --resamples 500 --seed 7"
     )]
     Attribute {
         #[command(flatten)]
@@ -49,6 +54,8 @@ enum Command {
         model: ModelArgs,
         #[command(flatten)]
         heuristics: HeuristicArgs,
+        #[command(flatten)]
+        trust: TrustArgs,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -61,6 +68,49 @@ enum Command {
         model: ModelArgs,
         #[command(flatten)]
         output: OutputArgs,
+    },
+    /// Compare Markov orders: held-out log-likelihood (k-fold over journeys) beside
+    /// ChannelAttribution's penalised AUC, and a recommended order.
+    #[command(after_help = "Example:\n  journeysim order data/paths.csv --max-order 4 --folds 5")]
+    Order {
+        #[command(flatten)]
+        input: PathsInput,
+        /// Highest order to try.
+        #[arg(long, default_value_t = 4)]
+        max_order: usize,
+        /// Cross-validation folds.
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        /// Seed of the fold assignment.
+        #[arg(long, default_value_t = journeysim::rng::DEFAULT_SEED)]
+        seed: u64,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// The transition graph of a chain, fitted from a paths file or read from a model file, as
+    /// Graphviz DOT or Mermaid.
+    #[command(
+        after_help = "Examples:\n  journeysim graph data/paths.csv --min-probability 0.05 --out graph.dot && dot -Tsvg graph.dot > graph.svg\n  journeysim graph --model model.json --format mermaid"
+    )]
+    Graph {
+        /// Aggregated paths file to fit (`-` for standard input); or give --model.
+        #[arg(required_unless_present = "model", conflicts_with = "model")]
+        file: Option<String>,
+        /// A model file written by `journeysim fit`.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Markov order when fitting FILE.
+        #[arg(long, default_value_t = 1)]
+        order: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "dot")]
+        format: GraphFormatArg,
+        /// Leave out transitions less likely than this.
+        #[arg(long, default_value_t = 0.0)]
+        min_probability: f64,
+        /// Write to this file (atomically) instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// The paths that lead to purchase: most conversions, highest conversion rate (Wilson 95%
     /// interval), and path-length statistics.
@@ -177,12 +227,66 @@ struct PathsInput {
 
 #[derive(Args)]
 struct ModelArgs {
-    /// Markov order: states are windows of this many consecutive touches.
-    #[arg(long, default_value_t = 1)]
-    order: usize,
+    /// Markov order: states are windows of this many consecutive touches, or `auto` to choose
+    /// it by held-out log-likelihood (see `journeysim order`; reads the input into memory).
+    #[arg(long, default_value = "1")]
+    order: OrderArg,
     /// Keep consecutive identical states as self-loops (ChannelAttribution collapses them).
     #[arg(long)]
     keep_repeats: bool,
+}
+
+/// `--order K` or `--order auto`.
+#[derive(Clone, Copy)]
+enum OrderArg {
+    Fixed(usize),
+    Auto,
+}
+
+impl std::str::FromStr for OrderArg {
+    type Err = String;
+    fn from_str(text: &str) -> std::result::Result<Self, String> {
+        if text.eq_ignore_ascii_case("auto") {
+            return Ok(OrderArg::Auto);
+        }
+        text.parse::<usize>()
+            .map(OrderArg::Fixed)
+            .map_err(|_| format!("'{text}' is not an order: give a whole number >= 1 or 'auto'"))
+    }
+}
+
+/// What `--order auto` found, and the input it buffered to read again.
+type AutoOrder = (OrderSelection, Vec<u8>);
+
+impl ModelArgs {
+    /// The order to fit and, for `auto`, the comparison behind it and the buffered input (a
+    /// stream can be read only once).
+    fn resolve(&self, input: &PathsInput) -> Result<(usize, Option<AutoOrder>)> {
+        match self.order {
+            OrderArg::Fixed(k) => Ok((k, None)),
+            OrderArg::Auto => {
+                let mut bytes = Vec::new();
+                input
+                    .open()?
+                    .read_to_end(&mut bytes)
+                    .map_err(|source| Error::Read {
+                        path: input.source().to_owned(),
+                        source,
+                    })?;
+                let selection = select_order(
+                    bytes.as_slice(),
+                    input.source(),
+                    &input.format()?,
+                    OrderOptions::default(),
+                )?;
+                eprintln!(
+                    "order auto: {} ({})",
+                    selection.recommended_order, selection.reason
+                );
+                Ok((selection.recommended_order, Some((selection, bytes))))
+            }
+        }
+    }
 }
 
 #[derive(Args)]
@@ -198,6 +302,49 @@ struct HeuristicArgs {
     half_life: f64,
 }
 
+/// Which methods `attribute` reports, and intervals on the Markov results.
+#[derive(Args)]
+struct TrustArgs {
+    /// Methods to report, comma-separated: markov, first_touch, last_touch, linear,
+    /// position_based, time_decay, shapley, shapley_ordered [default: all].
+    #[arg(long, value_delimiter = ',')]
+    models: Vec<String>,
+    /// Add Bayesian-bootstrap percentile intervals to removal effects and Markov credits.
+    #[arg(long)]
+    intervals: bool,
+    /// Bootstrap resamples (with --intervals).
+    #[arg(long, default_value_t = 200)]
+    resamples: usize,
+    /// Interval coverage (with --intervals).
+    #[arg(long, default_value_t = 0.95)]
+    level: f64,
+    /// Seed of the resamples; the same seed gives the same intervals on any thread count.
+    #[arg(long, default_value_t = journeysim::rng::DEFAULT_SEED)]
+    seed: u64,
+    /// Also draw the credits by channel (methods side by side, interval whiskers) to this SVG file.
+    #[arg(long)]
+    svg: Option<PathBuf>,
+}
+
+impl TrustArgs {
+    fn options(&self) -> Result<MethodOptions> {
+        let methods = if self.models.is_empty() {
+            Method::ALL.to_vec()
+        } else {
+            self.models
+                .iter()
+                .map(|m| Method::parse(m))
+                .collect::<Result<_>>()?
+        };
+        let intervals = self.intervals.then_some(IntervalOptions {
+            resamples: self.resamples,
+            level: self.level,
+            seed: self.seed,
+        });
+        Ok(MethodOptions { methods, intervals })
+    }
+}
+
 #[derive(Args)]
 struct OutputArgs {
     /// Output format [default: from the --out extension, else table].
@@ -206,6 +353,12 @@ struct OutputArgs {
     /// Write to this file (atomically) instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormatArg {
+    Dot,
+    Mermaid,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -362,11 +515,13 @@ fn run(cli: Cli) -> Result<()> {
             input,
             model,
             heuristics,
+            trust,
             output,
         } => {
+            let (order, auto) = model.resolve(&input)?;
             let options = AttributionOptions {
                 fit: FitOptions {
-                    order: model.order,
+                    order,
                     keep_repeats: model.keep_repeats,
                     value_distribution: false,
                 },
@@ -376,8 +531,20 @@ fn run(cli: Cli) -> Result<()> {
                     half_life: heuristics.half_life,
                 },
             };
-            let result =
-                attribute_paths(input.open()?, input.source(), &input.format()?, &options)?;
+            let methods = trust.options()?;
+            let (reader, selection): (Box<dyn Read>, _) = match auto {
+                Some((selection, bytes)) => {
+                    (Box::new(std::io::Cursor::new(bytes)), Some(selection))
+                }
+                None => (input.open()?, None),
+            };
+            let mut result =
+                attribute_paths_with(reader, input.source(), &input.format()?, &options, &methods)?;
+            result.model.order_selection = selection;
+            if let Some(path) = &trust.svg {
+                let svg = journeysim::report::svg::attribution_chart(&result)?;
+                write_output(Some(path), svg.as_bytes())?;
+            }
             warn(&result.warnings);
             output.emit(&result, Format::Table)
         }
@@ -386,18 +553,17 @@ fn run(cli: Cli) -> Result<()> {
             model,
             output,
         } => {
+            let (order, auto) = model.resolve(&input)?;
             let options = FitOptions {
-                order: model.order,
+                order,
                 keep_repeats: model.keep_repeats,
                 value_distribution: true,
             };
-            let fitted = fit_paths(
-                input.open()?,
-                input.source(),
-                &input.format()?,
-                options,
-                |_| {},
-            )?;
+            let reader: Box<dyn Read> = match auto {
+                Some((_, bytes)) => Box::new(std::io::Cursor::new(bytes)),
+                None => input.open()?,
+            };
+            let fitted = fit_paths(reader, input.source(), &input.format()?, options, |_| {})?;
             warn(&fitted.summary.warnings(input.source()));
             let s = &fitted.summary;
             let totals = Totals {
@@ -408,6 +574,73 @@ fn run(cli: Cli) -> Result<()> {
             };
             let file = ModelFile::from_chain(&fitted.chain, Some(input.source()), Some(totals));
             output.emit(&file, Format::Json)
+        }
+        Command::Order {
+            input,
+            max_order,
+            folds,
+            seed,
+            output,
+        } => {
+            let options = OrderOptions {
+                max_order,
+                folds,
+                seed,
+            };
+            let result = select_order(input.open()?, input.source(), &input.format()?, options)?;
+            warn(&result.warnings);
+            output.emit(&result, Format::Table)
+        }
+        Command::Graph {
+            file,
+            model,
+            order,
+            format,
+            min_probability,
+            out,
+        } => {
+            if !(0.0..=1.0).contains(&min_probability) {
+                return Err(Error::Invalid(format!(
+                    "--min-probability is {min_probability}; it must be in [0, 1]"
+                )));
+            }
+            let chain = match (file, model) {
+                (_, Some(path)) => {
+                    let source = path.display().to_string();
+                    let text = std::fs::read_to_string(&path).map_err(|e| Error::Read {
+                        path: source.clone(),
+                        source: e,
+                    })?;
+                    ModelFile::parse(&text, &source)?.into_chain(&source)?
+                }
+                (Some(file), None) => {
+                    let input = PathsInput {
+                        file,
+                        path_col: "path".into(),
+                        conversions_col: "total_conversions".into(),
+                        value_col: None,
+                        null_col: None,
+                        delimiter: None,
+                        channel_sep: ">".into(),
+                    };
+                    let fitted = fit_paths(
+                        input.open()?,
+                        input.source(),
+                        &input.format()?,
+                        FitOptions::order(order),
+                        |_| {},
+                    )?;
+                    warn(&fitted.summary.warnings(input.source()));
+                    fitted.chain
+                }
+                (None, None) => unreachable!("clap requires FILE or --model"),
+            };
+            let format = match format {
+                GraphFormatArg::Dot => GraphFormat::Dot,
+                GraphFormatArg::Mermaid => GraphFormat::Mermaid,
+            };
+            let text = transition_graph(&chain, format, min_probability);
+            write_output(out.as_deref(), text.as_bytes())
         }
         Command::Paths {
             input,
@@ -488,18 +721,17 @@ impl ChainInput {
             delimiter: self.delimiter.clone(),
             channel_sep: self.channel_sep.clone(),
         };
+        let (order, auto) = model.resolve(&input)?;
         let options = FitOptions {
-            order: model.order,
+            order,
             keep_repeats: model.keep_repeats,
             value_distribution: true,
         };
-        let fitted = fit_paths(
-            input.open()?,
-            input.source(),
-            &input.format()?,
-            options,
-            |_| {},
-        )?;
+        let reader: Box<dyn Read> = match auto {
+            Some((_, bytes)) => Box::new(std::io::Cursor::new(bytes)),
+            None => input.open()?,
+        };
+        let fitted = fit_paths(reader, input.source(), &input.format()?, options, |_| {})?;
         let warnings = fitted.summary.warnings(input.source());
         Ok((fitted.chain, input.source().to_owned(), warnings))
     }

@@ -1,14 +1,18 @@
 //! Attribution of conversions and value to channels, several methods side by side.
 //!
 //! - [`removal`]: exact Markov removal effects (Anderl et al. 2016) and the credits they imply;
-//! - [`heuristics`]: first touch, last touch, linear, position-based, time-decay.
+//! - [`heuristics`]: first touch, last touch, linear, position-based, time-decay;
+//! - [`shapley`]: simplified and ordered Shapley values (Zhao et al. 2018);
+//! - [`intervals`]: Bayesian-bootstrap percentile intervals on the Markov results.
 //!
 //! [`attribute_paths`] runs them all in one streaming pass over a paths file and returns the
 //! shared result type [`Attribution`], whose serialised field names are a contract that scripts
 //! rely on.
 
 pub mod heuristics;
+pub mod intervals;
 pub mod removal;
+pub mod shapley;
 
 use std::io::Read;
 
@@ -16,9 +20,14 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::io::paths::PathsFormat;
-use crate::model::{FitOptions, fit_paths};
+use crate::io::paths::read_paths;
+use crate::journey::ChannelTable;
+use crate::model::{FitOptions, Fitter};
+use crate::solve::absorb;
 pub use heuristics::{HeuristicCredits, HeuristicOptions, Heuristics};
+pub use intervals::{IntervalOptions, Intervals, PathIndex, PathRecorder, bootstrap};
 pub use removal::{RemovalEffect, RemovalEffects, removal_effects};
+pub use shapley::{Shapley, ShapleyCredits};
 
 /// Everything that `journeysim attribute` reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -66,41 +75,186 @@ pub struct ModelSummary {
     pub position_last_share: f64,
     /// Time-decay half-life, in touches.
     pub time_decay_half_life: f64,
+    /// The methods reported, by name.
+    pub methods: Vec<String>,
+    /// How the intervals were computed (with `--intervals`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intervals: Option<IntervalSummary>,
+    /// How the order was chosen (with `--order auto`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_selection: Option<crate::order_selection::OrderSelection>,
 }
 
-/// One channel's credit under every method.
+/// How the intervals in a result were computed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IntervalSummary {
+    /// The resampling scheme.
+    pub method: String,
+    /// Number of resamples.
+    pub resamples: usize,
+    /// Coverage of each interval.
+    pub level: f64,
+    /// Seed of the random streams: the same seed gives the same intervals.
+    pub seed: u64,
+}
+
+/// One channel's credit under every chosen method. A method left out by
+/// [`MethodOptions::methods`] leaves its fields `None`, and they are omitted from JSON and CSV.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChannelAttribution {
     /// Channel name.
     pub channel: String,
     /// Share of conversions lost without the channel.
-    pub removal_effect: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removal_effect: Option<f64>,
     /// Share of value lost without the channel.
-    pub removal_effect_value: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removal_effect_value: Option<f64>,
     /// Conversions credited by normalised removal effects.
-    pub markov_conversions: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub markov_conversions: Option<f64>,
     /// Value credited by normalised value removal effects.
-    pub markov_value: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub markov_value: Option<f64>,
+    /// Bootstrap percentile interval of the removal effect (with `--intervals`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removal_effect_ci: Option<[f64; 2]>,
+    /// Bootstrap percentile interval of the Markov conversion credit (with `--intervals`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub markov_conversions_ci: Option<[f64; 2]>,
+    /// Bootstrap percentile interval of the Markov value credit (with `--intervals`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub markov_value_ci: Option<[f64; 2]>,
     /// Conversions credited to the first touch.
-    pub first_touch: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_touch: Option<f64>,
     /// Conversions credited to the last touch.
-    pub last_touch: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_touch: Option<f64>,
     /// Conversions shared equally among touches.
-    pub linear: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linear: Option<f64>,
     /// Conversions shared first/middle/last.
-    pub position_based: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position_based: Option<f64>,
     /// Conversions shared with weights halving per step back.
-    pub time_decay: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_decay: Option<f64>,
     /// Value credited to the first touch.
-    pub first_touch_value: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_touch_value: Option<f64>,
     /// Value credited to the last touch.
-    pub last_touch_value: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_touch_value: Option<f64>,
     /// Value shared equally among touches.
-    pub linear_value: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linear_value: Option<f64>,
     /// Value shared first/middle/last.
-    pub position_based_value: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position_based_value: Option<f64>,
     /// Value shared with weights halving per step back.
-    pub time_decay_value: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_decay_value: Option<f64>,
+    /// Conversions credited by the simplified Shapley value (Zhao et al. 2018).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shapley: Option<f64>,
+    /// Value credited by the simplified Shapley value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shapley_value: Option<f64>,
+    /// Ordered Shapley: conversions credited at the 1st, 2nd, ... distinct-channel position.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shapley_ordered: Option<Vec<f64>>,
+    /// Ordered Shapley: value credited at each distinct-channel position.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shapley_ordered_value: Option<Vec<f64>>,
+}
+
+/// An attribution method that `--models` can choose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Method {
+    /// Exact Markov removal effects and the credits they imply.
+    Markov,
+    /// First touch.
+    FirstTouch,
+    /// Last touch.
+    LastTouch,
+    /// Linear.
+    Linear,
+    /// Position-based.
+    PositionBased,
+    /// Time-decay.
+    TimeDecay,
+    /// Simplified Shapley.
+    Shapley,
+    /// Ordered Shapley.
+    ShapleyOrdered,
+}
+
+impl Method {
+    /// Every method, in report order.
+    pub const ALL: [Method; 8] = [
+        Method::Markov,
+        Method::FirstTouch,
+        Method::LastTouch,
+        Method::Linear,
+        Method::PositionBased,
+        Method::TimeDecay,
+        Method::Shapley,
+        Method::ShapleyOrdered,
+    ];
+
+    /// The method's name on the command line and in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Markov => "markov",
+            Method::FirstTouch => "first_touch",
+            Method::LastTouch => "last_touch",
+            Method::Linear => "linear",
+            Method::PositionBased => "position_based",
+            Method::TimeDecay => "time_decay",
+            Method::Shapley => "shapley",
+            Method::ShapleyOrdered => "shapley_ordered",
+        }
+    }
+
+    /// The method called `name` (`-` and `_` alike, case-insensitive).
+    pub fn parse(name: &str) -> Result<Method> {
+        let wanted = name.trim().to_ascii_lowercase().replace('-', "_");
+        Method::ALL
+            .into_iter()
+            .find(|m| m.name() == wanted)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Method::ALL.iter().map(|m| m.name()).collect();
+                crate::Error::Invalid(format!(
+                    "unknown model '{name}'; choose from {}",
+                    names.join(", ")
+                ))
+            })
+    }
+}
+
+/// Which methods to compute and report, and whether to add intervals.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MethodOptions {
+    /// The methods to report (all by default).
+    pub methods: Vec<Method>,
+    /// Bootstrap intervals on the Markov results, if wanted.
+    pub intervals: Option<IntervalOptions>,
+}
+
+impl Default for MethodOptions {
+    fn default() -> Self {
+        MethodOptions {
+            methods: Method::ALL.to_vec(),
+            intervals: None,
+        }
+    }
+}
+
+impl MethodOptions {
+    fn has(&self, method: Method) -> bool {
+        self.methods.contains(&method)
+    }
 }
 
 /// Options of [`attribute_paths`].
@@ -119,56 +273,129 @@ pub fn attribute_paths<R: Read>(
     format: &PathsFormat,
     options: &AttributionOptions,
 ) -> Result<Attribution> {
-    let heuristic_options = options.heuristics.validate()?;
-    let mut heuristics = Heuristics::new(heuristic_options);
-    let fitted = fit_paths(input, source, format, options.fit, |row| {
-        heuristics.observe(row)
-    })?;
-    let chain = &fitted.chain;
-    let summary = &fitted.summary;
-    let effects = removal_effects(chain)?;
-    let heuristic = heuristics.finish(chain.channels.len());
+    attribute_paths_with(input, source, format, options, &MethodOptions::default())
+}
 
-    let markov_conversions = removal::share(
-        effects.effects.iter().map(|e| e.conversions),
-        summary.conversions,
-    );
-    let markov_value = removal::share(effects.effects.iter().map(|e| e.value), summary.value);
+/// [`attribute_paths`] for the chosen methods, with intervals if asked for. Still one pass over
+/// the input: every row goes to the fitter, the heuristics and Shapley together, and (only with
+/// intervals) its state sequence is recorded for the resamples.
+pub fn attribute_paths_with<R: Read>(
+    input: R,
+    source: &str,
+    format: &PathsFormat,
+    options: &AttributionOptions,
+    methods: &MethodOptions,
+) -> Result<Attribution> {
+    let heuristic_options = options.heuristics.validate()?;
+    let interval_options = methods.intervals.map(|i| i.validate()).transpose()?;
+    if interval_options.is_some() && !methods.has(Method::Markov) {
+        return Err(crate::Error::Invalid(
+            "intervals are computed on the Markov results: add markov to --models".into(),
+        ));
+    }
+    let mut heuristics = Heuristics::new(heuristic_options);
+    let mut shapley = Shapley::new();
+    let mut recorder = interval_options.map(|_| PathRecorder::new());
+    let mut fitter = Fitter::new(options.fit)?;
+    let mut table = ChannelTable::new();
+    let summary = read_paths(input, source, format, &mut table, |row| {
+        fitter.observe(row);
+        if let Some(recorder) = recorder.as_mut() {
+            recorder.record(row, fitter.last_sequence());
+        }
+        heuristics.observe(row);
+        shapley.observe(row);
+    })?;
+    let fitter_states = recorder.as_ref().map(|_| fitter.states().to_vec());
+    let chain = fitter.finish(table);
+    let channel_count = chain.channels.len();
+
+    let markov = methods.has(Method::Markov);
+    let effects = if markov {
+        Some(removal_effects(&chain)?)
+    } else {
+        None
+    };
+    let intervals = match (interval_options, recorder, fitter_states) {
+        (Some(o), Some(recorder), Some(states)) if markov => {
+            let index = recorder.index(&chain, &states)?;
+            Some(bootstrap(
+                &chain,
+                &index,
+                summary.conversions,
+                summary.value,
+                o,
+            )?)
+        }
+        _ => None,
+    };
+    let heuristic = heuristics.finish(channel_count);
+    let shapley = shapley.finish(channel_count);
+
+    let (markov_conversions, markov_value) = match &effects {
+        Some(e) => (
+            removal::share(e.effects.iter().map(|e| e.conversions), summary.conversions),
+            removal::share(e.effects.iter().map(|e| e.value), summary.value),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let pick = |method: Method, x: f64| methods.has(method).then_some(x);
     let channels = chain
         .channels
         .sorted_ids()
         .into_iter()
         .map(|c| {
             let i = c as usize;
-            let (h, e) = (&heuristic[i], &effects.effects[i]);
+            let (h, s) = (&heuristic[i], &shapley[i]);
+            let e = effects.as_ref().map(|e| e.effects[i]);
+            let ci = intervals.as_ref();
             ChannelAttribution {
                 channel: chain.channels.name(c).to_owned(),
-                removal_effect: e.conversions,
-                removal_effect_value: e.value,
-                markov_conversions: markov_conversions[i],
-                markov_value: markov_value[i],
-                first_touch: h.conversions[0],
-                last_touch: h.conversions[1],
-                linear: h.conversions[2],
-                position_based: h.conversions[3],
-                time_decay: h.conversions[4],
-                first_touch_value: h.value[0],
-                last_touch_value: h.value[1],
-                linear_value: h.value[2],
-                position_based_value: h.value[3],
-                time_decay_value: h.value[4],
+                removal_effect: e.map(|e| e.conversions),
+                removal_effect_value: e.map(|e| e.value),
+                markov_conversions: markov_conversions.get(i).copied(),
+                markov_value: markov_value.get(i).copied(),
+                removal_effect_ci: ci.map(|ci| ci.removal_effect[i]),
+                markov_conversions_ci: ci.map(|ci| ci.markov_conversions[i]),
+                markov_value_ci: ci.map(|ci| ci.markov_value[i]),
+                first_touch: pick(Method::FirstTouch, h.conversions[0]),
+                last_touch: pick(Method::LastTouch, h.conversions[1]),
+                linear: pick(Method::Linear, h.conversions[2]),
+                position_based: pick(Method::PositionBased, h.conversions[3]),
+                time_decay: pick(Method::TimeDecay, h.conversions[4]),
+                first_touch_value: pick(Method::FirstTouch, h.value[0]),
+                last_touch_value: pick(Method::LastTouch, h.value[1]),
+                linear_value: pick(Method::Linear, h.value[2]),
+                position_based_value: pick(Method::PositionBased, h.value[3]),
+                time_decay_value: pick(Method::TimeDecay, h.value[4]),
+                shapley: pick(Method::Shapley, s.conversions),
+                shapley_value: pick(Method::Shapley, s.value),
+                shapley_ordered: methods
+                    .has(Method::ShapleyOrdered)
+                    .then(|| s.ordered_conversions.clone()),
+                shapley_ordered_value: methods
+                    .has(Method::ShapleyOrdered)
+                    .then(|| s.ordered_value.clone()),
             }
         })
         .collect();
+    // Without the Markov solve the chain's own absorption is still reported (one solve).
+    let base = match &effects {
+        Some(e) => e.base,
+        None => absorb(&chain, None)?,
+    };
+    let mut reported: Vec<Method> = methods.methods.clone();
+    reported.sort();
+    reported.dedup();
     Ok(Attribution {
         model: ModelSummary {
             input: source.to_owned(),
             order: chain.order,
             keep_repeats: chain.keep_repeats,
             states: chain.n_states(),
-            channels: chain.channels.len(),
-            conversion_probability: effects.base.conversion_probability,
-            value_per_journey: effects.base.value_per_journey,
+            channels: channel_count,
+            conversion_probability: base.conversion_probability,
+            value_per_journey: base.value_per_journey,
             journeys: summary.journeys(),
             total_conversions: summary.conversions,
             total_value: summary.value,
@@ -178,6 +405,14 @@ pub fn attribute_paths<R: Read>(
             position_first_share: heuristic_options.first_share,
             position_last_share: heuristic_options.last_share,
             time_decay_half_life: heuristic_options.half_life,
+            methods: reported.iter().map(|m| m.name().to_owned()).collect(),
+            intervals: interval_options.map(|o| IntervalSummary {
+                method: "bayesian_bootstrap_over_journeys".into(),
+                resamples: o.resamples,
+                level: o.level,
+                seed: o.seed,
+            }),
+            order_selection: None,
         },
         channels,
         warnings: summary.warnings(source),

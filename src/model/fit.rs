@@ -116,6 +116,18 @@ impl Fitter {
         self.sequence = sequence;
     }
 
+    /// The states (in this fitter's own numbering, which [`Fitter::finish`] renumbers) of the
+    /// row last passed to [`Fitter::observe`]; meaningful only if that row had journeys and
+    /// touches. Lets resampling methods record each path's state sequence in the same pass.
+    pub fn last_sequence(&self) -> &[StateId] {
+        &self.sequence
+    }
+
+    /// The touches of every state so far, indexed by this fitter's own numbering.
+    pub fn states(&self) -> &[Box<[ChannelId]>] {
+        &self.states
+    }
+
     fn intern(&mut self, window: &[ChannelId]) -> StateId {
         if let Some(&id) = self.state_index.get(window) {
             return id;

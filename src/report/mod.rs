@@ -5,7 +5,9 @@
 //! Floats in JSON and CSV are printed in shortest round-trip form, so output is reproducible
 //! bit for bit.
 
+pub mod graph;
 mod simulation;
+pub mod svg;
 pub mod table;
 mod views;
 mod whatif;

@@ -56,7 +56,11 @@ fn loop_through_two_channels_is_solved_exactly() {
         3.0 / 8.0,
         "P(conversion)",
     );
-    let effects: Vec<f64> = result.channels.iter().map(|c| c.removal_effect).collect();
+    let effects: Vec<f64> = result
+        .channels
+        .iter()
+        .map(|c| c.removal_effect.unwrap())
+        .collect();
     let want = [3.0 / 4.0, 1.0, 8.0 / 23.0];
     for (got, want) in effects.iter().zip(want) {
         assert_close(*got, want, "removal effect");
@@ -64,7 +68,7 @@ fn loop_through_two_channels_is_solved_exactly() {
     let credits: Vec<f64> = result
         .channels
         .iter()
-        .map(|c| c.markov_conversions)
+        .map(|c| c.markov_conversions.unwrap())
         .collect();
     for (got, want) in credits.iter().zip([69.0, 92.0, 32.0]) {
         assert_close(*got, 3.0 * want / 193.0, "markov_conversions");
@@ -72,8 +76,8 @@ fn loop_through_two_channels_is_solved_exactly() {
     // Every conversion ends at b, so value follows conversions exactly.
     for c in &result.channels {
         assert_close(
-            c.removal_effect_value,
-            c.removal_effect,
+            c.removal_effect_value.unwrap(),
+            c.removal_effect.unwrap(),
             "value removal effect",
         );
     }
@@ -101,21 +105,36 @@ fn value_removal_effects_follow_the_value_of_each_last_state() {
     assert_close(result.model.conversion_probability, 0.5, "P(conversion)");
     assert_close(result.model.value_per_journey, 27.5, "value per journey");
     let [a, b] = [&result.channels[0], &result.channels[1]];
-    assert_close(a.removal_effect, 3.0 / 4.0, "a removal effect");
-    assert_close(b.removal_effect, 5.0 / 8.0, "b removal effect");
-    assert_close(a.removal_effect_value, 6.0 / 11.0, "a value removal effect");
+    assert_close(a.removal_effect.unwrap(), 3.0 / 4.0, "a removal effect");
+    assert_close(b.removal_effect.unwrap(), 5.0 / 8.0, "b removal effect");
     assert_close(
-        b.removal_effect_value,
+        a.removal_effect_value.unwrap(),
+        6.0 / 11.0,
+        "a value removal effect",
+    );
+    assert_close(
+        b.removal_effect_value.unwrap(),
         41.0 / 44.0,
         "b value removal effect",
     );
-    assert_close(a.markov_conversions, 12.0 / 11.0, "a credit");
-    assert_close(b.markov_conversions, 10.0 / 11.0, "b credit");
-    assert_close(a.markov_value, 110.0 * 24.0 / 65.0, "a value credit");
-    assert_close(b.markov_value, 110.0 * 41.0 / 65.0, "b value credit");
+    assert_close(a.markov_conversions.unwrap(), 12.0 / 11.0, "a credit");
+    assert_close(b.markov_conversions.unwrap(), 10.0 / 11.0, "b credit");
+    assert_close(
+        a.markov_value.unwrap(),
+        110.0 * 24.0 / 65.0,
+        "a value credit",
+    );
+    assert_close(
+        b.markov_value.unwrap(),
+        110.0 * 41.0 / 65.0,
+        "b value credit",
+    );
     // Heuristics on the same paths: first touch gives a the a > b conversion, b the other.
-    assert_eq!((a.first_touch, b.first_touch), (1.0, 1.0));
-    assert_eq!((a.last_touch_value, b.last_touch_value), (10.0, 100.0));
+    assert_eq!((a.first_touch.unwrap(), b.first_touch.unwrap()), (1.0, 1.0));
+    assert_eq!(
+        (a.last_touch_value.unwrap(), b.last_touch_value.unwrap()),
+        (10.0, 100.0)
+    );
 }
 
 /// Order 2 on `a > b > c` (1 conversion) and `b > c` (1 null): states "a > b", "b > c"; every
@@ -131,7 +150,11 @@ fn order_two_windows_hand_computed() {
     );
     assert_eq!(result.model.states, 2);
     assert_close(result.model.conversion_probability, 0.5, "P(conversion)");
-    let effects: Vec<f64> = result.channels.iter().map(|c| c.removal_effect).collect();
+    let effects: Vec<f64> = result
+        .channels
+        .iter()
+        .map(|c| c.removal_effect.unwrap())
+        .collect();
     assert_eq!(effects, vec![0.5, 1.0, 1.0]);
 }
 

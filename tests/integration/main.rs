@@ -3,9 +3,13 @@
 mod cli;
 mod generate;
 mod hand_computed;
+mod intervals;
 mod journey_map;
+mod order;
+mod pictures;
 mod properties;
 mod reference;
 mod scenarios;
+mod shapley;
 mod simulate;
 mod whatif;

@@ -92,19 +92,19 @@ proptest! {
         let sum = |f: fn(&journeysim::attribution::ChannelAttribution) -> f64| {
             result.channels.iter().map(f).sum::<f64>()
         };
-        prop_assert!(close(sum(|c| c.markov_conversions), m.total_conversions));
-        prop_assert!(close(sum(|c| c.first_touch), m.total_conversions));
-        prop_assert!(close(sum(|c| c.last_touch), m.total_conversions));
-        prop_assert!(close(sum(|c| c.linear), m.total_conversions));
-        prop_assert!(close(sum(|c| c.position_based), m.total_conversions));
-        prop_assert!(close(sum(|c| c.time_decay), m.total_conversions));
-        prop_assert!(close(sum(|c| c.linear_value), m.total_value));
+        prop_assert!(close(sum(|c| c.markov_conversions.unwrap()), m.total_conversions));
+        prop_assert!(close(sum(|c| c.first_touch.unwrap()), m.total_conversions));
+        prop_assert!(close(sum(|c| c.last_touch.unwrap()), m.total_conversions));
+        prop_assert!(close(sum(|c| c.linear.unwrap()), m.total_conversions));
+        prop_assert!(close(sum(|c| c.position_based.unwrap()), m.total_conversions));
+        prop_assert!(close(sum(|c| c.time_decay.unwrap()), m.total_conversions));
+        prop_assert!(close(sum(|c| c.linear_value.unwrap()), m.total_value));
         if m.total_value > 0.0 {
-            prop_assert!(close(sum(|c| c.markov_value), m.total_value));
+            prop_assert!(close(sum(|c| c.markov_value.unwrap()), m.total_value));
         }
         for c in &result.channels {
-            prop_assert!((0.0..=1.0).contains(&c.removal_effect), "{}", c.removal_effect);
-            prop_assert!((0.0..=1.0).contains(&c.removal_effect_value));
+            prop_assert!((0.0..=1.0).contains(&c.removal_effect.unwrap()), "{}", c.removal_effect.unwrap());
+            prop_assert!((0.0..=1.0).contains(&c.removal_effect_value.unwrap()));
         }
     }
 
@@ -150,9 +150,9 @@ proptest! {
         let options = AttributionOptions { fit: FitOptions::order(order), heuristics: HeuristicOptions::default() };
         let result = attribute_paths(text.as_bytes(), "z.csv", &PathsFormat::default(), &options).unwrap();
         let z = result.channels.iter().find(|c| c.channel == "z").unwrap();
-        prop_assert!(z.removal_effect.abs() < 1e-12, "removal effect {}", z.removal_effect);
-        prop_assert!(z.markov_conversions.abs() < 1e-9 && z.markov_value.abs() < 1e-9);
-        for credit in [z.first_touch, z.last_touch, z.linear, z.position_based, z.time_decay] {
+        prop_assert!(z.removal_effect.unwrap().abs() < 1e-12, "removal effect {}", z.removal_effect.unwrap());
+        prop_assert!(z.markov_conversions.unwrap().abs() < 1e-9 && z.markov_value.unwrap().abs() < 1e-9);
+        for credit in [z.first_touch.unwrap(), z.last_touch.unwrap(), z.linear.unwrap(), z.position_based.unwrap(), z.time_decay.unwrap()] {
             prop_assert_eq!(credit, 0.0);
         }
     }
