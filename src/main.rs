@@ -19,6 +19,7 @@ use journeysim::journey_map::{JourneyMap, generate};
 use journeysim::model::{FitOptions, fit_paths};
 use journeysim::order_selection::{OrderOptions, OrderSelection, select_order};
 use journeysim::report::graph::{GraphFormat, transition_graph};
+use journeysim::report::svg::ScenarioItem;
 use journeysim::report::{Format, Report, render};
 use journeysim::scenario::Scenario;
 use journeysim::simulate::{
@@ -159,6 +160,9 @@ enum Command {
         /// A scenario file (JSON, see scenarios/README.md); repeat for several.
         #[arg(long = "scenario", required = true, value_name = "FILE")]
         scenarios: Vec<String>,
+        /// Also draw baseline vs scenario conversions and the difference with its interval.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
         #[command(flatten)]
         engine: EngineArgs,
         #[command(flatten)]
@@ -663,9 +667,10 @@ fn run(cli: Cli) -> Result<()> {
             input,
             model,
             scenarios,
+            svg,
             engine,
             output,
-        } => whatif_command(&input, &model, &scenarios, &engine, &output),
+        } => whatif_command(&input, &model, &scenarios, svg.as_deref(), &engine, &output),
     }
 }
 
@@ -869,6 +874,7 @@ fn whatif_command(
     input: &ChainInput,
     model: &ModelArgs,
     files: &[String],
+    svg: Option<&std::path::Path>,
     engine: &EngineArgs,
     output: &OutputArgs,
 ) -> Result<()> {
@@ -895,6 +901,24 @@ fn whatif_command(
     bar.finish();
     let result = result?;
     warn(&result.warnings);
+    if let Some(path) = svg {
+        let items: Vec<ScenarioItem> = result
+            .scenarios
+            .iter()
+            .map(|s| ScenarioItem {
+                label: s.name.clone(),
+                baseline: s.baseline.conversions as f64,
+                scenario: s.scenario.conversions as f64,
+                difference_interval: Some(s.difference.conversions_ci),
+            })
+            .collect();
+        let title = format!(
+            "What-if on {}: conversions per {} journeys (seed {})",
+            result.input, result.journeys, result.seed
+        );
+        let picture = journeysim::report::svg::scenario_chart(&title, "conversions", &items)?;
+        write_output(Some(path), picture.as_bytes())?;
+    }
     output.emit(&result, Format::Table)
 }
 

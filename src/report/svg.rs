@@ -131,7 +131,10 @@ pub fn attribution_chart(result: &Attribution) -> Result<String> {
 /// interval (right).
 pub fn scenario_chart(title: &str, metric: &str, items: &[ScenarioItem]) -> Result<String> {
     let labels: Vec<String> = items.iter().map(|i| i.label.clone()).collect();
-    let width = (2 * (120 + items.len() * 70)).max(900) as u32;
+    // Scenario names are long: give each group room for its label (about 7 px a character).
+    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let group = (7 * longest + 16).max(70);
+    let width = (2 * (120 + items.len() * group)).max(900) as u32;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, 520)).into_drawing_area();

@@ -264,3 +264,27 @@ fn bad_scenarios_exit_2_with_a_clear_message() {
         assert!(stdout.is_empty());
     }
 }
+
+#[test]
+fn svg_is_valid_and_names_every_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("whatif.svg");
+    let (code, _, stderr) = whatif(&[
+        "data/paths_10k.csv",
+        "--scenario",
+        "scenarios/remove_display.json",
+        "--scenario",
+        "scenarios/email_persuasion.json",
+        "--journeys",
+        "20000",
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let text = std::fs::read_to_string(&svg).unwrap();
+    let document = roxmltree::Document::parse(&text).expect("valid XML");
+    assert_eq!(document.root_element().tag_name().name(), "svg");
+    for name in ["remove-display", "email-direct-conversion-plus-30"] {
+        assert!(text.contains(name), "{name} missing from the picture");
+    }
+}
