@@ -8,14 +8,16 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use journeysim::attribution::segments::{attribute_event_segments, attribute_events};
 use journeysim::attribution::{AttributionOptions, HeuristicOptions, attribute_paths};
+use journeysim::io::events::{EventsFormat, fit_events, read_events_file};
 use journeysim::io::model_file::{ModelFile, Totals};
 use journeysim::io::output::{write_output, write_output_streaming};
 use journeysim::io::paths::PathsFormat;
 use journeysim::journey_map::{JourneyMap, generate};
 use journeysim::model::{FitOptions, fit_paths};
 use journeysim::report::{Format, Report, render};
-use journeysim::top_paths::{TopPathOptions, top_paths};
+use journeysim::top_paths::{TopPathOptions, top_paths, top_paths_with};
 use journeysim::{Error, Result};
 
 #[derive(Parser)]
@@ -113,8 +115,10 @@ enum GenerateFormat {
 /// Where the paths come from and how they are laid out.
 #[derive(Args)]
 struct PathsInput {
-    /// Aggregated paths file (`-` for standard input).
-    file: String,
+    /// Aggregated paths file (`-` for standard input); leave out with --events.
+    file: Option<String>,
+    #[command(flatten)]
+    events: EventArgs,
     /// Column holding the path.
     #[arg(long, default_value = "path")]
     path_col: String,
@@ -133,6 +137,37 @@ struct PathsInput {
     /// Separator between channels in a path.
     #[arg(long, default_value = ">")]
     channel_sep: String,
+}
+
+/// An event log instead of paths: one row per touch, cut into journeys.
+#[derive(Args)]
+struct EventArgs {
+    /// Event log (`user_id,timestamp,touchpoint[,conversion,value]`, `-` for standard input)
+    /// to read instead of a paths FILE. Sorted by user, then time, it streams in bounded memory;
+    /// otherwise it is grouped in memory (with a note on stderr).
+    #[arg(long, value_name = "FILE")]
+    events: Option<String>,
+    /// Event log: user column.
+    #[arg(long, default_value = "user_id")]
+    user_col: String,
+    /// Event log: time column (RFC 3339 or Unix seconds).
+    #[arg(long, default_value = "timestamp")]
+    time_col: String,
+    /// Event log: touchpoint column.
+    #[arg(long, default_value = "touchpoint")]
+    touchpoint_col: String,
+    /// Event log: conversion column, 0/1 or a count (optional unless named) [default: conversion].
+    #[arg(long)]
+    conversion_col: Option<String>,
+    /// Event log: touches more than this many days before a conversion are dropped.
+    #[arg(long, default_value_t = 30.0)]
+    lookback_days: f64,
+    /// Event log: a journey without conversion ends after a gap of more than this many days.
+    #[arg(long, default_value_t = 30.0)]
+    inactivity_days: f64,
+    /// Event log: one model and attribution per value of this column, beside the total.
+    #[arg(long)]
+    segment_col: Option<String>,
 }
 
 #[derive(Args)]
@@ -156,6 +191,10 @@ struct HeuristicArgs {
     /// Time-decay half-life in touches.
     #[arg(long, default_value_t = 1.0)]
     half_life: f64,
+    /// Time-decay half-life in days, used instead of --half-life when touch times are known
+    /// (--events).
+    #[arg(long, default_value_t = 7.0)]
+    half_life_days: f64,
 }
 
 #[derive(Args)]
@@ -210,24 +249,76 @@ impl PathsInput {
         })
     }
 
+    /// The paths file, or a usage error when there is none (or an event log too).
+    fn paths_file(&self) -> Result<&str> {
+        match (&self.file, &self.events.events) {
+            (Some(_), Some(_)) => Err(Error::Invalid(
+                "give either a paths FILE or --events FILE, not both".into(),
+            )),
+            (Some(f), None) => Ok(f),
+            (None, _) => Err(Error::Invalid(
+                "no input: give a paths FILE or --events FILE".into(),
+            )),
+        }
+    }
+
+    /// The event log, when the input is one (checked against a paths FILE given too).
+    fn events_file(&self) -> Result<Option<&str>> {
+        match (&self.file, &self.events.events) {
+            (Some(_), Some(_)) => Err(Error::Invalid(
+                "give either a paths FILE or --events FILE, not both".into(),
+            )),
+            (_, events) => Ok(events.as_deref()),
+        }
+    }
+
+    /// How to read the event log.
+    fn events_format(&self) -> Result<EventsFormat> {
+        let e = &self.events;
+        let defaults = EventsFormat::default();
+        Ok(EventsFormat {
+            user_col: e.user_col.clone(),
+            time_col: e.time_col.clone(),
+            touchpoint_col: e.touchpoint_col.clone(),
+            conversion_required: e.conversion_col.is_some(),
+            conversion_col: e.conversion_col.clone().unwrap_or(defaults.conversion_col),
+            value_required: self.value_col.is_some(),
+            value_col: self.value_col.clone().unwrap_or(defaults.value_col),
+            segment_col: e.segment_col.clone(),
+            delimiter: self.delimiter.as_deref().map(parse_delimiter).transpose()?,
+            lookback_days: e.lookback_days,
+            inactivity_days: e.inactivity_days,
+        })
+    }
+
     /// The input's name in messages.
     fn source(&self) -> &str {
-        if self.file == "-" {
-            "<stdin>"
-        } else {
-            &self.file
+        match self.file.as_deref().or(self.events.events.as_deref()) {
+            Some("-") | None => "<stdin>",
+            Some(f) => f,
         }
     }
 
     fn open(&self) -> Result<Box<dyn Read>> {
-        if self.file == "-" {
+        let file = self.paths_file()?;
+        if file == "-" {
             return Ok(Box::new(std::io::stdin().lock()));
         }
-        let file = File::open(&self.file).map_err(|source| Error::Read {
-            path: self.file.clone(),
+        let handle = File::open(file).map_err(|source| Error::Read {
+            path: file.to_owned(),
             source,
         })?;
-        Ok(Box::new(file))
+        Ok(Box::new(handle))
+    }
+
+    /// Rejects --segment-col where a command has no per-segment output.
+    fn no_segments(&self, command: &str) -> Result<()> {
+        match &self.events.segment_col {
+            Some(_) => Err(Error::Invalid(format!(
+                "--segment-col is supported by `attribute` (one model and attribution per segment), not by `{command}`"
+            ))),
+            None => Ok(()),
+        }
     }
 }
 
@@ -336,6 +427,29 @@ fn run(cli: Cli) -> Result<()> {
                     half_life: heuristics.half_life,
                 },
             };
+            if let Some(events) = input.events_file()? {
+                let format = input.events_format()?;
+                if format.segment_col.is_some() {
+                    let (result, _) = attribute_event_segments(
+                        events,
+                        input.source(),
+                        &format,
+                        &options,
+                        heuristics.half_life_days,
+                    )?;
+                    warn(&result.total.warnings);
+                    return output.emit(&result, Format::Table);
+                }
+                let (result, _) = attribute_events(
+                    events,
+                    input.source(),
+                    &format,
+                    &options,
+                    heuristics.half_life_days,
+                )?;
+                warn(&result.warnings);
+                return output.emit(&result, Format::Table);
+            }
             let result =
                 attribute_paths(input.open()?, input.source(), &input.format()?, &options)?;
             warn(&result.warnings);
@@ -351,14 +465,23 @@ fn run(cli: Cli) -> Result<()> {
                 keep_repeats: model.keep_repeats,
                 value_distribution: true,
             };
-            let fitted = fit_paths(
-                input.open()?,
-                input.source(),
-                &input.format()?,
-                options,
-                |_| {},
-            )?;
-            warn(&fitted.summary.warnings(input.source()));
+            input.no_segments("fit")?;
+            let fitted = if let Some(events) = input.events_file()? {
+                let (fitted, summary) =
+                    fit_events(events, input.source(), &input.events_format()?, options)?;
+                warn(&summary.warnings(input.source()));
+                fitted
+            } else {
+                let fitted = fit_paths(
+                    input.open()?,
+                    input.source(),
+                    &input.format()?,
+                    options,
+                    |_| {},
+                )?;
+                warn(&fitted.summary.warnings(input.source()));
+                fitted
+            };
             let s = &fitted.summary;
             let totals = Totals {
                 journeys: s.journeys(),
@@ -376,7 +499,19 @@ fn run(cli: Cli) -> Result<()> {
             output,
         } => {
             let options = TopPathOptions { top, min_journeys };
-            let result = top_paths(input.open()?, input.source(), &input.format()?, options)?;
+            input.no_segments("paths")?;
+            let result = if let Some(events) = input.events_file()? {
+                let format = input.events_format()?;
+                top_paths_with(input.source(), options, |channels, visit| {
+                    let summary =
+                        read_events_file(events, input.source(), &format, channels, |j| {
+                            visit(&j.row)
+                        })?;
+                    Ok((summary.as_read_summary(), summary.warnings(input.source())))
+                })?
+            } else {
+                top_paths(input.open()?, input.source(), &input.format()?, options)?
+            };
             warn(&result.warnings);
             output.emit(&result, Format::Table)
         }

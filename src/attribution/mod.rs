@@ -9,14 +9,16 @@
 
 pub mod heuristics;
 pub mod removal;
+pub mod segments;
 
 use std::io::Read;
 
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::io::paths::PathsFormat;
-use crate::model::{FitOptions, fit_paths};
+use crate::io::paths::{PathsFormat, ReadSummary, read_paths};
+use crate::journey::{ChannelTable, PathRow};
+use crate::model::{FitOptions, Fitter};
 pub use heuristics::{HeuristicCredits, HeuristicOptions, Heuristics};
 pub use removal::{RemovalEffect, RemovalEffects, removal_effects};
 
@@ -66,6 +68,10 @@ pub struct ModelSummary {
     pub position_last_share: f64,
     /// Time-decay half-life, in touches.
     pub time_decay_half_life: f64,
+    /// Time-decay half-life in days, when touch times were known (event logs) and time decay
+    /// used real time instead of positions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_decay_half_life_days: Option<f64>,
 }
 
 /// One channel's credit under every method.
@@ -119,67 +125,115 @@ pub fn attribute_paths<R: Read>(
     format: &PathsFormat,
     options: &AttributionOptions,
 ) -> Result<Attribution> {
-    let heuristic_options = options.heuristics.validate()?;
-    let mut heuristics = Heuristics::new(heuristic_options);
-    let fitted = fit_paths(input, source, format, options.fit, |row| {
-        heuristics.observe(row)
+    let mut builder = AttributionBuilder::new(options, None)?;
+    let mut channels = ChannelTable::new();
+    let summary = read_paths(input, source, format, &mut channels, |row| {
+        builder.observe(row, None)
     })?;
-    let chain = &fitted.chain;
-    let summary = &fitted.summary;
-    let effects = removal_effects(chain)?;
-    let heuristic = heuristics.finish(chain.channels.len());
+    builder.finish(channels, source, &summary, summary.warnings(source))
+}
 
-    let markov_conversions = removal::share(
-        effects.effects.iter().map(|e| e.conversions),
-        summary.conversions,
-    );
-    let markov_value = removal::share(effects.effects.iter().map(|e| e.value), summary.value);
-    let channels = chain
-        .channels
-        .sorted_ids()
-        .into_iter()
-        .map(|c| {
-            let i = c as usize;
-            let (h, e) = (&heuristic[i], &effects.effects[i]);
-            ChannelAttribution {
-                channel: chain.channels.name(c).to_owned(),
-                removal_effect: e.conversions,
-                removal_effect_value: e.value,
-                markov_conversions: markov_conversions[i],
-                markov_value: markov_value[i],
-                first_touch: h.conversions[0],
-                last_touch: h.conversions[1],
-                linear: h.conversions[2],
-                position_based: h.conversions[3],
-                time_decay: h.conversions[4],
-                first_touch_value: h.value[0],
-                last_touch_value: h.value[1],
-                linear_value: h.value[2],
-                position_based_value: h.value[3],
-                time_decay_value: h.value[4],
-            }
+/// Fits the chain and accumulates the heuristics journey by journey, from any source (paths,
+/// event logs, one segment of an event log, generated data), then attributes.
+#[derive(Debug)]
+pub struct AttributionBuilder {
+    options: AttributionOptions,
+    fitter: Fitter,
+    heuristics: Heuristics,
+    half_life_days: Option<f64>,
+}
+
+impl AttributionBuilder {
+    /// A builder; `half_life_days` switches time decay to real time for rows observed with ages.
+    pub fn new(options: &AttributionOptions, half_life_days: Option<f64>) -> Result<Self> {
+        let heuristic_options = options.heuristics.validate()?;
+        let mut heuristics = Heuristics::new(heuristic_options);
+        if let Some(h) = half_life_days {
+            heuristics = heuristics.with_time_half_life(h)?;
+        }
+        Ok(AttributionBuilder {
+            options: AttributionOptions {
+                fit: options.fit,
+                heuristics: heuristic_options,
+            },
+            fitter: Fitter::new(options.fit)?,
+            heuristics,
+            half_life_days,
         })
-        .collect();
-    Ok(Attribution {
-        model: ModelSummary {
-            input: source.to_owned(),
-            order: chain.order,
-            keep_repeats: chain.keep_repeats,
-            states: chain.n_states(),
-            channels: chain.channels.len(),
-            conversion_probability: effects.base.conversion_probability,
-            value_per_journey: effects.base.value_per_journey,
-            journeys: summary.journeys(),
-            total_conversions: summary.conversions,
-            total_value: summary.value,
-            total_nulls: summary.nulls,
-            rows: summary.rows,
-            skipped_rows: summary.skipped_rows,
-            position_first_share: heuristic_options.first_share,
-            position_last_share: heuristic_options.last_share,
-            time_decay_half_life: heuristic_options.half_life,
-        },
-        channels,
-        warnings: summary.warnings(source),
-    })
+    }
+
+    /// Adds one row; `ages_days` are its touches' ages at the journey's end, when known.
+    pub fn observe(&mut self, row: &PathRow<'_>, ages_days: Option<&[f64]>) {
+        self.fitter.observe(row);
+        self.heuristics.observe_aged(row, ages_days);
+    }
+
+    /// Builds the chain and attributes. `summary` holds the totals of what was observed.
+    pub fn finish(
+        self,
+        channels: ChannelTable,
+        source: &str,
+        summary: &ReadSummary,
+        warnings: Vec<String>,
+    ) -> Result<Attribution> {
+        let chain = self.fitter.finish(channels);
+        let heuristic_options = self.options.heuristics;
+        let effects = removal_effects(&chain)?;
+        let heuristic = self.heuristics.finish(chain.channels.len());
+
+        let markov_conversions = removal::share(
+            effects.effects.iter().map(|e| e.conversions),
+            summary.conversions,
+        );
+        let markov_value = removal::share(effects.effects.iter().map(|e| e.value), summary.value);
+        let channels = chain
+            .channels
+            .sorted_ids()
+            .into_iter()
+            .map(|c| {
+                let i = c as usize;
+                let (h, e) = (&heuristic[i], &effects.effects[i]);
+                ChannelAttribution {
+                    channel: chain.channels.name(c).to_owned(),
+                    removal_effect: e.conversions,
+                    removal_effect_value: e.value,
+                    markov_conversions: markov_conversions[i],
+                    markov_value: markov_value[i],
+                    first_touch: h.conversions[0],
+                    last_touch: h.conversions[1],
+                    linear: h.conversions[2],
+                    position_based: h.conversions[3],
+                    time_decay: h.conversions[4],
+                    first_touch_value: h.value[0],
+                    last_touch_value: h.value[1],
+                    linear_value: h.value[2],
+                    position_based_value: h.value[3],
+                    time_decay_value: h.value[4],
+                }
+            })
+            .collect();
+        Ok(Attribution {
+            model: ModelSummary {
+                input: source.to_owned(),
+                order: chain.order,
+                keep_repeats: chain.keep_repeats,
+                states: chain.n_states(),
+                channels: chain.channels.len(),
+                conversion_probability: effects.base.conversion_probability,
+                value_per_journey: effects.base.value_per_journey,
+                journeys: summary.journeys(),
+                total_conversions: summary.conversions,
+                total_value: summary.value,
+                total_nulls: summary.nulls,
+                rows: summary.rows,
+                skipped_rows: summary.skipped_rows,
+                position_first_share: heuristic_options.first_share,
+                position_last_share: heuristic_options.last_share,
+                time_decay_half_life: heuristic_options.half_life,
+                time_decay_half_life_days: self.half_life_days,
+            },
+            channels,
+            warnings,
+        })
+    }
 }

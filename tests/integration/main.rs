@@ -1,5 +1,6 @@
 //! Integration tests, compiled as one binary. Fixtures live in `tests/data/`.
 
+mod events;
 mod generate;
 mod journey_map;
 mod reference;
