@@ -28,6 +28,7 @@
 
 pub mod attribution;
 pub mod error;
+pub mod funnel;
 pub mod io;
 pub mod journey;
 pub mod journey_map;

@@ -10,14 +10,17 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use journeysim::attribution::segments::{attribute_event_segments, attribute_events};
 use journeysim::attribution::{AttributionOptions, HeuristicOptions, attribute_paths};
+use journeysim::funnel::{self, StageMap};
 use journeysim::io::events::{EventsFormat, fit_events, read_events_file};
 use journeysim::io::model_file::{ModelFile, Totals};
 use journeysim::io::output::{write_output, write_output_streaming};
 use journeysim::io::paths::PathsFormat;
 use journeysim::journey_map::{JourneyMap, generate};
+use journeysim::model::Fitter;
 use journeysim::model::{FitOptions, fit_paths};
 use journeysim::report::{Format, Report, render};
 use journeysim::top_paths::{TopPathOptions, top_paths, top_paths_with};
+use journeysim::{ChannelTable, PathRow};
 use journeysim::{Error, Result};
 
 #[derive(Parser)]
@@ -50,12 +53,18 @@ enum Command {
         output: OutputArgs,
     },
     /// Fit an order-k chain and save it as a versioned JSON model file.
-    #[command(after_help = "Example:\n  journeysim fit data/paths.csv --order 2 --out model.json")]
+    #[command(
+        after_help = "Examples:\n  journeysim fit data/paths.csv --order 2 --out model.json\n  journeysim fit data/sample_paths.csv --stages scenarios/stages.json --out model.json"
+    )]
     Fit {
         #[command(flatten)]
         input: PathsInput,
         #[command(flatten)]
         model: ModelArgs,
+        /// Attach a stage map (`{"stages": [...], "touchpoints": {"name": "stage"}}`) to the
+        /// model, for `journeysim funnel --model`.
+        #[arg(long, value_name = "STAGES_JSON")]
+        stages: Option<String>,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -76,6 +85,12 @@ enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// The stage funnel: per stage, the share of journeys that reach it, move on, convert from
+    /// it and drop out there (exact from the chain, observed from data), ranked by leakage.
+    #[command(
+        after_help = "Examples:\n  journeysim funnel --map scenarios/journey_map.json\n  journeysim funnel data/sample_paths.csv --stages scenarios/stages.json\n  journeysim funnel --events data/sample_events.csv --stages scenarios/stages.json --format json\n  journeysim funnel --model model.json"
+    )]
+    Funnel(FunnelArgs),
     /// Generate synthetic journeys from a journey map (known ground truth): aggregated paths or
     /// an event log.
     #[command(
@@ -101,6 +116,27 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+}
+
+/// Arguments of `funnel`.
+#[derive(Args)]
+struct FunnelArgs {
+    #[command(flatten)]
+    input: PathsInput,
+    /// A model file (from `journeysim fit`) instead of data.
+    #[arg(long, value_name = "MODEL_JSON")]
+    model: Option<String>,
+    /// A journey map instead of data (its own stages unless --stages is given).
+    #[arg(long, value_name = "MAP_JSON")]
+    map: Option<String>,
+    /// Stage map: `{"stages": [...], "touchpoints": {"name": "stage", ...}}`.
+    #[arg(long, value_name = "STAGES_JSON")]
+    stages: Option<String>,
+    /// Markov order of the chain fitted to data for the exact figures.
+    #[arg(long, default_value_t = 1)]
+    order: usize,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 /// Output of `generate`.
@@ -397,8 +433,157 @@ fn run_generate(
     Ok(())
 }
 
+fn run_funnel(args: FunnelArgs) -> Result<()> {
+    let input = &args.input;
+    let sources = [
+        input.file.is_some(),
+        input.events.events.is_some(),
+        args.model.is_some(),
+        args.map.is_some(),
+    ];
+    if sources.iter().filter(|&&s| s).count() != 1 {
+        return Err(Error::Invalid(
+            "give exactly one input: a paths FILE, --events FILE, --model M or --map M".into(),
+        ));
+    }
+    input.no_segments("funnel")?;
+    let stage_file = args.stages.as_deref().map(StageMap::load).transpose()?;
+    let funnel = if let Some(path) = &args.map {
+        let map = JourneyMap::load(path)?;
+        let (mut flows, p) = funnel::map_flows(&map)?;
+        let own = StageMap::of_map(&map);
+        let channels = map.channels();
+        let (stages, stage_of) = match stage_file {
+            Some(stages) => {
+                let source = args.stages.as_deref().unwrap_or_default();
+                let stage_of = stages.assign(&channels, source)?;
+                // Regroup: exact flows per the given stages, from each persona's chain.
+                let mut regrouped = vec![funnel::StageFlow::default(); stages.stages.len()];
+                for (share, chain) in map.persona_chains() {
+                    let f = funnel::exact_flows(&chain, &stage_of, stages.stages.len())?;
+                    for (r, x) in regrouped.iter_mut().zip(f) {
+                        r.reach += share * x.reach;
+                        r.convert += share * x.convert;
+                        r.drop_out += share * x.drop_out;
+                    }
+                }
+                flows = regrouped;
+                (stages, stage_of)
+            }
+            None => {
+                let stage_of = own.assign(&channels, path)?;
+                (own, stage_of)
+            }
+        };
+        funnel::assemble(
+            path,
+            "map",
+            &stages,
+            &channels,
+            &stage_of,
+            flows,
+            p,
+            None,
+            Vec::new(),
+        )
+    } else if let Some(path) = &args.model {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let file = ModelFile::parse(&text, path)?;
+        let (stages, stages_source) = match (stage_file, file.stages.clone()) {
+            (Some(s), _) => (s, args.stages.clone().unwrap_or_default()),
+            (None, Some(s)) => (s, path.clone()),
+            (None, None) => {
+                return Err(Error::Invalid(format!(
+                    "{path} has no stage map: give --stages stages.json (or fit it with --stages)"
+                )));
+            }
+        };
+        let chain = file.into_chain(path)?;
+        let stage_of = stages.assign(&chain.channels, &stages_source)?;
+        let flows = funnel::exact_flows(&chain, &stage_of, stages.stages.len())?;
+        let p = journeysim::solve::absorb(&chain, None)?.conversion_probability;
+        funnel::assemble(
+            path,
+            "model",
+            &stages,
+            &chain.channels,
+            &stage_of,
+            flows,
+            p,
+            None,
+            Vec::new(),
+        )
+    } else {
+        let stages_source = args.stages.clone().ok_or_else(|| {
+            Error::Invalid("data need a stage map: give --stages stages.json".into())
+        })?;
+        let stages = stage_file.expect("loaded above");
+        // Stage touchpoints are interned first so rows can be staged while streaming.
+        let mut channels = ChannelTable::from_names(stages.touchpoints.keys());
+        let stage_of = stages.assign(&channels, &stages_source)?;
+        let mut fitter = Fitter::new(FitOptions::order(args.order))?;
+        let mut observed = funnel::ObservedFunnel::new(stages.stages.len());
+        let mut unstaged = false;
+        let mut observe = |row: &PathRow<'_>, days: Option<f64>| {
+            fitter.observe(row);
+            if row.touches.iter().any(|&c| c as usize >= stage_of.len()) {
+                unstaged = true;
+            } else {
+                observed.observe(row, &stage_of, days);
+            }
+        };
+        let (kind, warnings) = if let Some(events) = input.events_file()? {
+            let summary = read_events_file(
+                events,
+                input.source(),
+                &input.events_format()?,
+                &mut channels,
+                |j| {
+                    let days = (j.row.conversions > 0.0)
+                        .then(|| (j.end - j.times[0]) / journeysim::io::events::DAY);
+                    observe(&j.row, days)
+                },
+            )?;
+            ("events", summary.warnings(input.source()))
+        } else {
+            let summary = journeysim::io::paths::read_paths(
+                input.open()?,
+                input.source(),
+                &input.format()?,
+                &mut channels,
+                |row| observe(row, None),
+            )?;
+            ("paths", summary.warnings(input.source()))
+        };
+        if unstaged {
+            // Names the touchpoints without a stage.
+            stages.assign(&channels, &stages_source)?;
+        }
+        let chain = fitter.finish(channels);
+        let flows = funnel::exact_flows(&chain, &stage_of, stages.stages.len())?;
+        let p = journeysim::solve::absorb(&chain, None)?.conversion_probability;
+        funnel::assemble(
+            input.source(),
+            kind,
+            &stages,
+            &chain.channels,
+            &stage_of,
+            flows,
+            p,
+            Some(observed.finish()),
+            warnings,
+        )
+    };
+    warn(&funnel.warnings);
+    args.output.emit(&funnel, Format::Table)
+}
+
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Funnel(args) => run_funnel(args),
         Command::Generate {
             map,
             journeys,
@@ -458,6 +643,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Fit {
             input,
             model,
+            stages,
             output,
         } => {
             let options = FitOptions {
@@ -489,7 +675,12 @@ fn run(cli: Cli) -> Result<()> {
                 value: s.value,
                 nulls: s.nulls,
             };
-            let file = ModelFile::from_chain(&fitted.chain, Some(input.source()), Some(totals));
+            let mut file = ModelFile::from_chain(&fitted.chain, Some(input.source()), Some(totals));
+            if let Some(path) = stages {
+                let map = StageMap::load(&path)?;
+                map.assign(&fitted.chain.channels, &path)?;
+                file.stages = Some(map);
+            }
             output.emit(&file, Format::Json)
         }
         Command::Paths {

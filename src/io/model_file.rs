@@ -105,6 +105,10 @@ pub struct ModelFile {
     pub entry: Vec<TransitionRecord>,
     /// Transient states and their rows.
     pub states: Vec<StateRecord>,
+    /// Optional stage map (`journeysim fit --stages`): ordered stages and each channel's stage,
+    /// used by `journeysim funnel --model`. Absent in older files, which still load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stages: Option<crate::funnel::StageMap>,
 }
 
 impl ModelFile {
@@ -169,6 +173,7 @@ impl ModelFile {
             totals,
             entry,
             states,
+            stages: None,
         }
     }
 
