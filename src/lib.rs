@@ -37,6 +37,7 @@ pub mod report;
 pub mod rng;
 pub mod solve;
 pub mod top_paths;
+pub mod validate;
 
 pub use error::{Error, Result};
 pub use journey::{ChannelId, ChannelTable, PathRow};

@@ -20,6 +20,7 @@ use journeysim::model::Fitter;
 use journeysim::model::{FitOptions, fit_paths};
 use journeysim::report::{Format, Report, render};
 use journeysim::top_paths::{TopPathOptions, top_paths, top_paths_with};
+use journeysim::validate::{ValidateOptions, validate};
 use journeysim::{ChannelTable, PathRow};
 use journeysim::{Error, Result};
 
@@ -91,6 +92,32 @@ enum Command {
         after_help = "Examples:\n  journeysim funnel --map scenarios/journey_map.json\n  journeysim funnel data/sample_paths.csv --stages scenarios/stages.json\n  journeysim funnel --events data/sample_events.csv --stages scenarios/stages.json --format json\n  journeysim funnel --model model.json"
     )]
     Funnel(FunnelArgs),
+    /// Score every attribution method against a journey map's true removal effects: generate
+    /// journeys, attribute them, report each method's total absolute share error.
+    #[command(
+        after_help = "Examples:\n  journeysim validate --map scenarios/journey_map.json --journeys 100000\n  journeysim validate --map scenarios/journey_map.json --journeys 200000 --order 2 --seed 7 --format json"
+    )]
+    Validate {
+        /// Journey map (JSON; see scenarios/README.md, "Journey maps").
+        #[arg(long)]
+        map: String,
+        /// Journeys to generate.
+        #[arg(long, default_value_t = 100_000)]
+        journeys: u64,
+        /// Random seed [default: 20240601].
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Markov order of the fitted chain.
+        #[arg(long, default_value_t = 1)]
+        order: usize,
+        #[command(flatten)]
+        heuristics: HeuristicArgs,
+        /// Worker threads [default: all cores]; the output is the same for any number.
+        #[arg(long)]
+        threads: Option<usize>,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Generate synthetic journeys from a journey map (known ground truth): aggregated paths or
     /// an event log.
     #[command(
@@ -584,6 +611,29 @@ fn run_funnel(args: FunnelArgs) -> Result<()> {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Funnel(args) => run_funnel(args),
+        Command::Validate {
+            map,
+            journeys,
+            seed,
+            order,
+            heuristics,
+            threads,
+            output,
+        } => {
+            let options = ValidateOptions {
+                journeys,
+                seed: seed.unwrap_or(journeysim::rng::DEFAULT_SEED),
+                order,
+                heuristics: HeuristicOptions {
+                    first_share: heuristics.position_first,
+                    last_share: heuristics.position_last,
+                    half_life: heuristics.half_life,
+                },
+            };
+            let journey_map = JourneyMap::load(&map)?;
+            let result = with_threads(threads, || validate(&journey_map, &map, &options))??;
+            output.emit(&result, Format::Table)
+        }
         Command::Generate {
             map,
             journeys,

@@ -5,3 +5,4 @@ mod funnel;
 mod generate;
 mod journey_map;
 mod reference;
+mod validate;
