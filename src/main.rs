@@ -769,3 +769,14 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        // clap checks flag clashes and references only in debug builds; check them in release too.
+        super::Cli::command().debug_assert();
+    }
+}

@@ -114,9 +114,6 @@ pub fn top_paths<R: Read>(
     format: &PathsFormat,
     options: TopPathOptions,
 ) -> Result<TopPaths> {
-    if options.min_journeys.is_nan() || options.min_journeys < 0.0 {
-        return Err(Error::Invalid("--min-journeys must be >= 0".into()));
-    }
     top_paths_with(source, options, |channels, visit| {
         let summary = read_paths(input, source, format, channels, |row| visit(row))?;
         Ok((summary, summary.warnings(source)))

@@ -273,6 +273,18 @@ impl Cutter {
     }
 }
 
+/// Where a row is, turned into a [`Location`] only when there is an error (no allocation per row).
+struct At<'a> {
+    source: &'a str,
+    line: u64,
+}
+
+impl At<'_> {
+    fn location(&self) -> Location {
+        Location::line(self.source, self.line)
+    }
+}
+
 /// Column positions.
 struct Columns {
     user: usize,
@@ -438,27 +450,27 @@ fn csv_error(e: csv::Error, source: &str) -> Error {
     Error::input(Location::line(source, line), format!("malformed CSV: {e}"))
 }
 
-fn field<'r>(record: &'r csv::ByteRecord, i: usize, name: &str, at: &Location) -> Result<&'r str> {
+fn field<'r>(record: &'r csv::ByteRecord, i: usize, name: &str, at: &At<'_>) -> Result<&'r str> {
     let bytes = record.get(i).ok_or_else(|| {
         Error::input(
-            at.clone(),
+            at.location(),
             format!("missing field '{name}' (too few fields)"),
         )
     })?;
     std::str::from_utf8(bytes)
-        .map_err(|_| Error::input(at.clone(), format!("field '{name}' is not valid UTF-8")))
+        .map_err(|_| Error::input(at.location(), format!("field '{name}' is not valid UTF-8")))
 }
 
 fn parse_time(
     record: &csv::ByteRecord,
     columns: &Columns,
     format: &EventsFormat,
-    at: &Location,
+    at: &At<'_>,
 ) -> Result<f64> {
     let text = field(record, columns.time, &format.time_col, at)?;
     parse_timestamp(text).ok_or_else(|| {
         Error::input(
-            at.clone(),
+            at.location(),
             format!(
                 "{} '{text}' is not a timestamp; expected RFC 3339 such as 2026-01-05T14:03:00Z (or Unix seconds)",
                 format.time_col
@@ -467,16 +479,16 @@ fn parse_time(
     })
 }
 
-fn parse_amount(text: &str, name: &str, at: &Location) -> Result<f64> {
+fn parse_amount(text: &str, name: &str, at: &At<'_>) -> Result<f64> {
     if text.is_empty() {
         return Ok(0.0);
     }
     let x: f64 = text
         .parse()
-        .map_err(|_| Error::input(at.clone(), format!("{name} '{text}' is not a number")))?;
+        .map_err(|_| Error::input(at.location(), format!("{name} '{text}' is not a number")))?;
     if !x.is_finite() || x < 0.0 {
         return Err(Error::input(
-            at.clone(),
+            at.location(),
             format!("{name} is {text}; it must be a number >= 0"),
         ));
     }
@@ -488,7 +500,7 @@ fn parse_event(
     record: &csv::ByteRecord,
     columns: &Columns,
     format: &EventsFormat,
-    at: &Location,
+    at: &At<'_>,
     channels: &mut ChannelTable,
     segments: &mut Segments,
 ) -> Result<Event> {
@@ -513,7 +525,7 @@ fn parse_event(
     let touch = if touchpoint.is_empty() {
         if conversions == 0.0 {
             return Err(Error::input(
-                at.clone(),
+                at.location(),
                 format!(
                     "{} is empty and the row is not a conversion",
                     format.touchpoint_col
@@ -524,7 +536,7 @@ fn parse_event(
     } else {
         if touchpoint.contains('>') {
             return Err(Error::input(
-                at.clone(),
+                at.location(),
                 format!("touchpoint '{touchpoint}' contains '>', which separates touches in paths"),
             ));
         }
@@ -590,7 +602,7 @@ fn first_unsorted_line<R: Read>(
         .map_err(|e| csv_error(e, source))?
     {
         let line = record.position().map_or(0, |p| p.line());
-        let at = Location::line(source, line);
+        let at = At { source, line };
         let user = record.get(columns.user).unwrap_or_default();
         let time = parse_time(&record, &columns, format, &at)?;
         if !first {
@@ -612,12 +624,12 @@ fn check_user<'r>(
     record: &'r csv::ByteRecord,
     columns: &Columns,
     format: &EventsFormat,
-    at: &Location,
+    at: &At<'_>,
 ) -> Result<&'r [u8]> {
     let user = field(record, columns.user, &format.user_col, at)?;
     if user.is_empty() {
         return Err(Error::input(
-            at.clone(),
+            at.location(),
             format!("{} is empty", format.user_col),
         ));
     }
@@ -642,7 +654,10 @@ fn read_events_sorted<R: Read>(
         .read_byte_record(&mut record)
         .map_err(|e| csv_error(e, source))?
     {
-        let at = Location::line(source, record.position().map_or(0, |p| p.line()));
+        let at = At {
+            source,
+            line: record.position().map_or(0, |p| p.line()),
+        };
         summary.rows += 1;
         let user = check_user(&record, &columns, format, &at)?;
         if user != current_user.as_slice() {
@@ -680,7 +695,10 @@ fn read_events_grouped<R: Read>(
         .read_byte_record(&mut record)
         .map_err(|e| csv_error(e, source))?
     {
-        let at = Location::line(source, record.position().map_or(0, |p| p.line()));
+        let at = At {
+            source,
+            line: record.position().map_or(0, |p| p.line()),
+        };
         summary.rows += 1;
         let user = check_user(&record, &columns, format, &at)?;
         let next = users.len() as u32;
