@@ -15,7 +15,8 @@
 //!
 //! All four are probabilities over journeys, hence linear in a mixture: a journey map's figures
 //! are its personas' weighted by share. From data the same four are counted directly (observed),
-//! and with times (event logs) the median time from first touch to conversion is reported.
+//! and with times (event logs) the median and mean time from first touch to conversion are
+//! reported; for a journey map the mean is exact ([`map_exact`]).
 //! Stages are ranked by `drop_out` (the share of all journeys lost there), observed when data are
 //! given, exact otherwise. Linear systems are solved by dense LU up to [`DENSE_LIMIT`] states and
 //! by monotone fixed-point sweeps beyond.
@@ -235,6 +236,10 @@ pub struct Funnel {
     /// Median days from a converting journey's first touch to its conversion (event logs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub median_days_to_conversion: Option<f64>,
+    /// Mean days from first touch to conversion: observed (event logs) or exact (journey maps,
+    /// from their dwell-time distributions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_days_to_conversion: Option<f64>,
     /// Whether `leak_rank` ranks observed (true) or exact (false) drop-out.
     pub ranked_by_observed: bool,
     /// Stages in journey order.
@@ -436,74 +441,145 @@ impl ObservedFunnel {
         }
     }
 
-    /// Shares of all journeys, the journeys, the conversion rate and the weighted median days to
-    /// conversion (when times were given).
-    pub fn finish(mut self) -> (Vec<StageFlow>, f64, f64, Option<f64>) {
+    /// Shares of all journeys, the journeys, the conversion rate and the times to conversion
+    /// (when times were given).
+    pub fn finish(mut self) -> Observed {
         let total = self.journeys.max(f64::MIN_POSITIVE);
         let flows = self
             .flows
             .iter()
             .map(|f| f.scaled(1.0 / total).finish())
             .collect();
-        let median = if self.days_to_conversion.is_empty() {
-            None
+        let (median, mean) = if self.days_to_conversion.is_empty() {
+            (None, None)
         } else {
             self.days_to_conversion.sort_by(|a, b| a.0.total_cmp(&b.0));
             let weight: f64 = self.days_to_conversion.iter().map(|d| d.1).sum();
+            let mean = self
+                .days_to_conversion
+                .iter()
+                .map(|d| d.0 * d.1)
+                .sum::<f64>()
+                / weight;
             let mut seen = 0.0;
-            self.days_to_conversion
+            let median = self
+                .days_to_conversion
                 .iter()
                 .find(|d| {
                     seen += d.1;
                     seen >= 0.5 * weight
                 })
-                .map(|d| d.0)
+                .map(|d| d.0);
+            (median, Some(mean))
         };
-        (flows, self.journeys, self.conversions / total, median)
+        Observed {
+            flows,
+            journeys: self.journeys,
+            conversion_rate: self.conversions / total,
+            median_days_to_conversion: median,
+            mean_days_to_conversion: mean,
+        }
     }
 }
 
-/// Exact funnel of a journey map: each persona's flows weighted by its share.
-pub fn map_flows(map: &JourneyMap) -> Result<(Vec<StageFlow>, f64)> {
-    let stage_of: Vec<usize> = map.touchpoints.iter().map(|t| t.stage).collect();
-    let mut total = vec![StageFlow::default(); map.stages.len()];
-    let mut conversion = 0.0;
-    for (share, chain) in map.persona_chains() {
+/// Funnel figures counted from data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observed {
+    /// Per stage, shares of all journeys.
+    pub flows: Vec<StageFlow>,
+    /// Journeys counted.
+    pub journeys: f64,
+    /// Conversions / journeys.
+    pub conversion_rate: f64,
+    /// Weighted median days from first touch to conversion (event logs).
+    pub median_days_to_conversion: Option<f64>,
+    /// Weighted mean days from first touch to conversion (event logs).
+    pub mean_days_to_conversion: Option<f64>,
+}
+
+/// Funnel figures computed from a chain or map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exact {
+    /// Per stage, shares of all journeys (move on and drop-out rate filled in by [`assemble`]).
+    pub flows: Vec<StageFlow>,
+    /// P(conversion).
+    pub conversion_probability: f64,
+    /// Expected days from first touch to conversion of a converting journey (maps, which know
+    /// their dwell times).
+    pub mean_days_to_conversion: Option<f64>,
+}
+
+/// Exact funnel of a chain whose channels have stages `stage_of` (of `n_stages`).
+pub fn chain_exact(chain: &Chain, stage_of: &[usize], n_stages: usize) -> Result<Exact> {
+    Ok(Exact {
+        flows: exact_flows(chain, stage_of, n_stages)?,
+        conversion_probability: crate::solve::absorb(chain, None)?.conversion_probability,
+        mean_days_to_conversion: None,
+    })
+}
+
+/// Exact funnel of a journey map: each persona's flows weighted by its share, with the stages
+/// `stage_of` (of `n_stages`) of its touchpoints, and the exact mean time to conversion.
+///
+/// A converting journey's time is the sum of the dwell times of its touches but the last, so
+/// `E[T 1(conv)] = sum_s v(s) mu(s) sum_t P(s, t) h(t)` over touchpoints s, t, with `v` the
+/// expected visits, `mu` the mean dwell and `h` the conversion probability from t; the mean time
+/// to conversion is that over `P(conv)`, both share-weighted over personas.
+pub fn map_exact(map: &JourneyMap, stage_of: &[usize], n_stages: usize) -> Result<Exact> {
+    let mut total = vec![StageFlow::default(); n_stages];
+    let (mut conversion, mut time_converting) = (0.0, 0.0);
+    for (p, (share, chain)) in map.persona_chains().into_iter().enumerate() {
         for (t, f) in total
             .iter_mut()
-            .zip(exact_flows(&chain, &stage_of, map.stages.len())?)
+            .zip(exact_flows(&chain, stage_of, n_stages)?)
         {
             t.add(&f.scaled(share));
         }
-        conversion += share * crate::solve::absorb(&chain, None)?.conversion_probability;
+        let [h, _] = crate::solve::solve(&chain, None, crate::solve::Method::Auto)?;
+        let visits = expected_visits(&chain)?;
+        let n = chain.n_states();
+        for (s, &v) in visits.iter().enumerate() {
+            let (targets, probs) = chain.row(s as u32);
+            let continue_and_convert: f64 = targets
+                .iter()
+                .zip(probs)
+                .filter(|(t, _)| (**t as usize) < n)
+                .map(|(&t, &q)| q * h[t as usize])
+                .sum();
+            time_converting +=
+                share * v * map.personas[p].dwell_hours[s].mean() * continue_and_convert;
+        }
+        conversion += share
+            * chain
+                .entry
+                .iter()
+                .map(|&(s, q)| q * h[s as usize])
+                .sum::<f64>();
     }
-    Ok((
-        total.into_iter().map(StageFlow::finish).collect(),
-        conversion,
-    ))
+    Ok(Exact {
+        flows: total,
+        conversion_probability: conversion,
+        mean_days_to_conversion: (conversion > 0.0).then(|| time_converting / conversion / 24.0),
+    })
 }
 
-/// Puts a funnel together: stages in order, ranked by drop-out (observed when given).
-#[allow(clippy::too_many_arguments)]
+/// Puts a funnel together: stages in order, ranked by drop-out (observed when given); the caller
+/// adds the warnings.
 pub fn assemble(
     input: &str,
     input_kind: &str,
     stages: &StageMap,
     channels: &ChannelTable,
     stage_of: &[usize],
-    exact: Vec<StageFlow>,
-    conversion_probability: f64,
-    observed: Option<(Vec<StageFlow>, f64, f64, Option<f64>)>,
-    warnings: Vec<String>,
+    exact: Exact,
+    observed: Option<Observed>,
 ) -> Funnel {
-    let exact: Vec<StageFlow> = exact.into_iter().map(StageFlow::finish).collect();
-    let (observed_flows, journeys, rate, median) = match observed {
-        Some((f, j, r, m)) => (Some(f), Some(j), Some(r), m),
-        None => (None, None, None, None),
-    };
+    let flows: Vec<StageFlow> = exact.flows.iter().map(|f| f.finish()).collect();
+    let exact_flows = &flows;
+    let observed_flows = observed.as_ref().map(|o| o.flows.clone());
     let leak = |i: usize| match &observed_flows {
         Some(f) => f[i].drop_out,
-        None => exact[i].drop_out,
+        None => exact_flows[i].drop_out,
     };
     let mut order: Vec<usize> = (0..stages.stages.len()).collect();
     order.sort_by(|&a, &b| leak(b).total_cmp(&leak(a)).then(a.cmp(&b)));
@@ -522,7 +598,7 @@ pub fn assemble(
             StageFunnel {
                 stage: name.clone(),
                 touchpoints,
-                exact: exact[i],
+                exact: exact_flows[i],
                 observed: observed_flows.as_ref().map(|f| f[i]),
                 leak_rank: rank[i],
             }
@@ -531,13 +607,17 @@ pub fn assemble(
     Funnel {
         input: input.to_owned(),
         input_kind: input_kind.to_owned(),
-        conversion_probability,
-        journeys,
-        observed_conversion_rate: rate,
-        median_days_to_conversion: median,
+        conversion_probability: exact.conversion_probability,
+        journeys: observed.as_ref().map(|o| o.journeys),
+        observed_conversion_rate: observed.as_ref().map(|o| o.conversion_rate),
+        median_days_to_conversion: observed.as_ref().and_then(|o| o.median_days_to_conversion),
+        mean_days_to_conversion: observed
+            .as_ref()
+            .and_then(|o| o.mean_days_to_conversion)
+            .or(exact.mean_days_to_conversion),
         ranked_by_observed: observed_flows.is_some(),
         stages: stages_out,
-        warnings,
+        warnings: Vec::new(),
     }
 }
 
@@ -556,6 +636,9 @@ impl Report for Funnel {
         }
         if let Some(m) = self.median_days_to_conversion {
             out.push_str(&format!("; median time to conversion {m:.2} days"));
+        }
+        if let Some(m) = self.mean_days_to_conversion {
+            out.push_str(&format!("; mean time to conversion {m:.2} days"));
         }
         out.push_str("\nshares of all journeys; leak rank 1 = the stage losing the most journeys");
         out.push_str(if self.ranked_by_observed {
@@ -661,7 +744,19 @@ mod tests {
              "dwell_hours": {"distribution": "constant", "value": 1}}],
             "value": {"distribution": "constant", "value": 1}}"#;
         let map = JourneyMap::parse(text, "m.json").unwrap();
-        let (flows, p) = map_flows(&map).unwrap();
+        let exact = map_exact(&map, &[0, 1], 2).unwrap();
+        let (p, flows): (f64, Vec<StageFlow>) = (
+            exact.conversion_probability,
+            exact.flows.iter().map(|f| f.finish()).collect(),
+        );
+        // Dwell 1 hour at every touch: a converting journey has spent 1 h per touch but the
+        // last. E[T 1(conv)] = sum_s v(s) * 1 h * sum_t P(s, t) h(t).
+        let h_a = 0.5 * 0.4 / (1.0 - 0.5 * 0.2);
+        let h_b = 0.4 + 0.2 * h_a;
+        let v = [1.0 / 0.9, 0.5 / 0.9];
+        let t = v[0] * 0.5 * h_b + v[1] * 0.2 * h_a;
+        let mean = exact.mean_days_to_conversion.unwrap();
+        assert!((mean - t / p / 24.0).abs() < 1e-12, "{mean}");
         let (va, vb) = (1.0 / 0.9, 0.5 / 0.9);
         let close = |x: f64, y: f64| assert!((x - y).abs() < 1e-12, "{x} vs {y}");
         close(p, 0.4 * vb);

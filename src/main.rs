@@ -319,7 +319,10 @@ impl PathsInput {
                 "give either a paths FILE or --events FILE, not both".into(),
             )),
             (Some(f), None) => Ok(f),
-            (None, _) => Err(Error::Invalid(
+            (None, Some(_)) => Err(Error::Invalid(
+                "this command reads a paths FILE; --events is not supported here".into(),
+            )),
+            (None, None) => Err(Error::Invalid(
                 "no input: give a paths FILE or --events FILE".into(),
             )),
         }
@@ -477,42 +480,21 @@ fn run_funnel(args: FunnelArgs) -> Result<()> {
     let stage_file = args.stages.as_deref().map(StageMap::load).transpose()?;
     let funnel = if let Some(path) = &args.map {
         let map = JourneyMap::load(path)?;
-        let (mut flows, p) = funnel::map_flows(&map)?;
-        let own = StageMap::of_map(&map);
         let channels = map.channels();
         let (stages, stage_of) = match stage_file {
             Some(stages) => {
                 let source = args.stages.as_deref().unwrap_or_default();
                 let stage_of = stages.assign(&channels, source)?;
-                // Regroup: exact flows per the given stages, from each persona's chain.
-                let mut regrouped = vec![funnel::StageFlow::default(); stages.stages.len()];
-                for (share, chain) in map.persona_chains() {
-                    let f = funnel::exact_flows(&chain, &stage_of, stages.stages.len())?;
-                    for (r, x) in regrouped.iter_mut().zip(f) {
-                        r.reach += share * x.reach;
-                        r.convert += share * x.convert;
-                        r.drop_out += share * x.drop_out;
-                    }
-                }
-                flows = regrouped;
                 (stages, stage_of)
             }
             None => {
+                let own = StageMap::of_map(&map);
                 let stage_of = own.assign(&channels, path)?;
                 (own, stage_of)
             }
         };
-        funnel::assemble(
-            path,
-            "map",
-            &stages,
-            &channels,
-            &stage_of,
-            flows,
-            p,
-            None,
-            Vec::new(),
-        )
+        let exact = funnel::map_exact(&map, &stage_of, stages.stages.len())?;
+        funnel::assemble(path, "map", &stages, &channels, &stage_of, exact, None)
     } else if let Some(path) = &args.model {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
             path: path.clone(),
@@ -530,18 +512,15 @@ fn run_funnel(args: FunnelArgs) -> Result<()> {
         };
         let chain = file.into_chain(path)?;
         let stage_of = stages.assign(&chain.channels, &stages_source)?;
-        let flows = funnel::exact_flows(&chain, &stage_of, stages.stages.len())?;
-        let p = journeysim::solve::absorb(&chain, None)?.conversion_probability;
+        let exact = funnel::chain_exact(&chain, &stage_of, stages.stages.len())?;
         funnel::assemble(
             path,
             "model",
             &stages,
             &chain.channels,
             &stage_of,
-            flows,
-            p,
+            exact,
             None,
-            Vec::new(),
         )
     } else {
         let stages_source = args.stages.clone().ok_or_else(|| {
@@ -590,19 +569,18 @@ fn run_funnel(args: FunnelArgs) -> Result<()> {
             stages.assign(&channels, &stages_source)?;
         }
         let chain = fitter.finish(channels);
-        let flows = funnel::exact_flows(&chain, &stage_of, stages.stages.len())?;
-        let p = journeysim::solve::absorb(&chain, None)?.conversion_probability;
-        funnel::assemble(
+        let exact = funnel::chain_exact(&chain, &stage_of, stages.stages.len())?;
+        let mut funnel = funnel::assemble(
             input.source(),
             kind,
             &stages,
             &chain.channels,
             &stage_of,
-            flows,
-            p,
+            exact,
             Some(observed.finish()),
-            warnings,
-        )
+        );
+        funnel.warnings = warnings;
+        funnel
     };
     warn(&funnel.warnings);
     args.output.emit(&funnel, Format::Table)

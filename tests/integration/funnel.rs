@@ -211,3 +211,63 @@ fn bad_stage_files_exit_2_with_the_json_path() {
     let out = run(&["funnel", data, "--map", MAP]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn maps_exact_mean_time_to_conversion_matches_generated_event_logs() {
+    // The observed mean over n converting journeys has standard error sd / sqrt(n); we compute
+    // sd from the same journeys and allow 4 standard errors (timestamps are floored to the
+    // second, a bias below 1e-5 days).
+    let exact = json(&["funnel", "--map", MAP, "--format", "json"]);
+    let mean = exact["mean_days_to_conversion"].as_f64().unwrap();
+    let out = run(&[
+        "generate",
+        "--map",
+        MAP,
+        "--journeys",
+        "40000",
+        "--seed",
+        "12",
+        "--format",
+        "events",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.csv");
+    std::fs::write(&events, &text).unwrap();
+    let observed = json(&[
+        "funnel",
+        "--events",
+        events.to_str().unwrap(),
+        "--stages",
+        STAGES,
+        "--lookback-days",
+        "3650",
+        "--inactivity-days",
+        "3650",
+        "--format",
+        "json",
+    ]);
+    let observed_mean = observed["mean_days_to_conversion"].as_f64().unwrap();
+    // Per-journey days, for the standard deviation.
+    let mut first: Option<(String, f64)> = None;
+    let mut days = Vec::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let t = journeysim::io::time::parse_timestamp(f[1]).unwrap();
+        if first.as_ref().is_none_or(|(u, _)| u != f[0]) {
+            first = Some((f[0].to_string(), t));
+        }
+        if f[5] == "1" {
+            days.push((t - first.as_ref().unwrap().1) / 86_400.0);
+        }
+    }
+    let n = days.len() as f64;
+    let m = days.iter().sum::<f64>() / n;
+    let sd = (days.iter().map(|d| (d - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    assert!((m - observed_mean).abs() < 1e-9);
+    assert!(
+        (observed_mean - mean).abs() < 4.0 * sd / n.sqrt(),
+        "observed {observed_mean}, exact {mean}, se {}",
+        sd / n.sqrt()
+    );
+}
