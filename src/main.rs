@@ -188,7 +188,8 @@ struct PathsInput {
     /// Column holding conversion counts.
     #[arg(long, default_value = "total_conversions")]
     conversions_col: String,
-    /// Column holding conversion value (optional unless named) [default: total_conversion_value].
+    /// Column holding conversion value (optional unless named) [default: total_conversion_value,
+    /// or value for --events].
     #[arg(long)]
     value_col: Option<String>,
     /// Column holding non-converting counts (optional unless named) [default: total_null].
