@@ -127,7 +127,8 @@ impl StageMap {
             return Err(Error::input(
                 Location::file(source),
                 format!(
-                    "touchpoints.{t}: unknown touchpoint '{t}'; the data's touchpoints are {}",
+                    "touchpoints.{t}: unknown touchpoint '{t}'{}; the data's touchpoints are {}",
+                    crate::journey_map::did_you_mean(t, known.iter().copied()),
                     known.join(", ")
                 ),
             ));
