@@ -854,6 +854,41 @@ mod tests {
         assert_eq!(segments, vec!["x", "x", "y", "y"]);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn every_touch_is_in_one_journey_or_dropped_and_row_order_does_not_matter(
+            rows in proptest::collection::vec((0u8..4, 0u32..90, 0u8..3, proptest::bool::weighted(0.2)), 1..60),
+            lookback in 1.0f64..40.0,
+            inactivity in 1.0f64..40.0,
+        ) {
+            let format = EventsFormat { lookback_days: lookback, inactivity_days: inactivity, ..EventsFormat::default() };
+            let body: Vec<String> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, (user, day, touch, converts))| {
+                    // Distinct times per user (the hour is the row number), so any order of the
+                    // rows has one time order.
+                    format!("u{user},{},t{touch},{},1", 1_767_225_600 + *day as u64 * 86_400 + i as u64 * 60, u8::from(*converts))
+                })
+                .collect();
+            let text = format!("user_id,timestamp,touchpoint,conversion,value\n{}\n", body.join("\n"));
+            let (mut forward, s) = journeys(&text, &format);
+            let touches: usize = forward.iter().map(|j| j.0.split(" > ").count()).sum();
+            proptest::prop_assert_eq!(touches as u64 + s.dropped_touches, rows.len() as u64);
+            let converting: f64 = forward.iter().map(|j| j.1).sum();
+            proptest::prop_assert_eq!(converting + s.untouched_conversions, s.conversions);
+            proptest::prop_assert_eq!(s.conversions, rows.iter().filter(|r| r.3).count() as f64);
+            let mut reversed_body = body.clone();
+            reversed_body.reverse();
+            let reversed = format!("user_id,timestamp,touchpoint,conversion,value\n{}\n", reversed_body.join("\n"));
+            let (mut backward, _) = journeys(&reversed, &format);
+            let key = |j: &Cut| format!("{:?}", j);
+            forward.sort_by_key(key);
+            backward.sort_by_key(key);
+            proptest::prop_assert_eq!(forward, backward);
+        }
+    }
+
     #[test]
     fn bad_rows_name_file_and_line() {
         let error = |text: &str| {

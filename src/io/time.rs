@@ -149,6 +149,14 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn formatting_then_parsing_gives_the_same_second(seconds in -62_135_596_800i64..253_402_300_799) {
+            // Years 0001 to 9999, the range RFC 3339 can write.
+            proptest::prop_assert_eq!(parse_timestamp(&format_rfc3339(seconds)), Some(seconds as f64));
+        }
+    }
+
     #[test]
     fn parses_rfc3339_variants() {
         let base = 1_767_225_600.0;
