@@ -214,7 +214,7 @@ struct EventArgs {
     /// Event log: user column.
     #[arg(long, default_value = "user_id")]
     user_col: String,
-    /// Event log: time column (RFC 3339 or Unix seconds).
+    /// Event log: time column (RFC 3339, or Unix seconds / milliseconds).
     #[arg(long, default_value = "timestamp")]
     time_col: String,
     /// Event log: touchpoint column.
