@@ -622,6 +622,57 @@ pub fn assemble(
     }
 }
 
+/// The funnel of data (paths or an event log): `read` interns touchpoints into the table it is
+/// given, calls the visitor for every journey with its days from first touch to conversion (when
+/// known) and returns its warnings. An order-`order` chain is fitted in the same pass for the
+/// exact figures beside the observed ones. Stage touchpoints are interned first, so journeys are
+/// staged while streaming; a touchpoint without a stage is an error naming it (`stages_source`).
+pub fn data_funnel(
+    source: &str,
+    input_kind: &str,
+    stages: &StageMap,
+    stages_source: &str,
+    order: usize,
+    read: impl FnOnce(
+        &mut ChannelTable,
+        &mut dyn FnMut(&PathRow<'_>, Option<f64>),
+    ) -> Result<Vec<String>>,
+) -> Result<Funnel> {
+    let mut channels = ChannelTable::from_names(stages.touchpoints.keys());
+    let stage_of = stages.assign(&channels, stages_source)?;
+    let mut fitter = crate::model::Fitter::new(crate::model::FitOptions::order(order))?;
+    let mut observed = ObservedFunnel::new(stages.stages.len());
+    let mut unstaged = false;
+    let warnings = read(
+        &mut channels,
+        &mut |row: &PathRow<'_>, days: Option<f64>| {
+            fitter.observe(row);
+            if row.touches.iter().any(|&c| c as usize >= stage_of.len()) {
+                unstaged = true;
+            } else {
+                observed.observe(row, &stage_of, days);
+            }
+        },
+    )?;
+    if unstaged {
+        // Names the touchpoints without a stage.
+        stages.assign(&channels, stages_source)?;
+    }
+    let chain = fitter.finish(channels);
+    let exact = chain_exact(&chain, &stage_of, stages.stages.len())?;
+    let mut funnel = assemble(
+        source,
+        input_kind,
+        stages,
+        &chain.channels,
+        &stage_of,
+        exact,
+        Some(observed.finish()),
+    );
+    funnel.warnings = warnings;
+    Ok(funnel)
+}
+
 fn pct(x: f64) -> String {
     format!("{:.2}%", 100.0 * x)
 }

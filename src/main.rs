@@ -16,12 +16,10 @@ use journeysim::io::model_file::{ModelFile, Totals};
 use journeysim::io::output::{write_output, write_output_streaming};
 use journeysim::io::paths::PathsFormat;
 use journeysim::journey_map::{JourneyMap, generate};
-use journeysim::model::Fitter;
 use journeysim::model::{FitOptions, fit_paths};
 use journeysim::report::{Format, Report, render};
 use journeysim::top_paths::{TopPathOptions, top_paths, top_paths_with};
 use journeysim::validate::{ValidateOptions, validate};
-use journeysim::{ChannelTable, PathRow};
 use journeysim::{Error, Result};
 
 #[derive(Parser)]
@@ -528,60 +526,45 @@ fn run_funnel(args: FunnelArgs) -> Result<()> {
             Error::Invalid("data need a stage map: give --stages stages.json".into())
         })?;
         let stages = stage_file.expect("loaded above");
-        // Stage touchpoints are interned first so rows can be staged while streaming.
-        let mut channels = ChannelTable::from_names(stages.touchpoints.keys());
-        let stage_of = stages.assign(&channels, &stages_source)?;
-        let mut fitter = Fitter::new(FitOptions::order(args.order))?;
-        let mut observed = funnel::ObservedFunnel::new(stages.stages.len());
-        let mut unstaged = false;
-        let mut observe = |row: &PathRow<'_>, days: Option<f64>| {
-            fitter.observe(row);
-            if row.touches.iter().any(|&c| c as usize >= stage_of.len()) {
-                unstaged = true;
-            } else {
-                observed.observe(row, &stage_of, days);
-            }
-        };
-        let (kind, warnings) = if let Some(events) = input.events_file()? {
-            let summary = read_events_file(
-                events,
-                input.source(),
-                &input.events_format()?,
-                &mut channels,
-                |j| {
-                    let days = (j.row.conversions > 0.0)
-                        .then(|| (j.end - j.times[0]) / journeysim::io::events::DAY);
-                    observe(&j.row, days)
+        let source = input.source();
+        if let Some(events) = input.events_file()? {
+            let format = input.events_format()?;
+            funnel::data_funnel(
+                source,
+                "events",
+                &stages,
+                &stages_source,
+                args.order,
+                |channels, observe| {
+                    let summary = read_events_file(events, source, &format, channels, |j| {
+                        let days = (j.row.conversions > 0.0)
+                            .then(|| (j.end - j.times[0]) / journeysim::io::events::DAY);
+                        observe(&j.row, days)
+                    })?;
+                    Ok(summary.warnings(source))
                 },
-            )?;
-            ("events", summary.warnings(input.source()))
+            )?
         } else {
-            let summary = journeysim::io::paths::read_paths(
-                input.open()?,
-                input.source(),
-                &input.format()?,
-                &mut channels,
-                |row| observe(row, None),
-            )?;
-            ("paths", summary.warnings(input.source()))
-        };
-        if unstaged {
-            // Names the touchpoints without a stage.
-            stages.assign(&channels, &stages_source)?;
+            let format = input.format()?;
+            let reader = input.open()?;
+            funnel::data_funnel(
+                source,
+                "paths",
+                &stages,
+                &stages_source,
+                args.order,
+                |channels, observe| {
+                    let summary = journeysim::io::paths::read_paths(
+                        reader,
+                        source,
+                        &format,
+                        channels,
+                        |row| observe(row, None),
+                    )?;
+                    Ok(summary.warnings(source))
+                },
+            )?
         }
-        let chain = fitter.finish(channels);
-        let exact = funnel::chain_exact(&chain, &stage_of, stages.stages.len())?;
-        let mut funnel = funnel::assemble(
-            input.source(),
-            kind,
-            &stages,
-            &chain.channels,
-            &stage_of,
-            exact,
-            Some(observed.finish()),
-        );
-        funnel.warnings = warnings;
-        funnel
     };
     warn(&funnel.warnings);
     args.output.emit(&funnel, Format::Table)
