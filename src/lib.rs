@@ -6,6 +6,11 @@
 //! absorption probabilities; [`attribution`] turns them into removal effects and credits beside
 //! the heuristic rules; [`report`] renders any result as a table, JSON or CSV.
 //!
+//! Event logs ([`io::events`]) are cut into journeys and feed the same pipeline. A hand-written
+//! [`journey_map`] (stages, touchpoints, personas) is a known model: it generates data
+//! ([`journey_map::generate`]) whose true removal effects are exact, so [`validate`] can score
+//! every attribution method against the truth; [`funnel`] reads any chain or data by stage.
+//!
 //! ```
 //! use journeysim::attribution::{AttributionOptions, HeuristicOptions, attribute_paths};
 //! use journeysim::io::paths::PathsFormat;
@@ -28,6 +33,7 @@
 
 pub mod attribution;
 pub mod error;
+pub mod funnel;
 pub mod io;
 pub mod journey;
 pub mod journey_map;
@@ -39,6 +45,7 @@ pub mod scenario;
 pub mod simulate;
 pub mod solve;
 pub mod top_paths;
+pub mod validate;
 pub mod whatif;
 
 pub use error::{Error, Result};

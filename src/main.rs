@@ -8,10 +8,13 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use journeysim::attribution::segments::{attribute_event_segments, attribute_events};
 use journeysim::attribution::{
     AttributionOptions, HeuristicOptions, IntervalOptions, Method, MethodOptions,
     attribute_paths_with,
 };
+use journeysim::funnel::{self, StageMap};
+use journeysim::io::events::{EventsFormat, fit_events, read_events_file};
 use journeysim::io::model_file::{ModelFile, Totals};
 use journeysim::io::output::{write_output, write_output_streaming};
 use journeysim::io::paths::PathsFormat;
@@ -25,7 +28,8 @@ use journeysim::scenario::Scenario;
 use journeysim::simulate::{
     DEFAULT_MAX_STEPS, DEFAULT_PRECISION_CAP, SimulateOptions, Stop, simulate,
 };
-use journeysim::top_paths::{TopPathOptions, top_paths};
+use journeysim::top_paths::{TopPathOptions, top_paths, top_paths_with};
+use journeysim::validate::{ValidateOptions, validate};
 use journeysim::whatif::{ScenarioFile, what_if};
 use journeysim::{Chain, Error, Result};
 
@@ -61,12 +65,18 @@ enum Command {
         output: OutputArgs,
     },
     /// Fit an order-k chain and save it as a versioned JSON model file.
-    #[command(after_help = "Example:\n  journeysim fit data/paths.csv --order 2 --out model.json")]
+    #[command(
+        after_help = "Examples:\n  journeysim fit data/paths.csv --order 2 --out model.json\n  journeysim fit data/sample_paths.csv --stages scenarios/stages.json --out model.json"
+    )]
     Fit {
         #[command(flatten)]
         input: PathsInput,
         #[command(flatten)]
         model: ModelArgs,
+        /// Attach a stage map (`{"stages": [...], "touchpoints": {"name": "stage"}}`) to the
+        /// model, for `journeysim funnel --model`.
+        #[arg(long, value_name = "STAGES_JSON")]
+        stages: Option<String>,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -94,15 +104,10 @@ enum Command {
         after_help = "Examples:\n  journeysim graph data/paths.csv --min-probability 0.05 --out graph.dot && dot -Tsvg graph.dot > graph.svg\n  journeysim graph --model model.json --format mermaid"
     )]
     Graph {
-        /// Aggregated paths file to fit (`-` for standard input); or give --model.
-        #[arg(required_unless_present = "model", conflicts_with = "model")]
-        file: Option<String>,
-        /// A model file written by `journeysim fit`.
-        #[arg(long)]
-        model: Option<PathBuf>,
-        /// Markov order when fitting FILE.
-        #[arg(long, default_value_t = 1)]
-        order: usize,
+        #[command(flatten)]
+        input: ChainInput,
+        #[command(flatten)]
+        model: ModelArgs,
         /// Output format.
         #[arg(long, value_enum, default_value = "dot")]
         format: GraphFormatArg,
@@ -168,6 +173,38 @@ enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// The stage funnel: per stage, the share of journeys that reach it, move on, convert from
+    /// it and drop out there (exact from the chain, observed from data), ranked by leakage.
+    #[command(
+        after_help = "Examples:\n  journeysim funnel --map scenarios/journey_map.json\n  journeysim funnel data/sample_paths.csv --stages scenarios/stages.json\n  journeysim funnel --events data/sample_events.csv --stages scenarios/stages.json --format json\n  journeysim funnel --model model.json"
+    )]
+    Funnel(FunnelArgs),
+    /// Score every attribution method against a journey map's true removal effects: generate
+    /// journeys, attribute them, report each method's total absolute share error.
+    #[command(
+        after_help = "Examples:\n  journeysim validate --map scenarios/journey_map.json --journeys 100000\n  journeysim validate --map scenarios/journey_map.json --journeys 200000 --order 2 --seed 7 --format json"
+    )]
+    Validate {
+        /// Journey map (JSON; see scenarios/README.md, "Journey maps").
+        #[arg(long)]
+        map: String,
+        /// Journeys to generate.
+        #[arg(long, default_value_t = 100_000)]
+        journeys: u64,
+        /// Random seed [default: 20240601].
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Markov order of the fitted chain.
+        #[arg(long, default_value_t = 1)]
+        order: usize,
+        #[command(flatten)]
+        heuristics: HeuristicArgs,
+        /// Worker threads [default: all cores]; the output is the same for any number.
+        #[arg(long)]
+        threads: Option<usize>,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Generate synthetic journeys from a journey map (known ground truth): aggregated paths or
     /// an event log.
     #[command(
@@ -195,6 +232,27 @@ enum Command {
     },
 }
 
+/// Arguments of `funnel`.
+#[derive(Args)]
+struct FunnelArgs {
+    #[command(flatten)]
+    input: PathsInput,
+    /// A model file (from `journeysim fit`) instead of data.
+    #[arg(long, value_name = "MODEL_JSON")]
+    model: Option<String>,
+    /// A journey map instead of data (its own stages unless --stages is given).
+    #[arg(long, value_name = "MAP_JSON")]
+    map: Option<String>,
+    /// Stage map: `{"stages": [...], "touchpoints": {"name": "stage", ...}}`.
+    #[arg(long, value_name = "STAGES_JSON")]
+    stages: Option<String>,
+    /// Markov order of the chain fitted to data for the exact figures.
+    #[arg(long, default_value_t = 1)]
+    order: usize,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
 /// Output of `generate`.
 #[derive(Clone, Copy, ValueEnum)]
 enum GenerateFormat {
@@ -207,15 +265,18 @@ enum GenerateFormat {
 /// Where the paths come from and how they are laid out.
 #[derive(Args)]
 struct PathsInput {
-    /// Aggregated paths file (`-` for standard input).
-    file: String,
+    /// Aggregated paths file (`-` for standard input); leave out with --events.
+    file: Option<String>,
+    #[command(flatten)]
+    events: EventArgs,
     /// Column holding the path.
     #[arg(long, default_value = "path")]
     path_col: String,
     /// Column holding conversion counts.
     #[arg(long, default_value = "total_conversions")]
     conversions_col: String,
-    /// Column holding conversion value (optional unless named) [default: total_conversion_value].
+    /// Column holding conversion value (optional unless named) [default: total_conversion_value,
+    /// or value for --events].
     #[arg(long)]
     value_col: Option<String>,
     /// Column holding non-converting counts (optional unless named) [default: total_null].
@@ -227,6 +288,37 @@ struct PathsInput {
     /// Separator between channels in a path.
     #[arg(long, default_value = ">")]
     channel_sep: String,
+}
+
+/// An event log instead of paths: one row per touch, cut into journeys.
+#[derive(Args)]
+struct EventArgs {
+    /// Event log (`user_id,timestamp,touchpoint[,conversion,value]`, `-` for standard input)
+    /// to read instead of a paths FILE. Sorted by user, then time, it streams in bounded memory;
+    /// otherwise it is grouped in memory (with a note on stderr).
+    #[arg(long, value_name = "FILE")]
+    events: Option<String>,
+    /// Event log: user column.
+    #[arg(long, default_value = "user_id")]
+    user_col: String,
+    /// Event log: time column (RFC 3339, or Unix seconds / milliseconds).
+    #[arg(long, default_value = "timestamp")]
+    time_col: String,
+    /// Event log: touchpoint column.
+    #[arg(long, default_value = "touchpoint")]
+    touchpoint_col: String,
+    /// Event log: conversion column, 0/1 or a count (optional unless named) [default: conversion].
+    #[arg(long)]
+    conversion_col: Option<String>,
+    /// Event log: touches more than this many days before a conversion are dropped.
+    #[arg(long, default_value_t = 30.0)]
+    lookback_days: f64,
+    /// Event log: a journey without conversion ends after a gap of more than this many days.
+    #[arg(long, default_value_t = 30.0)]
+    inactivity_days: f64,
+    /// Event log: one model and attribution per value of this column, beside the total.
+    #[arg(long)]
+    segment_col: Option<String>,
 }
 
 #[derive(Args)]
@@ -304,6 +396,10 @@ struct HeuristicArgs {
     /// Time-decay half-life in touches.
     #[arg(long, default_value_t = 1.0)]
     half_life: f64,
+    /// Time-decay half-life in days, used instead of --half-life when touch times are known
+    /// (--events).
+    #[arg(long, default_value_t = 7.0)]
+    half_life_days: f64,
 }
 
 /// Which methods `attribute` reports, and intervals on the Markov results.
@@ -407,24 +503,79 @@ impl PathsInput {
         })
     }
 
+    /// The paths file, or a usage error when there is none (or an event log too).
+    fn paths_file(&self) -> Result<&str> {
+        match (&self.file, &self.events.events) {
+            (Some(_), Some(_)) => Err(Error::Invalid(
+                "give either a paths FILE or --events FILE, not both".into(),
+            )),
+            (Some(f), None) => Ok(f),
+            (None, Some(_)) => Err(Error::Invalid(
+                "this command reads a paths FILE; --events is not supported here".into(),
+            )),
+            (None, None) => Err(Error::Invalid(
+                "no input: give a paths FILE or --events FILE".into(),
+            )),
+        }
+    }
+
+    /// The event log, when the input is one (checked against a paths FILE given too).
+    fn events_file(&self) -> Result<Option<&str>> {
+        match (&self.file, &self.events.events) {
+            (Some(_), Some(_)) => Err(Error::Invalid(
+                "give either a paths FILE or --events FILE, not both".into(),
+            )),
+            (_, events) => Ok(events.as_deref()),
+        }
+    }
+
+    /// How to read the event log.
+    fn events_format(&self) -> Result<EventsFormat> {
+        let e = &self.events;
+        let defaults = EventsFormat::default();
+        Ok(EventsFormat {
+            user_col: e.user_col.clone(),
+            time_col: e.time_col.clone(),
+            touchpoint_col: e.touchpoint_col.clone(),
+            conversion_required: e.conversion_col.is_some(),
+            conversion_col: e.conversion_col.clone().unwrap_or(defaults.conversion_col),
+            value_required: self.value_col.is_some(),
+            value_col: self.value_col.clone().unwrap_or(defaults.value_col),
+            segment_col: e.segment_col.clone(),
+            delimiter: self.delimiter.as_deref().map(parse_delimiter).transpose()?,
+            lookback_days: e.lookback_days,
+            inactivity_days: e.inactivity_days,
+        })
+    }
+
     /// The input's name in messages.
     fn source(&self) -> &str {
-        if self.file == "-" {
-            "<stdin>"
-        } else {
-            &self.file
+        match self.file.as_deref().or(self.events.events.as_deref()) {
+            Some("-") | None => "<stdin>",
+            Some(f) => f,
         }
     }
 
     fn open(&self) -> Result<Box<dyn Read>> {
-        if self.file == "-" {
+        let file = self.paths_file()?;
+        if file == "-" {
             return Ok(Box::new(std::io::stdin().lock()));
         }
-        let file = File::open(&self.file).map_err(|source| Error::Read {
-            path: self.file.clone(),
+        let handle = File::open(file).map_err(|source| Error::Read {
+            path: file.to_owned(),
             source,
         })?;
-        Ok(Box::new(file))
+        Ok(Box::new(handle))
+    }
+
+    /// Rejects --segment-col where a command has no per-segment output.
+    fn no_segments(&self, command: &str) -> Result<()> {
+        match &self.events.segment_col {
+            Some(_) => Err(Error::Invalid(format!(
+                "--segment-col is supported by `attribute` (one model and attribution per segment), not by `{command}`"
+            ))),
+            None => Ok(()),
+        }
     }
 }
 
@@ -503,8 +654,140 @@ fn run_generate(
     Ok(())
 }
 
+fn run_funnel(args: FunnelArgs) -> Result<()> {
+    let input = &args.input;
+    let sources = [
+        input.file.is_some(),
+        input.events.events.is_some(),
+        args.model.is_some(),
+        args.map.is_some(),
+    ];
+    if sources.iter().filter(|&&s| s).count() != 1 {
+        return Err(Error::Invalid(
+            "give exactly one input: a paths FILE, --events FILE, --model M or --map M".into(),
+        ));
+    }
+    input.no_segments("funnel")?;
+    let stage_file = args.stages.as_deref().map(StageMap::load).transpose()?;
+    let funnel = if let Some(path) = &args.map {
+        let map = JourneyMap::load(path)?;
+        let channels = map.channels();
+        let (stages, stage_of) = match stage_file {
+            Some(stages) => {
+                let source = args.stages.as_deref().unwrap_or_default();
+                let stage_of = stages.assign(&channels, source)?;
+                (stages, stage_of)
+            }
+            None => {
+                let own = StageMap::of_map(&map);
+                let stage_of = own.assign(&channels, path)?;
+                (own, stage_of)
+            }
+        };
+        let exact = funnel::map_exact(&map, &stage_of, stages.stages.len())?;
+        funnel::assemble(path, "map", &stages, &channels, &stage_of, exact, None)
+    } else if let Some(path) = &args.model {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let file = ModelFile::parse(&text, path)?;
+        let (stages, stages_source) = match (stage_file, file.stages.clone()) {
+            (Some(s), _) => (s, args.stages.clone().unwrap_or_default()),
+            (None, Some(s)) => (s, path.clone()),
+            (None, None) => {
+                return Err(Error::Invalid(format!(
+                    "{path} has no stage map: give --stages stages.json (or fit it with --stages)"
+                )));
+            }
+        };
+        let chain = file.into_chain(path)?;
+        let stage_of = stages.assign(&chain.channels, &stages_source)?;
+        let exact = funnel::chain_exact(&chain, &stage_of, stages.stages.len())?;
+        funnel::assemble(
+            path,
+            "model",
+            &stages,
+            &chain.channels,
+            &stage_of,
+            exact,
+            None,
+        )
+    } else {
+        let stages_source = args.stages.clone().ok_or_else(|| {
+            Error::Invalid("data need a stage map: give --stages stages.json".into())
+        })?;
+        let stages = stage_file.expect("loaded above");
+        let source = input.source();
+        if let Some(events) = input.events_file()? {
+            let format = input.events_format()?;
+            funnel::data_funnel(
+                source,
+                "events",
+                &stages,
+                &stages_source,
+                args.order,
+                |channels, observe| {
+                    let summary = read_events_file(events, source, &format, channels, |j| {
+                        let days = (j.row.conversions > 0.0)
+                            .then(|| (j.end - j.times[0]) / journeysim::io::events::DAY);
+                        observe(&j.row, days)
+                    })?;
+                    Ok(summary.warnings(source))
+                },
+            )?
+        } else {
+            let format = input.format()?;
+            let reader = input.open()?;
+            funnel::data_funnel(
+                source,
+                "paths",
+                &stages,
+                &stages_source,
+                args.order,
+                |channels, observe| {
+                    let summary = journeysim::io::paths::read_paths(
+                        reader,
+                        source,
+                        &format,
+                        channels,
+                        |row| observe(row, None),
+                    )?;
+                    Ok(summary.warnings(source))
+                },
+            )?
+        }
+    };
+    warn(&funnel.warnings);
+    args.output.emit(&funnel, Format::Table)
+}
+
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Funnel(args) => run_funnel(args),
+        Command::Validate {
+            map,
+            journeys,
+            seed,
+            order,
+            heuristics,
+            threads,
+            output,
+        } => {
+            let options = ValidateOptions {
+                journeys,
+                seed: seed.unwrap_or(journeysim::rng::DEFAULT_SEED),
+                order,
+                heuristics: HeuristicOptions {
+                    first_share: heuristics.position_first,
+                    last_share: heuristics.position_last,
+                    half_life: heuristics.half_life,
+                },
+            };
+            let journey_map = JourneyMap::load(&map)?;
+            let result = with_threads(threads, || validate(&journey_map, &map, &options))??;
+            output.emit(&result, Format::Table)
+        }
         Command::Generate {
             map,
             journeys,
@@ -536,6 +819,35 @@ fn run(cli: Cli) -> Result<()> {
                 },
             };
             let methods = trust.options()?;
+            if let Some(events) = input.events_file()? {
+                let format = input.events_format()?;
+                if format.segment_col.is_some() {
+                    let (result, _) = attribute_event_segments(
+                        events,
+                        input.source(),
+                        &format,
+                        &options,
+                        &methods,
+                        heuristics.half_life_days,
+                    )?;
+                    warn(&result.total.warnings);
+                    return output.emit(&result, Format::Table);
+                }
+                let (result, _) = attribute_events(
+                    events,
+                    input.source(),
+                    &format,
+                    &options,
+                    &methods,
+                    heuristics.half_life_days,
+                )?;
+                warn(&result.warnings);
+                if let Some(path) = &trust.svg {
+                    let svg = journeysim::report::svg::attribution_chart(&result)?;
+                    write_output(Some(path), svg.as_bytes())?;
+                }
+                return output.emit(&result, Format::Table);
+            }
             let (reader, selection): (Box<dyn Read>, _) = match auto {
                 Some((selection, bytes)) => {
                     (Box::new(std::io::Cursor::new(bytes)), Some(selection))
@@ -555,6 +867,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Fit {
             input,
             model,
+            stages,
             output,
         } => {
             let (order, auto) = model.resolve(&input)?;
@@ -563,12 +876,21 @@ fn run(cli: Cli) -> Result<()> {
                 keep_repeats: model.keep_repeats,
                 value_distribution: true,
             };
-            let reader: Box<dyn Read> = match auto {
-                Some((_, bytes)) => Box::new(std::io::Cursor::new(bytes)),
-                None => input.open()?,
+            input.no_segments("fit")?;
+            let fitted = if let Some(events) = input.events_file()? {
+                let (fitted, summary) =
+                    fit_events(events, input.source(), &input.events_format()?, options)?;
+                warn(&summary.warnings(input.source()));
+                fitted
+            } else {
+                let reader: Box<dyn Read> = match auto {
+                    Some((_, bytes)) => Box::new(std::io::Cursor::new(bytes)),
+                    None => input.open()?,
+                };
+                let fitted = fit_paths(reader, input.source(), &input.format()?, options, |_| {})?;
+                warn(&fitted.summary.warnings(input.source()));
+                fitted
             };
-            let fitted = fit_paths(reader, input.source(), &input.format()?, options, |_| {})?;
-            warn(&fitted.summary.warnings(input.source()));
             let s = &fitted.summary;
             let totals = Totals {
                 journeys: s.journeys(),
@@ -576,7 +898,12 @@ fn run(cli: Cli) -> Result<()> {
                 value: s.value,
                 nulls: s.nulls,
             };
-            let file = ModelFile::from_chain(&fitted.chain, Some(input.source()), Some(totals));
+            let mut file = ModelFile::from_chain(&fitted.chain, Some(input.source()), Some(totals));
+            if let Some(path) = stages {
+                let map = StageMap::load(&path)?;
+                map.assign(&fitted.chain.channels, &path)?;
+                file.stages = Some(map);
+            }
             output.emit(&file, Format::Json)
         }
         Command::Order {
@@ -596,9 +923,8 @@ fn run(cli: Cli) -> Result<()> {
             output.emit(&result, Format::Table)
         }
         Command::Graph {
-            file,
+            input,
             model,
-            order,
             format,
             min_probability,
             out,
@@ -608,37 +934,8 @@ fn run(cli: Cli) -> Result<()> {
                     "--min-probability is {min_probability}; it must be in [0, 1]"
                 )));
             }
-            let chain = match (file, model) {
-                (_, Some(path)) => {
-                    let source = path.display().to_string();
-                    let text = std::fs::read_to_string(&path).map_err(|e| Error::Read {
-                        path: source.clone(),
-                        source: e,
-                    })?;
-                    ModelFile::parse(&text, &source)?.into_chain(&source)?
-                }
-                (Some(file), None) => {
-                    let input = PathsInput {
-                        file,
-                        path_col: "path".into(),
-                        conversions_col: "total_conversions".into(),
-                        value_col: None,
-                        null_col: None,
-                        delimiter: None,
-                        channel_sep: ">".into(),
-                    };
-                    let fitted = fit_paths(
-                        input.open()?,
-                        input.source(),
-                        &input.format()?,
-                        FitOptions::order(order),
-                        |_| {},
-                    )?;
-                    warn(&fitted.summary.warnings(input.source()));
-                    fitted.chain
-                }
-                (None, None) => unreachable!("clap requires FILE or --model"),
-            };
+            let (chain, _, warnings) = input.load(&model)?;
+            warn(&warnings);
             let format = match format {
                 GraphFormatArg::Dot => GraphFormat::Dot,
                 GraphFormatArg::Mermaid => GraphFormat::Mermaid,
@@ -653,7 +950,19 @@ fn run(cli: Cli) -> Result<()> {
             output,
         } => {
             let options = TopPathOptions { top, min_journeys };
-            let result = top_paths(input.open()?, input.source(), &input.format()?, options)?;
+            input.no_segments("paths")?;
+            let result = if let Some(events) = input.events_file()? {
+                let format = input.events_format()?;
+                top_paths_with(input.source(), options, |channels, visit| {
+                    let summary =
+                        read_events_file(events, input.source(), &format, channels, |j| {
+                            visit(&j.row)
+                        })?;
+                    Ok((summary.as_read_summary(), summary.warnings(input.source())))
+                })?
+            } else {
+                top_paths(input.open()?, input.source(), &input.format()?, options)?
+            };
             warn(&result.warnings);
             output.emit(&result, Format::Table)
         }
@@ -674,40 +983,21 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// A chain from a paths file (fitted here) or from a model file: the input of the simulation
-/// commands.
+/// A chain from data (a paths file or an event log, fitted here) or from a model file: the
+/// input of the commands that walk or draw a chain.
 #[derive(Args)]
 struct ChainInput {
-    /// Aggregated paths file to fit (`-` for standard input); or give --model instead.
-    #[arg(required_unless_present = "model", conflicts_with = "model")]
-    file: Option<String>,
-    /// A model file written by `journeysim fit` (or by hand) instead of FILE; --order and the
+    #[command(flatten)]
+    data: PathsInput,
+    /// A model file written by `journeysim fit` (or by hand) instead of data; --order and the
     /// column options then do not apply.
-    #[arg(long)]
+    #[arg(long, value_name = "MODEL_JSON", conflicts_with_all = ["file", "events"])]
     model: Option<String>,
-    /// Column holding the path.
-    #[arg(long, default_value = "path")]
-    path_col: String,
-    /// Column holding conversion counts.
-    #[arg(long, default_value = "total_conversions")]
-    conversions_col: String,
-    /// Column holding conversion value (optional unless named) [default: total_conversion_value].
-    #[arg(long)]
-    value_col: Option<String>,
-    /// Column holding non-converting counts (optional unless named) [default: total_null].
-    #[arg(long)]
-    null_col: Option<String>,
-    /// Field delimiter: `,` `;` `tab` or one character [default: detected from the header].
-    #[arg(long)]
-    delimiter: Option<String>,
-    /// Separator between channels in a path.
-    #[arg(long, default_value = ">")]
-    channel_sep: String,
 }
 
 impl ChainInput {
-    /// The chain, the input's name and any warnings about the input. A paths file is fitted
-    /// with the empirical value distribution kept, for the simulated value draws.
+    /// The chain, the input's name and any warnings about the input. Data are fitted with the
+    /// empirical value distribution kept, for the simulated value draws.
     fn load(&self, model: &ModelArgs) -> Result<(Chain, String, Vec<String>)> {
         if let Some(path) = &self.model {
             let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
@@ -717,28 +1007,31 @@ impl ChainInput {
             let chain = ModelFile::parse(&text, path)?.into_chain(path)?;
             return Ok((chain, path.clone(), Vec::new()));
         }
-        let input = PathsInput {
-            file: self.file.clone().unwrap_or_else(|| "-".into()),
-            path_col: self.path_col.clone(),
-            conversions_col: self.conversions_col.clone(),
-            value_col: self.value_col.clone(),
-            null_col: self.null_col.clone(),
-            delimiter: self.delimiter.clone(),
-            channel_sep: self.channel_sep.clone(),
-        };
-        let (order, auto) = model.resolve(&input)?;
+        let input = &self.data;
+        if input.file.is_none() && input.events.events.is_none() {
+            return Err(Error::Invalid(
+                "no input: give a paths FILE, --events FILE or --model FILE".into(),
+            ));
+        }
+        input.no_segments("this command")?;
+        let (order, auto) = model.resolve(input)?;
         let options = FitOptions {
             order,
             keep_repeats: model.keep_repeats,
             value_distribution: true,
         };
+        let source = input.source().to_owned();
+        if let Some(events) = input.events_file()? {
+            let (fitted, summary) = fit_events(events, &source, &input.events_format()?, options)?;
+            return Ok((fitted.chain, source.clone(), summary.warnings(&source)));
+        }
         let reader: Box<dyn Read> = match auto {
             Some((_, bytes)) => Box::new(std::io::Cursor::new(bytes)),
             None => input.open()?,
         };
-        let fitted = fit_paths(reader, input.source(), &input.format()?, options, |_| {})?;
-        let warnings = fitted.summary.warnings(input.source());
-        Ok((fitted.chain, input.source().to_owned(), warnings))
+        let fitted = fit_paths(reader, &source, &input.format()?, options, |_| {})?;
+        let warnings = fitted.summary.warnings(&source);
+        Ok((fitted.chain, source, warnings))
     }
 }
 
@@ -930,5 +1223,16 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code() as u8)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        // clap checks flag clashes and references only in debug builds; check them in release too.
+        super::Cli::command().debug_assert();
     }
 }

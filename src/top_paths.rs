@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::io::paths::{PathsFormat, read_paths};
-use crate::journey::{ChannelId, ChannelTable};
+use crate::journey::{ChannelId, ChannelTable, PathRow};
 
 /// z for a two-sided 95% interval.
 const Z95: f64 = 1.959_963_984_540_054;
@@ -114,12 +114,28 @@ pub fn top_paths<R: Read>(
     format: &PathsFormat,
     options: TopPathOptions,
 ) -> Result<TopPaths> {
+    top_paths_with(source, options, |channels, visit| {
+        let summary = read_paths(input, source, format, channels, |row| visit(row))?;
+        Ok((summary, summary.warnings(source)))
+    })
+}
+
+/// [`top_paths`] over any source of path rows (an event log, say): `read` interns channels and
+/// calls the visitor for every row, and returns the totals and warnings.
+pub fn top_paths_with(
+    source: &str,
+    options: TopPathOptions,
+    read: impl FnOnce(
+        &mut ChannelTable,
+        &mut dyn FnMut(&PathRow<'_>),
+    ) -> Result<(crate::io::paths::ReadSummary, Vec<String>)>,
+) -> Result<TopPaths> {
     if options.min_journeys.is_nan() || options.min_journeys < 0.0 {
         return Err(Error::Invalid("--min-journeys must be >= 0".into()));
     }
     let mut channels = ChannelTable::new();
     let mut paths: FxHashMap<Box<[ChannelId]>, [f64; 3]> = FxHashMap::default();
-    let summary = read_paths(input, source, format, &mut channels, |row| {
+    let (summary, warnings) = read(&mut channels, &mut |row: &PathRow<'_>| {
         let entry = paths.entry(row.touches.into()).or_default();
         entry[0] += row.conversions;
         entry[1] += row.value;
@@ -178,7 +194,7 @@ pub fn top_paths<R: Read>(
         path_length,
         by_conversions,
         by_conversion_rate: by_rate,
-        warnings: summary.warnings(source),
+        warnings,
     })
 }
 

@@ -75,6 +75,9 @@ pub struct Heuristics {
     options: HeuristicOptions,
     credits: Vec<HeuristicCredits>,
     weights: Vec<[f64; 5]>,
+    /// Time-decay half-life in days, used by [`Heuristics::observe_aged`] when touch times are
+    /// known (event logs): a touch `a` days before the journey's end weighs `2^(-a / h)`.
+    half_life_days: Option<f64>,
 }
 
 impl Heuristics {
@@ -84,11 +87,34 @@ impl Heuristics {
             options,
             credits: Vec::new(),
             weights: Vec::new(),
+            half_life_days: None,
         }
+    }
+
+    /// Time decay by real time: rows observed with [`Heuristics::observe_aged`] weigh a touch
+    /// `a` days before the end of the journey `2^(-a / half_life_days)` instead of by position.
+    pub fn with_time_half_life(mut self, half_life_days: f64) -> Result<Self> {
+        if !(half_life_days > 0.0 && half_life_days.is_finite()) {
+            return Err(Error::Invalid(format!(
+                "the time-decay half-life is {half_life_days} days; it must be positive"
+            )));
+        }
+        self.half_life_days = Some(half_life_days);
+        Ok(self)
+    }
+
+    /// Adds one row whose touches are `ages_days` old at the journey's end (or by position when
+    /// `ages_days` is `None` or no time half-life was set).
+    pub fn observe_aged(&mut self, row: &PathRow<'_>, ages_days: Option<&[f64]>) {
+        self.observe_with(row, ages_days);
     }
 
     /// Adds one row's conversions and value.
     pub fn observe(&mut self, row: &PathRow<'_>) {
+        self.observe_with(row, None);
+    }
+
+    fn observe_with(&mut self, row: &PathRow<'_>, ages_days: Option<&[f64]>) {
         if row.conversions <= 0.0 || row.touches.is_empty() {
             return;
         }
@@ -97,11 +123,16 @@ impl Heuristics {
         self.weights.resize(length, [0.0; 5]);
         self.weights[0][0] = 1.0;
         self.weights[length - 1][1] = 1.0;
-        let decay_total: f64 = (0..length).map(|i| self.decay(length, i)).sum();
+        let (half_life, time_half_life) = (self.options.half_life, self.half_life_days);
+        let decay = |i: usize| match (ages_days, time_half_life) {
+            (Some(ages), Some(h)) => (-ages[i].max(0.0) / h).exp2(),
+            _ => (-((length - 1 - i) as f64) / half_life).exp2(),
+        };
+        let decay_total: f64 = (0..length).map(decay).sum();
         for i in 0..length {
             self.weights[i][2] = 1.0 / length as f64;
             self.weights[i][3] = self.position_weight(length, i);
-            self.weights[i][4] = self.decay(length, i) / decay_total;
+            self.weights[i][4] = decay(i) / decay_total;
         }
         let top = *row.touches.iter().max().expect("non-empty") as usize;
         if self.credits.len() <= top {
@@ -127,10 +158,6 @@ impl Heuristics {
             _ if i == length - 1 => last,
             _ => (1.0 - first - last) / (length - 2) as f64,
         }
-    }
-
-    fn decay(&self, length: usize, i: usize) -> f64 {
-        (-((length - 1 - i) as f64) / self.options.half_life).exp2()
     }
 
     /// Credits for channel ids `0..channels` (channels never seen converting get zeros).
@@ -185,6 +212,30 @@ mod tests {
         let c = credits(&[0, 1], options);
         assert!((c[0].conversions[3] - 2.0 / 3.0).abs() < 1e-12);
         assert!((c[1].conversions[3] - 4.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn time_decay_by_real_time_halves_per_half_life() {
+        // Touches 14, 7 and 0 days before the end with a 7-day half-life: weights 1/4, 1/2, 1.
+        let mut h = Heuristics::new(HeuristicOptions::default())
+            .with_time_half_life(7.0)
+            .unwrap();
+        let row = PathRow {
+            touches: &[0, 1, 2],
+            conversions: 1.75,
+            value: 0.0,
+            nulls: 0.0,
+        };
+        h.observe_aged(&row, Some(&[14.0, 7.0, 0.0]));
+        let c = h.finish(3);
+        assert_eq!(
+            [
+                c[0].conversions[4],
+                c[1].conversions[4],
+                c[2].conversions[4]
+            ],
+            [0.25, 0.5, 1.0]
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@
 pub mod heuristics;
 pub mod intervals;
 pub mod removal;
+pub mod segments;
 pub mod shapley;
 
 use std::io::Read;
@@ -19,9 +20,8 @@ use std::io::Read;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::io::paths::PathsFormat;
-use crate::io::paths::read_paths;
-use crate::journey::ChannelTable;
+use crate::io::paths::{PathsFormat, ReadSummary, read_paths};
+use crate::journey::{ChannelTable, PathRow};
 use crate::model::{FitOptions, Fitter};
 use crate::solve::absorb;
 pub use heuristics::{HeuristicCredits, HeuristicOptions, Heuristics};
@@ -83,6 +83,10 @@ pub struct ModelSummary {
     /// How the order was chosen (with `--order auto`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_selection: Option<crate::order_selection::OrderSelection>,
+    /// Time-decay half-life in days, when touch times were known (event logs) and time decay
+    /// used real time instead of positions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_decay_half_life_days: Option<f64>,
 }
 
 /// How the intervals in a result were computed.
@@ -286,135 +290,200 @@ pub fn attribute_paths_with<R: Read>(
     options: &AttributionOptions,
     methods: &MethodOptions,
 ) -> Result<Attribution> {
-    let heuristic_options = options.heuristics.validate()?;
-    let interval_options = methods.intervals.map(|i| i.validate()).transpose()?;
-    if interval_options.is_some() && !methods.has(Method::Markov) {
-        return Err(crate::Error::Invalid(
-            "intervals are computed on the Markov results: add markov to --models".into(),
-        ));
-    }
-    let mut heuristics = Heuristics::new(heuristic_options);
-    let mut shapley = Shapley::new();
-    let mut recorder = interval_options.map(|_| PathRecorder::new());
-    let mut fitter = Fitter::new(options.fit)?;
-    let mut table = ChannelTable::new();
-    let summary = read_paths(input, source, format, &mut table, |row| {
-        fitter.observe(row);
-        if let Some(recorder) = recorder.as_mut() {
-            recorder.record(row, fitter.last_sequence());
-        }
-        heuristics.observe(row);
-        shapley.observe(row);
+    let mut builder = AttributionBuilder::new(options, None)?.with_methods(methods)?;
+    let mut channels = ChannelTable::new();
+    let summary = read_paths(input, source, format, &mut channels, |row| {
+        builder.observe(row, None)
     })?;
-    let fitter_states = recorder.as_ref().map(|_| fitter.states().to_vec());
-    let chain = fitter.finish(table);
-    let channel_count = chain.channels.len();
+    builder.finish(channels, source, &summary, summary.warnings(source))
+}
 
-    let markov = methods.has(Method::Markov);
-    let effects = if markov {
-        Some(removal_effects(&chain)?)
-    } else {
-        None
-    };
-    let intervals = match (interval_options, recorder, fitter_states) {
-        (Some(o), Some(recorder), Some(states)) if markov => {
-            let index = recorder.index(&chain, &states)?;
-            Some(bootstrap(
-                &chain,
-                &index,
-                summary.conversions,
-                summary.value,
-                o,
-            )?)
+/// Fits the chain and accumulates the heuristics and Shapley journey by journey, from any source
+/// (paths, event logs, one segment of an event log, generated data), then attributes by the
+/// chosen methods.
+#[derive(Debug)]
+pub struct AttributionBuilder {
+    options: AttributionOptions,
+    methods: MethodOptions,
+    interval_options: Option<IntervalOptions>,
+    fitter: Fitter,
+    heuristics: Heuristics,
+    shapley: Shapley,
+    recorder: Option<PathRecorder>,
+    half_life_days: Option<f64>,
+}
+
+impl AttributionBuilder {
+    /// A builder for every method; `half_life_days` switches time decay to real time for rows
+    /// observed with ages.
+    pub fn new(options: &AttributionOptions, half_life_days: Option<f64>) -> Result<Self> {
+        let heuristic_options = options.heuristics.validate()?;
+        let mut heuristics = Heuristics::new(heuristic_options);
+        if let Some(h) = half_life_days {
+            heuristics = heuristics.with_time_half_life(h)?;
         }
-        _ => None,
-    };
-    let heuristic = heuristics.finish(channel_count);
-    let shapley = shapley.finish(channel_count);
-
-    let (markov_conversions, markov_value) = match &effects {
-        Some(e) => (
-            removal::share(e.effects.iter().map(|e| e.conversions), summary.conversions),
-            removal::share(e.effects.iter().map(|e| e.value), summary.value),
-        ),
-        None => (Vec::new(), Vec::new()),
-    };
-    let pick = |method: Method, x: f64| methods.has(method).then_some(x);
-    let channels = chain
-        .channels
-        .sorted_ids()
-        .into_iter()
-        .map(|c| {
-            let i = c as usize;
-            let (h, s) = (&heuristic[i], &shapley[i]);
-            let e = effects.as_ref().map(|e| e.effects[i]);
-            let ci = intervals.as_ref();
-            ChannelAttribution {
-                channel: chain.channels.name(c).to_owned(),
-                removal_effect: e.map(|e| e.conversions),
-                removal_effect_value: e.map(|e| e.value),
-                markov_conversions: markov_conversions.get(i).copied(),
-                markov_value: markov_value.get(i).copied(),
-                removal_effect_ci: ci.map(|ci| ci.removal_effect[i]),
-                markov_conversions_ci: ci.map(|ci| ci.markov_conversions[i]),
-                markov_value_ci: ci.map(|ci| ci.markov_value[i]),
-                first_touch: pick(Method::FirstTouch, h.conversions[0]),
-                last_touch: pick(Method::LastTouch, h.conversions[1]),
-                linear: pick(Method::Linear, h.conversions[2]),
-                position_based: pick(Method::PositionBased, h.conversions[3]),
-                time_decay: pick(Method::TimeDecay, h.conversions[4]),
-                first_touch_value: pick(Method::FirstTouch, h.value[0]),
-                last_touch_value: pick(Method::LastTouch, h.value[1]),
-                linear_value: pick(Method::Linear, h.value[2]),
-                position_based_value: pick(Method::PositionBased, h.value[3]),
-                time_decay_value: pick(Method::TimeDecay, h.value[4]),
-                shapley: pick(Method::Shapley, s.conversions),
-                shapley_value: pick(Method::Shapley, s.value),
-                shapley_ordered: methods
-                    .has(Method::ShapleyOrdered)
-                    .then(|| s.ordered_conversions.clone()),
-                shapley_ordered_value: methods
-                    .has(Method::ShapleyOrdered)
-                    .then(|| s.ordered_value.clone()),
-            }
+        Ok(AttributionBuilder {
+            options: AttributionOptions {
+                fit: options.fit,
+                heuristics: heuristic_options,
+            },
+            methods: MethodOptions::default(),
+            interval_options: None,
+            fitter: Fitter::new(options.fit)?,
+            heuristics,
+            shapley: Shapley::new(),
+            recorder: None,
+            half_life_days,
         })
-        .collect();
-    // Without the Markov solve the chain's own absorption is still reported (one solve).
-    let base = match &effects {
-        Some(e) => e.base,
-        None => absorb(&chain, None)?,
-    };
-    let mut reported: Vec<Method> = methods.methods.clone();
-    reported.sort();
-    reported.dedup();
-    Ok(Attribution {
-        model: ModelSummary {
-            input: source.to_owned(),
-            order: chain.order,
-            keep_repeats: chain.keep_repeats,
-            states: chain.n_states(),
-            channels: channel_count,
-            conversion_probability: base.conversion_probability,
-            value_per_journey: base.value_per_journey,
-            journeys: summary.journeys(),
-            total_conversions: summary.conversions,
-            total_value: summary.value,
-            total_nulls: summary.nulls,
-            rows: summary.rows,
-            skipped_rows: summary.skipped_rows,
-            position_first_share: heuristic_options.first_share,
-            position_last_share: heuristic_options.last_share,
-            time_decay_half_life: heuristic_options.half_life,
-            methods: reported.iter().map(|m| m.name().to_owned()).collect(),
-            intervals: interval_options.map(|o| IntervalSummary {
-                method: "bayesian_bootstrap_over_journeys".into(),
-                resamples: o.resamples,
-                level: o.level,
-                seed: o.seed,
-            }),
-            order_selection: None,
-        },
-        channels,
-        warnings: summary.warnings(source),
-    })
+    }
+
+    /// Reports only the chosen methods, with intervals if asked for (they need `markov`).
+    pub fn with_methods(mut self, methods: &MethodOptions) -> Result<Self> {
+        let interval_options = methods.intervals.map(|i| i.validate()).transpose()?;
+        if interval_options.is_some() && !methods.has(Method::Markov) {
+            return Err(crate::Error::Invalid(
+                "intervals are computed on the Markov results: add markov to --models".into(),
+            ));
+        }
+        self.recorder = interval_options.map(|_| PathRecorder::new());
+        self.interval_options = interval_options;
+        self.methods = methods.clone();
+        Ok(self)
+    }
+
+    /// Adds one row; `ages_days` are its touches' ages at the journey's end, when known.
+    pub fn observe(&mut self, row: &PathRow<'_>, ages_days: Option<&[f64]>) {
+        self.fitter.observe(row);
+        if let Some(recorder) = self.recorder.as_mut() {
+            recorder.record(row, self.fitter.last_sequence());
+        }
+        self.heuristics.observe_aged(row, ages_days);
+        self.shapley.observe(row);
+    }
+
+    /// Builds the chain and attributes. `summary` holds the totals of what was observed.
+    pub fn finish(
+        self,
+        table: ChannelTable,
+        source: &str,
+        summary: &ReadSummary,
+        warnings: Vec<String>,
+    ) -> Result<Attribution> {
+        let methods = &self.methods;
+        let heuristic_options = self.options.heuristics;
+        let fitter_states = self
+            .recorder
+            .as_ref()
+            .map(|_| self.fitter.states().to_vec());
+        let chain = self.fitter.finish(table);
+        let channel_count = chain.channels.len();
+
+        let markov = methods.has(Method::Markov);
+        let effects = if markov {
+            Some(removal_effects(&chain)?)
+        } else {
+            None
+        };
+        let intervals = match (self.interval_options, self.recorder, fitter_states) {
+            (Some(o), Some(recorder), Some(states)) if markov => {
+                let index = recorder.index(&chain, &states)?;
+                Some(bootstrap(
+                    &chain,
+                    &index,
+                    summary.conversions,
+                    summary.value,
+                    o,
+                )?)
+            }
+            _ => None,
+        };
+        let heuristic = self.heuristics.finish(channel_count);
+        let shapley = self.shapley.finish(channel_count);
+        let (markov_conversions, markov_value) = match &effects {
+            Some(e) => (
+                removal::share(e.effects.iter().map(|e| e.conversions), summary.conversions),
+                removal::share(e.effects.iter().map(|e| e.value), summary.value),
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
+        let pick = |method: Method, x: f64| methods.has(method).then_some(x);
+        let channels = chain
+            .channels
+            .sorted_ids()
+            .into_iter()
+            .map(|c| {
+                let i = c as usize;
+                let (h, s) = (&heuristic[i], &shapley[i]);
+                let e = effects.as_ref().map(|e| e.effects[i]);
+                let ci = intervals.as_ref();
+                ChannelAttribution {
+                    channel: chain.channels.name(c).to_owned(),
+                    removal_effect: e.map(|e| e.conversions),
+                    removal_effect_value: e.map(|e| e.value),
+                    markov_conversions: markov_conversions.get(i).copied(),
+                    markov_value: markov_value.get(i).copied(),
+                    removal_effect_ci: ci.map(|ci| ci.removal_effect[i]),
+                    markov_conversions_ci: ci.map(|ci| ci.markov_conversions[i]),
+                    markov_value_ci: ci.map(|ci| ci.markov_value[i]),
+                    first_touch: pick(Method::FirstTouch, h.conversions[0]),
+                    last_touch: pick(Method::LastTouch, h.conversions[1]),
+                    linear: pick(Method::Linear, h.conversions[2]),
+                    position_based: pick(Method::PositionBased, h.conversions[3]),
+                    time_decay: pick(Method::TimeDecay, h.conversions[4]),
+                    first_touch_value: pick(Method::FirstTouch, h.value[0]),
+                    last_touch_value: pick(Method::LastTouch, h.value[1]),
+                    linear_value: pick(Method::Linear, h.value[2]),
+                    position_based_value: pick(Method::PositionBased, h.value[3]),
+                    time_decay_value: pick(Method::TimeDecay, h.value[4]),
+                    shapley: pick(Method::Shapley, s.conversions),
+                    shapley_value: pick(Method::Shapley, s.value),
+                    shapley_ordered: methods
+                        .has(Method::ShapleyOrdered)
+                        .then(|| s.ordered_conversions.clone()),
+                    shapley_ordered_value: methods
+                        .has(Method::ShapleyOrdered)
+                        .then(|| s.ordered_value.clone()),
+                }
+            })
+            .collect();
+        // Without the Markov solve the chain's own absorption is still reported (one solve).
+        let base = match &effects {
+            Some(e) => e.base,
+            None => absorb(&chain, None)?,
+        };
+        let mut reported: Vec<Method> = methods.methods.clone();
+        reported.sort();
+        reported.dedup();
+        Ok(Attribution {
+            model: ModelSummary {
+                input: source.to_owned(),
+                order: chain.order,
+                keep_repeats: chain.keep_repeats,
+                states: chain.n_states(),
+                channels: channel_count,
+                conversion_probability: base.conversion_probability,
+                value_per_journey: base.value_per_journey,
+                journeys: summary.journeys(),
+                total_conversions: summary.conversions,
+                total_value: summary.value,
+                total_nulls: summary.nulls,
+                rows: summary.rows,
+                skipped_rows: summary.skipped_rows,
+                position_first_share: heuristic_options.first_share,
+                position_last_share: heuristic_options.last_share,
+                time_decay_half_life: heuristic_options.half_life,
+                methods: reported.iter().map(|m| m.name().to_owned()).collect(),
+                intervals: self.interval_options.map(|o| IntervalSummary {
+                    method: "bayesian_bootstrap_over_journeys".into(),
+                    resamples: o.resamples,
+                    level: o.level,
+                    seed: o.seed,
+                }),
+                order_selection: None,
+                time_decay_half_life_days: self.half_life_days,
+            },
+            channels,
+            warnings,
+        })
+    }
 }

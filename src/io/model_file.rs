@@ -15,6 +15,10 @@
 //! `(conversion)` / `(null)`. `probability` is what the model means; `weight` (the observed count
 //! behind it) is provenance and optional, so a strategist can write a chain by hand. Loading
 //! checks the format name and version, that every row sums to 1 and that every state can end.
+//!
+//! An optional `"stages": {"stages": ["Awareness", ...], "touchpoints": {"email": "Interest"}}`
+//! (written by `journeysim fit --stages`, read by `journeysim funnel --model`) maps channels to
+//! ordered journey stages; files without it, from before it existed, load unchanged.
 
 use std::collections::HashMap;
 
@@ -105,6 +109,10 @@ pub struct ModelFile {
     pub entry: Vec<TransitionRecord>,
     /// Transient states and their rows.
     pub states: Vec<StateRecord>,
+    /// Optional stage map (`journeysim fit --stages`): ordered stages and each channel's stage,
+    /// used by `journeysim funnel --model`. Absent in older files, which still load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stages: Option<crate::funnel::StageMap>,
 }
 
 impl ModelFile {
@@ -169,6 +177,7 @@ impl ModelFile {
             totals,
             entry,
             states,
+            stages: None,
         }
     }
 

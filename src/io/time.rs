@@ -1,8 +1,9 @@
 //! Timestamps: RFC 3339 parsing and formatting without a date library.
 //!
 //! Event logs carry times as RFC 3339 (`2026-01-05T14:03:00Z`, `2026-01-05T14:03:00.250+01:00`);
-//! a space instead of `T`, a missing offset (read as UTC) and plain Unix seconds are accepted too,
-//! as exports from analytics tools use them. Civil dates are converted with Howard Hinnant's
+//! a space instead of `T`, a missing offset (read as UTC), a date alone (midnight UTC) and plain
+//! Unix seconds (or milliseconds, for numbers of 1e11 and more) are accepted too, as exports from
+//! analytics tools use them. Civil dates are converted with Howard Hinnant's
 //! `days_from_civil` / `civil_from_days` algorithms (<https://howardhinnant.github.io/date_algorithms.html>),
 //! exact for the proleptic Gregorian calendar.
 
@@ -55,7 +56,10 @@ pub fn parse_timestamp(text: &str) -> Option<f64> {
         .all(|b| b.is_ascii_digit() || b == b'-' || b == b'.')
         && !t[1..].contains('-')
     {
-        return t.parse::<f64>().ok().filter(|x| x.is_finite());
+        // Unix seconds, or milliseconds (what JavaScript and many trackers log) when the number
+        // is too large for seconds of any realistic date (>= 1e11 s is the year 5138).
+        let x = t.parse::<f64>().ok().filter(|x| x.is_finite())?;
+        return Some(if x.abs() >= 1e11 { x / 1000.0 } else { x });
     }
     let b = t.as_bytes();
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
@@ -145,6 +149,14 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn formatting_then_parsing_gives_the_same_second(seconds in -62_135_596_800i64..253_402_300_799) {
+            // Years 0001 to 9999, the range RFC 3339 can write.
+            proptest::prop_assert_eq!(parse_timestamp(&format_rfc3339(seconds)), Some(seconds as f64));
+        }
+    }
+
     #[test]
     fn parses_rfc3339_variants() {
         let base = 1_767_225_600.0;
@@ -157,6 +169,7 @@ mod tests {
             Some(base + 0.5)
         );
         assert_eq!(parse_timestamp("1767225600"), Some(base));
+        assert_eq!(parse_timestamp("1767225600500"), Some(base + 0.5));
         for bad in [
             "",
             "yesterday",

@@ -22,7 +22,6 @@ use rustc_hash::FxHashMap;
 
 use super::{JourneyMap, Sampler};
 use crate::error::{Error, Result};
-use crate::io::time::format_rfc3339;
 use crate::rng;
 
 /// Journeys per batch (one random stream each).
@@ -298,6 +297,7 @@ pub fn write_events(
     out_name: &str,
 ) -> Result<GenerateSummary> {
     let walker = Walker::new(map);
+    let fields = EventFields::new(map)?;
     let width = journeys.to_string().len().max(7);
     let batches = journeys.div_ceil(BATCH);
     let mut summary = GenerateSummary::default();
@@ -309,30 +309,19 @@ pub fn write_events(
         .map_err(write_error)?;
     for chunk_start in (0..batches).step_by(CHUNK as usize) {
         let chunk_end = (chunk_start + CHUNK).min(batches);
-        let parts: Vec<Result<(Vec<u8>, GenerateSummary)>> = (chunk_start..chunk_end)
+        let parts: Vec<(Vec<u8>, GenerateSummary)> = (chunk_start..chunk_end)
             .into_par_iter()
             .map(|b| {
-                let mut writer = csv::WriterBuilder::new()
-                    .has_headers(false)
-                    .from_writer(Vec::new());
+                let mut bytes = Vec::with_capacity(BATCH as usize * 200);
                 let mut s = GenerateSummary::default();
-                let mut result = Ok(());
                 for_each_in_batch(&walker, seed, b, journeys, |j, journey| {
                     s.observe(journey);
-                    if result.is_err() {
-                        return;
-                    }
-                    result = write_journey(&mut writer, map, width, j, journey);
+                    fields.write_journey(&mut bytes, width, j, journey);
                 });
-                result.map_err(|e| Error::Numerical(format!("cannot write CSV: {e}")))?;
-                let bytes = writer
-                    .into_inner()
-                    .map_err(|e| Error::Numerical(format!("cannot write CSV: {e}")))?;
-                Ok((bytes, s))
+                (bytes, s)
             })
             .collect();
-        for part in parts {
-            let (bytes, s) = part?;
+        for (bytes, s) in parts {
             summary.add(&s);
             out.write_all(&bytes).map_err(write_error)?;
         }
@@ -340,36 +329,86 @@ pub fn write_events(
     Ok(summary)
 }
 
-fn write_journey(
-    writer: &mut csv::Writer<Vec<u8>>,
-    map: &JourneyMap,
-    width: usize,
-    j: u64,
-    journey: &Journey,
-) -> csv::Result<()> {
-    let user = format!("u{:0width$}", j + 1);
-    let persona = &map.personas[journey.persona].name;
-    let last = journey.touches.len() - 1;
-    for (i, (&t, &h)) in journey.touches.iter().zip(&journey.hours).enumerate() {
-        let touchpoint = &map.touchpoints[t as usize];
-        let seconds = START_TIME + (h * 3600.0).floor() as i64;
-        let converted = i == last && journey.converted;
-        let value = if converted {
-            journey.value.to_string()
-        } else {
-            "0".to_string()
+/// The fixed text of event rows, CSV-escaped once: `touchpoint,stage,` per touchpoint and
+/// `persona,` per persona, so rows are written without per-row allocation.
+struct EventFields {
+    touchpoint_stage: Vec<Vec<u8>>,
+    persona: Vec<Vec<u8>>,
+}
+
+impl EventFields {
+    fn new(map: &JourneyMap) -> Result<EventFields> {
+        let escape = |fields: &[&str]| -> Result<Vec<u8>> {
+            let mut writer = csv::WriterBuilder::new()
+                .has_headers(false)
+                .terminator(csv::Terminator::Any(b','))
+                .from_writer(Vec::new());
+            writer
+                .write_record(fields)
+                .map_err(|e| Error::Numerical(format!("cannot write CSV: {e}")))?;
+            writer
+                .into_inner()
+                .map_err(|e| Error::Numerical(format!("cannot write CSV: {e}")))
         };
-        writer.write_record([
-            user.as_str(),
-            &format_rfc3339(seconds),
-            &touchpoint.name,
-            &map.stages[touchpoint.stage],
-            persona,
-            if converted { "1" } else { "0" },
-            &value,
-        ])?;
+        Ok(EventFields {
+            touchpoint_stage: map
+                .touchpoints
+                .iter()
+                .map(|t| escape(&[&t.name, &map.stages[t.stage]]))
+                .collect::<Result<_>>()?,
+            persona: map
+                .personas
+                .iter()
+                .map(|p| escape(&[&p.name]))
+                .collect::<Result<_>>()?,
+        })
     }
-    Ok(())
+
+    /// Appends journey `j`'s rows to `out`.
+    fn write_journey(&self, out: &mut Vec<u8>, width: usize, j: u64, journey: &Journey) {
+        use std::io::Write as _;
+        let last = journey.touches.len() - 1;
+        for (i, (&t, &h)) in journey.touches.iter().zip(&journey.hours).enumerate() {
+            let seconds = START_TIME + (h * 3600.0).floor() as i64;
+            // Writing to a Vec cannot fail.
+            let _ = write!(out, "u{:0width$},", j + 1);
+            write_rfc3339(out, seconds);
+            out.push(b',');
+            out.extend_from_slice(&self.touchpoint_stage[t as usize]);
+            out.extend_from_slice(&self.persona[journey.persona]);
+            if i == last && journey.converted {
+                let _ = writeln!(out, "1,{}", journey.value);
+            } else {
+                out.extend_from_slice(b"0,0\n");
+            }
+        }
+    }
+}
+
+/// Appends [`crate::io::time::format_rfc3339`]'s text for `seconds` without allocating.
+fn write_rfc3339(out: &mut Vec<u8>, seconds: i64) {
+    let (y, m, d) = crate::io::time::civil_from_days(seconds.div_euclid(86_400));
+    let rest = seconds.rem_euclid(86_400);
+    let two = |out: &mut Vec<u8>, x: i64| {
+        out.extend_from_slice(&[b'0' + (x / 10) as u8, b'0' + (x % 10) as u8])
+    };
+    if (0..=9999).contains(&y) {
+        two(out, y / 100);
+        two(out, y % 100);
+    } else {
+        out.extend_from_slice(format!("{y:04}").as_bytes());
+    }
+    out.push(b'-');
+    two(out, i64::from(m));
+    out.push(b'-');
+    two(out, i64::from(d));
+    out.push(b'T');
+    two(out, rest / 3600);
+    out.push(b':');
+    two(out, rest % 3600 / 60);
+    out.push(b':');
+    two(out, rest % 60);
+    out.push(b'Z');
 }
 
 #[cfg(test)]
@@ -391,6 +430,18 @@ mod tests {
         assert_eq!(conversions, summary.conversions as f64);
         // Only a, a > b can occur.
         assert!(counts.keys().all(|k| k == &vec![0] || k == &vec![0, 1]));
+    }
+
+    #[test]
+    fn fast_timestamps_match_the_formatter() {
+        for seconds in [START_TIME, START_TIME + 86_399, 951_782_400 + 3661, -1, 0] {
+            let mut out = Vec::new();
+            write_rfc3339(&mut out, seconds);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                crate::io::time::format_rfc3339(seconds)
+            );
+        }
     }
 
     #[test]

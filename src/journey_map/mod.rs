@@ -429,8 +429,9 @@ impl JourneyMap {
                     source,
                     &format!("{path}.stage"),
                     format!(
-                        "unknown stage '{}'; the stages are {}",
+                        "unknown stage '{}'{}; the stages are {}",
                         t.stage,
+                        did_you_mean(&t.stage, file.stages.iter().map(String::as_str)),
                         file.stages.join(", ")
                     ),
                 )
@@ -461,7 +462,8 @@ impl JourneyMap {
                             source,
                             &format!("{path}.{to}"),
                             format!(
-                                "unknown touchpoint '{to}' (targets are touchpoints, \"conversion\" or \"null\")"
+                                "unknown touchpoint '{to}'{} (targets are touchpoints, \"conversion\" or \"null\")",
+                                did_you_mean(to, index.keys().copied())
                             ),
                         )
                     })?,
@@ -480,7 +482,10 @@ impl JourneyMap {
                     at(
                         source,
                         &format!("{path}.{name}"),
-                        format!("unknown touchpoint '{name}'"),
+                        format!(
+                            "unknown touchpoint '{name}'{}",
+                            did_you_mean(name, index.keys().copied())
+                        ),
                     )
                 })?;
                 check_probability(source, &format!("{path}.{name}"), p)?;
@@ -559,9 +564,16 @@ impl JourneyMap {
             let mut dwell = base_dwell.clone();
             for (name, o) in &spec.touchpoints {
                 let tpath = format!("{path}.touchpoints.{name}");
-                let t = *index
-                    .get(name.as_str())
-                    .ok_or_else(|| at(source, &tpath, format!("unknown touchpoint '{name}'")))?;
+                let t = *index.get(name.as_str()).ok_or_else(|| {
+                    at(
+                        source,
+                        &tpath,
+                        format!(
+                            "unknown touchpoint '{name}'{}",
+                            did_you_mean(name, index.keys().copied())
+                        ),
+                    )
+                })?;
                 if let Some(tr) = &o.transitions {
                     rows[t] = row(&format!("{tpath}.transitions"), tr)?;
                 }
@@ -735,6 +747,34 @@ impl JourneyMap {
     }
 }
 
+/// `"; did you mean 'x'?"` for the candidate closest to `name` by edit distance, when it is close
+/// (at most a third of the name's length, and at least 1 edit), else nothing.
+pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|&(d, _)| d <= limit)
+        .min()
+        .map_or(String::new(), |(_, c)| format!("; did you mean '{c}'?"))
+}
+
+/// Levenshtein distance (insertions, deletions, substitutions), case-insensitive.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            current[j + 1] = (previous[j] + usize::from(ca != cb))
+                .min(previous[j + 1] + 1)
+                .min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
 /// Scales `row` to sum exactly to 1 (it already does within [`SUM_TOLERANCE`]).
 fn normalise(row: &mut [f64]) {
     let sum: f64 = row.iter().sum();
@@ -832,6 +872,8 @@ mod tests {
             r#"["Awareness", "Awareness"]"#,
         );
         assert!(error(&dup_stage).contains("stages[1]: duplicate stage name 'Awareness'"));
+        let typo = TINY.replace(r#""b": 0.5,"#, r#""bb": 0.5,"#);
+        assert!(error(&typo).contains("unknown touchpoint 'bb'; did you mean 'b'?"));
         let bad_stage = TINY.replace(r#""stage": "Purchase""#, r#""stage": "Buy""#);
         assert!(error(&bad_stage).contains("touchpoints[1].stage: unknown stage 'Buy'"));
         let bad_dist = TINY.replace(r#""mean": 2}"#, r#""mean": -2}"#);

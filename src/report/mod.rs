@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 pub use table::Table;
+pub(crate) use views::channel_csv;
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -65,15 +65,42 @@ impl Report for Attribution {
     }
 
     fn csv(&self, writer: &mut csv::Writer<Vec<u8>>) -> csv::Result<()> {
-        let rows: Vec<Vec<(String, String)>> = self.channels.iter().map(csv_fields).collect();
-        if let Some(first) = rows.first() {
-            writer.write_record(first.iter().map(|f| &f.0))?;
-        }
-        for row in &rows {
-            writer.write_record(row.iter().map(|f| &f.1))?;
-        }
-        Ok(())
+        channel_csv(writer, None, &[("", self)])
     }
+}
+
+/// Writes the channel rows of several attributions under one header. Results can differ in
+/// their columns (ordered Shapley has one column per position, and segments see different
+/// journey lengths), so the header is the widest row's and missing cells stay empty. With
+/// `group_column`, each row starts with its group's name (e.g. the segment).
+pub(crate) fn channel_csv(
+    writer: &mut csv::Writer<Vec<u8>>,
+    group_column: Option<&str>,
+    groups: &[(&str, &Attribution)],
+) -> csv::Result<()> {
+    let rows: Vec<(&str, Vec<(String, String)>)> = groups
+        .iter()
+        .flat_map(|(group, result)| result.channels.iter().map(move |c| (*group, csv_fields(c))))
+        .collect();
+    let Some((_, widest)) = rows.iter().max_by_key(|(_, fields)| fields.len()) else {
+        return Ok(());
+    };
+    let header: Vec<&str> = widest.iter().map(|(name, _)| name.as_str()).collect();
+    writer.write_record(group_column.into_iter().chain(header.iter().copied()))?;
+    for (group, fields) in &rows {
+        let cell = |name: &str| {
+            fields
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or("", |(_, v)| v.as_str())
+        };
+        let cells = header.iter().map(|h| cell(h));
+        match group_column {
+            Some(_) => writer.write_record(std::iter::once(*group).chain(cells))?,
+            None => writer.write_record(cells)?,
+        }
+    }
+    Ok(())
 }
 
 /// A table column: its header and how to fill a cell.

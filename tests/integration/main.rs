@@ -1,6 +1,8 @@
 //! Integration tests, compiled as one binary. Fixtures live in `tests/data/`.
 
 mod cli;
+mod events;
+mod funnel;
 mod generate;
 mod hand_computed;
 mod intervals;
@@ -12,4 +14,5 @@ mod reference;
 mod scenarios;
 mod shapley;
 mod simulate;
+mod validate;
 mod whatif;

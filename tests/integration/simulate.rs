@@ -493,7 +493,7 @@ fn bad_input_is_a_clear_error_with_exit_code_2() {
         &["simulate", &file, "--journeys", "10", "--threads", "0"],
         "--threads",
     );
-    fails_with(&["simulate", "--journeys", "10"], "required");
+    fails_with(&["simulate", "--journeys", "10"], "no input");
 
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, text: &str| {

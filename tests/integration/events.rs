@@ -1,0 +1,279 @@
+//! `--events`: event logs cut into journeys feed attribute, fit and paths; unsorted logs give the
+//! same results; bad rows exit 2 naming file and line.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+use super::journey_map::MAP;
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::cargo_bin("journeysim")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+fn generate(dir: &tempfile::TempDir, format: &str) -> String {
+    let out = run(&[
+        "generate",
+        "--map",
+        MAP,
+        "--journeys",
+        "6000",
+        "--seed",
+        "4",
+        "--format",
+        format,
+    ]);
+    assert!(out.status.success());
+    write(dir, &format!("{format}.csv"), &out.stdout)
+}
+
+#[test]
+fn event_log_attributes_like_the_paths_of_the_same_journeys() {
+    // Windows wide enough that no generated journey is cut: the event log then holds exactly
+    // the journeys of the paths file, and every figure must agree.
+    let dir = tempfile::tempdir().unwrap();
+    let (events, paths) = (generate(&dir, "events"), generate(&dir, "paths"));
+    let from_events = json(&[
+        "attribute",
+        "--events",
+        &events,
+        "--lookback-days",
+        "3650",
+        "--inactivity-days",
+        "3650",
+        "--format",
+        "json",
+    ]);
+    let from_paths = json(&["attribute", &paths, "--format", "json"]);
+    for field in ["journeys", "total_conversions", "conversion_probability"] {
+        let (a, b) = (&from_events["model"][field], &from_paths["model"][field]);
+        assert!(
+            (a.as_f64().unwrap() - b.as_f64().unwrap()).abs() < 1e-9,
+            "{field}: {a} vs {b}"
+        );
+    }
+    let channels = |v: &Value| v["channels"].as_array().unwrap().clone();
+    for (a, b) in channels(&from_events)
+        .iter()
+        .zip(channels(&from_paths).iter())
+    {
+        assert_eq!(a["channel"], b["channel"]);
+        for field in [
+            "removal_effect",
+            "removal_effect_value",
+            "first_touch",
+            "last_touch",
+            "linear",
+        ] {
+            let (x, y) = (a[field].as_f64().unwrap(), b[field].as_f64().unwrap());
+            assert!(
+                (x - y).abs() <= 1e-9 * y.abs().max(1.0),
+                "{}: {field} {x} vs {y}",
+                a["channel"]
+            );
+        }
+    }
+    assert_eq!(from_events["model"]["time_decay_half_life_days"], 7.0);
+}
+
+#[test]
+fn unsorted_log_gives_the_same_attribution_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = generate(&dir, "events");
+    let text = std::fs::read_to_string(&events).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    lines.reverse();
+    let shuffled = write(
+        &dir,
+        "shuffled.csv",
+        format!("{header}\n{}\n", lines.join("\n")).as_bytes(),
+    );
+    let sorted = run(&["attribute", "--events", &events, "--format", "json"]);
+    let unsorted = run(&["attribute", "--events", &shuffled, "--format", "json"]);
+    assert!(unsorted.status.success());
+    let (a, b): (Value, Value) = (
+        serde_json::from_slice(&sorted.stdout).unwrap(),
+        serde_json::from_slice(&unsorted.stdout).unwrap(),
+    );
+    // Same journeys in the same order; channel ids are interned in a different order, so sums
+    // over channels may differ in the last bit.
+    for (x, y) in a["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(b["channels"].as_array().unwrap())
+    {
+        assert_eq!(x["channel"], y["channel"]);
+        for (field, u) in x
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(f, _)| *f != "channel")
+        {
+            // Ordered Shapley is an array (one credit per position); compare it elementwise.
+            let numbers = |v: &Value| match v.as_array() {
+                Some(items) => items.iter().map(|x| x.as_f64().unwrap()).collect(),
+                None => vec![v.as_f64().unwrap()],
+            };
+            let (us, ws) = (numbers(u), numbers(&y[field]));
+            assert_eq!(us.len(), ws.len(), "{field}");
+            for (u, w) in us.into_iter().zip(ws) {
+                assert!(
+                    (u - w).abs() <= 1e-12 * w.abs().max(1.0),
+                    "{field}: {u} vs {w}"
+                );
+            }
+        }
+    }
+    assert!(String::from_utf8_lossy(&unsorted.stderr).contains("not sorted by user, then time"));
+}
+
+#[test]
+fn time_decay_uses_real_time_with_a_half_life_in_days() {
+    // Touches 14 days, 7 days and 0 days before the conversion; half-life 7 days:
+    // weights 1/4, 1/2, 1 over 7/4.
+    let dir = tempfile::tempdir().unwrap();
+    let log = "user_id,timestamp,touchpoint,conversion,value\n\
+               u,2026-01-01T00:00:00Z,a,0,\n\
+               u,2026-01-08T00:00:00Z,b,0,\n\
+               u,2026-01-15T00:00:00Z,c,1,70\n";
+    let path = write(&dir, "log.csv", log.as_bytes());
+    let v = json(&[
+        "attribute",
+        "--events",
+        &path,
+        "--half-life-days",
+        "7",
+        "--format",
+        "json",
+    ]);
+    let decay: Vec<f64> = v["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["time_decay"].as_f64().unwrap())
+        .collect();
+    assert_eq!(decay, vec![1.0 / 7.0, 2.0 / 7.0, 4.0 / 7.0]);
+    let value: Vec<f64> = v["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["time_decay_value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(value, vec![10.0, 20.0, 40.0]);
+}
+
+#[test]
+fn segments_give_one_attribution_each_and_add_up_to_the_total() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = generate(&dir, "events");
+    let v = json(&[
+        "attribute",
+        "--events",
+        &events,
+        "--segment-col",
+        "persona",
+        "--format",
+        "json",
+    ]);
+    let segments = v["segments"].as_array().unwrap();
+    let names: Vec<&str> = segments
+        .iter()
+        .map(|s| s["segment"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["bargain_hunter", "busy_professional", "loyal_customer"]
+    );
+    let sum: f64 = segments
+        .iter()
+        .map(|s| s["attribution"]["model"]["journeys"].as_f64().unwrap())
+        .sum();
+    assert_eq!(sum, v["total"]["model"]["journeys"].as_f64().unwrap());
+    let csv = run(&[
+        "attribute",
+        "--events",
+        &events,
+        "--segment-col",
+        "persona",
+        "--format",
+        "csv",
+    ]);
+    let text = String::from_utf8(csv.stdout).unwrap();
+    assert!(text.starts_with("segment,channel,removal_effect,"));
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("(total),")).count(),
+        10
+    );
+}
+
+#[test]
+fn fit_and_paths_read_event_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = generate(&dir, "events");
+    let wide = ["--lookback-days", "3650", "--inactivity-days", "3650"];
+    let model = json(&[&["fit", "--events", &events][..], &wide].concat());
+    assert_eq!(model["totals"]["journeys"], 6000.0);
+    let paths = json(
+        &[
+            &["paths", "--events", &events, "--format", "json"][..],
+            &wide,
+        ]
+        .concat(),
+    );
+    assert_eq!(paths["journeys"], 6000.0);
+    // With the default 30-day inactivity window a few long gaps split journeys.
+    let default = json(&["paths", "--events", &events, "--format", "json"]);
+    assert!(default["journeys"].as_f64().unwrap() >= 6000.0);
+}
+
+#[test]
+fn bad_event_rows_exit_2_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "user_id,timestamp,touchpoint\nu,2026-01-01T00:00:00Z,a\nu,01/02/2026,b\n",
+            "bad.csv line 3: timestamp '01/02/2026' is not a timestamp",
+        ),
+        (
+            "user_id,timestamp,touchpoint,conversion,value\nu,2026-01-01,a,1,-3\n",
+            "bad.csv line 2: value is -3; it must be a number >= 0",
+        ),
+        (
+            "user_id,timestamp,touchpoint,conversion\nu,2026-01-01,a,-1\n",
+            "bad.csv line 2: conversion is -1; it must be a number >= 0",
+        ),
+    ];
+    for (text, expected) in cases {
+        let path = write(&dir, "bad.csv", text.as_bytes());
+        let out = run(&["attribute", "--events", &path]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&expected.replace("bad.csv", &path)),
+            "{stderr}"
+        );
+    }
+    let out = run(&["attribute"]);
+    assert_eq!(out.status.code(), Some(2));
+}
