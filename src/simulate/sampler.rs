@@ -29,8 +29,11 @@ pub struct Sampler {
     pub(crate) channels: usize,
     /// Mask words per state (1 when there are at most 64 channels).
     pub(crate) words: usize,
-    /// Rows 0..n: each state's transitions; row n: the entry distribution.
+    /// Row s: state s's transitions.
     pub(crate) transitions: FlatAlias,
+    /// Row 0: the entry distribution, over handles of `transitions` (kept apart: it is often far longer than the state rows,
+    /// and would force the padded layout of `transitions` out of cache).
+    pub(crate) entry: FlatAlias,
     /// `words` mask words per state: bit c set when the state's window contains channel c.
     pub(crate) masks: Vec<u64>,
     /// Touches in each state's window (the first state of a journey contributes them all).
@@ -45,7 +48,6 @@ impl Sampler {
     /// Compiles `chain`, which is validated first (rows summing to 1, every reachable state
     /// able to end), so that a walk cannot fail.
     pub fn new(chain: &Chain) -> Result<Self> {
-        chain.validate()?;
         let n = chain.n_states();
         let n32 = u32::try_from(n)
             .ok()
@@ -56,13 +58,38 @@ impl Sampler {
                 "the model has no entry probabilities: no journey can start".into(),
             ));
         }
-        let mut transitions = FlatAlias::new();
-        for s in 0..n32 {
-            let (targets, probs) = chain.row(s as StateId);
-            transitions.push_row(probs, targets);
+        // The walk indexes per-state arrays without bounds checks, which is sound because every
+        // state it can hold is checked here: entry states are transient, targets at most (null).
+        if let Some(&(s, _)) = chain.entry.iter().find(|e| e.0 >= n32) {
+            return Err(Error::Invalid(format!(
+                "(start) goes to state {s}, which does not exist"
+            )));
         }
+        if let Some(&t) = chain.targets.iter().find(|&&t| t > n32 + 1) {
+            return Err(Error::Invalid(format!(
+                "a transition goes to state {t}, which does not exist"
+            )));
+        }
+        if chain.row_ptr.len() != n + 1 || chain.row_ptr.last() != Some(&chain.targets.len()) {
+            return Err(Error::Invalid(
+                "the chain's rows do not match its states".into(),
+            ));
+        }
+        chain.validate()?;
+        let rows: Vec<(Vec<f64>, Vec<u32>)> = (0..n32)
+            .map(|s| {
+                let (targets, probs) = chain.row(s as StateId);
+                (probs.to_vec(), targets.to_vec())
+            })
+            .collect();
         let (entry_states, entry_probs): (Vec<u32>, Vec<f64>) = chain.entry.iter().copied().unzip();
-        transitions.push_row(&entry_probs, &entry_states);
+        let transitions = FlatAlias::chain(&rows);
+        // The entry row yields handles of `transitions`, where walks start.
+        let entry_handles = entry_states
+            .iter()
+            .map(|&s| transitions.handle(s))
+            .collect();
+        let entry = FlatAlias::new(&[(entry_probs, entry_handles)]);
 
         let channels = chain.channels.len();
         let words = channels.div_ceil(64).max(1);
@@ -74,7 +101,7 @@ impl Sampler {
         }
         let window = chain.states.iter().map(|t| t.len() as u32).collect();
 
-        let mut value_rows = FlatAlias::new();
+        let mut value_table = Vec::with_capacity(n);
         let mut values = Vec::new();
         for s in 0..n {
             let distribution = chain.value_distribution.get(s).filter(|d| {
@@ -88,19 +115,21 @@ impl Sampler {
                     values.extend(d.iter().map(|&(v, _)| v));
                     let weights: Vec<f64> = d.iter().map(|&(_, w)| w).collect();
                     let outcomes: Vec<u32> = (first..first + d.len() as u32).collect();
-                    value_rows.push_row(&weights, &outcomes);
+                    value_table.push((weights, outcomes));
                 }
                 None => {
                     values.push(chain.value_per_conversion.get(s).copied().unwrap_or(0.0));
-                    value_rows.push_row(&[1.0], &[first]);
+                    value_table.push((vec![1.0], vec![first]));
                 }
             }
         }
+        let value_rows = FlatAlias::new(&value_table);
         Ok(Sampler {
             n: n32,
             channels,
             words,
             transitions,
+            entry,
             masks,
             window,
             value_rows,

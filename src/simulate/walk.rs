@@ -104,29 +104,35 @@ pub fn walk<R: Rng + ?Sized, V: VisitSet>(
     max_steps: u32,
     visited: &mut V,
 ) -> Walk {
-    let n = sampler.n;
+    let table = &sampler.transitions;
     let words = sampler.words;
+    // Walk in handles (see `FlatAlias::chain`); absorbing targets have the largest handles.
+    let conversion = table.handle(sampler.n);
     visited.clear();
-    let first = sampler.transitions.draw(n, rng.next_u64());
+    // SAFETY (the `step` calls): `state` is always a handle drawn from the entry row or a
+    // transient outcome (below `conversion`), and `Sampler::new` checked that every entry and
+    // transition outcome is a state or an absorbing target, so it is the handle of a row.
+    let first = sampler.entry.draw(0, rng.next_u64());
     let mut state = first;
     let mut states = 1u32;
     loop {
-        visited.add(&sampler.masks, words, state);
-        let next = sampler.transitions.draw(state, rng.next_u64());
-        if next >= n {
-            let touches = sampler.window[first as usize] + states - 1;
-            return if next == n {
+        visited.add(&sampler.masks, words, table.id(state));
+        let next = unsafe { table.step(state, rng.next_u64()) };
+        if next >= conversion {
+            let last = table.id(state);
+            let touches = sampler.window[table.id(first) as usize] + states - 1;
+            return if next == conversion {
                 Walk {
                     end: End::Conversion,
-                    last: state,
+                    last,
                     states,
                     touches,
-                    value: sampler.value(state, || rng.next_u64()),
+                    value: sampler.value(last, || rng.next_u64()),
                 }
             } else {
                 Walk {
                     end: End::Null,
-                    last: state,
+                    last,
                     states,
                     touches,
                     value: 0.0,
@@ -136,9 +142,9 @@ pub fn walk<R: Rng + ?Sized, V: VisitSet>(
         if states >= max_steps {
             return Walk {
                 end: End::Truncated,
-                last: state,
+                last: table.id(state),
                 states,
-                touches: sampler.window[first as usize] + states - 1,
+                touches: sampler.window[table.id(first) as usize] + states - 1,
                 value: 0.0,
             };
         }
