@@ -152,3 +152,61 @@ pub fn walk<R: Rng + ?Sized, V: VisitSet>(
         state = next;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::model_file::ModelFile;
+    use crate::rng;
+
+    fn sampler(text: &str) -> Sampler {
+        let chain = ModelFile::parse(text, "t.json")
+            .unwrap()
+            .into_chain("t.json")
+            .unwrap();
+        Sampler::new(&chain).unwrap()
+    }
+
+    #[test]
+    fn a_certain_chain_walks_the_same_journey_every_time() {
+        // (start) -> a -> b -> (conversion), value 7 at b.
+        let s = sampler(
+            r#"{"format": "journeysim-model", "version": 1, "order": 1, "channels": ["a", "b"],
+            "entry": [{"to": "a", "probability": 1}],
+            "states": [{"state": "a", "transitions": [{"to": "b", "probability": 1}]},
+              {"state": "b", "value_per_conversion": 7,
+               "transitions": [{"to": "(conversion)", "probability": 1}]}]}"#,
+        );
+        let mut rng = rng::stream(1, 0);
+        for _ in 0..100 {
+            let mut seen = 0u64;
+            let w = walk(&s, &mut rng, 10, &mut seen);
+            assert_eq!(w.end, End::Conversion);
+            assert_eq!((w.last, w.states, w.touches, w.value), (1, 2, 2, 7.0));
+            assert_eq!(seen, 0b11);
+            let mut wide = WideSet::empty(1);
+            let mut again = rng.clone();
+            let w2 = walk(&s, &mut again, 10, &mut wide);
+            assert_eq!(w2.end, End::Conversion);
+            let mut channels = Vec::new();
+            wide.for_each(|c| channels.push(c));
+            assert_eq!(channels, vec![0, 1]);
+        }
+    }
+
+    #[test]
+    fn the_step_cap_truncates_and_touches_count_the_first_window() {
+        // Order 2: the first state "a > b" has two touches; it loops on "b > b" forever-ish.
+        let s = sampler(
+            r#"{"format": "journeysim-model", "version": 1, "order": 2, "channels": ["a", "b"],
+            "entry": [{"to": "a > b", "probability": 1}],
+            "states": [{"state": "a > b", "transitions": [{"to": "b > b", "probability": 1}]},
+              {"state": "b > b", "transitions": [{"to": "b > b", "probability": 0.999999},
+                 {"to": "(null)", "probability": 0.000001}]}]}"#,
+        );
+        let mut seen = 0u64;
+        let w = walk(&s, &mut rng::stream(2, 0), 4, &mut seen);
+        assert_eq!(w.end, End::Truncated);
+        assert_eq!((w.states, w.touches, w.value), (4, 5, 0.0));
+    }
+}
