@@ -122,11 +122,12 @@ fn batch_with<V: VisitSet>(
     max_steps: u32,
 ) -> Tally {
     let mut rng = rng::stream(seed, index);
-    let mut tally = Tally::new(sampler.channels);
+    let mut tally = Tally::for_batch(sampler.channels);
     let mut visited = V::empty(sampler.words);
     for _ in 0..journeys {
         let w = walk(sampler, &mut rng, max_steps, &mut visited);
         tally.record(&w, &visited);
     }
+    tally.settle();
     tally
 }

@@ -49,6 +49,8 @@ pub trait VisitSet {
     fn for_each(&self, f: impl FnMut(usize));
     /// An empty set for `words` mask words.
     fn empty(words: usize) -> Self;
+    /// The set as one bitmask, when it fits in one word.
+    fn word(&self) -> Option<u64>;
 }
 
 impl VisitSet for u64 {
@@ -71,6 +73,10 @@ impl VisitSet for u64 {
     fn empty(_words: usize) -> Self {
         0
     }
+    #[inline(always)]
+    fn word(&self) -> Option<u64> {
+        Some(*self)
+    }
 }
 
 /// A channel set of any size: one bit per channel in `words` words.
@@ -92,6 +98,9 @@ impl VisitSet for WideSet {
     }
     fn empty(words: usize) -> Self {
         WideSet(vec![0; words])
+    }
+    fn word(&self) -> Option<u64> {
+        None
     }
 }
 
