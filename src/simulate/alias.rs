@@ -97,12 +97,28 @@ impl FlatAlias {
     /// Like [`FlatAlias::new`] for a chain: outcomes below `rows.len()` are rows of this table,
     /// and outcomes up to `rows.len() + 1` are absorbing. Walk it with [`FlatAlias::handle`],
     /// [`FlatAlias::step`] and [`FlatAlias::id`].
-    pub fn chain(rows: &[(Vec<f64>, Vec<u32>)]) -> Self {
-        Self::build(rows, UNIFORM_LIMIT, true)
+    /// `min_row_len` pads rows to at least that length, so that two tables built with the same
+    /// value lay out identical rows identically (see [`super::Sampler::pair`]).
+    pub fn chain(rows: &[(Vec<f64>, Vec<u32>)], min_row_len: usize) -> Self {
+        Self::build_padded(rows, UNIFORM_LIMIT, true, min_row_len)
     }
 
     fn build(rows: &[(Vec<f64>, Vec<u32>)], uniform_limit: usize, chain: bool) -> Self {
-        let longest = rows.iter().map(|r| r.0.len()).max().unwrap_or(1);
+        Self::build_padded(rows, uniform_limit, chain, 0)
+    }
+
+    fn build_padded(
+        rows: &[(Vec<f64>, Vec<u32>)],
+        uniform_limit: usize,
+        chain: bool,
+        min_row_len: usize,
+    ) -> Self {
+        let longest = rows
+            .iter()
+            .map(|r| r.0.len())
+            .max()
+            .unwrap_or(1)
+            .max(min_row_len);
         let padded = longest.max(2).next_power_of_two();
         let packed: usize = rows.iter().map(|r| r.0.len()).sum();
         let size = rows.len().saturating_mul(padded);

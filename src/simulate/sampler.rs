@@ -48,6 +48,20 @@ impl Sampler {
     /// Compiles `chain`, which is validated first (rows summing to 1, every reachable state
     /// able to end), so that a walk cannot fail.
     pub fn new(chain: &Chain) -> Result<Self> {
+        Self::build(chain, 0)
+    }
+
+    /// Samplers for a baseline and a modified chain, laid out alike: rows padded to the same
+    /// length, so a row the two chains share maps the same random bits to the same target. Use
+    /// these for [`super::simulate_paired`]; separately built samplers are valid too, but a
+    /// modified chain with a longer row would re-pad every row and decouple every journey.
+    pub fn pair(base: &Chain, alt: &Chain) -> Result<(Sampler, Sampler)> {
+        let longest = |c: &Chain| c.row_ptr.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(1);
+        let len = longest(base).max(longest(alt));
+        Ok((Self::build(base, len)?, Self::build(alt, len)?))
+    }
+
+    fn build(chain: &Chain, min_row_len: usize) -> Result<Self> {
         let n = chain.n_states();
         let n32 = u32::try_from(n)
             .ok()
@@ -83,7 +97,7 @@ impl Sampler {
             })
             .collect();
         let (entry_states, entry_probs): (Vec<u32>, Vec<f64>) = chain.entry.iter().copied().unzip();
-        let transitions = FlatAlias::chain(&rows);
+        let transitions = FlatAlias::chain(&rows, min_row_len);
         // The entry row yields handles of `transitions`, where walks start.
         let entry_handles = entry_states
             .iter()

@@ -169,7 +169,10 @@ mod tests {
         assert_eq!(plain, sets);
         assert_eq!(plain.visits, vec![3, 2, 4]);
         assert_eq!(plain.converting_visits, vec![0, 1, 1]);
-        assert_eq!((plain.truncated, plain.conversions, plain.value), (1, 1, 4.0));
+        assert_eq!(
+            (plain.truncated, plain.conversions, plain.value),
+            (1, 1, 4.0)
+        );
         assert_eq!(plain.touches, vec![0, 0, 0, 4]);
     }
 }

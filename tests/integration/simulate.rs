@@ -338,7 +338,7 @@ fn paired_differences_are_far_tighter_than_independent_runs() {
     let exact_diff = absorb(&alt, None).unwrap().conversion_probability
         - absorb(&base, None).unwrap().conversion_probability;
 
-    let (sb, sa) = (Sampler::new(&base).unwrap(), Sampler::new(&alt).unwrap());
+    let (sb, sa) = Sampler::pair(&base, &alt).unwrap();
     let n = 1_000_000;
     let paired = simulate_paired(&sb, &sa, &options(n, 9), &no_progress).unwrap();
     let d = paired.conversion_difference();
