@@ -17,7 +17,8 @@ use journeysim::io::model_file::ModelFile;
 use journeysim::io::paths::PathsFormat;
 use journeysim::model::{FitOptions, fit_paths};
 use journeysim::simulate::{
-    Sampler, SimulateOptions, Stop, run_tally, simulate, simulate_paired, stats::z95,
+    Population, Sampler, SimulateOptions, Stop, run_population_tally, run_tally, simulate,
+    simulate_paired, stats::z95,
 };
 use journeysim::solve::absorb;
 
@@ -560,4 +561,38 @@ fn the_library_rejects_an_unabsorbable_chain_without_walking_it() {
     assert!(err.to_string().contains("can never reach"), "{err}");
     assert!(simulate(&chain, "x", &options(10, 1), &no_progress).is_err());
     let _ = Stop::Journeys(1);
+}
+
+#[test]
+fn a_population_mixes_its_chains_by_share() {
+    // Two personas over the same channels: the small chain, and one where a converts far more.
+    let first = small_chain();
+    let text = SMALL.replace(
+        r#"{"to": "(conversion)", "probability": 0.2}, {"to": "(null)", "probability": 0.3}"#,
+        r#"{"to": "(conversion)", "probability": 0.45}, {"to": "(null)", "probability": 0.05}"#,
+    );
+    let second = ModelFile::parse(&text, "second.json")
+        .unwrap()
+        .into_chain("second.json")
+        .unwrap();
+    let (a, b) = (
+        Sampler::new(&first).unwrap(),
+        Sampler::new(&second).unwrap(),
+    );
+    let population = Population::new(&[(3.0, &a), (7.0, &b)]).unwrap();
+    let tally = run_population_tally(&population, &options(400_000, 2), &no_progress).unwrap();
+    let p = 0.3 * absorb(&first, None).unwrap().conversion_probability
+        + 0.7 * absorb(&second, None).unwrap().conversion_probability;
+    let rate = tally.conversions as f64 / tally.journeys as f64;
+    let se = (p * (1.0 - p) / tally.journeys as f64).sqrt();
+    assert!((rate - p).abs() <= 4.0 * se, "{rate} vs {p}");
+
+    // A population of one is the chain itself, bit for bit.
+    let one = run_population_tally(&Population::single(&a), &options(10_000, 2), &no_progress);
+    let plain = run_tally(&a, &options(10_000, 2), &no_progress);
+    assert_eq!(one.unwrap(), plain.unwrap());
+
+    for bad in [vec![(-1.0, &a)], vec![(0.0, &a), (0.0, &b)], vec![]] {
+        assert!(Population::new(&bad).is_err());
+    }
 }
