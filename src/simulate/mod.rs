@@ -8,6 +8,7 @@
 //! - [`tally`]: counts and sums of walks, merged in a fixed order;
 //! - [`batch`]: fixed-size batches with their own streams, run in rounds on a local pool;
 //! - [`paired`]: two samplers driven by common random numbers (for what-if differences);
+//! - [`population`]: several chains with shares, a component drawn per journey;
 //! - [`stats`] and [`summary`]: intervals and the reported [`Simulation`].
 //!
 //! Removal effects from walks: removing channel c sends every state containing c to (null), so

@@ -1,8 +1,9 @@
 //! A chain compiled for walking: alias rows, per-state channel masks and value tables.
 //!
-//! Everything a step touches is a small integer or a flat array: state ids are `u32`, row `n`
-//! of the transition table is (start), targets `n` and `n + 1` are (conversion) and (null) as in
-//! [`Chain`], so "is the walk over?" is one comparison.
+//! Everything a step touches is a small integer or a flat array: state ids are `u32`, targets
+//! `n` and `n + 1` are (conversion) and (null) as in [`Chain`] (so "is the walk over?" is one
+//! comparison), and a walk carries each state as its handle in the transition table (see
+//! [`FlatAlias::chain`]). The entry distribution is a table of its own.
 //!
 //! Channels visited: each state carries a bitmask of the channels in its window. With at most 64
 //! channels (the usual case: the reference data have 12) the mask is one `u64` and a walk ORs it
@@ -31,8 +32,9 @@ pub struct Sampler {
     pub(crate) words: usize,
     /// Row s: state s's transitions.
     pub(crate) transitions: FlatAlias,
-    /// Row 0: the entry distribution, over handles of `transitions` (kept apart: it is often far longer than the state rows,
-    /// and would force the padded layout of `transitions` out of cache).
+    /// Row 0: the entry distribution, over handles of `transitions` (kept apart: it is often
+    /// far longer than the state rows, and padding every row to its length would push the
+    /// transition table out of cache).
     pub(crate) entry: FlatAlias,
     /// `words` mask words per state: bit c set when the state's window contains channel c.
     pub(crate) masks: Vec<u64>,

@@ -3,7 +3,7 @@
 //!
 //! Determinism: a tally's floating-point sums depend on the order journeys are added. Each batch
 //! adds its journeys in order, and batches are merged in batch-index order
-//! ([`super::batch::run_batches`]), so the sums are the same bits for any thread count.
+//! ([`super::batch`]), so the sums are the same bits for any thread count.
 
 use super::walk::{End, VisitSet, Walk};
 

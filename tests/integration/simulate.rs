@@ -596,3 +596,20 @@ fn a_population_mixes_its_chains_by_share() {
         assert!(Population::new(&bad).is_err());
     }
 }
+
+#[test]
+fn csv_has_one_row_per_channel_and_carries_the_seed() {
+    let file = format!("{DATA}/paths_10k.csv");
+    let out = run_ok(&["simulate", &file, "--journeys", "20000", "--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(out.as_slice());
+    let header = reader.headers().unwrap().clone();
+    assert_eq!(&header[0], "channel");
+    assert!(header.iter().any(|h| h == "removal_effect_lo"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 12);
+    let seed = header.iter().position(|h| h == "seed").unwrap();
+    assert!(
+        rows.iter()
+            .all(|r| r[seed] == journeysim::rng::DEFAULT_SEED.to_string())
+    );
+}
