@@ -175,3 +175,60 @@ impl Sampler {
         self.values[index as usize]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journey::ChannelTable;
+
+    /// a -> (conversion) 0.5 | (null) 0.5, entered with certainty.
+    fn tiny() -> Chain {
+        Chain {
+            order: 1,
+            keep_repeats: false,
+            channels: ChannelTable::from_names(["a"]),
+            states: vec![vec![0].into()],
+            entry: vec![(0, 1.0)],
+            entry_weights: Vec::new(),
+            row_ptr: vec![0, 2],
+            targets: vec![1, 2],
+            probs: vec![0.5, 0.5],
+            weights: Vec::new(),
+            value_per_conversion: vec![3.0],
+            value_distribution: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn malformed_chains_are_errors_not_out_of_bounds_walks() {
+        assert!(Sampler::new(&tiny()).is_ok());
+        let mut bad_entry = tiny();
+        bad_entry.entry = vec![(5, 1.0)];
+        assert!(
+            Sampler::new(&bad_entry)
+                .unwrap_err()
+                .to_string()
+                .contains("state 5")
+        );
+        let mut bad_target = tiny();
+        bad_target.targets = vec![1, 9];
+        assert!(
+            Sampler::new(&bad_target)
+                .unwrap_err()
+                .to_string()
+                .contains("state 9")
+        );
+        let mut bad_rows = tiny();
+        bad_rows.row_ptr = vec![0, 1];
+        assert!(Sampler::new(&bad_rows).is_err());
+        let mut no_entry = tiny();
+        no_entry.entry.clear();
+        assert!(Sampler::new(&no_entry).is_err());
+    }
+
+    #[test]
+    fn a_state_without_a_value_distribution_uses_its_mean() {
+        let s = Sampler::new(&tiny()).unwrap();
+        assert_eq!(s.value(0, || panic!("no draw needed")), 3.0);
+    }
+}
