@@ -19,6 +19,11 @@ impl Report for Simulation {
             self.batch_size,
             self.max_steps
         );
+        if let Some(p) = self.precision {
+            out.push_str(&format!(
+                "(--precision {p}: batches added until the conversion rate's 95% half-width is <= {p}, or the --journeys cap)\n"
+            ));
+        }
         let mut t = Table::new(["", "simulated", "95% interval", "exact"]);
         t.row([
             "conversion rate".to_string(),
