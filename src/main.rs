@@ -139,7 +139,7 @@ enum Command {
     /// value, path length and removal effects with 95% intervals, beside the exact figures.
     /// Bit-identical output for any --threads.
     #[command(
-        after_help = "Examples:\n  journeysim simulate data/paths.csv --journeys 10000000 --seed 7\n  journeysim simulate --model model.json --precision 0.0005 --format json --out sim.json"
+        after_help = "Examples:\n  journeysim simulate data/paths_10k.csv --journeys 10000000 --seed 7\n  journeysim simulate --model model.json --precision 0.0005 --format json --out sim.json"
     )]
     Simulate {
         #[command(flatten)]
@@ -1100,18 +1100,21 @@ fn parse_count(text: &str) -> std::result::Result<u64, String> {
 }
 
 /// An indicatif bar on standard error, drawn only when standard error is a terminal, the run
-/// has lasted a second and --quiet is off.
+/// has lasted a second and --quiet is off. Open-ended (--precision) runs show a count, not a
+/// bar towards the cap.
 struct ProgressBar {
     enabled: bool,
+    open_ended: bool,
     start: std::time::Instant,
     bar: std::cell::OnceCell<indicatif::ProgressBar>,
 }
 
 impl ProgressBar {
-    fn new(quiet: bool) -> Self {
+    fn new(quiet: bool, open_ended: bool) -> Self {
         use std::io::IsTerminal;
         ProgressBar {
             enabled: !quiet && std::io::stderr().is_terminal(),
+            open_ended,
             start: std::time::Instant::now(),
             bar: std::cell::OnceCell::new(),
         }
@@ -1122,10 +1125,18 @@ impl ProgressBar {
             return;
         }
         let bar = self.bar.get_or_init(|| {
-            let bar = indicatif::ProgressBar::new(max);
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{elapsed_precise} [{bar:40}] {human_pos}/{human_len} journeys ({per_sec}, eta {eta})",
-            ) {
+            let (bar, template) = if self.open_ended {
+                (
+                    indicatif::ProgressBar::no_length(),
+                    "{elapsed_precise} {human_pos} journeys ({per_sec:0}), until the precision is reached",
+                )
+            } else {
+                (
+                    indicatif::ProgressBar::new(max),
+                    "{elapsed_precise} [{bar:40}] {human_pos}/{human_len} journeys ({per_sec:0}, eta {eta})",
+                )
+            };
+            if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
                 bar.set_style(style.progress_chars("=> "));
             }
             bar
@@ -1149,7 +1160,7 @@ fn simulate_command(
     let options = engine.options(None)?;
     let (chain, source, warnings) = input.load(model)?;
     warn(&warnings);
-    let bar = ProgressBar::new(engine.quiet);
+    let bar = ProgressBar::new(engine.quiet, engine.precision.is_some());
     let result = simulate(&chain, &source, &options, &|done, max| {
         bar.update(done, max)
     });
@@ -1187,7 +1198,7 @@ fn whatif_command(
         .collect::<Result<Vec<_>>>()?;
     let (chain, source, warnings) = input.load(model)?;
     warn(&warnings);
-    let bar = ProgressBar::new(engine.quiet);
+    let bar = ProgressBar::new(engine.quiet, engine.precision.is_some());
     let result = what_if(&chain, &source, &scenarios, &options, &|_, done, max| {
         bar.update(done, max)
     });

@@ -155,15 +155,24 @@ pub fn what_if(
         .iter()
         .map(|s| apply(chain, &s.scenario, &s.file))
         .collect::<Result<_>>()?;
-    let base_sampler = Sampler::new(chain)?;
+    // One layout for the baseline and every scenario: shared rows map the same random bits to
+    // the same targets, and every scenario meets the same baseline journeys.
+    let all: Vec<&Chain> = std::iter::once(chain).chain(&changed).collect();
+    let mut samplers = Sampler::aligned(&all)?;
+    let alt_samplers = samplers.split_off(1);
+    let base_sampler = &samplers[0];
     let base_effects = removal_effects(chain)?;
     let mut outcomes = Vec::with_capacity(scenarios.len());
     let mut warnings = Vec::new();
     let mut journeys = 0;
-    for (i, (file, alt)) in scenarios.iter().zip(&changed).enumerate() {
-        let alt_sampler = Sampler::new(alt)?;
+    for (i, ((file, alt), alt_sampler)) in scenarios
+        .iter()
+        .zip(&changed)
+        .zip(&alt_samplers)
+        .enumerate()
+    {
         let alt_effects = removal_effects(alt)?;
-        let paired = simulate_paired(&base_sampler, &alt_sampler, options, &|done, max| {
+        let paired = simulate_paired(base_sampler, alt_sampler, options, &|done, max| {
             progress(i, done, max)
         })?;
         journeys = paired.base.journeys;

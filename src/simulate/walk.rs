@@ -49,6 +49,8 @@ pub trait VisitSet {
     fn for_each(&self, f: impl FnMut(usize));
     /// An empty set for `words` mask words.
     fn empty(words: usize) -> Self;
+    /// The set as one bitmask, when it fits in one word.
+    fn word(&self) -> Option<u64>;
 }
 
 impl VisitSet for u64 {
@@ -70,6 +72,10 @@ impl VisitSet for u64 {
     }
     fn empty(_words: usize) -> Self {
         0
+    }
+    #[inline(always)]
+    fn word(&self) -> Option<u64> {
+        Some(*self)
     }
 }
 
@@ -93,6 +99,9 @@ impl VisitSet for WideSet {
     fn empty(words: usize) -> Self {
         WideSet(vec![0; words])
     }
+    fn word(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Walks one journey through `sampler` with `rng`, recording visited channels in `visited`.
@@ -104,29 +113,35 @@ pub fn walk<R: Rng + ?Sized, V: VisitSet>(
     max_steps: u32,
     visited: &mut V,
 ) -> Walk {
-    let n = sampler.n;
+    let table = &sampler.transitions;
     let words = sampler.words;
+    // Walk in handles (see `FlatAlias::chain`); absorbing targets have the largest handles.
+    let conversion = table.handle(sampler.n);
     visited.clear();
-    let first = sampler.transitions.draw(n, rng.next_u64());
+    // SAFETY (the `step` calls): `state` is always a handle drawn from the entry row or a
+    // transient outcome (below `conversion`), and `Sampler::new` checked that every entry and
+    // transition outcome is a state or an absorbing target, so it is the handle of a row.
+    let first = sampler.entry.draw(0, rng.next_u64());
     let mut state = first;
     let mut states = 1u32;
     loop {
-        visited.add(&sampler.masks, words, state);
-        let next = sampler.transitions.draw(state, rng.next_u64());
-        if next >= n {
-            let touches = sampler.window[first as usize] + states - 1;
-            return if next == n {
+        visited.add(&sampler.masks, words, table.id(state));
+        let next = unsafe { table.step(state, rng.next_u64()) };
+        if next >= conversion {
+            let last = table.id(state);
+            let touches = sampler.window[table.id(first) as usize] + states - 1;
+            return if next == conversion {
                 Walk {
                     end: End::Conversion,
-                    last: state,
+                    last,
                     states,
                     touches,
-                    value: sampler.value(state, || rng.next_u64()),
+                    value: sampler.value(last, || rng.next_u64()),
                 }
             } else {
                 Walk {
                     end: End::Null,
-                    last: state,
+                    last,
                     states,
                     touches,
                     value: 0.0,
@@ -136,13 +151,71 @@ pub fn walk<R: Rng + ?Sized, V: VisitSet>(
         if states >= max_steps {
             return Walk {
                 end: End::Truncated,
-                last: state,
+                last: table.id(state),
                 states,
-                touches: sampler.window[first as usize] + states - 1,
+                touches: sampler.window[table.id(first) as usize] + states - 1,
                 value: 0.0,
             };
         }
         states += 1;
         state = next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::model_file::ModelFile;
+    use crate::rng;
+
+    fn sampler(text: &str) -> Sampler {
+        let chain = ModelFile::parse(text, "t.json")
+            .unwrap()
+            .into_chain("t.json")
+            .unwrap();
+        Sampler::new(&chain).unwrap()
+    }
+
+    #[test]
+    fn a_certain_chain_walks_the_same_journey_every_time() {
+        // (start) -> a -> b -> (conversion), value 7 at b.
+        let s = sampler(
+            r#"{"format": "journeysim-model", "version": 1, "order": 1, "channels": ["a", "b"],
+            "entry": [{"to": "a", "probability": 1}],
+            "states": [{"state": "a", "transitions": [{"to": "b", "probability": 1}]},
+              {"state": "b", "value_per_conversion": 7,
+               "transitions": [{"to": "(conversion)", "probability": 1}]}]}"#,
+        );
+        let mut rng = rng::stream(1, 0);
+        for _ in 0..100 {
+            let mut seen = 0u64;
+            let w = walk(&s, &mut rng, 10, &mut seen);
+            assert_eq!(w.end, End::Conversion);
+            assert_eq!((w.last, w.states, w.touches, w.value), (1, 2, 2, 7.0));
+            assert_eq!(seen, 0b11);
+            let mut wide = WideSet::empty(1);
+            let mut again = rng.clone();
+            let w2 = walk(&s, &mut again, 10, &mut wide);
+            assert_eq!(w2.end, End::Conversion);
+            let mut channels = Vec::new();
+            wide.for_each(|c| channels.push(c));
+            assert_eq!(channels, vec![0, 1]);
+        }
+    }
+
+    #[test]
+    fn the_step_cap_truncates_and_touches_count_the_first_window() {
+        // Order 2: the first state "a > b" has two touches; it loops on "b > b" forever-ish.
+        let s = sampler(
+            r#"{"format": "journeysim-model", "version": 1, "order": 2, "channels": ["a", "b"],
+            "entry": [{"to": "a > b", "probability": 1}],
+            "states": [{"state": "a > b", "transitions": [{"to": "b > b", "probability": 1}]},
+              {"state": "b > b", "transitions": [{"to": "b > b", "probability": 0.999999},
+                 {"to": "(null)", "probability": 0.000001}]}]}"#,
+        );
+        let mut seen = 0u64;
+        let w = walk(&s, &mut rng::stream(2, 0), 4, &mut seen);
+        assert_eq!(w.end, End::Truncated);
+        assert_eq!((w.states, w.touches, w.value), (4, 5, 0.0));
     }
 }
