@@ -26,11 +26,11 @@ use journeysim::report::svg::ScenarioItem;
 use journeysim::report::{Format, Report, render};
 use journeysim::scenario::Scenario;
 use journeysim::simulate::{
-    DEFAULT_MAX_STEPS, DEFAULT_PRECISION_CAP, SimulateOptions, Stop, simulate,
+    DEFAULT_MAX_STEPS, DEFAULT_PRECISION_CAP, SimulateOptions, Stop, simulate_population,
 };
 use journeysim::top_paths::{TopPathOptions, top_paths, top_paths_with};
 use journeysim::validate::{ValidateOptions, validate};
-use journeysim::whatif::{ScenarioFile, what_if};
+use journeysim::whatif::{ScenarioFile, what_if_population};
 use journeysim::{Chain, Error, Result};
 
 #[derive(Parser)]
@@ -993,12 +993,33 @@ struct ChainInput {
     /// column options then do not apply.
     #[arg(long, value_name = "MODEL_JSON", conflicts_with_all = ["file", "events"])]
     model: Option<String>,
+    /// A journey map (scenarios/README.md) instead of data: its personas are walked as a
+    /// mixture, each journey drawing its persona by share.
+    #[arg(long, value_name = "MAP_JSON", conflicts_with_all = ["file", "events", "model"])]
+    map: Option<String>,
 }
 
+/// Chains with population shares: one chain (share 1) or a journey map's personas.
+type Components = Vec<(f64, Chain)>;
+
 impl ChainInput {
+    /// The chains to walk with their shares, the input's name and any warnings.
+    fn load_population(&self, model: &ModelArgs) -> Result<(Components, String, Vec<String>)> {
+        if let Some(path) = &self.map {
+            let map = JourneyMap::load(path)?;
+            return Ok((map.persona_chains(), path.clone(), Vec::new()));
+        }
+        let (chain, source, warnings) = self.load(model)?;
+        Ok((vec![(1.0, chain)], source, warnings))
+    }
+
     /// The chain, the input's name and any warnings about the input. Data are fitted with the
     /// empirical value distribution kept, for the simulated value draws.
     fn load(&self, model: &ModelArgs) -> Result<(Chain, String, Vec<String>)> {
+        if let Some(path) = &self.map {
+            let map = JourneyMap::load(path)?;
+            return Ok((map.flow_chain()?, path.clone(), Vec::new()));
+        }
         if let Some(path) = &self.model {
             let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
                 path: path.clone(),
@@ -1158,10 +1179,11 @@ fn simulate_command(
     output: &OutputArgs,
 ) -> Result<()> {
     let options = engine.options(None)?;
-    let (chain, source, warnings) = input.load(model)?;
+    let (components, source, warnings) = input.load_population(model)?;
     warn(&warnings);
+    let components: Vec<(f64, &Chain)> = components.iter().map(|(w, c)| (*w, c)).collect();
     let bar = ProgressBar::new(engine.quiet, engine.precision.is_some());
-    let result = simulate(&chain, &source, &options, &|done, max| {
+    let result = simulate_population(&components, &source, &options, &|done, max| {
         bar.update(done, max)
     });
     bar.finish();
@@ -1196,12 +1218,17 @@ fn whatif_command(
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let (chain, source, warnings) = input.load(model)?;
+    let (components, source, warnings) = input.load_population(model)?;
     warn(&warnings);
+    let components: Vec<(f64, &Chain)> = components.iter().map(|(w, c)| (*w, c)).collect();
     let bar = ProgressBar::new(engine.quiet, engine.precision.is_some());
-    let result = what_if(&chain, &source, &scenarios, &options, &|_, done, max| {
-        bar.update(done, max)
-    });
+    let result = what_if_population(
+        &components,
+        &source,
+        &scenarios,
+        &options,
+        &|_, done, max| bar.update(done, max),
+    );
     bar.finish();
     let result = result?;
     warn(&result.warnings);

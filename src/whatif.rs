@@ -15,12 +15,14 @@
 
 use serde::Serialize;
 
-use crate::attribution::removal::{RemovalEffects, removal_effects, share};
+use rand::Rng;
+
+use crate::attribution::removal::{RemovalEffects, mixture_removal_effects, share};
 use crate::error::Result;
 use crate::model::Chain;
 use crate::scenario::{Scenario, apply};
 use crate::simulate::stats::{mean_interval, wilson_interval, z95};
-use crate::simulate::{Sampler, SimulateOptions, Tally, simulate_paired};
+use crate::simulate::{PairedTally, Sampler, SimulateOptions, Stop, Tally, simulate_paired};
 
 /// Everything `journeysim whatif` reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -141,7 +143,7 @@ pub struct ScenarioFile {
     pub file: String,
 }
 
-/// Runs every scenario against `chain`. `progress(scenario, done, max)` follows the walks.
+/// Runs every scenario against one chain. `progress(scenario, done, max)` follows the walks.
 pub fn what_if(
     chain: &Chain,
     input: &str,
@@ -149,34 +151,75 @@ pub fn what_if(
     options: &SimulateOptions,
     progress: &dyn Fn(usize, u64, u64),
 ) -> Result<WhatIf> {
+    what_if_population(&[(1.0, chain)], input, scenarios, options, progress)
+}
+
+/// Runs every scenario against a population of chains with shares (the personas of a journey
+/// map; one chain is a population of one). Each scenario is applied to every component. The
+/// journeys are stratified: component `i` gets `N x share_i` of them (largest remainders), its
+/// own stream seed, and its own paired run; the strata's counts and differences add up, and so
+/// do their variances. Proportional stratification is never less precise than drawing each
+/// journey's component at random.
+pub fn what_if_population(
+    baseline: &[(f64, &Chain)],
+    input: &str,
+    scenarios: &[ScenarioFile],
+    options: &SimulateOptions,
+    progress: &dyn Fn(usize, u64, u64),
+) -> Result<WhatIf> {
     options.validate()?;
-    // Check every scenario against the model before walking anything.
-    let changed: Vec<Chain> = scenarios
+    let Some(&(_, first)) = baseline.first() else {
+        return Err(crate::Error::Invalid("nothing to compare: no chain".into()));
+    };
+    let strata = strata(baseline, options)?;
+    // Check every scenario against every component before walking anything.
+    let changed: Vec<Vec<Chain>> = scenarios
         .iter()
-        .map(|s| apply(chain, &s.scenario, &s.file))
+        .map(|s| {
+            baseline
+                .iter()
+                .map(|(_, chain)| apply(chain, &s.scenario, &s.file))
+                .collect::<Result<Vec<_>>>()
+        })
         .collect::<Result<_>>()?;
-    // One layout for the baseline and every scenario: shared rows map the same random bits to
-    // the same targets, and every scenario meets the same baseline journeys.
-    let all: Vec<&Chain> = std::iter::once(chain).chain(&changed).collect();
-    let mut samplers = Sampler::aligned(&all)?;
-    let alt_samplers = samplers.split_off(1);
-    let base_sampler = &samplers[0];
-    let base_effects = removal_effects(chain)?;
+    // Per component, one layout for the baseline and every scenario: shared rows map the same
+    // random bits to the same targets, and every scenario meets the same baseline journeys.
+    let samplers: Vec<Vec<Sampler>> = baseline
+        .iter()
+        .enumerate()
+        .map(|(c, (_, chain))| {
+            let all: Vec<&Chain> = std::iter::once(*chain)
+                .chain(changed.iter().map(|alts| &alts[c]))
+                .collect();
+            Sampler::aligned(&all)
+        })
+        .collect::<Result<_>>()?;
+    let base_effects = mixture_removal_effects(baseline)?;
     let mut outcomes = Vec::with_capacity(scenarios.len());
     let mut warnings = Vec::new();
     let mut journeys = 0;
-    for (i, ((file, alt), alt_sampler)) in scenarios
-        .iter()
-        .zip(&changed)
-        .zip(&alt_samplers)
-        .enumerate()
-    {
-        let alt_effects = removal_effects(alt)?;
-        let paired = simulate_paired(base_sampler, alt_sampler, options, &|done, max| {
-            progress(i, done, max)
-        })?;
-        journeys = paired.base.journeys;
-        for (tally, which) in [(&paired.base, "baseline"), (&paired.alt, "scenario")] {
+    for (i, (file, alts)) in scenarios.iter().zip(&changed).enumerate() {
+        let alt_components: Vec<(f64, &Chain)> =
+            baseline.iter().map(|c| c.0).zip(alts.iter()).collect();
+        let alt_effects = mixture_removal_effects(&alt_components)?;
+        let mut combined: Option<Combined> = None;
+        for (c, stratum) in strata.iter().enumerate() {
+            let paired = simulate_paired(
+                &samplers[c][0],
+                &samplers[c][i + 1],
+                stratum,
+                &|done, max| progress(i, done, max),
+            )?;
+            match combined.as_mut() {
+                Some(total) => total.add(&paired),
+                None => combined = Some(Combined::new(&paired)),
+            }
+        }
+        let Some(combined) = combined else {
+            continue;
+        };
+        journeys = combined.base.journeys;
+        for (tally, which) in [(&combined.base, "baseline"), (&combined.alt, "scenario")] {
             if tally.truncated > 0 {
                 warnings.push(format!(
                     "{}: {} {which} walks reached --max-steps {} and were cut off",
@@ -184,26 +227,30 @@ pub fn what_if(
                 ));
             }
         }
-        let n = paired.base.journeys as f64;
-        let baseline = arm(&base_effects, &paired.base);
-        let scenario = arm(&alt_effects, &paired.alt);
-        let conversion = paired.conversion_difference();
-        let value = paired.value_difference();
+        let n = combined.base.journeys as f64;
+        let baseline_arm = arm(&base_effects, &combined.base);
+        let scenario_arm = arm(&alt_effects, &combined.alt);
+        let z = z95();
         let (p_base, p_alt) = (
             base_effects.base.conversion_probability,
             alt_effects.base.conversion_probability,
         );
-        let unpaired_half = z95()
-            * (bernoulli_variance(&paired.base) / n + bernoulli_variance(&paired.alt) / n).sqrt();
+        let unpaired_half = z
+            * (bernoulli_variance(&combined.base) / n + bernoulli_variance(&combined.alt) / n)
+                .sqrt()
+            * n;
+        let conversions = combined.conversion_diff;
+        let conversion_half = z * combined.conversion_variance.sqrt();
+        let value_half = z * combined.value_variance.sqrt();
         let difference = Difference {
-            conversions: conversion.estimate * n,
-            conversions_ci: conversion.ci.map(|x| x * n),
-            unpaired_conversions_ci: [
-                (conversion.estimate - unpaired_half) * n,
-                (conversion.estimate + unpaired_half) * n,
+            conversions,
+            conversions_ci: [conversions - conversion_half, conversions + conversion_half],
+            unpaired_conversions_ci: [conversions - unpaired_half, conversions + unpaired_half],
+            value: combined.value_diff,
+            value_ci: [
+                combined.value_diff - value_half,
+                combined.value_diff + value_half,
             ],
-            value: value.estimate * n,
-            value_ci: value.ci.map(|x| x * n),
             expected_conversions: (p_alt - p_base) * n,
             expected_value: (alt_effects.base.value_per_journey
                 - base_effects.base.value_per_journey)
@@ -220,15 +267,15 @@ pub fn what_if(
             description: file.scenario.description.clone(),
             file: file.file.clone(),
             channels: channel_changes(
-                chain,
+                first,
                 &base_effects,
-                alt,
+                &alts[0],
                 &alt_effects,
-                &baseline,
-                &scenario,
+                &baseline_arm,
+                &scenario_arm,
             ),
-            baseline,
-            scenario,
+            baseline: baseline_arm,
+            scenario: scenario_arm,
             difference,
         });
     }
@@ -239,12 +286,96 @@ pub fn what_if(
     });
     Ok(WhatIf {
         input: input.to_owned(),
-        order: chain.order,
+        order: first.order,
         seed: options.seed,
         journeys,
         scenarios: outcomes,
         warnings,
     })
+}
+
+/// The options of each component's paired run: journeys in proportion to the shares (largest
+/// remainders, so they add up to the total), and for several components a seed of their own
+/// drawn from the run's seed. One component runs with the options as given.
+fn strata(components: &[(f64, &Chain)], options: &SimulateOptions) -> Result<Vec<SimulateOptions>> {
+    if components.len() == 1 {
+        return Ok(vec![*options]);
+    }
+    let total = match options.stop {
+        Stop::Journeys(n) => n,
+        Stop::Precision { .. } => {
+            return Err(crate::Error::Invalid(
+                "--precision is not supported for several personas; give --journeys".into(),
+            ));
+        }
+    };
+    let shares: f64 = components.iter().map(|c| c.0).sum();
+    let exact: Vec<f64> = components
+        .iter()
+        .map(|c| total as f64 * c.0 / shares)
+        .collect();
+    let mut counts: Vec<u64> = exact.iter().map(|x| x.floor() as u64).collect();
+    let mut order: Vec<usize> = (0..components.len()).collect();
+    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())));
+    let missing = total - counts.iter().sum::<u64>();
+    for &c in order.iter().take(missing as usize) {
+        counts[c] += 1;
+    }
+    Ok(counts
+        .into_iter()
+        .enumerate()
+        .map(|(c, n)| SimulateOptions {
+            seed: crate::rng::stream(options.seed, c as u64).next_u64(),
+            stop: Stop::Journeys(n.max(1)),
+            ..*options
+        })
+        .collect())
+}
+
+/// The strata of one scenario added up: both arms' tallies, the paired differences (as totals
+/// over all journeys) and their variances.
+struct Combined {
+    base: Tally,
+    alt: Tally,
+    conversion_diff: f64,
+    conversion_variance: f64,
+    value_diff: f64,
+    value_variance: f64,
+}
+
+impl Combined {
+    fn new(first: &PairedTally) -> Self {
+        let mut combined = Combined {
+            base: Tally::new(first.base.visits.len()),
+            alt: Tally::new(first.alt.visits.len()),
+            conversion_diff: 0.0,
+            conversion_variance: 0.0,
+            value_diff: 0.0,
+            value_variance: 0.0,
+        };
+        combined.add(first);
+        combined
+    }
+
+    /// Adds a stratum: its total difference and the variance of that total,
+    /// `n * s^2` with `s^2` the per-journey sample variance of the differences.
+    fn add(&mut self, stratum: &PairedTally) {
+        self.base.merge(&stratum.base);
+        self.alt.merge(&stratum.alt);
+        let n = stratum.base.journeys as f64;
+        let total_variance = |sum: f64, sum_sq: f64| {
+            if n > 1.0 {
+                n * ((sum_sq - sum * sum / n) / (n - 1.0)).max(0.0)
+            } else {
+                0.0
+            }
+        };
+        let d = stratum.conversion_diff as f64;
+        self.conversion_diff += d;
+        self.conversion_variance += total_variance(d, stratum.conversion_diff_sq as f64);
+        self.value_diff += stratum.value_diff;
+        self.value_variance += total_variance(stratum.value_diff, stratum.value_diff_sq);
+    }
 }
 
 /// Per-journey variance of conversion (a Bernoulli), for the unpaired comparison.

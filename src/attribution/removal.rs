@@ -71,3 +71,45 @@ pub fn share(effects: impl Iterator<Item = f64> + Clone, total: f64) -> Vec<f64>
         .map(|e| if sum > 0.0 { e / sum * total } else { 0.0 })
         .collect()
 }
+
+/// Removal effects of a mixture of chains (personas, segments) that share one channel table:
+/// each journey belongs to component `i` with probability `share_i / sum of shares` and walks its
+/// chain. P(conversion) and value are share-weighted, and so is P(conversion without c), so the
+/// removal effect is `1 - sum_i w_i P_i(conv | c removed) / sum_i w_i P_i(conv)`, which is again
+/// P(a converting journey visits c). A mixture of Markov chains is not itself a Markov chain, so
+/// this cannot come from one merged chain.
+pub fn mixture_removal_effects(components: &[(f64, &Chain)]) -> Result<RemovalEffects> {
+    if let [(_, chain)] = components {
+        return removal_effects(chain);
+    }
+    let total: f64 = components.iter().map(|c| c.0).sum();
+    let channels = components.first().map_or(0, |c| c.1.channels.len());
+    let mut base = Absorption {
+        conversion_probability: 0.0,
+        value_per_journey: 0.0,
+    };
+    let mut without = vec![(0.0, 0.0); channels];
+    for &(share, chain) in components {
+        let w = if total > 0.0 { share / total } else { 0.0 };
+        let own = removal_effects(chain)?;
+        base.conversion_probability += w * own.base.conversion_probability;
+        base.value_per_journey += w * own.base.value_per_journey;
+        for (c, slot) in without.iter_mut().enumerate() {
+            // Each component's own absorption without c, recovered from its removal effect.
+            let e = own.effects.get(c).copied().unwrap_or(RemovalEffect {
+                conversions: 0.0,
+                value: 0.0,
+            });
+            slot.0 += w * own.base.conversion_probability * (1.0 - e.conversions);
+            slot.1 += w * own.base.value_per_journey * (1.0 - e.value);
+        }
+    }
+    let effects = without
+        .iter()
+        .map(|&(p, v)| RemovalEffect {
+            conversions: lost_share(base.conversion_probability, p),
+            value: lost_share(base.value_per_journey, v),
+        })
+        .collect();
+    Ok(RemovalEffects { base, effects })
+}

@@ -39,7 +39,7 @@ pub mod summary;
 pub mod tally;
 pub mod walk;
 
-use crate::attribution::removal::removal_effects;
+use crate::attribution::removal::{mixture_removal_effects, removal_effects};
 use crate::error::{Error, Result};
 use crate::model::Chain;
 
@@ -171,11 +171,41 @@ pub fn simulate(
     options: &SimulateOptions,
     progress: &dyn Fn(u64, u64),
 ) -> Result<Simulation> {
+    simulate_population(&[(1.0, chain)], input, options, progress)
+}
+
+/// [`simulate`] for a population of chains with shares (the personas of a journey map): each
+/// journey draws its component by share, then walks that chain. The exact figures are the
+/// mixture's ([`mixture_removal_effects`]). Components must share one channel table; the first
+/// names the states and channels in the report.
+pub fn simulate_population(
+    components: &[(f64, &Chain)],
+    input: &str,
+    options: &SimulateOptions,
+    progress: &dyn Fn(u64, u64),
+) -> Result<Simulation> {
     options.validate()?;
-    let sampler = Sampler::new(chain)?;
+    let Some(&(_, first)) = components.first() else {
+        return Err(Error::Invalid("nothing to simulate: no chain".into()));
+    };
+    let samplers = components
+        .iter()
+        .map(|(_, chain)| Sampler::new(chain))
+        .collect::<Result<Vec<_>>>()?;
+    let population = match components {
+        [_] => Population::single(&samplers[0]),
+        _ => {
+            let weighted: Vec<(f64, &Sampler)> =
+                components.iter().map(|c| c.0).zip(&samplers).collect();
+            Population::new(&weighted)?
+        }
+    };
     let pool = batch::pool(options.threads)?;
-    let exact = pool.install(|| removal_effects(chain))?;
-    let tally = tally_on(&pool, &Population::single(&sampler), options, progress);
+    let exact = pool.install(|| match components {
+        [(_, chain)] => removal_effects(chain),
+        _ => mixture_removal_effects(components),
+    })?;
+    let tally = tally_on(&pool, &population, options, progress);
     let precision = match options.stop {
         Stop::Precision { half_width, .. } => Some(half_width),
         Stop::Journeys(_) => None,
@@ -186,5 +216,5 @@ pub fn simulate(
         max_steps: options.max_steps,
         precision,
     };
-    Ok(summarise(chain, &tally, &exact, &run))
+    Ok(summarise(first, &tally, &exact, &run))
 }

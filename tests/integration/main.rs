@@ -7,6 +7,7 @@ mod generate;
 mod hand_computed;
 mod intervals;
 mod journey_map;
+mod map_engine;
 mod order;
 mod pictures;
 mod properties;
