@@ -790,6 +790,77 @@ fn strip_position(message: &str) -> &str {
         .map_or(message, |i| &message[..i])
 }
 
+impl JourneyMap {
+    /// One order-1 chain with the population's one-step flows: from touchpoint `s`, the chance
+    /// of going to `t` is `sum_p w_p V_p(s) P_p(s, t) / sum_p w_p V_p(s)`, with `w_p` the
+    /// persona's share and `V_p(s)` its expected visits to `s` per journey. Its rows are the
+    /// transition frequencies that journeys generated from the map show, which is what a
+    /// transition graph should draw. It is a summary: journeys through it are not the
+    /// mixture's journeys (a mixture of chains is not a chain), so simulation and truth use the
+    /// personas themselves. A touchpoint no persona visits keeps the share-weighted rows.
+    pub fn flow_chain(&self) -> Result<Chain> {
+        let chains = self.persona_chains();
+        let n = self.touchpoints.len();
+        let mut rows = vec![vec![0.0; n + 2]; n];
+        let mut fallback = vec![vec![0.0; n + 2]; n];
+        let mut weight = vec![0.0; n];
+        let mut entry = vec![0.0; n];
+        // Conversions at each touchpoint and their value, to average value per conversion.
+        let mut converting = vec![(0.0, 0.0); n];
+        for (share, chain) in &chains {
+            let visits = crate::funnel::expected_visits(chain)?;
+            for &(s, p) in &chain.entry {
+                entry[s as usize] += share * p;
+            }
+            for s in 0..n {
+                let (targets, probs) = chain.row(s as StateId);
+                for (&t, &p) in targets.iter().zip(probs) {
+                    rows[s][t as usize] += share * visits[s] * p;
+                    fallback[s][t as usize] += share * p;
+                    if t == chain.conversion() {
+                        let flow = share * visits[s] * p;
+                        converting[s].0 += flow;
+                        converting[s].1 += flow * chain.value_per_conversion[s];
+                    }
+                }
+                weight[s] += share * visits[s];
+            }
+        }
+        let mut row_ptr = vec![0usize];
+        let (mut targets, mut probs) = (Vec::new(), Vec::new());
+        for s in 0..n {
+            let (row, total) = if weight[s] > 0.0 {
+                (&rows[s], weight[s])
+            } else {
+                (&fallback[s], fallback[s].iter().sum())
+            };
+            for (t, &x) in row.iter().enumerate() {
+                if x > 0.0 {
+                    targets.push(t as u32);
+                    probs.push(x / total);
+                }
+            }
+            row_ptr.push(targets.len());
+        }
+        let mut chain = self.persona_chain(0);
+        chain.entry = entry
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| **p > 0.0)
+            .map(|(s, &p)| (s as StateId, p))
+            .collect();
+        chain.row_ptr = row_ptr;
+        chain.targets = targets;
+        chain.probs = probs;
+        chain.value_per_conversion = converting
+            .iter()
+            .zip(&chain.value_per_conversion)
+            .map(|(&(c, v), &own)| if c > 0.0 { v / c } else { own })
+            .collect();
+        Ok(chain)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -905,76 +976,5 @@ mod tests {
             Distribution::Constant { value: 1.0 }
         );
         assert!((map.truth().unwrap().conversion_probability - 0.4).abs() < 1e-12);
-    }
-}
-
-impl JourneyMap {
-    /// One order-1 chain with the population's one-step flows: from touchpoint `s`, the chance
-    /// of going to `t` is `sum_p w_p V_p(s) P_p(s, t) / sum_p w_p V_p(s)`, with `w_p` the
-    /// persona's share and `V_p(s)` its expected visits to `s` per journey. Its rows are the
-    /// transition frequencies that journeys generated from the map show, which is what a
-    /// transition graph should draw. It is a summary: journeys through it are not the
-    /// mixture's journeys (a mixture of chains is not a chain), so simulation and truth use the
-    /// personas themselves. A touchpoint no persona visits keeps the share-weighted rows.
-    pub fn flow_chain(&self) -> Result<Chain> {
-        let chains = self.persona_chains();
-        let n = self.touchpoints.len();
-        let mut rows = vec![vec![0.0; n + 2]; n];
-        let mut fallback = vec![vec![0.0; n + 2]; n];
-        let mut weight = vec![0.0; n];
-        let mut entry = vec![0.0; n];
-        // Conversions at each touchpoint and their value, to average value per conversion.
-        let mut converting = vec![(0.0, 0.0); n];
-        for (share, chain) in &chains {
-            let visits = crate::funnel::expected_visits(chain)?;
-            for &(s, p) in &chain.entry {
-                entry[s as usize] += share * p;
-            }
-            for s in 0..n {
-                let (targets, probs) = chain.row(s as StateId);
-                for (&t, &p) in targets.iter().zip(probs) {
-                    rows[s][t as usize] += share * visits[s] * p;
-                    fallback[s][t as usize] += share * p;
-                    if t == chain.conversion() {
-                        let flow = share * visits[s] * p;
-                        converting[s].0 += flow;
-                        converting[s].1 += flow * chain.value_per_conversion[s];
-                    }
-                }
-                weight[s] += share * visits[s];
-            }
-        }
-        let mut row_ptr = vec![0usize];
-        let (mut targets, mut probs) = (Vec::new(), Vec::new());
-        for s in 0..n {
-            let (row, total) = if weight[s] > 0.0 {
-                (&rows[s], weight[s])
-            } else {
-                (&fallback[s], fallback[s].iter().sum())
-            };
-            for (t, &x) in row.iter().enumerate() {
-                if x > 0.0 {
-                    targets.push(t as u32);
-                    probs.push(x / total);
-                }
-            }
-            row_ptr.push(targets.len());
-        }
-        let mut chain = self.persona_chain(0);
-        chain.entry = entry
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| **p > 0.0)
-            .map(|(s, &p)| (s as StateId, p))
-            .collect();
-        chain.row_ptr = row_ptr;
-        chain.targets = targets;
-        chain.probs = probs;
-        chain.value_per_conversion = converting
-            .iter()
-            .zip(&chain.value_per_conversion)
-            .map(|(&(c, v), &own)| if c > 0.0 { v / c } else { own })
-            .collect();
-        Ok(chain)
     }
 }
