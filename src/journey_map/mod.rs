@@ -87,6 +87,40 @@ impl Distribution {
         }
     }
 
+    /// `k` equally likely values standing for the distribution: the quantiles at the midpoints
+    /// `(i + 1/2) / k`, rescaled so their mean is exactly the distribution's mean. The
+    /// simulation engine draws conversion values from such discrete distributions (alias
+    /// tables), so a map's value distribution is walked with its spread, not only its mean.
+    pub fn quantiles(&self, k: usize) -> Vec<f64> {
+        use statrs::distribution::{ContinuousCDF, Normal};
+        let q = |i: usize| (i as f64 + 0.5) / k as f64;
+        let raw: Vec<f64> = match *self {
+            Distribution::Constant { value } => return vec![value],
+            Distribution::Exponential { mean } => {
+                (0..k).map(|i| -mean * (1.0 - q(i)).ln()).collect()
+            }
+            Distribution::LogNormal { mean, cv } => {
+                let sigma = (1.0 + cv * cv).ln().sqrt();
+                let mu = mean.ln() - sigma * sigma / 2.0;
+                let normal = Normal::standard();
+                (0..k)
+                    .map(|i| (mu + sigma * normal.inverse_cdf(q(i))).exp())
+                    .collect()
+            }
+            Distribution::Gamma { shape, scale } => {
+                match statrs::distribution::Gamma::new(shape, 1.0 / scale) {
+                    Ok(gamma) => (0..k).map(|i| gamma.inverse_cdf(q(i))).collect(),
+                    Err(_) => return vec![self.mean()],
+                }
+            }
+        };
+        let average = raw.iter().sum::<f64>() / raw.len().max(1) as f64;
+        if !(average > 0.0 && average.is_finite()) {
+            return vec![self.mean()];
+        }
+        raw.iter().map(|x| x * self.mean() / average).collect()
+    }
+
     /// A sampler, or what is wrong with the parameters.
     pub fn sampler(&self) -> std::result::Result<Sampler, String> {
         let positive = |name: &str, x: f64| {
@@ -678,7 +712,7 @@ impl JourneyMap {
             probs,
             weights: Vec::new(),
             value_per_conversion: vec![persona.value.mean(); n],
-            value_distribution: Vec::new(),
+            value_distribution: vec![value_points(&persona.value); n],
         }
     }
 
@@ -745,6 +779,18 @@ impl JourneyMap {
             personas,
         })
     }
+}
+
+/// How many equally likely values stand for a map's value distribution in simulation.
+const VALUE_POINTS: usize = 256;
+
+/// A persona's value distribution as (value, weight) pairs for the simulation engine.
+fn value_points(value: &Distribution) -> Vec<(f64, f64)> {
+    value
+        .quantiles(VALUE_POINTS)
+        .into_iter()
+        .map(|v| (v, 1.0))
+        .collect()
 }
 
 /// `"; did you mean 'x'?"` for the candidate closest to `name` by edit distance, when it is close
@@ -852,6 +898,8 @@ impl JourneyMap {
         chain.row_ptr = row_ptr;
         chain.targets = targets;
         chain.probs = probs;
+        // Persona 0's value distribution does not describe the population: the mean only.
+        chain.value_distribution = Vec::new();
         chain.value_per_conversion = converting
             .iter()
             .zip(&chain.value_per_conversion)
@@ -864,6 +912,46 @@ impl JourneyMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantiles_keep_the_mean_and_the_spread() {
+        let check = |d: Distribution, sd: f64| {
+            let points = d.quantiles(256);
+            let n = points.len() as f64;
+            let mean = points.iter().sum::<f64>() / n;
+            let var = points.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+            assert!(
+                (mean - d.mean()).abs() < 1e-9 * d.mean(),
+                "{d:?}: mean {mean}"
+            );
+            // Midpoint quantiles thin the far tail a little: the spread within 5%.
+            assert!(
+                (var.sqrt() / sd - 1.0).abs() < 0.05,
+                "{d:?}: sd {} vs {sd}",
+                var.sqrt()
+            );
+        };
+        check(
+            Distribution::LogNormal {
+                mean: 120.0,
+                cv: 0.5,
+            },
+            60.0,
+        );
+        check(Distribution::Exponential { mean: 4.0 }, 4.0);
+        // Gamma(k = 4, s = 2.5): mean 10, sd sqrt(k) s = 5.
+        check(
+            Distribution::Gamma {
+                shape: 4.0,
+                scale: 2.5,
+            },
+            5.0,
+        );
+        assert_eq!(
+            Distribution::Constant { value: 7.0 }.quantiles(256),
+            vec![7.0]
+        );
+    }
 
     /// Two touchpoints: a -> b with 0.5, a -> null 0.5; b -> conversion 0.4, null 0.6.
     pub(crate) const TINY: &str = r#"{
