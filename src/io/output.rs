@@ -13,7 +13,12 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
     match path {
         None => write_stdout(bytes),
         Some(p) if p.as_os_str() == "-" => write_stdout(bytes),
-        Some(p) => write_atomically(p, bytes),
+        Some(p) => write_atomically(p, |file, name| {
+            file.write_all(bytes).map_err(|source| Error::Write {
+                path: name.to_owned(),
+                source,
+            })
+        }),
     }
 }
 
@@ -25,24 +30,14 @@ pub fn write_output_streaming(
     produce: impl FnOnce(&mut dyn Write, &str) -> Result<()>,
 ) -> Result<()> {
     match path {
-        Some(p) if p.as_os_str() != "-" => {
-            let name = p.display().to_string();
-            let error = |source| Error::Write {
-                path: name.clone(),
-                source,
-            };
-            let dir = match p.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d,
-                _ => Path::new("."),
-            };
-            let file = tempfile::NamedTempFile::new_in(dir).map_err(error)?;
+        Some(p) if p.as_os_str() != "-" => write_atomically(p, |file, name| {
             let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
-            produce(&mut writer, &name)?;
-            let file = writer.into_inner().map_err(|e| error(e.into_error()))?;
-            file.as_file().sync_all().map_err(error)?;
-            file.persist(p).map_err(|e| error(e.error))?;
-            Ok(())
-        }
+            produce(&mut writer, name)?;
+            writer.flush().map_err(|source| Error::Write {
+                path: name.to_owned(),
+                source,
+            })
+        }),
         _ => {
             let stdout = std::io::stdout().lock();
             let mut writer = std::io::BufWriter::with_capacity(1 << 20, stdout);
@@ -75,18 +70,46 @@ fn write_stdout(bytes: &[u8]) -> Result<()> {
     }
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Writes a temporary sibling of `path` with `produce`, then renames it into place: a failure
+/// (in `produce` or in writing) never leaves a partial file, and an existing file is replaced
+/// only by a complete one. The new file gets the old file's permissions, or the usual 0644 on
+/// Unix (temporary files are created 0600, which would hide results from other users).
+fn write_atomically(
+    path: &Path,
+    produce: impl FnOnce(&mut std::fs::File, &str) -> Result<()>,
+) -> Result<()> {
+    let name = path.display().to_string();
     let error = |source| Error::Write {
-        path: path.display().to_string(),
+        path: name.clone(),
         source,
     };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(error)?;
-    file.write_all(bytes).map_err(error)?;
+    let mut builder = tempfile::Builder::new();
+    let permissions = std::fs::metadata(path)
+        .map(|m| m.permissions())
+        .ok()
+        .or_else(default_permissions);
+    if let Some(permissions) = permissions {
+        builder.permissions(permissions);
+    }
+    let mut file = builder.tempfile_in(dir).map_err(error)?;
+    produce(file.as_file_mut(), &name)?;
     file.as_file().sync_all().map_err(error)?;
     file.persist(path).map_err(|e| error(e.error))?;
     Ok(())
+}
+
+#[cfg(unix)]
+fn default_permissions() -> Option<std::fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    Some(std::fs::Permissions::from_mode(0o644))
+}
+
+/// Elsewhere temporary files get the platform's ordinary permissions.
+#[cfg(not(unix))]
+fn default_permissions() -> Option<std::fs::Permissions> {
+    None
 }

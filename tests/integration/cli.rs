@@ -330,3 +330,27 @@ fn every_command_help_shows_an_example() {
         );
     }
 }
+
+/// Output files are ordinary files (0644 on Unix), not private temporary files, and an
+/// existing file keeps its permissions when it is replaced.
+#[cfg(unix)]
+#[test]
+fn out_files_get_ordinary_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("attribution.json");
+    journeysim()
+        .args(["attribute", &sample(), "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&out), 0o644);
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o640)).unwrap();
+    journeysim()
+        .args(["attribute", &sample(), "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(mode(&out), 0o640);
+}
