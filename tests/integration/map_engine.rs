@@ -187,3 +187,29 @@ fn graph_map_draws_the_flow_chain_that_generated_data_show() {
         assert!(text.contains(t), "{t} missing from the graph");
     }
 }
+
+/// An event log is accepted wherever paths are: `simulate --events` fits the same chain as
+/// `attribute --events`, so its exact conversion probability is the attribution's.
+#[test]
+fn simulate_reads_event_logs_like_attribute() {
+    let attribution = run(&[
+        "attribute",
+        "--events",
+        "data/sample_events.csv",
+        "--format",
+        "json",
+    ]);
+    let simulation = run(&[
+        "simulate",
+        "--events",
+        "data/sample_events.csv",
+        "--journeys",
+        "50000",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        attribution["model"]["conversion_probability"],
+        simulation["exact"]["conversion_probability"]
+    );
+}
