@@ -68,7 +68,7 @@ enum Command {
     /// The stage funnel: per stage, the share of journeys that reach it, move on, convert from
     /// it and drop out there (exact from the chain, observed from data), ranked by leakage.
     #[command(
-        after_help = "Examples:\n  journeysim funnel --map scenarios/journey_map.json\n  journeysim funnel data/sample_paths.csv --stages scenarios/stages.json\n  journeysim funnel --events data/sample_events.csv --stages scenarios/stages.json --format json\n  journeysim funnel --model model.json"
+        after_help = "Examples:\n  journeysim funnel --map scenarios/journey_map.json\n  journeysim funnel data/sample_paths.csv --stages scenarios/stages.json\n  journeysim funnel --events data/sample_events.csv --stages scenarios/stages.json --format json\n  journeysim funnel --model model.json\n  journeysim funnel --map scenarios/journey_map.json --svg funnel.svg"
     )]
     Funnel(cli::funnel::FunnelArgs),
     /// Score every attribution method against a journey map's true removal effects: generate

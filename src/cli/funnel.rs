@@ -1,15 +1,19 @@
 //! `journeysim funnel`: per stage, the share of journeys that reach it, move on, convert and drop
 //! out, exact from a journey map or model and observed from data. It takes its own inputs rather
 //! than [`ChainInput`](super::chain::ChainInput) because it needs a stage map too: a map's own
-//! stages, a model's attached ones, or `--stages`.
+//! stages, a model's attached ones, or `--stages`. `--svg` draws the stages' exact reach as bars.
+
+use std::path::PathBuf;
 
 use clap::Args;
 
 use journeysim::funnel::{self, Funnel, StageMap};
 use journeysim::io::events::{DAY, read_events_file};
+use journeysim::io::output::write_output;
 use journeysim::io::paths::read_paths;
 use journeysim::journey_map::JourneyMap;
 use journeysim::report::Format;
+use journeysim::report::svg::{FunnelStage, funnel_chart};
 use journeysim::{Error, Result};
 
 use super::chain::read_model_file;
@@ -33,6 +37,9 @@ pub struct FunnelArgs {
     /// Markov order of the chain fitted to data for the exact figures.
     #[arg(long, default_value_t = 1)]
     order: usize,
+    /// Also draw each stage's exact reach (share of all journeys) as bars to this SVG file.
+    #[arg(long, value_name = "FILE")]
+    svg: Option<PathBuf>,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -61,7 +68,32 @@ pub fn run(args: FunnelArgs) -> Result<()> {
         data_funnel(input, stage_file, args.stages.as_deref(), args.order)?
     };
     warn(&funnel.warnings);
+    if let Some(path) = &args.svg {
+        write_output(Some(path), chart(&funnel)?.as_bytes())?;
+    }
     args.output.emit(&funnel, Format::Table)
+}
+
+/// Stage bars of the exact reach, in journey order. Exact rather than observed so the picture
+/// means the same for every input kind (maps and models have no observed figures).
+fn chart(funnel: &Funnel) -> Result<String> {
+    let stages: Vec<FunnelStage> = funnel
+        .stages
+        .iter()
+        .map(|s| FunnelStage {
+            name: s.stage.clone(),
+            journeys: s.exact.reach,
+        })
+        .collect();
+    // funnel_chart labels each bar with its ratio to the first bar; say so, since stages need
+    // not be nested (a journey can skip the first stage) and the ratio can pass 100%.
+    let first = funnel.stages.first().map_or("", |s| s.stage.as_str());
+    // The file name only: a long path would run off the 900-pixel canvas.
+    let name = std::path::Path::new(&funnel.input)
+        .file_name()
+        .map_or(funnel.input.clone(), |n| n.to_string_lossy().into_owned());
+    let title = format!("{name}: share of journeys reaching each stage (exact; % of {first})");
+    funnel_chart(&title, &stages)
 }
 
 /// The exact funnel of a journey map, staged by `--stages` or else by the map's own stages.
