@@ -271,3 +271,57 @@ fn maps_exact_mean_time_to_conversion_matches_generated_event_logs() {
         sd / n.sqrt()
     );
 }
+
+/// The trimmed text of every `<text>` element, after checking the file parses as an SVG.
+fn svg_texts(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).expect("the SVG parses as XML");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text().map(|t| t.trim().to_owned()))
+        .collect()
+}
+
+#[test]
+fn funnel_svg_is_valid_and_draws_every_stage_at_its_exact_reach() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample_paths.csv");
+    let svg = dir.path().join("funnel.svg");
+    let svg_arg = svg.to_str().unwrap();
+    for args in [
+        vec!["funnel", "--map", MAP],
+        vec!["funnel", data, "--stages", STAGES],
+    ] {
+        let json_args: Vec<&str> = args.iter().copied().chain(["--format", "json"]).collect();
+        let report = json(&json_args);
+        let drawn: Vec<&str> = args.iter().copied().chain(["--svg", svg_arg]).collect();
+        let out = run(&drawn);
+        assert!(out.status.success(), "{args:?}");
+        // The table still goes to standard output beside the picture.
+        assert!(String::from_utf8_lossy(&out.stdout).contains("leak rank"));
+        let texts = svg_texts(&std::fs::read_to_string(&svg).unwrap());
+        let stages = report["stages"].as_array().unwrap();
+        assert!(stages.len() >= 2);
+        for stage in stages {
+            let name = stage["stage"].as_str().unwrap();
+            assert!(texts.iter().any(|t| t == name), "{name} missing: {texts:?}");
+            // Each bar is labelled with its stage's exact reach (4 decimals for shares < 1).
+            let reach = format!("{:.4} (", stage["exact"]["reach"].as_f64().unwrap());
+            assert!(
+                texts.iter().any(|t| t.starts_with(&reach)),
+                "{name}: no bar label {reach}: {texts:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn failed_funnel_writes_no_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample_paths.csv");
+    let svg = dir.path().join("funnel.svg");
+    // Data without a stage map is a usage error: exit 2 and no file.
+    let out = run(&["funnel", data, "--svg", svg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!svg.exists());
+}

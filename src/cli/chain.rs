@@ -1,0 +1,170 @@
+//! How a command obtains its chain: fitted from data at `--order K` (or `auto`), read from a
+//! model file, or built from a journey map. `fit`, `simulate`, `whatif`, `graph` and `funnel`
+//! all go through here, so a chain means the same thing whichever command asked for it.
+
+use std::io::Read;
+
+use clap::Args;
+
+use journeysim::io::events::fit_events;
+use journeysim::io::model_file::ModelFile;
+use journeysim::journey_map::JourneyMap;
+use journeysim::model::{FitOptions, Fitted, fit_paths};
+use journeysim::order_selection::{OrderOptions, OrderSelection, select_order};
+use journeysim::{Chain, Error, Result};
+
+use super::input::{PathsInput, read_text};
+
+/// How a chain is fitted from data: its order and whether repeated states are kept.
+#[derive(Args)]
+pub struct ModelArgs {
+    /// Markov order: states are windows of this many consecutive touches, or `auto` to choose
+    /// it by held-out log-likelihood (see `journeysim order`; reads the input into memory).
+    #[arg(long, default_value = "1")]
+    order: OrderArg,
+    /// Keep consecutive identical states as self-loops (ChannelAttribution collapses them).
+    #[arg(long)]
+    pub keep_repeats: bool,
+}
+
+/// `--order K` or `--order auto`.
+#[derive(Clone, Copy)]
+enum OrderArg {
+    Fixed(usize),
+    Auto,
+}
+
+impl std::str::FromStr for OrderArg {
+    type Err = String;
+    fn from_str(text: &str) -> std::result::Result<Self, String> {
+        if text.eq_ignore_ascii_case("auto") {
+            return Ok(OrderArg::Auto);
+        }
+        text.parse::<usize>()
+            .map(OrderArg::Fixed)
+            .map_err(|_| format!("'{text}' is not an order: give a whole number >= 1 or 'auto'"))
+    }
+}
+
+/// What `--order auto` found, and the input it buffered to read again.
+pub type AutoOrder = (OrderSelection, Vec<u8>);
+
+impl ModelArgs {
+    /// The order to fit and, for `auto`, the comparison behind it and the buffered input (a
+    /// stream can be read only once).
+    pub fn resolve(&self, input: &PathsInput) -> Result<(usize, Option<AutoOrder>)> {
+        match self.order {
+            OrderArg::Fixed(k) => Ok((k, None)),
+            OrderArg::Auto => {
+                let mut bytes = Vec::new();
+                input
+                    .open()?
+                    .read_to_end(&mut bytes)
+                    .map_err(|source| Error::Read {
+                        path: input.source().to_owned(),
+                        source,
+                    })?;
+                let selection = select_order(
+                    bytes.as_slice(),
+                    input.source(),
+                    &input.format()?,
+                    OrderOptions::default(),
+                )?;
+                eprintln!(
+                    "order auto: {} ({})",
+                    selection.recommended_order, selection.reason
+                );
+                Ok((selection.recommended_order, Some((selection, bytes))))
+            }
+        }
+    }
+}
+
+/// The paths to read after [`ModelArgs::resolve`]: the bytes `--order auto` buffered, else the
+/// input opened afresh.
+pub fn reopen(input: &PathsInput, auto: Option<Vec<u8>>) -> Result<Box<dyn Read>> {
+    match auto {
+        Some(bytes) => Ok(Box::new(std::io::Cursor::new(bytes))),
+        None => input.open(),
+    }
+}
+
+/// Fits the chain of `input` (paths or an event log) at the order `model` asks for, with the
+/// empirical value distribution kept (for model files and simulated value draws); returns the
+/// fit and the warnings about the input.
+pub fn fit_data(input: &PathsInput, model: &ModelArgs) -> Result<(Fitted, Vec<String>)> {
+    let (order, auto) = model.resolve(input)?;
+    let options = FitOptions {
+        order,
+        keep_repeats: model.keep_repeats,
+        value_distribution: true,
+    };
+    let source = input.source();
+    if let Some(events) = input.events_file()? {
+        let (fitted, summary) = fit_events(events, source, &input.events_format()?, options)?;
+        let warnings = summary.warnings(source);
+        return Ok((fitted, warnings));
+    }
+    let reader = reopen(input, auto.map(|(_, bytes)| bytes))?;
+    let fitted = fit_paths(reader, source, &input.format()?, options, |_| {})?;
+    let warnings = fitted.summary.warnings(source);
+    Ok((fitted, warnings))
+}
+
+/// A model file (written by `journeysim fit` or by hand), parsed but not yet checked as a chain.
+pub fn read_model_file(path: &str) -> Result<ModelFile> {
+    ModelFile::parse(&read_text(path)?, path)
+}
+
+/// A chain from data (a paths file or an event log, fitted here) or from a model file: the
+/// input of the commands that walk or draw a chain.
+#[derive(Args)]
+pub struct ChainInput {
+    #[command(flatten)]
+    data: PathsInput,
+    /// A model file written by `journeysim fit` (or by hand) instead of data; --order and the
+    /// column options then do not apply.
+    #[arg(long, value_name = "MODEL_JSON", conflicts_with_all = ["file", "events"])]
+    model: Option<String>,
+    /// A journey map (scenarios/README.md) instead of data: its personas are walked as a
+    /// mixture, each journey drawing its persona by share.
+    #[arg(long, value_name = "MAP_JSON", conflicts_with_all = ["file", "events", "model"])]
+    map: Option<String>,
+}
+
+/// Chains with population shares: one chain (share 1) or a journey map's personas.
+pub type Components = Vec<(f64, Chain)>;
+
+impl ChainInput {
+    /// The chains to walk with their shares, the input's name and any warnings.
+    pub fn load_population(&self, model: &ModelArgs) -> Result<(Components, String, Vec<String>)> {
+        if let Some(path) = &self.map {
+            let map = JourneyMap::load(path)?;
+            return Ok((map.persona_chains(), path.clone(), Vec::new()));
+        }
+        let (chain, source, warnings) = self.load(model)?;
+        Ok((vec![(1.0, chain)], source, warnings))
+    }
+
+    /// The chain, the input's name and any warnings about the input. Data are fitted with the
+    /// empirical value distribution kept, for the simulated value draws.
+    pub fn load(&self, model: &ModelArgs) -> Result<(Chain, String, Vec<String>)> {
+        if let Some(path) = &self.map {
+            let map = JourneyMap::load(path)?;
+            return Ok((map.flow_chain()?, path.clone(), Vec::new()));
+        }
+        if let Some(path) = &self.model {
+            let chain = read_model_file(path)?.into_chain(path)?;
+            return Ok((chain, path.clone(), Vec::new()));
+        }
+        let input = &self.data;
+        if input.file.is_none() && input.events.events.is_none() {
+            return Err(Error::Invalid(
+                "no input: give a paths FILE, --events FILE or --model FILE".into(),
+            ));
+        }
+        input.no_segments("this command")?;
+        let (fitted, warnings) = fit_data(input, model)?;
+        Ok((fitted.chain, input.source().to_owned(), warnings))
+    }
+}

@@ -1,0 +1,55 @@
+//! `journeysim fit`: fit a chain once and save it as a versioned model file, optionally with a
+//! stage map, so `simulate`, `whatif`, `graph` and `funnel` can reuse it without the data.
+
+use clap::Args;
+
+use journeysim::Result;
+use journeysim::funnel::StageMap;
+use journeysim::io::model_file::{ModelFile, Totals};
+use journeysim::report::Format;
+
+use super::chain::{ModelArgs, fit_data};
+use super::input::PathsInput;
+use super::output::{OutputArgs, warn};
+
+/// Arguments of `fit`.
+#[derive(Args)]
+pub struct FitArgs {
+    #[command(flatten)]
+    input: PathsInput,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Attach a stage map (`{"stages": [...], "touchpoints": {"name": "stage"}}`) to the
+    /// model, for `journeysim funnel --model`.
+    #[arg(long, value_name = "STAGES_JSON")]
+    stages: Option<String>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// Fits the input and writes the model file (JSON unless --format says otherwise).
+pub fn run(args: FitArgs) -> Result<()> {
+    let FitArgs {
+        input,
+        model,
+        stages,
+        output,
+    } = args;
+    input.no_segments("fit")?;
+    let (fitted, warnings) = fit_data(&input, &model)?;
+    warn(&warnings);
+    let s = &fitted.summary;
+    let totals = Totals {
+        journeys: s.journeys(),
+        conversions: s.conversions,
+        value: s.value,
+        nulls: s.nulls,
+    };
+    let mut file = ModelFile::from_chain(&fitted.chain, Some(input.source()), Some(totals));
+    if let Some(path) = stages {
+        let map = StageMap::load(&path)?;
+        map.assign(&fitted.chain.channels, &path)?;
+        file.stages = Some(map);
+    }
+    output.emit(&file, Format::Json)
+}

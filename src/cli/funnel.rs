@@ -1,0 +1,199 @@
+//! `journeysim funnel`: per stage, the share of journeys that reach it, move on, convert and drop
+//! out, exact from a journey map or model and observed from data. It takes its own inputs rather
+//! than [`ChainInput`](super::chain::ChainInput) because it needs a stage map too: a map's own
+//! stages, a model's attached ones, or `--stages`. `--svg` draws the stages' exact reach as bars.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use journeysim::funnel::{self, Funnel, StageMap};
+use journeysim::io::events::{DAY, read_events_file};
+use journeysim::io::output::write_output;
+use journeysim::io::paths::read_paths;
+use journeysim::journey_map::JourneyMap;
+use journeysim::report::Format;
+use journeysim::report::svg::{FunnelStage, funnel_chart};
+use journeysim::{Error, Result};
+
+use super::chain::read_model_file;
+use super::input::PathsInput;
+use super::output::{OutputArgs, warn};
+
+/// Arguments of `funnel`.
+#[derive(Args)]
+pub struct FunnelArgs {
+    #[command(flatten)]
+    input: PathsInput,
+    /// A model file (from `journeysim fit`) instead of data.
+    #[arg(long, value_name = "MODEL_JSON")]
+    model: Option<String>,
+    /// A journey map instead of data (its own stages unless --stages is given).
+    #[arg(long, value_name = "MAP_JSON")]
+    map: Option<String>,
+    /// Stage map: `{"stages": [...], "touchpoints": {"name": "stage", ...}}`.
+    #[arg(long, value_name = "STAGES_JSON")]
+    stages: Option<String>,
+    /// Markov order of the chain fitted to data for the exact figures.
+    #[arg(long, default_value_t = 1)]
+    order: usize,
+    /// Also draw each stage's exact reach (share of all journeys) as bars to this SVG file.
+    #[arg(long, value_name = "FILE")]
+    svg: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// Builds the funnel from exactly one input and writes it.
+pub fn run(args: FunnelArgs) -> Result<()> {
+    let input = &args.input;
+    let sources = [
+        input.file.is_some(),
+        input.events.events.is_some(),
+        args.model.is_some(),
+        args.map.is_some(),
+    ];
+    if sources.iter().filter(|&&s| s).count() != 1 {
+        return Err(Error::Invalid(
+            "give exactly one input: a paths FILE, --events FILE, --model M or --map M".into(),
+        ));
+    }
+    input.no_segments("funnel")?;
+    let stage_file = args.stages.as_deref().map(StageMap::load).transpose()?;
+    let funnel = if let Some(path) = &args.map {
+        map_funnel(path, stage_file, args.stages.as_deref())?
+    } else if let Some(path) = &args.model {
+        model_funnel(path, stage_file, args.stages.as_deref())?
+    } else {
+        data_funnel(input, stage_file, args.stages.as_deref(), args.order)?
+    };
+    warn(&funnel.warnings);
+    if let Some(path) = &args.svg {
+        write_output(Some(path), chart(&funnel)?.as_bytes())?;
+    }
+    args.output.emit(&funnel, Format::Table)
+}
+
+/// Stage bars of the exact reach, in journey order. Exact rather than observed so the picture
+/// means the same for every input kind (maps and models have no observed figures).
+fn chart(funnel: &Funnel) -> Result<String> {
+    let stages: Vec<FunnelStage> = funnel
+        .stages
+        .iter()
+        .map(|s| FunnelStage {
+            name: s.stage.clone(),
+            journeys: s.exact.reach,
+        })
+        .collect();
+    // funnel_chart labels each bar with its ratio to the first bar; say so, since stages need
+    // not be nested (a journey can skip the first stage) and the ratio can pass 100%.
+    let first = funnel.stages.first().map_or("", |s| s.stage.as_str());
+    // The file name only: a long path would run off the 900-pixel canvas.
+    let name = std::path::Path::new(&funnel.input)
+        .file_name()
+        .map_or(funnel.input.clone(), |n| n.to_string_lossy().into_owned());
+    let title = format!("{name}: share of journeys reaching each stage (exact; % of {first})");
+    funnel_chart(&title, &stages)
+}
+
+/// The exact funnel of a journey map, staged by `--stages` or else by the map's own stages.
+fn map_funnel(
+    path: &str,
+    stage_file: Option<StageMap>,
+    stages_path: Option<&str>,
+) -> Result<Funnel> {
+    let map = JourneyMap::load(path)?;
+    let channels = map.channels();
+    let (stages, stage_of) = match stage_file {
+        Some(stages) => {
+            let source = stages_path.unwrap_or_default();
+            let stage_of = stages.assign(&channels, source)?;
+            (stages, stage_of)
+        }
+        None => {
+            let own = StageMap::of_map(&map);
+            let stage_of = own.assign(&channels, path)?;
+            (own, stage_of)
+        }
+    };
+    let exact = funnel::map_exact(&map, &stage_of, stages.stages.len())?;
+    Ok(funnel::assemble(
+        path, "map", &stages, &channels, &stage_of, exact, None,
+    ))
+}
+
+/// The exact funnel of a model file, staged by `--stages` or else by its attached stage map.
+fn model_funnel(
+    path: &str,
+    stage_file: Option<StageMap>,
+    stages_path: Option<&str>,
+) -> Result<Funnel> {
+    let file = read_model_file(path)?;
+    let (stages, stages_source) = match (stage_file, file.stages.clone()) {
+        (Some(s), _) => (s, stages_path.unwrap_or_default().to_owned()),
+        (None, Some(s)) => (s, path.to_owned()),
+        (None, None) => {
+            return Err(Error::Invalid(format!(
+                "{path} has no stage map: give --stages stages.json (or fit it with --stages)"
+            )));
+        }
+    };
+    let chain = file.into_chain(path)?;
+    let stage_of = stages.assign(&chain.channels, &stages_source)?;
+    let exact = funnel::chain_exact(&chain, &stage_of, stages.stages.len())?;
+    Ok(funnel::assemble(
+        path,
+        "model",
+        &stages,
+        &chain.channels,
+        &stage_of,
+        exact,
+        None,
+    ))
+}
+
+/// The observed funnel of paths or an event log beside the exact one of an order-`order` chain
+/// fitted in the same pass; data have no stages of their own, so `--stages` is required.
+fn data_funnel(
+    input: &PathsInput,
+    stage_file: Option<StageMap>,
+    stages_path: Option<&str>,
+    order: usize,
+) -> Result<Funnel> {
+    let (Some(stages), Some(stages_source)) = (stage_file, stages_path) else {
+        return Err(Error::Invalid(
+            "data need a stage map: give --stages stages.json".into(),
+        ));
+    };
+    let source = input.source();
+    if let Some(events) = input.events_file()? {
+        let format = input.events_format()?;
+        return funnel::data_funnel(
+            source,
+            "events",
+            &stages,
+            stages_source,
+            order,
+            |channels, observe| {
+                let summary = read_events_file(events, source, &format, channels, |j| {
+                    let days = (j.row.conversions > 0.0).then(|| (j.end - j.times[0]) / DAY);
+                    observe(&j.row, days)
+                })?;
+                Ok(summary.warnings(source))
+            },
+        );
+    }
+    let format = input.format()?;
+    let reader = input.open()?;
+    funnel::data_funnel(
+        source,
+        "paths",
+        &stages,
+        stages_source,
+        order,
+        |channels, observe| {
+            let summary = read_paths(reader, source, &format, channels, |row| observe(row, None))?;
+            Ok(summary.warnings(source))
+        },
+    )
+}

@@ -1,0 +1,104 @@
+//! `journeysim generate`: synthetic journeys from a journey map, as aggregated paths or an event
+//! log, so every reader and method can be checked against a known truth.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+
+use journeysim::io::output::{write_output, write_output_streaming};
+use journeysim::journey_map::{JourneyMap, generate};
+use journeysim::{Error, Result};
+
+use super::engine::with_threads;
+
+/// Arguments of `generate`. It writes data, not a report, so it has its own `--format` (paths or
+/// events) and `--out`.
+#[derive(Args)]
+pub struct GenerateArgs {
+    /// Journey map (JSON; see scenarios/README.md, "Journey maps").
+    #[arg(long)]
+    map: String,
+    /// Number of journeys.
+    #[arg(long)]
+    journeys: u64,
+    /// Random seed [default: 20240601].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// What to write: aggregated paths (the CSV `attribute` reads) or one row per touch.
+    #[arg(long, value_enum, default_value = "paths")]
+    format: GenerateFormat,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Worker threads [default: all cores]; the output is the same for any number.
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+/// Output of `generate`.
+#[derive(Clone, Copy, ValueEnum)]
+enum GenerateFormat {
+    /// `path,total_conversions,total_conversion_value,total_null`.
+    Paths,
+    /// `user_id,timestamp,touchpoint,stage,persona,conversion,value`.
+    Events,
+}
+
+/// Generates on `--threads` workers and writes the journeys; a summary goes to standard error.
+pub fn run(args: GenerateArgs) -> Result<()> {
+    with_threads(args.threads, || {
+        generate_journeys(
+            &args.map,
+            args.journeys,
+            args.seed,
+            args.format,
+            args.out.as_deref(),
+        )
+    })?
+}
+
+fn generate_journeys(
+    map: &str,
+    journeys: u64,
+    seed: Option<u64>,
+    format: GenerateFormat,
+    out: Option<&Path>,
+) -> Result<()> {
+    if journeys == 0 {
+        return Err(Error::Invalid("--journeys must be at least 1".into()));
+    }
+    let map = JourneyMap::load(map)?;
+    let seed = seed.unwrap_or(journeysim::rng::DEFAULT_SEED);
+    let summary = match format {
+        GenerateFormat::Paths => {
+            let (counts, summary) = generate::generate_paths(&map, journeys, seed);
+            write_output(out, &generate::paths_csv(&map, &counts)?)?;
+            summary
+        }
+        GenerateFormat::Events => {
+            let mut summary = None;
+            write_output_streaming(out, |w, name| {
+                summary = Some(generate::write_events(&map, journeys, seed, w, name)?);
+                Ok(())
+            })?;
+            summary.expect("set on success")
+        }
+    };
+    eprintln!(
+        "generated {} journeys (seed {seed}): {} conversions, value {:.2}, {} touches{}",
+        summary.journeys,
+        summary.conversions,
+        summary.value,
+        summary.touches,
+        if summary.truncated > 0 {
+            format!(
+                ", {} truncated at {} touches",
+                summary.truncated,
+                generate::MAX_STEPS
+            )
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}

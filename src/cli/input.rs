@@ -1,0 +1,182 @@
+//! Where a command's data come from: an aggregated paths file or an event log, with their
+//! column and delimiter options. One group of flags, so every command reads data the same way.
+
+use std::fs::File;
+use std::io::Read;
+
+use clap::Args;
+
+use journeysim::io::events::EventsFormat;
+use journeysim::io::paths::PathsFormat;
+use journeysim::{Error, Result};
+
+/// Where the paths come from and how they are laid out.
+#[derive(Args)]
+pub struct PathsInput {
+    /// Aggregated paths file (`-` for standard input); leave out with --events.
+    pub file: Option<String>,
+    #[command(flatten)]
+    pub events: EventArgs,
+    /// Column holding the path.
+    #[arg(long, default_value = "path")]
+    path_col: String,
+    /// Column holding conversion counts.
+    #[arg(long, default_value = "total_conversions")]
+    conversions_col: String,
+    /// Column holding conversion value (optional unless named) [default: total_conversion_value,
+    /// or value for --events].
+    #[arg(long)]
+    value_col: Option<String>,
+    /// Column holding non-converting counts (optional unless named) [default: total_null].
+    #[arg(long)]
+    null_col: Option<String>,
+    /// Field delimiter: `,` `;` `tab` or one character [default: detected from the header].
+    #[arg(long)]
+    delimiter: Option<String>,
+    /// Separator between channels in a path.
+    #[arg(long, default_value = ">")]
+    channel_sep: String,
+}
+
+/// An event log instead of paths: one row per touch, cut into journeys.
+#[derive(Args)]
+pub struct EventArgs {
+    /// Event log (`user_id,timestamp,touchpoint[,conversion,value]`, `-` for standard input)
+    /// to read instead of a paths FILE. Sorted by user, then time, it streams in bounded memory;
+    /// otherwise it is grouped in memory (with a note on stderr).
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<String>,
+    /// Event log: user column.
+    #[arg(long, default_value = "user_id")]
+    user_col: String,
+    /// Event log: time column (RFC 3339, or Unix seconds / milliseconds).
+    #[arg(long, default_value = "timestamp")]
+    time_col: String,
+    /// Event log: touchpoint column.
+    #[arg(long, default_value = "touchpoint")]
+    touchpoint_col: String,
+    /// Event log: conversion column, 0/1 or a count (optional unless named) [default: conversion].
+    #[arg(long)]
+    conversion_col: Option<String>,
+    /// Event log: touches more than this many days before a conversion are dropped.
+    #[arg(long, default_value_t = 30.0)]
+    lookback_days: f64,
+    /// Event log: a journey without conversion ends after a gap of more than this many days.
+    #[arg(long, default_value_t = 30.0)]
+    inactivity_days: f64,
+    /// Event log: one model and attribution per value of this column, beside the total.
+    #[arg(long)]
+    segment_col: Option<String>,
+}
+
+impl PathsInput {
+    /// How to read the paths file.
+    pub fn format(&self) -> Result<PathsFormat> {
+        let defaults = PathsFormat::default();
+        Ok(PathsFormat {
+            path_col: self.path_col.clone(),
+            conversions_col: self.conversions_col.clone(),
+            value_required: self.value_col.is_some(),
+            value_col: self.value_col.clone().unwrap_or(defaults.value_col),
+            null_required: self.null_col.is_some(),
+            null_col: self.null_col.clone().unwrap_or(defaults.null_col),
+            delimiter: self.delimiter.as_deref().map(parse_delimiter).transpose()?,
+            channel_sep: self.channel_sep.clone(),
+        })
+    }
+
+    /// The paths file, or a usage error when there is none (or an event log too).
+    fn paths_file(&self) -> Result<&str> {
+        match (&self.file, &self.events.events) {
+            (Some(_), Some(_)) => Err(Error::Invalid(
+                "give either a paths FILE or --events FILE, not both".into(),
+            )),
+            (Some(f), None) => Ok(f),
+            (None, Some(_)) => Err(Error::Invalid(
+                "this command reads a paths FILE; --events is not supported here".into(),
+            )),
+            (None, None) => Err(Error::Invalid(
+                "no input: give a paths FILE or --events FILE".into(),
+            )),
+        }
+    }
+
+    /// The event log, when the input is one (checked against a paths FILE given too).
+    pub fn events_file(&self) -> Result<Option<&str>> {
+        match (&self.file, &self.events.events) {
+            (Some(_), Some(_)) => Err(Error::Invalid(
+                "give either a paths FILE or --events FILE, not both".into(),
+            )),
+            (_, events) => Ok(events.as_deref()),
+        }
+    }
+
+    /// How to read the event log.
+    pub fn events_format(&self) -> Result<EventsFormat> {
+        let e = &self.events;
+        let defaults = EventsFormat::default();
+        Ok(EventsFormat {
+            user_col: e.user_col.clone(),
+            time_col: e.time_col.clone(),
+            touchpoint_col: e.touchpoint_col.clone(),
+            conversion_required: e.conversion_col.is_some(),
+            conversion_col: e.conversion_col.clone().unwrap_or(defaults.conversion_col),
+            value_required: self.value_col.is_some(),
+            value_col: self.value_col.clone().unwrap_or(defaults.value_col),
+            segment_col: e.segment_col.clone(),
+            delimiter: self.delimiter.as_deref().map(parse_delimiter).transpose()?,
+            lookback_days: e.lookback_days,
+            inactivity_days: e.inactivity_days,
+        })
+    }
+
+    /// The input's name in messages.
+    pub fn source(&self) -> &str {
+        match self.file.as_deref().or(self.events.events.as_deref()) {
+            Some("-") | None => "<stdin>",
+            Some(f) => f,
+        }
+    }
+
+    /// The paths file (or standard input for `-`), opened for streaming.
+    pub fn open(&self) -> Result<Box<dyn Read>> {
+        let file = self.paths_file()?;
+        if file == "-" {
+            return Ok(Box::new(std::io::stdin().lock()));
+        }
+        let handle = File::open(file).map_err(|source| Error::Read {
+            path: file.to_owned(),
+            source,
+        })?;
+        Ok(Box::new(handle))
+    }
+
+    /// Rejects --segment-col where a command has no per-segment output.
+    pub fn no_segments(&self, command: &str) -> Result<()> {
+        match &self.events.segment_col {
+            Some(_) => Err(Error::Invalid(format!(
+                "--segment-col is supported by `attribute` (one model and attribution per segment), not by `{command}`"
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+fn parse_delimiter(text: &str) -> Result<u8> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        t if t.len() == 1 && t.is_ascii() => Ok(t.as_bytes()[0]),
+        t => Err(Error::Invalid(format!(
+            "--delimiter '{t}' is not one ASCII character; use ',' ';' 'tab' or another single character"
+        ))),
+    }
+}
+
+/// The whole of a small text input (a model, scenario or similar JSON file), with an error
+/// naming the file when it cannot be read.
+pub fn read_text(path: &str) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_owned(),
+        source,
+    })
+}

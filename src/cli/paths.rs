@@ -1,0 +1,49 @@
+//! `journeysim paths`: the paths that lead to purchase (most conversions, best conversion rate
+//! with Wilson intervals) and path-length statistics, streamed from paths or an event log.
+
+use clap::Args;
+
+use journeysim::Result;
+use journeysim::io::events::read_events_file;
+use journeysim::report::Format;
+use journeysim::top_paths::{TopPathOptions, top_paths, top_paths_with};
+
+use super::input::PathsInput;
+use super::output::{OutputArgs, warn};
+
+/// Arguments of `paths`.
+#[derive(Args)]
+pub struct PathsArgs {
+    #[command(flatten)]
+    input: PathsInput,
+    /// How many paths each ranking lists.
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+    /// Leave paths with fewer journeys out of the conversion-rate ranking.
+    #[arg(long, default_value_t = 30.0)]
+    min_journeys: f64,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// Ranks the paths and writes the tables.
+pub fn run(args: PathsArgs) -> Result<()> {
+    let input = &args.input;
+    let options = TopPathOptions {
+        top: args.top,
+        min_journeys: args.min_journeys,
+    };
+    input.no_segments("paths")?;
+    let result = if let Some(events) = input.events_file()? {
+        let format = input.events_format()?;
+        top_paths_with(input.source(), options, |channels, visit| {
+            let summary =
+                read_events_file(events, input.source(), &format, channels, |j| visit(&j.row))?;
+            Ok((summary.as_read_summary(), summary.warnings(input.source())))
+        })?
+    } else {
+        top_paths(input.open()?, input.source(), &input.format()?, options)?
+    };
+    warn(&result.warnings);
+    args.output.emit(&result, Format::Table)
+}

@@ -1,0 +1,50 @@
+//! `journeysim validate`: score every attribution method against a journey map's true removal
+//! effects, the ground truth that real data never have.
+
+use clap::Args;
+
+use journeysim::Result;
+use journeysim::journey_map::JourneyMap;
+use journeysim::report::Format;
+use journeysim::validate::{ValidateOptions, validate};
+
+use super::engine::with_threads;
+use super::methods::HeuristicArgs;
+use super::output::OutputArgs;
+
+/// Arguments of `validate`.
+#[derive(Args)]
+pub struct ValidateArgs {
+    /// Journey map (JSON; see scenarios/README.md, "Journey maps").
+    #[arg(long)]
+    map: String,
+    /// Journeys to generate.
+    #[arg(long, default_value_t = 100_000)]
+    journeys: u64,
+    /// Random seed [default: 20240601].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Markov order of the fitted chain.
+    #[arg(long, default_value_t = 1)]
+    order: usize,
+    #[command(flatten)]
+    heuristics: HeuristicArgs,
+    /// Worker threads [default: all cores]; the output is the same for any number.
+    #[arg(long)]
+    threads: Option<usize>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// Generates, attributes and scores, then writes the scores.
+pub fn run(args: ValidateArgs) -> Result<()> {
+    let options = ValidateOptions {
+        journeys: args.journeys,
+        seed: args.seed.unwrap_or(journeysim::rng::DEFAULT_SEED),
+        order: args.order,
+        heuristics: args.heuristics.options(),
+    };
+    let journey_map = JourneyMap::load(&args.map)?;
+    let result = with_threads(args.threads, || validate(&journey_map, &args.map, &options))??;
+    args.output.emit(&result, Format::Table)
+}
