@@ -82,17 +82,14 @@ fn chart(funnel: &Funnel) -> Result<String> {
         .iter()
         .map(|s| FunnelStage {
             name: s.stage.clone(),
-            journeys: s.exact.reach,
+            share: s.exact.reach,
         })
         .collect();
-    // funnel_chart labels each bar with its ratio to the first bar; say so, since stages need
-    // not be nested (a journey can skip the first stage) and the ratio can pass 100%.
-    let first = funnel.stages.first().map_or("", |s| s.stage.as_str());
     // The file name only: a long path would run off the 900-pixel canvas.
     let name = std::path::Path::new(&funnel.input)
         .file_name()
         .map_or(funnel.input.clone(), |n| n.to_string_lossy().into_owned());
-    let title = format!("{name}: share of journeys reaching each stage (exact; % of {first})");
+    let title = format!("{name}: share of journeys reaching each stage (exact)");
     funnel_chart(&title, &stages)
 }
 

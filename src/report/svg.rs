@@ -6,8 +6,8 @@
 //!   the bootstrap intervals as whiskers when the result has them (`attribute --svg`);
 //! - [`scenario_chart`]: baseline beside scenario for each item, and the difference with its
 //!   interval (for `whatif --svg`);
-//! - [`funnel_chart`]: journeys reaching each stage as horizontal bars with the share of the
-//!   first stage (for `funnel --svg`).
+//! - [`funnel_chart`]: the share of journeys reaching each stage as horizontal bars, labelled in
+//!   percent (for `funnel --svg`).
 //!
 //! Bars are placed in pixels inside a plotters chart whose segmented axis carries the category
 //! names, which is how grouped bars are drawn with plotters (it has no grouped-bar series).
@@ -48,8 +48,8 @@ pub struct ScenarioItem {
 pub struct FunnelStage {
     /// Stage name.
     pub name: String,
-    /// Journeys (or weight) reaching the stage.
-    pub journeys: f64,
+    /// Share of all journeys that reach the stage, in [0, 1].
+    pub share: f64,
 }
 
 /// A colour-blind-safe palette (Okabe and Ito 2008), then greys.
@@ -181,9 +181,9 @@ pub fn funnel_chart(title: &str, stages: &[FunnelStage]) -> Result<String> {
     {
         let root = SVGBackend::with_string(&mut svg, (900, height)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_error)?;
-        let top = stages.first().map_or(0.0, |s| s.journeys);
-        let max = stages.iter().map(|s| s.journeys).fold(0.0, f64::max);
-        let x_max = if max > 0.0 { max * 1.25 } else { 1.0 };
+        // Shares of all journeys: the axis runs to 100% (with room for the labels), and no bar
+        // is compared with the first stage, since stages need not be nested.
+        let x_max = 1.15;
         let n = stages.len().max(1) as u32;
         let names: Vec<String> = stages.iter().map(|s| s.name.clone()).collect();
         let label_width = names.iter().map(|n| n.len()).max().unwrap_or(4) as u32 * 8 + 20;
@@ -206,28 +206,23 @@ pub fn funnel_chart(title: &str, stages: &[FunnelStage]) -> Result<String> {
                 _ => String::new(),
             })
             .y_label_style(("sans-serif", 14))
-            .x_desc("journeys")
-            .x_label_formatter(&|v| super::number(*v))
+            .x_desc("share of all journeys reaching the stage")
+            .x_label_formatter(&|v| format!("{:.0}%", 100.0 * v))
             .light_line_style(WHITE)
             .draw()
             .map_err(draw_error)?;
         for (i, stage) in stages.iter().enumerate() {
             let row = n - 1 - i as u32;
             let (x0, y0) = chart.backend_coord(&(0.0, SegmentValue::Exact(row + 1)));
-            let (x1, y1) = chart.backend_coord(&(stage.journeys, SegmentValue::Exact(row)));
+            let (x1, y1) = chart.backend_coord(&(stage.share, SegmentValue::Exact(row)));
             let pad = (y1 - y0) / 6;
             root.draw(&Rectangle::new(
                 [(x0, y0 + pad), (x1.max(x0 + 1), y1 - pad)],
                 PALETTE[0].filled(),
             ))
             .map_err(draw_error)?;
-            let share = if top > 0.0 {
-                format!(" ({:.1}%)", 100.0 * stage.journeys / top)
-            } else {
-                String::new()
-            };
             root.draw(&Text::new(
-                format!("{}{share}", super::number(stage.journeys)),
+                format!("{:.1}%", 100.0 * stage.share),
                 (x1 + 6, (y0 + y1) / 2 - 7),
                 ("sans-serif", 14).into_font(),
             ))
@@ -414,15 +409,15 @@ mod tests {
         let stages = vec![
             FunnelStage {
                 name: "visited".into(),
-                journeys: 1000.0,
+                share: 1.0,
             },
             FunnelStage {
                 name: "considered".into(),
-                journeys: 400.0,
+                share: 0.4,
             },
             FunnelStage {
                 name: "converted".into(),
-                journeys: 50.0,
+                share: 0.05,
             },
         ];
         let svg = funnel_chart("funnel", &stages).unwrap();
@@ -433,8 +428,8 @@ mod tests {
                 "{name} missing from {texts:?}"
             );
         }
-        assert!(texts.iter().any(|t| t == "400 (40.0%)"), "{texts:?}");
-        assert!(texts.iter().any(|t| t == "50 (5.0%)"), "{texts:?}");
+        assert!(texts.iter().any(|t| t == "40.0%"), "{texts:?}");
+        assert!(texts.iter().any(|t| t == "5.0%"), "{texts:?}");
     }
 
     #[test]

@@ -305,10 +305,10 @@ fn funnel_svg_is_valid_and_draws_every_stage_at_its_exact_reach() {
         for stage in stages {
             let name = stage["stage"].as_str().unwrap();
             assert!(texts.iter().any(|t| t == name), "{name} missing: {texts:?}");
-            // Each bar is labelled with its stage's exact reach (4 decimals for shares < 1).
-            let reach = format!("{:.4} (", stage["exact"]["reach"].as_f64().unwrap());
+            // Each bar is labelled with its stage's exact reach, as a percentage of journeys.
+            let reach = format!("{:.1}%", 100.0 * stage["exact"]["reach"].as_f64().unwrap());
             assert!(
-                texts.iter().any(|t| t.starts_with(&reach)),
+                texts.iter().any(|t| *t == reach),
                 "{name}: no bar label {reach}: {texts:?}"
             );
         }
