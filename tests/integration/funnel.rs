@@ -308,7 +308,7 @@ fn funnel_svg_is_valid_and_draws_every_stage_at_its_exact_reach() {
             // Each bar is labelled with its stage's exact reach, as a percentage of journeys.
             let reach = format!("{:.1}%", 100.0 * stage["exact"]["reach"].as_f64().unwrap());
             assert!(
-                texts.iter().any(|t| *t == reach),
+                texts.contains(&reach),
                 "{name}: no bar label {reach}: {texts:?}"
             );
         }
