@@ -68,9 +68,10 @@ impl Sampler {
     }
 
     /// Samplers for a baseline and a modified chain, laid out alike: rows padded to the same
-    /// length, so a row the two chains share maps the same random bits to the same target. Use
-    /// these for [`super::simulate_paired`]; separately built samplers are valid too, but a
-    /// modified chain with a longer row would re-pad every row and decouple every journey.
+    /// length, so a row the two chains share maps the same random bits to the same target.
+    /// [`super::simulate_paired`] no longer depends on it (it couples steps through the rows'
+    /// probabilities, see [`super::coupling`], and draws only from the baseline's table while
+    /// the walks are together), so separately built samplers pair just as tightly.
     pub fn pair(base: &Chain, alt: &Chain) -> Result<(Sampler, Sampler)> {
         let mut samplers = Self::aligned(&[base, alt])?.into_iter();
         match (samplers.next(), samplers.next()) {
