@@ -234,18 +234,42 @@ impl Pair<'_> {
         let first = table.id(base.entry.draw(0, rng.next_u64()));
         let alt_first = coupling.entry(first, || alt_rng.next_u64());
         let (mut a, mut b) = (first, alt_first);
+        let conversion = table.handle(base.n);
         let mut states = 1u32;
         loop {
-            seen_a.add(&base.masks, base.words, a);
-            seen_b.add(&alt.masks, alt.words, b);
-            // SAFETY: `a` is a transient baseline state, as in `walk`.
-            let x = table.id(unsafe { table.step(table.handle(a), rng.next_u64()) });
-            let x_alt = coupling.common(x);
-            let y = if a == b {
-                coupling.step(a, x_alt, || alt_rng.next_u64())
+            // One step from (a, b): the baseline's target x (its numbering) and the scenario's
+            // y (its numbering). Together, the walks step on handles in a tight loop until they
+            // part, end or reach the cap.
+            let (x, y) = if a == b {
+                let mut state = table.handle(a);
+                loop {
+                    let s = table.id(state);
+                    seen_a.add(&base.masks, base.words, s);
+                    seen_b.add(&alt.masks, alt.words, s);
+                    // SAFETY: `state` is the handle of a baseline row, as in `walk`.
+                    let next = unsafe { table.step(state, rng.next_u64()) };
+                    let x = table.id(next);
+                    let x_alt = coupling.common(x);
+                    let y = coupling.step(s, x_alt, || alt_rng.next_u64());
+                    if y != x_alt || next >= conversion || states >= self.max_steps {
+                        (a, b) = (s, s);
+                        break (x, y);
+                    }
+                    states += 1;
+                    state = next;
+                }
             } else {
-                coupling.cross(base, alt, a, b, x_alt, || alt_rng.next_u64())
+                seen_a.add(&base.masks, base.words, a);
+                seen_b.add(&alt.masks, alt.words, b);
+                // SAFETY: `a` is a transient baseline state, as in `walk`.
+                let x = table.id(unsafe { table.step(table.handle(a), rng.next_u64()) });
+                let x_alt = coupling.common(x);
+                (
+                    x,
+                    coupling.cross(base, alt, a, b, x_alt, || alt_rng.next_u64()),
+                )
             };
+            let x_alt = coupling.common(x);
             let (a_ends, b_ends) = (x >= base.n, y >= alt.n);
             if !a_ends && !b_ends && states < self.max_steps {
                 states += 1;
