@@ -369,7 +369,61 @@ fn paired_differences_are_far_tighter_than_independent_runs() {
 
 #[test]
 fn more_than_64_channels_use_the_wide_path_and_agree_with_exact() {
-    // 70 channels in a ring: path c_i > c_{i+1} > c_{i+2}, converting when i is even.
+    let chain = ring();
+    assert_eq!(chain.channels.len(), 70);
+    let sim = simulate(&chain, "ring", &options(400_000, 1), &no_progress).unwrap();
+    let conversions = sim.conversions as f64;
+    let visited: f64 = sim.channels.iter().map(|c| c.visit_rate).sum();
+    assert!(visited > 0.0);
+    for c in &sim.channels {
+        let e = c.exact_removal_effect;
+        let se = (e * (1.0 - e) / conversions).sqrt().max(1e-12);
+        assert!(
+            (c.removal_effect - e).abs() <= 4.0 * se,
+            "{}: {} vs exact {e}",
+            c.channel,
+            c.removal_effect
+        );
+    }
+}
+
+#[test]
+fn paired_walks_with_more_than_64_channels_agree_with_exact() {
+    // The wide channel sets of paired walks, and a scenario that adds a 71st channel: each arm
+    // and the difference within 4 standard errors of exact.
+    let base = ring();
+    let text = r#"{"name": "t", "changes": [
+        {"change": "scale_conversion", "at": "ch00", "factor": 1.5},
+        {"change": "add_touchpoint", "name": "chat", "like": "ch10", "incoming_share": 0.5,
+         "conversion_factor": 1.3}]}"#;
+    let scenario = journeysim::scenario::Scenario::parse(text, "t.json").unwrap();
+    let alt = journeysim::scenario::apply(&base, &scenario, "t.json").unwrap();
+    assert_eq!(alt.channels.len(), 71);
+    let (sb, sa) = (Sampler::new(&base).unwrap(), Sampler::new(&alt).unwrap());
+    let n = 400_000;
+    let paired = simulate_paired(&sb, &sa, &options(n, 2), &no_progress).unwrap();
+    let (pb, pa) = (
+        absorb(&base, None).unwrap().conversion_probability,
+        absorb(&alt, None).unwrap().conversion_probability,
+    );
+    for (tally, p) in [(&paired.base, pb), (&paired.alt, pa)] {
+        let rate = tally.conversions as f64 / n as f64;
+        let se = (p * (1.0 - p) / n as f64).sqrt();
+        assert!((rate - p).abs() <= 4.0 * se, "{rate} vs exact {p}");
+    }
+    let d = paired.conversion_difference();
+    let se = (d.ci[1] - d.ci[0]) / (2.0 * z95());
+    assert!(se > 0.0);
+    assert!(
+        (d.estimate - (pa - pb)).abs() <= 4.0 * se,
+        "{} vs exact {}",
+        d.estimate,
+        pa - pb
+    );
+}
+
+/// 70 channels in a ring: path c_i > c_{i+1} > c_{i+2}, converting when i is even.
+fn ring() -> Chain {
     let mut text = String::from("path,total_conversions,total_conversion_value,total_null\n");
     for i in 0..70 {
         let names: Vec<String> = (0..3).map(|k| format!("ch{:02}", (i + k) % 70)).collect();
@@ -386,7 +440,7 @@ fn more_than_64_channels_use_the_wide_path_and_agree_with_exact() {
         keep_repeats: false,
         value_distribution: true,
     };
-    let chain = fit_paths(
+    fit_paths(
         text.as_bytes(),
         "ring",
         &PathsFormat::default(),
@@ -394,22 +448,7 @@ fn more_than_64_channels_use_the_wide_path_and_agree_with_exact() {
         |_| {},
     )
     .unwrap()
-    .chain;
-    assert_eq!(chain.channels.len(), 70);
-    let sim = simulate(&chain, "ring", &options(400_000, 1), &no_progress).unwrap();
-    let conversions = sim.conversions as f64;
-    let visited: f64 = sim.channels.iter().map(|c| c.visit_rate).sum();
-    assert!(visited > 0.0);
-    for c in &sim.channels {
-        let e = c.exact_removal_effect;
-        let se = (e * (1.0 - e) / conversions).sqrt().max(1e-12);
-        assert!(
-            (c.removal_effect - e).abs() <= 4.0 * se,
-            "{}: {} vs exact {e}",
-            c.channel,
-            c.removal_effect
-        );
-    }
+    .chain
 }
 
 #[test]
