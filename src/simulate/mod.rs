@@ -7,7 +7,8 @@
 //! - [`walk`]: one journey, a small pure function `(sampler, rng) -> outcome`;
 //! - [`tally`]: counts and sums of walks, merged in a fixed order;
 //! - [`batch`]: fixed-size batches with their own streams, run in rounds on a local pool;
-//! - [`paired`]: two samplers driven by common random numbers (for what-if differences);
+//! - [`paired`]: two samplers driven by common random numbers (for what-if differences), their
+//!   steps joined by [`coupling`] (maximal couplings of changed rows);
 //! - [`population`]: several chains with shares, a component drawn per journey;
 //! - [`stats`] and [`summary`]: intervals and the reported [`Simulation`].
 //!
@@ -31,6 +32,7 @@
 
 pub mod alias;
 pub mod batch;
+pub mod coupling;
 pub mod paired;
 pub mod population;
 pub mod sampler;

@@ -44,6 +44,20 @@ pub struct Sampler {
     pub(crate) value_rows: FlatAlias,
     /// Values per conversion, indexed by the outcomes of `value_rows`.
     pub(crate) values: Vec<f64>,
+    /// The weight of each value in its state's distribution (parallel to `values`).
+    pub(crate) value_weights: Vec<f64>,
+    /// State s's values are `values[value_first[s]..value_first[s + 1]]`.
+    pub(crate) value_first: Vec<u32>,
+    /// The chain's rows as probabilities (CSR over `row_targets`/`row_probs`, targets numbered
+    /// as in the chain) and its entry distribution: what a coupling of two samplers compares
+    /// (see [`super::coupling`]); the alias tables above only know how to draw.
+    pub(crate) row_ptr: Vec<usize>,
+    /// Targets of every row, back to back.
+    pub(crate) row_targets: Vec<u32>,
+    /// Their probabilities.
+    pub(crate) row_probs: Vec<f64>,
+    /// `(state, probability)` of the entry distribution.
+    pub(crate) entry_probs: Vec<(u32, f64)>,
 }
 
 impl Sampler {
@@ -54,9 +68,10 @@ impl Sampler {
     }
 
     /// Samplers for a baseline and a modified chain, laid out alike: rows padded to the same
-    /// length, so a row the two chains share maps the same random bits to the same target. Use
-    /// these for [`super::simulate_paired`]; separately built samplers are valid too, but a
-    /// modified chain with a longer row would re-pad every row and decouple every journey.
+    /// length, so a row the two chains share maps the same random bits to the same target.
+    /// [`super::simulate_paired`] no longer depends on it (it couples steps through the rows'
+    /// probabilities, see [`super::coupling`], and draws only from the baseline's table while
+    /// the walks are together), so separately built samplers pair just as tightly.
     pub fn pair(base: &Chain, alt: &Chain) -> Result<(Sampler, Sampler)> {
         let mut samplers = Self::aligned(&[base, alt])?.into_iter();
         match (samplers.next(), samplers.next()) {
@@ -129,6 +144,8 @@ impl Sampler {
 
         let mut value_table = Vec::with_capacity(n);
         let mut values = Vec::new();
+        let mut value_weights = Vec::new();
+        let mut value_first = Vec::with_capacity(n + 1);
         for s in 0..n {
             let distribution = chain.value_distribution.get(s).filter(|d| {
                 !d.is_empty()
@@ -136,19 +153,23 @@ impl Sampler {
                     && d.iter().any(|&(_, w)| w > 0.0)
             });
             let first = values.len() as u32;
+            value_first.push(first);
             match distribution {
                 Some(d) => {
                     values.extend(d.iter().map(|&(v, _)| v));
                     let weights: Vec<f64> = d.iter().map(|&(_, w)| w).collect();
+                    value_weights.extend_from_slice(&weights);
                     let outcomes: Vec<u32> = (first..first + d.len() as u32).collect();
                     value_table.push((weights, outcomes));
                 }
                 None => {
                     values.push(chain.value_per_conversion.get(s).copied().unwrap_or(0.0));
+                    value_weights.push(1.0);
                     value_table.push((vec![1.0], vec![first]));
                 }
             }
         }
+        value_first.push(values.len() as u32);
         let value_rows = FlatAlias::new(&value_table);
         Ok(Sampler {
             n: n32,
@@ -160,6 +181,12 @@ impl Sampler {
             window,
             value_rows,
             values,
+            value_weights,
+            value_first,
+            row_ptr: chain.row_ptr.clone(),
+            row_targets: chain.targets.clone(),
+            row_probs: chain.probs.clone(),
+            entry_probs: chain.entry.clone(),
         })
     }
 
@@ -176,13 +203,34 @@ impl Sampler {
     /// A value per conversion for a journey converting from `state`; draws random bits only
     /// when the state's value distribution has more than one value.
     #[inline(always)]
-    pub(crate) fn value(&self, state: u32, mut bits: impl FnMut() -> u64) -> f64 {
-        let index = if self.value_rows.row_len(state) == 1 {
+    pub(crate) fn value(&self, state: u32, bits: impl FnMut() -> u64) -> f64 {
+        self.values[self.value_index(state, bits) as usize]
+    }
+
+    /// The index into `values` of a value drawn for a journey converting from `state` (what
+    /// [`Sampler::value`] looks up); paired walks reuse the draw's position in the scenario.
+    #[inline(always)]
+    pub(crate) fn value_index(&self, state: u32, mut bits: impl FnMut() -> u64) -> u32 {
+        if self.value_rows.row_len(state) == 1 {
             self.value_rows.first(state)
         } else {
             self.value_rows.draw(state, bits())
-        };
-        self.values[index as usize]
+        }
+    }
+
+    /// The probabilities of state `s`'s row: `(targets, probabilities)` as in the chain.
+    pub(crate) fn row_probabilities(&self, s: u32) -> (&[u32], &[f64]) {
+        let range = self.row_ptr[s as usize]..self.row_ptr[s as usize + 1];
+        (&self.row_targets[range.clone()], &self.row_probs[range])
+    }
+
+    /// The weights of state `s`'s value distribution (one, for a state valued by its mean).
+    pub(crate) fn value_distribution_weights(&self, s: u32) -> &[f64] {
+        let (a, b) = (
+            self.value_first[s as usize],
+            self.value_first[s as usize + 1],
+        );
+        &self.value_weights[a as usize..b as usize]
     }
 }
 
