@@ -1,18 +1,19 @@
 //! What-if: each scenario's changed chain beside the baseline, exact and simulated, with the
 //! difference estimated by paired simulation.
 //!
-//! For every scenario the baseline and the changed chain are walked on common random numbers
-//! ([`crate::simulate::simulate_paired`]): journey `j` draws the same random numbers in both
-//! chains, so journeys that never meet a changed row end the same way and add nothing to the
-//! variance of the difference. Its interval is therefore far tighter than the one two
-//! independent runs would give; `unpaired_conversions_ci` reports the latter for comparison
-//! (the normal interval of the difference of two independent proportions over the same number
-//! of journeys). The same seed gives every scenario the same baseline journeys.
+//! For every scenario the baseline and the changed chain are walked together
+//! ([`crate::simulate::simulate_paired`]): journey `j` of the baseline is the journey a plain
+//! simulation would walk, and every step of the scenario's journey is maximally coupled to it
+//! (`src/simulate/coupling.rs`), so the two part only as often as the change requires, and
+//! journeys the change does not touch end the same way and add nothing to the variance of the
+//! difference. Its interval is therefore far tighter than the one two independent runs would
+//! give; `unpaired_conversions_ci` reports the latter for comparison (the normal interval of the
+//! difference of two independent proportions over the same number of journeys). The same seed
+//! gives every scenario the same baseline journeys.
 //!
 //! Exact figures (absorption probabilities and removal effects of both chains) sit beside the
 //! simulated ones, and scenarios are ranked by the exact change in conversions, which carries no
-//! simulation noise.
-
+//! simulation noise. A journey map's personas are handled as strata ([`what_if_population`]).
 use serde::Serialize;
 
 use rand::Rng;
