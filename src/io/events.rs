@@ -26,11 +26,12 @@
 //! file order.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Cursor, Read};
+use std::io::Read;
 
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Location, Result};
+use crate::io::table_input::{self, csv_error};
 use crate::io::time::parse_timestamp;
 use crate::journey::{ChannelId, ChannelTable, PathRow};
 
@@ -376,57 +377,14 @@ fn open_csv<R: Read>(
     format: &EventsFormat,
 ) -> Result<(csv::Reader<impl Read>, Columns)> {
     check_format(format)?;
-    let mut buffered = BufReader::with_capacity(1 << 16, input);
-    let mut header = Vec::new();
-    buffered
-        .read_until(b'\n', &mut header)
-        .map_err(|e| Error::Read {
-            path: source.to_owned(),
-            source: e,
-        })?;
-    if header.starts_with(b"\xEF\xBB\xBF") {
-        header.drain(..3);
-    }
-    if header.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(Error::input(
-            Location::file(source),
-            "the file is empty; expected a header row such as user_id,timestamp,touchpoint,conversion,value",
-        ));
-    }
-    let delimiter = match format.delimiter {
-        Some(d) => d,
-        None => [b',', b';', b'\t']
-            .into_iter()
-            .max_by_key(|&d| header.iter().filter(|&&b| b == d).count())
-            .expect("three candidates"),
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .from_reader(Cursor::new(header).chain(buffered));
-    let names: Vec<String> = reader
-        .byte_headers()
-        .map_err(|e| csv_error(e, source))?
-        .iter()
-        .map(|f| String::from_utf8_lossy(f).trim().to_owned())
-        .collect();
-    let position = |name: &str| names.iter().position(|n| n == name);
-    let missing = |name: &str, flag: &str| {
-        Error::input(
-            Location::line(source, 1),
-            format!(
-                "no column '{name}' in the header; columns found: {}; name it with {flag}",
-                names.join(", ")
-            ),
-        )
-    };
-    let required = |name: &str, flag: &str| position(name).ok_or_else(|| missing(name, flag));
-    let optional = |name: &str, flag: &str, needed: bool| match position(name) {
-        Some(i) => Ok(Some(i)),
-        None if needed => Err(missing(name, flag)),
-        None => Ok(None),
-    };
+    let (reader, header) = table_input::open(
+        input,
+        source,
+        format.delimiter,
+        "user_id,timestamp,touchpoint,conversion,value",
+    )?;
+    let required = |name: &str, flag: &str| header.required(name, flag);
+    let optional = |name: &str, flag: &str, needed: bool| header.optional(name, flag, needed);
     let columns = Columns {
         user: required(&format.user_col, "--user-col")?,
         time: required(&format.time_col, "--time-col")?,
@@ -443,11 +401,6 @@ fn open_csv<R: Read>(
         },
     };
     Ok((reader, columns))
-}
-
-fn csv_error(e: csv::Error, source: &str) -> Error {
-    let line = e.position().map_or(0, |p| p.line());
-    Error::input(Location::line(source, line), format!("malformed CSV: {e}"))
 }
 
 fn field<'r>(record: &'r csv::ByteRecord, i: usize, name: &str, at: &At<'_>) -> Result<&'r str> {

@@ -5,4 +5,5 @@ pub mod events;
 pub mod model_file;
 pub mod output;
 pub mod paths;
+pub mod table_input;
 pub mod time;

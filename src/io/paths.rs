@@ -11,9 +11,10 @@
 //! fractional weights and are never truncated. Every problem is reported with the input's name,
 //! the line and the field.
 
-use std::io::{BufRead, BufReader, Cursor, Read};
+use std::io::Read;
 
 use crate::error::{Error, Location, Result};
+use crate::io::table_input::{self, Header, csv_error};
 use crate::journey::{ChannelId, ChannelTable, PathRow};
 
 /// How to read a paths file: column names, delimiters.
@@ -116,18 +117,13 @@ pub fn read_paths<R: Read>(
     channels: &mut ChannelTable,
     mut visit: impl FnMut(&PathRow<'_>),
 ) -> Result<ReadSummary> {
-    let mut buffered = BufReader::with_capacity(1 << 16, input);
-    let header = read_header_line(&mut buffered, source)?;
-    let delimiter = match format.delimiter {
-        Some(d) => d,
-        None => detect_delimiter(&header, source)?,
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .from_reader(Cursor::new(header).chain(buffered));
-    let columns = find_columns(&mut reader, source, format)?;
+    let (mut reader, header) = table_input::open(
+        input,
+        source,
+        format.delimiter,
+        "path,total_conversions,total_conversion_value,total_null",
+    )?;
+    let columns = find_columns(&header, format)?;
 
     let mut summary = ReadSummary::default();
     let mut record = csv::ByteRecord::new();
@@ -185,91 +181,13 @@ pub fn read_paths<R: Read>(
     Ok(summary)
 }
 
-/// Reads the first line (header) so the delimiter can be detected before csv parsing starts.
-fn read_header_line<R: BufRead>(input: &mut R, source: &str) -> Result<Vec<u8>> {
-    let mut header = Vec::new();
-    input
-        .read_until(b'\n', &mut header)
-        .map_err(|e| Error::Read {
-            path: source.to_owned(),
-            source: e,
-        })?;
-    if header.starts_with(b"\xEF\xBB\xBF") {
-        header.drain(..3);
-    }
-    if header.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(Error::input(
-            Location::file(source),
-            "the file is empty; expected a header row such as \
-             path,total_conversions,total_conversion_value,total_null",
-        ));
-    }
-    if std::str::from_utf8(&header).is_err() {
-        return Err(Error::input(
-            Location::line(source, 1),
-            "the header is not valid UTF-8",
-        ));
-    }
-    Ok(header)
-}
-
-/// Picks the candidate delimiter that splits the header into the most fields.
-fn detect_delimiter(header: &[u8], source: &str) -> Result<u8> {
-    let candidates = [b',', b';', b'\t'];
-    let best = candidates
-        .iter()
-        .map(|&d| (header.iter().filter(|&&b| b == d).count(), d))
-        .max_by_key(|&(count, _)| count)
-        .filter(|&(count, _)| count > 0);
-    match best {
-        Some((_, d)) => Ok(d),
-        None => Err(Error::input(
-            Location::line(source, 1),
-            "cannot detect the field delimiter: the header has no ',' ';' or tab; \
-             give it with --delimiter",
-        )),
-    }
-}
-
-fn find_columns<R: Read>(
-    reader: &mut csv::Reader<R>,
-    source: &str,
-    format: &PathsFormat,
-) -> Result<Columns> {
-    let header = reader
-        .byte_headers()
-        .map_err(|e| csv_error(e, source))?
-        .clone();
-    let names: Vec<String> = header
-        .iter()
-        .map(|f| String::from_utf8_lossy(f).trim().to_owned())
-        .collect();
-    let position = |name: &str| names.iter().position(|n| n == name);
-    let missing = |name: &str, flag: &str| {
-        Error::input(
-            Location::line(source, 1),
-            format!(
-                "no column '{name}' in the header; columns found: {}; name it with {flag}",
-                names.join(", ")
-            ),
-        )
-    };
-    let path = position(&format.path_col).ok_or_else(|| missing(&format.path_col, "--path-col"))?;
-    let conversions = position(&format.conversions_col)
-        .ok_or_else(|| missing(&format.conversions_col, "--conversions-col"))?;
-    let value = position(&format.value_col);
-    if value.is_none() && format.value_required {
-        return Err(missing(&format.value_col, "--value-col"));
-    }
-    let null = position(&format.null_col);
-    if null.is_none() && format.null_required {
-        return Err(missing(&format.null_col, "--null-col"));
-    }
+/// The positions of the path, conversion, value and null columns.
+fn find_columns(header: &Header, format: &PathsFormat) -> Result<Columns> {
     Ok(Columns {
-        path,
-        conversions,
-        value,
-        null,
+        path: header.required(&format.path_col, "--path-col")?,
+        conversions: header.required(&format.conversions_col, "--conversions-col")?,
+        value: header.optional(&format.value_col, "--value-col", format.value_required)?,
+        null: header.optional(&format.null_col, "--null-col", format.null_required)?,
     })
 }
 
@@ -353,28 +271,6 @@ fn parse_path(
         touches.push(channels.intern(name));
     }
     Ok(())
-}
-
-fn csv_error(e: csv::Error, source: &str) -> Error {
-    let line = e.position().map(|p| p.line());
-    let at = match line {
-        Some(line) => Location::line(source, line),
-        None => Location::file(source),
-    };
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::Read {
-            path: source.to_owned(),
-            source: io,
-        },
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => Error::input(
-            at,
-            format!("the row has {len} fields but the header has {expected_len}"),
-        ),
-        csv::ErrorKind::Utf8 { .. } => Error::input(at, "the row is not valid UTF-8"),
-        other => Error::input(at, format!("{other:?}")),
-    }
 }
 
 #[cfg(test)]
