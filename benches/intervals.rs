@@ -5,63 +5,19 @@
 //!
 //! Run: `cargo bench --bench intervals -- --warm-up-time 1 --measurement-time 3`
 
-use std::collections::HashSet;
-use std::fmt::Write as _;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use rand::{RngExt, SeedableRng};
-use rand_xoshiro::Xoshiro256PlusPlus;
 
+mod common;
+
+use common::generate_paths;
 use journeysim::attribution::{
     AttributionOptions, HeuristicOptions, IntervalOptions, Method, MethodOptions,
     attribute_paths_with,
 };
 use journeysim::io::paths::PathsFormat;
 use journeysim::model::FitOptions;
-
-const CHANNELS: [&str; 12] = [
-    "affiliate",
-    "comparison",
-    "direct",
-    "display",
-    "email",
-    "referral",
-    "retargeting",
-    "reviews",
-    "search_organic",
-    "search_paid",
-    "social",
-    "video",
-];
-
-/// `count` distinct paths in ChannelAttribution's CSV format, from a fixed seed.
-fn generate_paths(count: usize, seed: u64) -> Vec<u8> {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let mut seen: HashSet<Vec<u8>> = HashSet::with_capacity(count);
-    let mut text = String::from("path,total_conversions,total_conversion_value,total_null\n");
-    while seen.len() < count {
-        let length = 1 + (rng.random::<f64>().powi(2) * 10.0) as usize;
-        let path: Vec<u8> = (0..length).map(|_| rng.random_range(0..12u8)).collect();
-        if !seen.insert(path.clone()) {
-            continue;
-        }
-        let names: Vec<&str> = path.iter().map(|&c| CHANNELS[c as usize]).collect();
-        let journeys = rng.random_range(1..40u32);
-        let conversions = (0..journeys)
-            .filter(|_| rng.random::<f64>() < 0.125)
-            .count();
-        let value = conversions as f64 * rng.random_range(5.0..80.0);
-        let nulls = journeys as usize - conversions;
-        writeln!(
-            text,
-            "{},{conversions},{value:.2},{nulls}",
-            names.join(" > ")
-        )
-        .unwrap();
-    }
-    text.into_bytes()
-}
 
 fn intervals(c: &mut Criterion) {
     let mut group = c.benchmark_group("intervals");
