@@ -34,6 +34,7 @@ use std::collections::BTreeMap;
 use rand_distr::{Distribution as _, Exp, Gamma, LogNormal};
 use serde::{Deserialize, Serialize};
 
+use crate::attribution::removal::mixture_removal_effects;
 use crate::error::{Error, Location, Result};
 use crate::journey::ChannelTable;
 use crate::model::{Chain, StateId};
@@ -727,37 +728,29 @@ impl JourneyMap {
     /// personas, see the module docs).
     pub fn truth(&self) -> Result<MapTruth> {
         let chains = self.persona_chains();
-        let n = self.touchpoints.len();
-        let mut personas = Vec::new();
-        let (mut base_p, mut base_v) = (0.0, 0.0);
-        let mut without = vec![(0.0, 0.0); n];
-        for ((share, chain), persona) in chains.iter().zip(&self.personas) {
-            let base = absorb(chain, None)?;
-            base_p += share * base.conversion_probability;
-            base_v += share * base.value_per_journey;
-            personas.push(PersonaTruth {
-                persona: persona.name.clone(),
-                share: *share,
-                conversion_probability: base.conversion_probability,
-                value_per_journey: base.value_per_journey,
-            });
-            for (c, w) in without.iter_mut().enumerate() {
-                let removed = chain.states_containing(c as u32);
-                let a = absorb(chain, Some(&removed))?;
-                w.0 += share * a.conversion_probability;
-                w.1 += share * a.value_per_journey;
-            }
-        }
-        let lost = |base: f64, w: f64| {
-            if base > 0.0 {
-                (1.0 - w / base).clamp(0.0, 1.0)
-            } else {
-                0.0
-            }
-        };
-        let effects: Vec<(f64, f64)> = without
+        let components: Vec<(f64, &Chain)> = chains.iter().map(|(w, c)| (*w, c)).collect();
+        let mixture = mixture_removal_effects(&components)?;
+        let personas = chains
             .iter()
-            .map(|&(p, v)| (lost(base_p, p), lost(base_v, v)))
+            .zip(&self.personas)
+            .map(|((share, chain), persona)| {
+                let own = absorb(chain, None)?;
+                Ok(PersonaTruth {
+                    persona: persona.name.clone(),
+                    share: *share,
+                    conversion_probability: own.conversion_probability,
+                    value_per_journey: own.value_per_journey,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let (base_p, base_v) = (
+            mixture.base.conversion_probability,
+            mixture.base.value_per_journey,
+        );
+        let effects: Vec<(f64, f64)> = mixture
+            .effects
+            .iter()
+            .map(|e| (e.conversions, e.value))
             .collect();
         let total: f64 = effects.iter().map(|e| e.0).sum();
         let touchpoints = self
