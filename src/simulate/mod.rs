@@ -25,10 +25,9 @@
 //! (a lower bound), and the interval's upper end counts truncated walks as conversions, so the
 //! interval covers the truth whatever they would have done. The binary warns when any occur.
 //!
-//! Populations (several chains with shares, issue 5): [`population::Population`] draws a
-//! component per journey, then walks its chain; [`run_population_tally`] runs it. The report
-//! ([`summarise`]) is still per chain: a population's exact figures are the share-weighted ones
-//! of its components, which issue 5 will assemble.
+//! Populations (several chains with shares: a journey map's personas): [`population::Population`]
+//! draws a component per journey, then walks its chain; [`simulate_population`] reports it
+//! beside the mixture's exact figures ([`mixture_removal_effects`]).
 
 pub mod alias;
 pub mod batch;
