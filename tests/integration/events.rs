@@ -1,28 +1,10 @@
 //! `--events`: event logs cut into journeys feed attribute, fit and paths; unsorted logs give the
 //! same results; bad rows exit 2 naming file and line.
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 use super::journey_map::MAP;
-
-fn run(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("journeysim")
-        .unwrap()
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn json(args: &[&str]) -> Value {
-    let out = run(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use super::support::{json, run};
 
 fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> String {
     let path = dir.path().join(name);

@@ -1,31 +1,13 @@
 //! `journeysim funnel`: exact from a map or model, observed from data; the stage file and the
 //! model's attached stage map.
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 use super::journey_map::MAP;
+use super::support::{json, run};
 
 const STAGES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/stages.json");
 const EVENTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample_events.csv");
-
-fn run(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("journeysim")
-        .unwrap()
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn json(args: &[&str]) -> Value {
-    let out = run(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 #[test]
 fn observed_funnel_of_generated_data_agrees_with_the_maps_exact_funnel() {

@@ -15,5 +15,6 @@ mod reference;
 mod scenarios;
 mod shapley;
 mod simulate;
+mod support;
 mod validate;
 mod whatif;
