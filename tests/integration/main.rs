@@ -4,6 +4,7 @@ mod cli;
 mod events;
 mod funnel;
 mod generate;
+mod golden;
 mod hand_computed;
 mod intervals;
 mod journey_map;
