@@ -13,16 +13,20 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 mod common;
 
 use common::generate_paths;
-use journeysim::attribution::{AttributionOptions, HeuristicOptions, attribute_paths};
-use journeysim::io::paths::PathsFormat;
-use journeysim::model::FitOptions;
+use journeysim_core::attribution::{AttributionOptions, HeuristicOptions, attribute_paths};
+use journeysim_core::model::FitOptions;
+use journeysim_io::paths::{PathsFormat, PathsReader};
 
 fn attribute(data: &[u8], order: usize) -> usize {
     let options = AttributionOptions {
         fit: FitOptions::order(order),
         heuristics: HeuristicOptions::default(),
     };
-    let result = attribute_paths(data, "bench", &PathsFormat::default(), &options).unwrap();
+    let result = attribute_paths(
+        PathsReader::new(data, "bench", &PathsFormat::default()),
+        &options,
+    )
+    .unwrap();
     result.model.states
 }
 

@@ -9,16 +9,15 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
-use journeysim::ChannelTable;
-use journeysim::io::events::{EventsFormat, read_events_bytes};
-use journeysim::journey_map::JourneyMap;
-use journeysim::journey_map::generate::write_events;
-use journeysim::model::{FitOptions, Fitter};
+use journeysim_core::ChannelTable;
+use journeysim_core::model::{FitOptions, Fitter};
+use journeysim_io::events::{EventsFormat, read_events_bytes};
+use journeysim_io::generated::write_events;
 
 const MAP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/journey_map.json");
 
 fn bench(c: &mut Criterion) {
-    let map = JourneyMap::load(MAP).unwrap();
+    let map = journeysim_io::map_file::read_map(MAP).unwrap();
     let mut sorted = Vec::new();
     write_events(&map, 200_000, 1, &mut sorted, "memory").unwrap();
     let text = String::from_utf8(sorted.clone()).unwrap();

@@ -8,13 +8,13 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
-use journeysim::journey_map::JourneyMap;
-use journeysim::journey_map::generate::{generate_paths, write_events};
+use journeysim_core::journey_map::generate::generate_paths;
+use journeysim_io::generated::write_events;
 
 const MAP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/journey_map.json");
 
 fn bench(c: &mut Criterion) {
-    let map = JourneyMap::load(MAP).unwrap();
+    let map = journeysim_io::map_file::read_map(MAP).unwrap();
     let mut group = c.benchmark_group("generate");
     group.sample_size(10);
     for threads in [1usize, 2] {

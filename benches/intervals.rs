@@ -12,12 +12,11 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 mod common;
 
 use common::generate_paths;
-use journeysim::attribution::{
-    AttributionOptions, HeuristicOptions, IntervalOptions, Method, MethodOptions,
-    attribute_paths_with,
+use journeysim_core::attribution::{
+    AttributionOptions, HeuristicOptions, IntervalOptions, Method, MethodOptions, attribute,
 };
-use journeysim::io::paths::PathsFormat;
-use journeysim::model::FitOptions;
+use journeysim_core::model::FitOptions;
+use journeysim_io::paths::{PathsFormat, PathsReader};
 
 fn intervals(c: &mut Criterion) {
     let mut group = c.benchmark_group("intervals");
@@ -42,12 +41,11 @@ fn intervals(c: &mut Criterion) {
         &data,
         |b, data| {
             b.iter(|| {
-                let result = attribute_paths_with(
-                    black_box(data.as_slice()),
-                    "bench",
-                    &PathsFormat::default(),
+                let result = attribute(
+                    PathsReader::new(black_box(data.as_slice()), "bench", &PathsFormat::default()),
                     &options,
                     &methods,
+                    None,
                 )
                 .unwrap();
                 black_box(result)

@@ -15,12 +15,12 @@ use rand::Rng;
 use rand_distr::Distribution;
 use rand_distr::weighted::WeightedAliasIndex;
 
-use journeysim::Chain;
-use journeysim::io::paths::PathsFormat;
-use journeysim::model::{FitOptions, fit_paths};
-use journeysim::rng;
-use journeysim::simulate::walk::{End, walk};
-use journeysim::simulate::{Sampler, SimulateOptions, Stop, run_tally};
+use journeysim_core::Chain;
+use journeysim_core::model::{FitOptions, fit_paths};
+use journeysim_core::rng;
+use journeysim_core::simulate::walk::{End, walk};
+use journeysim_core::simulate::{Sampler, SimulateOptions, Stop, run_tally};
+use journeysim_io::paths::{PathsFormat, PathsReader};
 
 /// Journeys per iteration: 16M (244 batches) measures the steady state; at 4M a fixed cost
 /// per run (about 10 ms to start the pool's threads on the reference machine) hid part of the
@@ -35,9 +35,11 @@ fn reference_chain(order: usize) -> Chain {
         value_distribution: true,
     };
     fit_paths(
-        File::open(path).unwrap(),
-        "paths_10k.csv",
-        &PathsFormat::default(),
+        PathsReader::new(
+            File::open(path).unwrap(),
+            "paths_10k.csv",
+            &PathsFormat::default(),
+        ),
         options,
         |_| {},
     )

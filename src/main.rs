@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use journeysim::Result;
+use journeysim_core::Result;
 
 #[derive(Parser)]
 #[command(

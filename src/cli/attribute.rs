@@ -3,15 +3,15 @@
 
 use clap::Args;
 
-use journeysim::Result;
-use journeysim::attribution::segments::{attribute_event_segments, attribute_events};
-use journeysim::attribution::{AttributionOptions, attribute_paths_with};
-use journeysim::io::output::write_output;
-use journeysim::model::FitOptions;
-use journeysim::report::Format;
-use journeysim::report::svg::attribution_chart;
+use journeysim_core::Result;
+use journeysim_core::attribution::segments::attribute_segments;
+use journeysim_core::attribution::{AttributionOptions, attribute};
+use journeysim_core::model::FitOptions;
+use journeysim_io::output::write_output;
+use journeysim_report::Format;
+use journeysim_report::svg::attribution_chart;
 
-use super::chain::{ModelArgs, reopen};
+use super::chain::ModelArgs;
 use super::input::PathsInput;
 use super::methods::{HeuristicArgs, TrustArgs};
 use super::output::{OutputArgs, warn};
@@ -50,41 +50,22 @@ pub fn run(args: AttributeArgs) -> Result<()> {
         heuristics: heuristics.options(),
     };
     let methods = trust.options()?;
-    if let Some(events) = input.events_file()? {
-        let format = input.events_format()?;
-        if format.segment_col.is_some() {
-            let (result, _) = attribute_event_segments(
-                events,
-                input.source(),
-                &format,
-                &options,
-                &methods,
-                heuristics.half_life_days,
-            )?;
-            warn(&result.total.warnings);
-            return output.emit(&result, Format::Table);
-        }
-        let (result, _) = attribute_events(
-            events,
-            input.source(),
-            &format,
-            &options,
-            &methods,
-            heuristics.half_life_days,
-        )?;
-        warn(&result.warnings);
-        if let Some(path) = &trust.svg {
-            write_output(Some(path), attribution_chart(&result)?.as_bytes())?;
-        }
-        return output.emit(&result, Format::Table);
-    }
     let (bytes, selection) = match auto {
         Some((selection, bytes)) => (Some(bytes), Some(selection)),
         None => (None, None),
     };
-    let reader = reopen(&input, bytes)?;
-    let mut result =
-        attribute_paths_with(reader, input.source(), &input.format()?, &options, &methods)?;
+    let data = input.data(bytes)?;
+    let half_life_days = input.events_file()?.map(|_| heuristics.half_life_days);
+    if let Some(segment_col) = input
+        .events_format()?
+        .segment_col
+        .filter(|_| half_life_days.is_some())
+    {
+        let result = attribute_segments(data, &segment_col, &options, &methods, half_life_days)?;
+        warn(&result.total.warnings);
+        return output.emit(&result, Format::Table);
+    }
+    let mut result = attribute(data, &options, &methods, half_life_days)?;
     result.model.order_selection = selection;
     if let Some(path) = &trust.svg {
         write_output(Some(path), attribution_chart(&result)?.as_bytes())?;

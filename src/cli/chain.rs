@@ -6,14 +6,15 @@ use std::io::Read;
 
 use clap::Args;
 
-use journeysim::io::events::fit_events;
-use journeysim::io::model_file::ModelFile;
-use journeysim::journey_map::JourneyMap;
-use journeysim::model::{FitOptions, Fitted, fit_paths};
-use journeysim::order_selection::{OrderOptions, OrderSelection, select_order};
-use journeysim::{Chain, Error, Result};
+use journeysim_core::model::document::ModelDocument;
+use journeysim_core::model::{FitOptions, Fitted, fit_paths};
+use journeysim_core::order_selection::{OrderOptions, OrderSelection, select_order};
+use journeysim_core::{Chain, Error, Result};
+use journeysim_io::map_file::read_map;
+use journeysim_io::model_file::read_model;
+use journeysim_io::paths::PathsReader;
 
-use super::input::{PathsInput, read_text};
+use super::input::PathsInput;
 
 /// How a chain is fitted from data: its order and whether repeated states are kept.
 #[derive(Args)]
@@ -65,9 +66,7 @@ impl ModelArgs {
                         source,
                     })?;
                 let selection = select_order(
-                    bytes.as_slice(),
-                    input.source(),
-                    &input.format()?,
+                    PathsReader::new(bytes.as_slice(), input.source(), &input.format()?),
                     OrderOptions::default(),
                 )?;
                 eprintln!(
@@ -77,15 +76,6 @@ impl ModelArgs {
                 Ok((selection.recommended_order, Some((selection, bytes))))
             }
         }
-    }
-}
-
-/// The paths to read after [`ModelArgs::resolve`]: the bytes `--order auto` buffered, else the
-/// input opened afresh.
-pub fn reopen(input: &PathsInput, auto: Option<Vec<u8>>) -> Result<Box<dyn Read>> {
-    match auto {
-        Some(bytes) => Ok(Box::new(std::io::Cursor::new(bytes))),
-        None => input.open(),
     }
 }
 
@@ -99,21 +89,14 @@ pub fn fit_data(input: &PathsInput, model: &ModelArgs) -> Result<(Fitted, Vec<St
         keep_repeats: model.keep_repeats,
         value_distribution: true,
     };
-    let source = input.source();
-    if let Some(events) = input.events_file()? {
-        let (fitted, summary) = fit_events(events, source, &input.events_format()?, options)?;
-        let warnings = summary.warnings(source);
-        return Ok((fitted, warnings));
-    }
-    let reader = reopen(input, auto.map(|(_, bytes)| bytes))?;
-    let fitted = fit_paths(reader, source, &input.format()?, options, |_| {})?;
-    let warnings = fitted.summary.warnings(source);
+    let fitted = fit_paths(input.data(auto.map(|(_, bytes)| bytes))?, options, |_| {})?;
+    let warnings = fitted.warnings.clone();
     Ok((fitted, warnings))
 }
 
 /// A model file (written by `journeysim fit` or by hand), parsed but not yet checked as a chain.
-pub fn read_model_file(path: &str) -> Result<ModelFile> {
-    ModelFile::parse(&read_text(path)?, path)
+pub fn read_model_file(path: &str) -> Result<ModelDocument> {
+    read_model(path)
 }
 
 /// A chain from data (a paths file or an event log, fitted here) or from a model file: the
@@ -139,7 +122,7 @@ impl ChainInput {
     /// The chains to walk with their shares, the input's name and any warnings.
     pub fn load_population(&self, model: &ModelArgs) -> Result<(Components, String, Vec<String>)> {
         if let Some(path) = &self.map {
-            let map = JourneyMap::load(path)?;
+            let map = read_map(path)?;
             return Ok((map.persona_chains(), path.clone(), Vec::new()));
         }
         let (chain, source, warnings) = self.load(model)?;
@@ -150,7 +133,7 @@ impl ChainInput {
     /// empirical value distribution kept, for the simulated value draws.
     pub fn load(&self, model: &ModelArgs) -> Result<(Chain, String, Vec<String>)> {
         if let Some(path) = &self.map {
-            let map = JourneyMap::load(path)?;
+            let map = read_map(path)?;
             return Ok((map.flow_chain()?, path.clone(), Vec::new()));
         }
         if let Some(path) = &self.model {

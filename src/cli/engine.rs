@@ -4,8 +4,8 @@
 
 use clap::Args;
 
-use journeysim::simulate::{DEFAULT_MAX_STEPS, DEFAULT_PRECISION_CAP, SimulateOptions, Stop};
-use journeysim::{Error, Result};
+use journeysim_core::simulate::{DEFAULT_MAX_STEPS, DEFAULT_PRECISION_CAP, SimulateOptions, Stop};
+use journeysim_core::{Error, Result};
 
 /// The simulation engine's flags (shared by the simulation commands).
 #[derive(Args)]
@@ -19,7 +19,7 @@ pub struct EngineArgs {
     #[arg(long)]
     pub precision: Option<f64>,
     /// Seed of the random streams (printed in every output).
-    #[arg(long, default_value_t = journeysim::rng::DEFAULT_SEED)]
+    #[arg(long, default_value_t = journeysim_core::rng::DEFAULT_SEED)]
     seed: u64,
     /// Worker threads [default: one per core]; never changes the output.
     #[arg(long)]

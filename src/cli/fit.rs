@@ -3,10 +3,10 @@
 
 use clap::Args;
 
-use journeysim::Result;
-use journeysim::funnel::StageMap;
-use journeysim::io::model_file::{ModelFile, Totals};
-use journeysim::report::Format;
+use journeysim_core::Result;
+use journeysim_core::model::document::{ModelDocument, Totals};
+use journeysim_io::stage_file::read_stage_map;
+use journeysim_report::Format;
 
 use super::chain::{ModelArgs, fit_data};
 use super::input::PathsInput;
@@ -45,9 +45,9 @@ pub fn run(args: FitArgs) -> Result<()> {
         value: s.value,
         nulls: s.nulls,
     };
-    let mut file = ModelFile::from_chain(&fitted.chain, Some(input.source()), Some(totals));
+    let mut file = ModelDocument::from_chain(&fitted.chain, Some(input.source()), Some(totals));
     if let Some(path) = stages {
-        let map = StageMap::load(&path)?;
+        let map = read_stage_map(&path)?;
         map.assign(&fitted.chain.channels, &path)?;
         file.stages = Some(map);
     }

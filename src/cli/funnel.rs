@@ -7,14 +7,13 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use journeysim::funnel::{self, Funnel, StageMap};
-use journeysim::io::events::{DAY, read_events_file};
-use journeysim::io::output::write_output;
-use journeysim::io::paths::read_paths;
-use journeysim::journey_map::JourneyMap;
-use journeysim::report::Format;
-use journeysim::report::svg::{FunnelStage, funnel_chart};
-use journeysim::{Error, Result};
+use journeysim_core::funnel::{self, Funnel, StageMap};
+use journeysim_core::{Error, Result};
+use journeysim_io::map_file::read_map;
+use journeysim_io::output::write_output;
+use journeysim_io::stage_file::read_stage_map;
+use journeysim_report::Format;
+use journeysim_report::svg::{FunnelStage, funnel_chart};
 
 use super::chain::read_model_file;
 use super::input::PathsInput;
@@ -59,7 +58,7 @@ pub fn run(args: FunnelArgs) -> Result<()> {
         ));
     }
     input.no_segments("funnel")?;
-    let stage_file = args.stages.as_deref().map(StageMap::load).transpose()?;
+    let stage_file = args.stages.as_deref().map(read_stage_map).transpose()?;
     let funnel = if let Some(path) = &args.map {
         map_funnel(path, stage_file, args.stages.as_deref())?
     } else if let Some(path) = &args.model {
@@ -99,24 +98,9 @@ fn map_funnel(
     stage_file: Option<StageMap>,
     stages_path: Option<&str>,
 ) -> Result<Funnel> {
-    let map = JourneyMap::load(path)?;
-    let channels = map.channels();
-    let (stages, stage_of) = match stage_file {
-        Some(stages) => {
-            let source = stages_path.unwrap_or_default();
-            let stage_of = stages.assign(&channels, source)?;
-            (stages, stage_of)
-        }
-        None => {
-            let own = StageMap::of_map(&map);
-            let stage_of = own.assign(&channels, path)?;
-            (own, stage_of)
-        }
-    };
-    let exact = funnel::map_exact(&map, &stage_of, stages.stages.len())?;
-    Ok(funnel::assemble(
-        path, "map", &stages, &channels, &stage_of, exact, None,
-    ))
+    let map = read_map(path)?;
+    let stages = stage_file.map(|s| (s, stages_path.unwrap_or_default()));
+    funnel::map_funnel(&map, path, stages)
 }
 
 /// The exact funnel of a model file, staged by `--stages` or else by its attached stage map.
@@ -136,17 +120,7 @@ fn model_funnel(
         }
     };
     let chain = file.into_chain(path)?;
-    let stage_of = stages.assign(&chain.channels, &stages_source)?;
-    let exact = funnel::chain_exact(&chain, &stage_of, stages.stages.len())?;
-    Ok(funnel::assemble(
-        path,
-        "model",
-        &stages,
-        &chain.channels,
-        &stage_of,
-        exact,
-        None,
-    ))
+    funnel::chain_funnel(&chain, path, &stages, &stages_source)
 }
 
 /// The observed funnel of paths or an event log beside the exact one of an order-`order` chain
@@ -162,35 +136,10 @@ fn data_funnel(
             "data need a stage map: give --stages stages.json".into(),
         ));
     };
-    let source = input.source();
-    if let Some(events) = input.events_file()? {
-        let format = input.events_format()?;
-        return funnel::data_funnel(
-            source,
-            "events",
-            &stages,
-            stages_source,
-            order,
-            |channels, observe| {
-                let summary = read_events_file(events, source, &format, channels, |j| {
-                    let days = (j.row.conversions > 0.0).then(|| (j.end - j.times[0]) / DAY);
-                    observe(&j.row, days)
-                })?;
-                Ok(summary.warnings(source))
-            },
-        );
-    }
-    let format = input.format()?;
-    let reader = input.open()?;
-    funnel::data_funnel(
-        source,
-        "paths",
-        &stages,
-        stages_source,
-        order,
-        |channels, observe| {
-            let summary = read_paths(reader, source, &format, channels, |row| observe(row, None))?;
-            Ok(summary.warnings(source))
-        },
-    )
+    let kind = if input.events_file()?.is_some() {
+        "events"
+    } else {
+        "paths"
+    };
+    funnel::data_funnel(input.data(None)?, kind, &stages, stages_source, order)
 }

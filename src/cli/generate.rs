@@ -5,9 +5,11 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use journeysim::io::output::{write_output, write_output_streaming};
-use journeysim::journey_map::{JourneyMap, generate};
-use journeysim::{Error, Result};
+use journeysim_core::journey_map::generate;
+use journeysim_core::{Error, Result};
+use journeysim_io::generated::{paths_csv, write_events};
+use journeysim_io::map_file::read_map;
+use journeysim_io::output::{write_output, write_output_streaming};
 
 use super::engine::with_threads;
 
@@ -67,18 +69,18 @@ fn generate_journeys(
     if journeys == 0 {
         return Err(Error::Invalid("--journeys must be at least 1".into()));
     }
-    let map = JourneyMap::load(map)?;
-    let seed = seed.unwrap_or(journeysim::rng::DEFAULT_SEED);
+    let map = read_map(map)?;
+    let seed = seed.unwrap_or(journeysim_core::rng::DEFAULT_SEED);
     let summary = match format {
         GenerateFormat::Paths => {
             let (counts, summary) = generate::generate_paths(&map, journeys, seed);
-            write_output(out, &generate::paths_csv(&map, &counts)?)?;
+            write_output(out, &paths_csv(&map, &counts)?)?;
             summary
         }
         GenerateFormat::Events => {
             let mut summary = None;
             write_output_streaming(out, |w, name| {
-                summary = Some(generate::write_events(&map, journeys, seed, w, name)?);
+                summary = Some(write_events(&map, journeys, seed, w, name)?);
                 Ok(())
             })?;
             summary.expect("set on success")

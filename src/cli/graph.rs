@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use journeysim::io::output::write_output;
-use journeysim::report::graph::{GraphFormat, transition_graph};
-use journeysim::{Error, Result};
+use journeysim_core::{Error, Result};
+use journeysim_io::output::write_output;
+use journeysim_report::graph::{GraphFormat, transition_graph};
 
 use super::chain::{ChainInput, ModelArgs};
 use super::output::warn;

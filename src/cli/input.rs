@@ -6,9 +6,10 @@ use std::io::Read;
 
 use clap::Args;
 
-use journeysim::io::events::EventsFormat;
-use journeysim::io::paths::PathsFormat;
-use journeysim::{Error, Result};
+use journeysim_core::journey::{ChannelTable, PathSource, ReadSummary, SourceRow};
+use journeysim_core::{Error, Result};
+use journeysim_io::events::{EventsFormat, EventsReader};
+use journeysim_io::paths::{PathsFormat, PathsReader};
 
 /// Where the paths come from and how they are laid out.
 #[derive(Args)]
@@ -172,11 +173,55 @@ fn parse_delimiter(text: &str) -> Result<u8> {
     }
 }
 
-/// The whole of a small text input (a model, scenario or similar JSON file), with an error
-/// naming the file when it cannot be read.
-pub fn read_text(path: &str) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_owned(),
-        source,
-    })
+/// The data of a command, paths or an event log, as one [`PathSource`].
+pub enum DataSource {
+    /// An aggregated paths file (or the bytes `--order auto` buffered).
+    Paths(PathsReader<Box<dyn Read>>),
+    /// An event log.
+    Events(EventsReader),
+}
+
+impl PathSource for DataSource {
+    fn name(&self) -> &str {
+        match self {
+            DataSource::Paths(r) => r.name(),
+            DataSource::Events(r) => r.name(),
+        }
+    }
+
+    fn read(
+        self,
+        channels: &mut ChannelTable,
+        visit: &mut dyn FnMut(&SourceRow<'_>),
+    ) -> Result<(ReadSummary, Vec<String>)> {
+        match self {
+            DataSource::Paths(r) => r.read(channels, visit),
+            DataSource::Events(r) => r.read(channels, visit),
+        }
+    }
+}
+
+impl PathsInput {
+    /// The input as a source of rows: the event log when `--events` is given, else the paths
+    /// file, or the `buffered` bytes of it that `--order auto` read.
+    pub fn data(&self, buffered: Option<Vec<u8>>) -> Result<DataSource> {
+        if let Some(events) = self.events_file()? {
+            let format = self.events_format()?;
+            return Ok(DataSource::Events(EventsReader::new(
+                events,
+                self.source(),
+                &format,
+            )));
+        }
+        self.paths(buffered).map(DataSource::Paths)
+    }
+
+    /// The paths file as a source of rows (the commands that read no event log).
+    pub fn paths(&self, buffered: Option<Vec<u8>>) -> Result<PathsReader<Box<dyn Read>>> {
+        let reader: Box<dyn Read> = match buffered {
+            Some(bytes) => Box::new(std::io::Cursor::new(bytes)),
+            None => self.open()?,
+        };
+        Ok(PathsReader::new(reader, self.source(), &self.format()?))
+    }
 }

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use journeysim::Result;
-use journeysim::attribution::{HeuristicOptions, IntervalOptions, Method, MethodOptions};
+use journeysim_core::Result;
+use journeysim_core::attribution::{HeuristicOptions, IntervalOptions, Method, MethodOptions};
 
 /// Parameters of the position-based and time-decay heuristics.
 #[derive(Args)]
@@ -55,7 +55,7 @@ pub struct TrustArgs {
     #[arg(long, default_value_t = 0.95)]
     level: f64,
     /// Seed of the resamples; the same seed gives the same intervals on any thread count.
-    #[arg(long, default_value_t = journeysim::rng::DEFAULT_SEED)]
+    #[arg(long, default_value_t = journeysim_core::rng::DEFAULT_SEED)]
     seed: u64,
     /// Also draw the credits by channel (methods side by side, interval whiskers) to this SVG file.
     #[arg(long)]

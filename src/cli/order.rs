@@ -3,9 +3,9 @@
 
 use clap::Args;
 
-use journeysim::Result;
-use journeysim::order_selection::{OrderOptions, select_order};
-use journeysim::report::Format;
+use journeysim_core::Result;
+use journeysim_core::order_selection::{OrderOptions, select_order};
+use journeysim_report::Format;
 
 use super::input::PathsInput;
 use super::output::{OutputArgs, warn};
@@ -22,7 +22,7 @@ pub struct OrderArgs {
     #[arg(long, default_value_t = 5)]
     folds: usize,
     /// Seed of the fold assignment.
-    #[arg(long, default_value_t = journeysim::rng::DEFAULT_SEED)]
+    #[arg(long, default_value_t = journeysim_core::rng::DEFAULT_SEED)]
     seed: u64,
     #[command(flatten)]
     output: OutputArgs,
@@ -36,7 +36,7 @@ pub fn run(args: OrderArgs) -> Result<()> {
         folds: args.folds,
         seed: args.seed,
     };
-    let result = select_order(input.open()?, input.source(), &input.format()?, options)?;
+    let result = select_order(input.paths(None)?, options)?;
     warn(&result.warnings);
     args.output.emit(&result, Format::Table)
 }

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use journeysim::Result;
-use journeysim::io::output::write_output;
-use journeysim::report::{Format, Report, render};
+use journeysim_core::Result;
+use journeysim_io::output::write_output;
+use journeysim_report::{Format, Report, render};
 
 /// `--format` and `--out`.
 #[derive(Args)]

@@ -3,10 +3,9 @@
 
 use clap::Args;
 
-use journeysim::Result;
-use journeysim::io::events::read_events_file;
-use journeysim::report::Format;
-use journeysim::top_paths::{TopPathOptions, top_paths, top_paths_with};
+use journeysim_core::Result;
+use journeysim_core::top_paths::{TopPathOptions, top_paths};
+use journeysim_report::Format;
 
 use super::input::PathsInput;
 use super::output::{OutputArgs, warn};
@@ -34,16 +33,7 @@ pub fn run(args: PathsArgs) -> Result<()> {
         min_journeys: args.min_journeys,
     };
     input.no_segments("paths")?;
-    let result = if let Some(events) = input.events_file()? {
-        let format = input.events_format()?;
-        top_paths_with(input.source(), options, |channels, visit| {
-            let summary =
-                read_events_file(events, input.source(), &format, channels, |j| visit(&j.row))?;
-            Ok((summary.as_read_summary(), summary.warnings(input.source())))
-        })?
-    } else {
-        top_paths(input.open()?, input.source(), &input.format()?, options)?
-    };
+    let result = top_paths(input.data(None)?, options)?;
     warn(&result.warnings);
     args.output.emit(&result, Format::Table)
 }

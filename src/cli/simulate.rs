@@ -3,9 +3,9 @@
 
 use clap::Args;
 
-use journeysim::report::Format;
-use journeysim::simulate::simulate_population;
-use journeysim::{Chain, Result};
+use journeysim_core::simulate::simulate_population;
+use journeysim_core::{Chain, Result};
+use journeysim_report::Format;
 
 use super::chain::{ChainInput, ModelArgs};
 use super::engine::{EngineArgs, ProgressBar};

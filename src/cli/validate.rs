@@ -3,10 +3,10 @@
 
 use clap::Args;
 
-use journeysim::Result;
-use journeysim::journey_map::JourneyMap;
-use journeysim::report::Format;
-use journeysim::validate::{ValidateOptions, validate};
+use journeysim_core::Result;
+use journeysim_core::ground_truth::{GroundTruthOptions, score};
+use journeysim_io::map_file::read_map;
+use journeysim_report::Format;
 
 use super::engine::with_threads;
 use super::methods::HeuristicArgs;
@@ -38,13 +38,13 @@ pub struct ValidateArgs {
 
 /// Generates, attributes and scores, then writes the scores.
 pub fn run(args: ValidateArgs) -> Result<()> {
-    let options = ValidateOptions {
+    let options = GroundTruthOptions {
         journeys: args.journeys,
-        seed: args.seed.unwrap_or(journeysim::rng::DEFAULT_SEED),
+        seed: args.seed.unwrap_or(journeysim_core::rng::DEFAULT_SEED),
         order: args.order,
         heuristics: args.heuristics.options(),
     };
-    let journey_map = JourneyMap::load(&args.map)?;
-    let result = with_threads(args.threads, || validate(&journey_map, &args.map, &options))??;
+    let journey_map = read_map(&args.map)?;
+    let result = with_threads(args.threads, || score(&journey_map, &args.map, &options))??;
     args.output.emit(&result, Format::Table)
 }

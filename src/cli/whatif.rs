@@ -5,17 +5,16 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use journeysim::io::output::write_output;
-use journeysim::report::Format;
-use journeysim::report::svg::{ScenarioItem, scenario_chart};
-use journeysim::scenario::Scenario;
-use journeysim::whatif::{ScenarioFile, WhatIf, what_if_population};
-use journeysim::{Chain, Result};
+use journeysim_core::whatif::{ScenarioFile, WhatIf, what_if_population};
+use journeysim_core::{Chain, Result};
+use journeysim_io::output::write_output;
+use journeysim_report::Format;
+use journeysim_report::svg::{ScenarioItem, scenario_chart};
 
 use super::chain::{ChainInput, ModelArgs};
 use super::engine::{EngineArgs, ProgressBar};
-use super::input::read_text;
 use super::output::{OutputArgs, warn};
+use journeysim_io::scenario_file::read_scenario;
 
 /// Arguments of `whatif`.
 #[derive(Args)]
@@ -55,7 +54,7 @@ pub fn run(args: WhatifArgs) -> Result<()> {
         .iter()
         .map(|file| {
             Ok(ScenarioFile {
-                scenario: Scenario::parse(&read_text(file)?, file)?,
+                scenario: read_scenario(file)?,
                 file: file.clone(),
             })
         })

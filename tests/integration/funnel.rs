@@ -235,7 +235,7 @@ fn maps_exact_mean_time_to_conversion_matches_generated_event_logs() {
     let mut days = Vec::new();
     for line in text.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
-        let t = journeysim::io::time::parse_timestamp(f[1]).unwrap();
+        let t = journeysim_io::time::parse_timestamp(f[1]).unwrap();
         if first.as_ref().is_none_or(|(u, _)| u != f[0]) {
             first = Some((f[0].to_string(), t));
         }

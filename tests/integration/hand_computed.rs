@@ -2,10 +2,12 @@
 //! comments; every expected number is a fraction worked out on paper, not a value read back from
 //! the code.
 
-use journeysim::attribution::{Attribution, AttributionOptions, HeuristicOptions, attribute_paths};
-use journeysim::io::paths::PathsFormat;
-use journeysim::model::FitOptions;
-use journeysim::solve::{Method, absorb, solve};
+use journeysim_core::attribution::{
+    Attribution, AttributionOptions, HeuristicOptions, attribute_paths,
+};
+use journeysim_core::model::FitOptions;
+use journeysim_core::solve::{Method, absorb, solve};
+use journeysim_io::paths::{PathsFormat, PathsReader};
 
 fn attribute(text: &str, order: usize) -> Attribution {
     let options = AttributionOptions {
@@ -13,9 +15,7 @@ fn attribute(text: &str, order: usize) -> Attribution {
         heuristics: HeuristicOptions::default(),
     };
     attribute_paths(
-        text.as_bytes(),
-        "hand.csv",
-        &PathsFormat::default(),
+        PathsReader::new(text.as_bytes(), "hand.csv", &PathsFormat::default()),
         &options,
     )
     .unwrap()
@@ -167,10 +167,8 @@ fn dense_and_sweep_solvers_agree() {
         "/tests/data/paths_10k.csv"
     ))
     .unwrap();
-    let fitted = journeysim::model::fit_paths(
-        file,
-        "paths_10k.csv",
-        &PathsFormat::default(),
+    let fitted = journeysim_core::model::fit_paths(
+        PathsReader::new(file, "paths_10k.csv", &PathsFormat::default()),
         FitOptions::order(2),
         |_| {},
     )

@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 
 use assert_cmd::Command;
-use journeysim::attribution::{
-    AttributionOptions, HeuristicOptions, IntervalOptions, Method, MethodOptions,
-    attribute_paths_with, removal_effects,
+use journeysim_core::attribution::{
+    AttributionOptions, HeuristicOptions, IntervalOptions, Method, MethodOptions, attribute,
+    removal_effects,
 };
-use journeysim::io::paths::PathsFormat;
-use journeysim::model::{Chain, FitOptions};
-use journeysim::{ChannelTable, rng};
+use journeysim_core::model::{Chain, FitOptions};
+use journeysim_core::{ChannelTable, rng};
+use journeysim_io::paths::{PathsFormat, PathsReader};
 use rand::RngExt;
 
 /// The known chain: channels a, b, c (one state each, no self-loops); rows list
@@ -97,7 +97,7 @@ fn generate(seed: u64, journeys: usize) -> String {
 fn attribute_with_intervals(
     text: &str,
     options: IntervalOptions,
-) -> journeysim::attribution::Attribution {
+) -> journeysim_core::attribution::Attribution {
     let methods = MethodOptions {
         methods: vec![Method::Markov],
         intervals: Some(options),
@@ -106,12 +106,11 @@ fn attribute_with_intervals(
         fit: FitOptions::order(1),
         heuristics: HeuristicOptions::default(),
     };
-    attribute_paths_with(
-        text.as_bytes(),
-        "generated",
-        &PathsFormat::default(),
+    attribute(
+        PathsReader::new(text.as_bytes(), "generated", &PathsFormat::default()),
         &options,
         &methods,
+        None,
     )
     .unwrap()
 }

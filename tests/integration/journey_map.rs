@@ -1,15 +1,14 @@
 //! The shipped journey map: it loads, its numbers are realistic, and its exact mixture figures
 //! agree with each persona's chain and with generated data.
 
-use journeysim::journey_map::JourneyMap;
-use journeysim::journey_map::generate::generate_paths;
-use journeysim::solve::absorb;
+use journeysim_core::journey_map::generate::generate_paths;
+use journeysim_core::solve::absorb;
 
 pub const MAP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/journey_map.json");
 
 #[test]
 fn shipped_map_loads_with_six_stages_and_three_personas() {
-    let map = JourneyMap::load(MAP).unwrap();
+    let map = journeysim_io::map_file::read_map(MAP).unwrap();
     assert_eq!(
         map.stages,
         [
@@ -36,7 +35,7 @@ fn shipped_map_loads_with_six_stages_and_three_personas() {
 
 #[test]
 fn mixture_truth_is_the_share_weighted_persona_figures() {
-    let map = JourneyMap::load(MAP).unwrap();
+    let map = journeysim_io::map_file::read_map(MAP).unwrap();
     let truth = map.truth().unwrap();
     let mut p = 0.0;
     for (i, persona) in map.personas.iter().enumerate() {
@@ -54,7 +53,7 @@ fn mixture_truth_is_the_share_weighted_persona_figures() {
 
 #[test]
 fn generated_rates_agree_with_the_exact_mixture_within_four_standard_errors() {
-    let map = JourneyMap::load(MAP).unwrap();
+    let map = journeysim_io::map_file::read_map(MAP).unwrap();
     let truth = map.truth().unwrap();
     let n = 200_000u64;
     let (_, summary) = generate_paths(&map, n, 11);

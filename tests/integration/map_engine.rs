@@ -5,15 +5,16 @@
 use assert_cmd::Command;
 use serde_json::Value;
 
-use journeysim::io::paths::PathsFormat;
-use journeysim::journey_map::JourneyMap;
-use journeysim::journey_map::generate::{generate_paths, paths_csv};
-use journeysim::model::{FitOptions, fit_paths};
+use journeysim_core::journey_map::JourneyMap;
+use journeysim_core::journey_map::generate::generate_paths;
+use journeysim_core::model::{FitOptions, fit_paths};
+use journeysim_io::generated::paths_csv;
+use journeysim_io::paths::{PathsFormat, PathsReader};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn map() -> JourneyMap {
-    JourneyMap::load(&format!("{ROOT}/scenarios/journey_map.json")).unwrap()
+    journeysim_io::map_file::read_map(&format!("{ROOT}/scenarios/journey_map.json")).unwrap()
 }
 
 fn run(args: &[&str]) -> Value {
@@ -128,9 +129,7 @@ fn graph_map_draws_the_flow_chain_that_generated_data_show() {
         value_distribution: false,
     };
     let fitted = fit_paths(
-        csv.as_slice(),
-        "generated",
-        &PathsFormat::default(),
+        PathsReader::new(csv.as_slice(), "generated", &PathsFormat::default()),
         options,
         |_| {},
     )
@@ -147,7 +146,7 @@ fn graph_map_draws_the_flow_chain_that_generated_data_show() {
         };
         let out: f64 = weights.iter().sum();
         let (flow_targets, flow_probs) = flow.row(flow_state);
-        let target_name = |chain: &journeysim::Chain, t: u32| {
+        let target_name = |chain: &journeysim_core::Chain, t: u32| {
             if t == chain.conversion() {
                 "(conversion)".to_string()
             } else if t == chain.null() {

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use assert_cmd::Command;
-use journeysim::io::paths::PathsFormat;
-use journeysim::order_selection::{OrderOptions, OrderSelection, select_order};
-use journeysim::rng;
+use journeysim_core::order_selection::{OrderOptions, OrderSelection, select_order};
+use journeysim_core::rng;
+use journeysim_io::paths::{PathsFormat, PathsReader};
 use rand::RngExt;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
@@ -89,9 +89,7 @@ fn select(text: &str, max_order: usize) -> OrderSelection {
         ..Default::default()
     };
     select_order(
-        text.as_bytes(),
-        "generated",
-        &PathsFormat::default(),
+        PathsReader::new(text.as_bytes(), "generated", &PathsFormat::default()),
         options,
     )
     .unwrap()

@@ -1,8 +1,10 @@
 //! Invariants of exact attribution over random small path files (proptest).
 
-use journeysim::attribution::{Attribution, AttributionOptions, HeuristicOptions, attribute_paths};
-use journeysim::io::paths::PathsFormat;
-use journeysim::model::FitOptions;
+use journeysim_core::attribution::{
+    Attribution, AttributionOptions, HeuristicOptions, attribute_paths,
+};
+use journeysim_core::model::FitOptions;
+use journeysim_io::paths::{PathsFormat, PathsReader};
 use proptest::prelude::*;
 
 /// One generated row: channel indices (into "a".."e"), conversions, value, nulls.
@@ -46,9 +48,7 @@ fn attribute(rows: &[Row], order: usize) -> Attribution {
         heuristics: HeuristicOptions::default(),
     };
     attribute_paths(
-        csv(rows).as_bytes(),
-        "prop.csv",
-        &PathsFormat::default(),
+        PathsReader::new(csv(rows).as_bytes(), "prop.csv", &PathsFormat::default()),
         &options,
     )
     .unwrap()
@@ -89,7 +89,7 @@ proptest! {
     fn credits_sum_to_totals_and_effects_are_shares(rows in rows(), order in 1usize..4) {
         let result = attribute(&rows, order);
         let m = &result.model;
-        let sum = |f: fn(&journeysim::attribution::ChannelAttribution) -> f64| {
+        let sum = |f: fn(&journeysim_core::attribution::ChannelAttribution) -> f64| {
             result.channels.iter().map(f).sum::<f64>()
         };
         prop_assert!(close(sum(|c| c.markov_conversions.unwrap()), m.total_conversions));
@@ -148,7 +148,7 @@ proptest! {
             text.push_str(&format!("{} > z,0,0,3\n", names.join(" > ")));
         }
         let options = AttributionOptions { fit: FitOptions::order(order), heuristics: HeuristicOptions::default() };
-        let result = attribute_paths(text.as_bytes(), "z.csv", &PathsFormat::default(), &options).unwrap();
+        let result = attribute_paths(PathsReader::new(text.as_bytes(), "z.csv", &PathsFormat::default()), &options).unwrap();
         let z = result.channels.iter().find(|c| c.channel == "z").unwrap();
         prop_assert!(z.removal_effect.unwrap().abs() < 1e-12, "removal effect {}", z.removal_effect.unwrap());
         prop_assert!(z.markov_conversions.unwrap().abs() < 1e-9 && z.markov_value.unwrap().abs() < 1e-9);

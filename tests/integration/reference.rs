@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 use std::fs::File;
 
-use journeysim::attribution::{AttributionOptions, HeuristicOptions, attribute_paths};
-use journeysim::io::paths::PathsFormat;
-use journeysim::model::FitOptions;
+use journeysim_core::attribution::{AttributionOptions, HeuristicOptions, attribute_paths};
+use journeysim_core::model::FitOptions;
+use journeysim_io::paths::{PathsFormat, PathsReader};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
 
@@ -22,8 +22,11 @@ fn check_order(order: usize) {
         heuristics: HeuristicOptions::default(),
     };
     let input = File::open(format!("{DATA}/paths_10k.csv")).unwrap();
-    let result =
-        attribute_paths(input, "paths_10k.csv", &PathsFormat::default(), &options).unwrap();
+    let result = attribute_paths(
+        PathsReader::new(input, "paths_10k.csv", &PathsFormat::default()),
+        &options,
+    )
+    .unwrap();
     let ours: HashMap<String, serde_json::Value> = result
         .channels
         .iter()

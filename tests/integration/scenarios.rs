@@ -1,11 +1,11 @@
 //! What-if changes applied to chains, checked against hand-computed results and against the
 //! exact removal effects.
 
-use journeysim::attribution::removal_effects;
-use journeysim::io::paths::PathsFormat;
-use journeysim::model::{Chain, FitOptions, fit_paths};
-use journeysim::scenario::{Scenario, apply};
-use journeysim::solve::absorb;
+use journeysim_core::attribution::removal_effects;
+use journeysim_core::model::{Chain, FitOptions, fit_paths};
+use journeysim_core::scenario::apply;
+use journeysim_core::solve::absorb;
+use journeysim_io::paths::{PathsFormat, PathsReader};
 
 /// The chain of `hand_computed::value_removal_effects_follow_the_value_of_each_last_state`:
 /// start -> a 3/4, b 1/4; a: b 1/4, conv 1/4, null 1/2 (value 10); b: conv 1/2, a 1/2 (value
@@ -24,9 +24,7 @@ fn fit(text: &str, order: usize) -> Chain {
     let mut options = FitOptions::order(order);
     options.value_distribution = true;
     fit_paths(
-        text.as_bytes(),
-        "t.csv",
-        &PathsFormat::default(),
+        PathsReader::new(text.as_bytes(), "t.csv", &PathsFormat::default()),
         options,
         |_| {},
     )
@@ -43,9 +41,7 @@ fn reference_chain(order: usize) -> Chain {
     let mut options = FitOptions::order(order);
     options.value_distribution = true;
     fit_paths(
-        file,
-        "paths_10k.csv",
-        &PathsFormat::default(),
+        PathsReader::new(file, "paths_10k.csv", &PathsFormat::default()),
         options,
         |_| {},
     )
@@ -55,14 +51,23 @@ fn reference_chain(order: usize) -> Chain {
 
 fn changed(chain: &Chain, changes: &str) -> Chain {
     let text = format!(r#"{{"name": "t", "changes": [{changes}]}}"#);
-    apply(chain, &Scenario::parse(&text, "t.json").unwrap(), "t.json").unwrap()
+    apply(
+        chain,
+        &journeysim_io::scenario_file::parse_scenario(&text, "t.json").unwrap(),
+        "t.json",
+    )
+    .unwrap()
 }
 
 fn change_error(chain: &Chain, changes: &str) -> String {
     let text = format!(r#"{{"name": "t", "changes": [{changes}]}}"#);
-    apply(chain, &Scenario::parse(&text, "t.json").unwrap(), "t.json")
-        .unwrap_err()
-        .to_string()
+    apply(
+        chain,
+        &journeysim_io::scenario_file::parse_scenario(&text, "t.json").unwrap(),
+        "t.json",
+    )
+    .unwrap_err()
+    .to_string()
 }
 
 fn p(chain: &Chain) -> f64 {

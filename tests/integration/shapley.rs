@@ -2,11 +2,9 @@
 //! `--models` choosing what `attribute` reports.
 
 use assert_cmd::Command;
-use journeysim::attribution::{
-    AttributionOptions, HeuristicOptions, Method, MethodOptions, attribute_paths_with,
-};
-use journeysim::io::paths::PathsFormat;
-use journeysim::model::FitOptions;
+use journeysim_core::attribution::{AttributionOptions, HeuristicOptions, Method, MethodOptions};
+use journeysim_core::model::FitOptions;
+use journeysim_io::paths::{PathsFormat, PathsReader};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
 
@@ -17,7 +15,7 @@ const HAND: &str = "path,total_conversions,total_conversion_value,total_null\n\
                     c,3,9,2\n\
                     a,0,0,5\n";
 
-fn attribute(text: &str, methods: &[Method]) -> journeysim::attribution::Attribution {
+fn attribute(text: &str, methods: &[Method]) -> journeysim_core::attribution::Attribution {
     let options = AttributionOptions {
         fit: FitOptions::order(1),
         heuristics: HeuristicOptions::default(),
@@ -26,12 +24,11 @@ fn attribute(text: &str, methods: &[Method]) -> journeysim::attribution::Attribu
         methods: methods.to_vec(),
         intervals: None,
     };
-    attribute_paths_with(
-        text.as_bytes(),
-        "hand",
-        &PathsFormat::default(),
+    journeysim_core::attribution::attribute(
+        PathsReader::new(text.as_bytes(), "hand", &PathsFormat::default()),
         &options,
         &methods,
+        None,
     )
     .unwrap()
 }

@@ -12,15 +12,16 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 
-use journeysim::Chain;
-use journeysim::io::model_file::ModelFile;
-use journeysim::io::paths::PathsFormat;
-use journeysim::model::{FitOptions, fit_paths};
-use journeysim::simulate::{
+use journeysim_core::Chain;
+use journeysim_core::model::{FitOptions, fit_paths};
+use journeysim_core::simulate::{
     Population, Sampler, SimulateOptions, Stop, run_population_tally, run_tally, simulate,
-    simulate_paired, stats::z95,
+    simulate_paired,
 };
-use journeysim::solve::absorb;
+use journeysim_core::solve::absorb;
+use journeysim_core::stats::z95;
+use journeysim_io::model_file::parse_model;
+use journeysim_io::paths::{PathsFormat, PathsReader};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
 
@@ -32,9 +33,7 @@ fn fitted(order: usize) -> Chain {
     };
     let input = File::open(format!("{DATA}/paths_10k.csv")).unwrap();
     fit_paths(
-        input,
-        "paths_10k.csv",
-        &PathsFormat::default(),
+        PathsReader::new(input, "paths_10k.csv", &PathsFormat::default()),
         options,
         |_| {},
     )
@@ -110,7 +109,7 @@ fn value_removal_effects_agree_with_exact() {
     // The exact value removal effect from the attribution engine, against the simulated one
     // and its delta-method standard error.
     let chain = fitted(1);
-    let exact = journeysim::attribution::removal_effects(&chain).unwrap();
+    let exact = journeysim_core::attribution::removal_effects(&chain).unwrap();
     let sim = simulate(
         &chain,
         "paths_10k.csv",
@@ -243,7 +242,7 @@ const SMALL: &str = r#"{"format": "journeysim-model", "version": 1, "order": 1,
   ]}"#;
 
 fn small_chain() -> Chain {
-    ModelFile::parse(SMALL, "small.json")
+    parse_model(SMALL, "small.json")
         .unwrap()
         .into_chain("small.json")
         .unwrap()
@@ -286,11 +285,11 @@ fn intervals_cover_the_exact_values_about_95_percent_of_the_time() {
             ..options(20_000, seed)
         };
         let tally = run_tally(&sampler, &opts, &no_progress).unwrap();
-        let sim = journeysim::simulate::summarise(
+        let sim = journeysim_core::simulate::summarise(
             &chain,
             &tally,
-            &journeysim::attribution::removal_effects(&chain).unwrap(),
-            &journeysim::simulate::RunInfo {
+            &journeysim_core::attribution::removal_effects(&chain).unwrap(),
+            &journeysim_core::simulate::RunInfo {
                 input: "small".into(),
                 seed,
                 max_steps: opts.max_steps,
@@ -396,8 +395,8 @@ fn paired_walks_with_more_than_64_channels_agree_with_exact() {
         {"change": "scale_conversion", "at": "ch00", "factor": 1.5},
         {"change": "add_touchpoint", "name": "chat", "like": "ch10", "incoming_share": 0.5,
          "conversion_factor": 1.3}]}"#;
-    let scenario = journeysim::scenario::Scenario::parse(text, "t.json").unwrap();
-    let alt = journeysim::scenario::apply(&base, &scenario, "t.json").unwrap();
+    let scenario = journeysim_io::scenario_file::parse_scenario(text, "t.json").unwrap();
+    let alt = journeysim_core::scenario::apply(&base, &scenario, "t.json").unwrap();
     assert_eq!(alt.channels.len(), 71);
     let (sb, sa) = (Sampler::new(&base).unwrap(), Sampler::new(&alt).unwrap());
     let n = 400_000;
@@ -441,9 +440,7 @@ fn ring() -> Chain {
         value_distribution: true,
     };
     fit_paths(
-        text.as_bytes(),
-        "ring",
-        &PathsFormat::default(),
+        PathsReader::new(text.as_bytes(), "ring", &PathsFormat::default()),
         options_fit,
         |_| {},
     )
@@ -459,7 +456,7 @@ fn truncated_journeys_are_counted_and_bracketed_not_dropped() {
       "entry": [{"to": "a", "probability": 1}],
       "states": [{"state": "a", "transitions": [{"to": "a", "probability": 0.9},
         {"to": "(conversion)", "probability": 0.05}, {"to": "(null)", "probability": 0.05}]}]}"#;
-    let chain = ModelFile::parse(text, "loop.json")
+    let chain = parse_model(text, "loop.json")
         .unwrap()
         .into_chain("loop.json")
         .unwrap();
@@ -611,7 +608,7 @@ fn a_population_mixes_its_chains_by_share() {
         r#"{"to": "(conversion)", "probability": 0.2}, {"to": "(null)", "probability": 0.3}"#,
         r#"{"to": "(conversion)", "probability": 0.45}, {"to": "(null)", "probability": 0.05}"#,
     );
-    let second = ModelFile::parse(&text, "second.json")
+    let second = parse_model(&text, "second.json")
         .unwrap()
         .into_chain("second.json")
         .unwrap();
@@ -650,7 +647,7 @@ fn csv_has_one_row_per_channel_and_carries_the_seed() {
     let seed = header.iter().position(|h| h == "seed").unwrap();
     assert!(
         rows.iter()
-            .all(|r| r[seed] == journeysim::rng::DEFAULT_SEED.to_string())
+            .all(|r| r[seed] == journeysim_core::rng::DEFAULT_SEED.to_string())
     );
 }
 
@@ -666,7 +663,7 @@ fn a_fixed_small_paired_run_is_pinned() {
         r#"{"to": "(conversion)", "probability": 0.6}, {"to": "(null)", "probability": 0.4}"#,
         r#"{"to": "(conversion)", "probability": 0.8}, {"to": "(null)", "probability": 0.2}"#,
     );
-    let alt = ModelFile::parse(&text, "alt.json")
+    let alt = parse_model(&text, "alt.json")
         .unwrap()
         .into_chain("alt.json")
         .unwrap();

@@ -3,10 +3,10 @@
 
 use assert_cmd::Command;
 
-use journeysim::attribution::HeuristicOptions;
-use journeysim::funnel::expected_visits;
-use journeysim::journey_map::JourneyMap;
-use journeysim::validate::{ValidateOptions, validate};
+use journeysim_core::attribution::HeuristicOptions;
+use journeysim_core::funnel::expected_visits;
+use journeysim_core::ground_truth::{GroundTruthOptions, score};
+use journeysim_core::journey_map::JourneyMap;
 
 use super::journey_map::MAP;
 
@@ -15,7 +15,7 @@ fn first_order_map() -> JourneyMap {
     let mut value: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(MAP).unwrap()).unwrap();
     value.as_object_mut().unwrap().remove("personas");
-    JourneyMap::parse(&value.to_string(), "first_order.json").unwrap()
+    journeysim_io::map_file::parse_map(&value.to_string(), "first_order.json").unwrap()
 }
 
 fn mean_error(map: &JourneyMap, journeys: u64, method: &str) -> f64 {
@@ -23,13 +23,13 @@ fn mean_error(map: &JourneyMap, journeys: u64, method: &str) -> f64 {
     let total: f64 = seeds
         .clone()
         .map(|seed| {
-            let options = ValidateOptions {
+            let options = GroundTruthOptions {
                 journeys,
                 seed,
                 order: 1,
                 heuristics: HeuristicOptions::default(),
             };
-            let v = validate(map, "first_order.json", &options).unwrap();
+            let v = score(map, "first_order.json", &options).unwrap();
             v.methods
                 .iter()
                 .find(|m| m.method == method)

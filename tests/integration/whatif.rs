@@ -4,10 +4,10 @@
 use assert_cmd::Command;
 use serde_json::Value;
 
-use journeysim::io::paths::PathsFormat;
-use journeysim::model::{Chain, FitOptions, fit_paths};
-use journeysim::scenario::{Scenario, apply};
-use journeysim::simulate::{Sampler, SimulateOptions, run_tally, simulate_paired};
+use journeysim_core::model::{Chain, FitOptions, fit_paths};
+use journeysim_core::scenario::{Scenario, apply};
+use journeysim_core::simulate::{Sampler, SimulateOptions, run_tally, simulate_paired};
+use journeysim_io::paths::{PathsFormat, PathsReader};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -104,14 +104,18 @@ fn chain(data: &str) -> Chain {
     let file = std::fs::File::open(format!("{ROOT}/data/{data}")).unwrap();
     let mut options = FitOptions::order(1);
     options.value_distribution = true;
-    fit_paths(file, data, &PathsFormat::default(), options, |_| {})
-        .unwrap()
-        .chain
+    fit_paths(
+        PathsReader::new(file, data, &PathsFormat::default()),
+        options,
+        |_| {},
+    )
+    .unwrap()
+    .chain
 }
 
 fn scenario(name: &str) -> Scenario {
     let path = format!("{ROOT}/scenarios/{name}");
-    Scenario::parse(&std::fs::read_to_string(&path).unwrap(), &path).unwrap()
+    journeysim_io::scenario_file::read_scenario(&path).unwrap()
 }
 
 /// Common random numbers against two independent runs of the same size (different seeds): the
@@ -145,7 +149,7 @@ fn paired_difference_is_far_tighter_than_independent_runs() {
         let base_run = run_tally(&bs, &options, &|_, _| {}).unwrap();
         options.seed = 4;
         let alt_run = run_tally(&alts, &options, &|_, _| {}).unwrap();
-        let var = |t: &journeysim::simulate::Tally| {
+        let var = |t: &journeysim_core::simulate::Tally| {
             let p = t.conversions as f64 / t.journeys as f64;
             p * (1.0 - p) / t.journeys as f64
         };

@@ -1,0 +1,777 @@
+//! The stage funnel: per journey stage, the share of journeys that reach it, move on from it,
+//! convert from it and drop out there, and the stages ranked by where journeys leak most.
+//!
+//! Customer-journey practice reads a journey as a funnel of stages (Awareness ... Loyalty) and asks
+//! where customers are lost (cart abandonment, support pain points). For a chain the figures are
+//! exact: with `Q` the transient part of the chain and `p0` the entry row,
+//!
+//! - `reach(S)` = P(the journey ever visits a state holding a touch of stage S): the hitting
+//!   probability `h` solving `h = 1` on those states and `h = Q h` elsewhere, then `p0 . h`;
+//! - `convert(S)` = P(the journey converts from a state whose last touch is in S) = `sum v(s)
+//!   P(s, conversion)` over those states, with `v = p0 (I - Q)^-1` the expected visits;
+//! - `drop_out(S)` = the same with `P(s, null)`: journeys that end there without converting;
+//! - `move_on(S)` = `reach(S) - convert(S) - drop_out(S)`: journeys that reached S and ended
+//!   elsewhere (each journey ends exactly once, so these add up).
+//!
+//! All four are probabilities over journeys, hence linear in a mixture: a journey map's figures
+//! are its personas' weighted by share. From data the same four are counted directly (observed),
+//! and with times (event logs) the median and mean time from first touch to conversion are
+//! reported; for a journey map the mean is exact ([`map_exact`]).
+//! Stages are ranked by `drop_out` (the share of all journeys lost there), observed when data are
+//! given, exact otherwise. Linear systems are solved by dense LU up to [`DENSE_LIMIT`] states and
+//! by monotone fixed-point sweeps beyond.
+
+use std::collections::BTreeMap;
+
+use nalgebra::{DMatrix, DVector};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Location, Result};
+use crate::journey::{ChannelTable, PathRow, PathSource};
+use crate::journey_map::JourneyMap;
+use crate::model::Chain;
+
+/// Chains with at most this many states are solved densely.
+pub const DENSE_LIMIT: usize = 1500;
+
+/// A stage map: ordered stages and the stage of every touchpoint (`stages.json`, and the optional
+/// `stages` field of a model file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageMap {
+    /// Stage names in journey order.
+    pub stages: Vec<String>,
+    /// Touchpoint -> stage.
+    pub touchpoints: BTreeMap<String, String>,
+}
+
+impl StageMap {
+    /// Checks a stage map read from `source`: stage names unique and non-empty, every
+    /// touchpoint's stage known.
+    pub fn check(&self, source: &str) -> Result<()> {
+        let at = |path: String, message: String| {
+            Error::input(Location::file(source), format!("{path}: {message}"))
+        };
+        if self.stages.is_empty() {
+            return Err(at("stages".into(), "at least one stage is needed".into()));
+        }
+        for (i, s) in self.stages.iter().enumerate() {
+            if s.trim().is_empty() {
+                return Err(at(format!("stages[{i}]"), "the name is empty".into()));
+            }
+            if self.stages[..i].contains(s) {
+                return Err(at(
+                    format!("stages[{i}]"),
+                    format!("duplicate stage name '{s}'"),
+                ));
+            }
+        }
+        for (t, s) in &self.touchpoints {
+            if !self.stages.contains(s) {
+                return Err(at(
+                    format!("touchpoints.{t}"),
+                    format!(
+                        "unknown stage '{s}'; the stages are {}",
+                        self.stages.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The stage map of a journey map.
+    pub fn of_map(map: &JourneyMap) -> StageMap {
+        StageMap {
+            stages: map.stages.clone(),
+            touchpoints: map
+                .touchpoints
+                .iter()
+                .map(|t| (t.name.clone(), map.stages[t.stage].clone()))
+                .collect(),
+        }
+    }
+
+    /// Stage index of every channel of `channels`. Errors name touchpoints of the stage file the
+    /// channels do not know, and channels without a stage.
+    pub fn assign(&self, channels: &ChannelTable, source: &str) -> Result<Vec<usize>> {
+        if let Some(t) = self.touchpoints.keys().find(|t| channels.get(t).is_none()) {
+            let mut known: Vec<&str> = channels.names().iter().map(String::as_str).collect();
+            known.sort_unstable();
+            return Err(Error::input(
+                Location::file(source),
+                format!(
+                    "touchpoints.{t}: unknown touchpoint '{t}'{}; the data's touchpoints are {}",
+                    crate::suggest::did_you_mean(t, known.iter().copied()),
+                    known.join(", ")
+                ),
+            ));
+        }
+        let mut unstaged: Vec<&str> = channels
+            .names()
+            .iter()
+            .filter(|c| !self.touchpoints.contains_key(*c))
+            .map(String::as_str)
+            .collect();
+        if !unstaged.is_empty() {
+            unstaged.sort_unstable();
+            return Err(Error::input(
+                Location::file(source),
+                format!(
+                    "touchpoints: no stage for {}; give every touchpoint a stage",
+                    unstaged.join(", ")
+                ),
+            ));
+        }
+        Ok(channels
+            .names()
+            .iter()
+            .map(|c| {
+                let stage = &self.touchpoints[c];
+                self.stages
+                    .iter()
+                    .position(|s| s == stage)
+                    .expect("checked")
+            })
+            .collect())
+    }
+}
+
+/// The four funnel shares of one stage (each a share of all journeys).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct StageFlow {
+    /// Journeys that reach the stage.
+    pub reach: f64,
+    /// Journeys that reach it and end elsewhere.
+    pub move_on: f64,
+    /// Journeys that convert from it.
+    pub convert: f64,
+    /// Journeys that end there without converting.
+    pub drop_out: f64,
+    /// `drop_out / reach`: of the journeys reaching the stage, the share lost there.
+    pub drop_out_rate: f64,
+}
+
+impl StageFlow {
+    fn finish(mut self) -> Self {
+        self.move_on = (self.reach - self.convert - self.drop_out).max(0.0);
+        self.drop_out_rate = if self.reach > 0.0 {
+            self.drop_out / self.reach
+        } else {
+            0.0
+        };
+        self
+    }
+
+    fn scaled(mut self, w: f64) -> Self {
+        self.reach *= w;
+        self.convert *= w;
+        self.drop_out *= w;
+        self
+    }
+
+    fn add(&mut self, other: &StageFlow) {
+        self.reach += other.reach;
+        self.convert += other.convert;
+        self.drop_out += other.drop_out;
+    }
+}
+
+/// One stage of the funnel.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StageFunnel {
+    /// Stage name.
+    pub stage: String,
+    /// Its touchpoints, sorted.
+    pub touchpoints: Vec<String>,
+    /// Exact, from the chain (a fitted one when the input is data).
+    pub exact: StageFlow,
+    /// Counted from the data, when data were given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed: Option<StageFlow>,
+    /// 1 = the stage that loses the most journeys.
+    pub leak_rank: usize,
+}
+
+/// Everything `journeysim funnel` reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Funnel {
+    /// The input's name.
+    pub input: String,
+    /// `map`, `model`, `paths` or `events`.
+    pub input_kind: String,
+    /// P(conversion) under the chain (or the map's mixture).
+    pub conversion_probability: f64,
+    /// Journeys in the data, when data were given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journeys: Option<f64>,
+    /// Observed conversion rate, when data were given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed_conversion_rate: Option<f64>,
+    /// Median days from a converting journey's first touch to its conversion (event logs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub median_days_to_conversion: Option<f64>,
+    /// Mean days from first touch to conversion: observed (event logs) or exact (journey maps,
+    /// from their dwell-time distributions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_days_to_conversion: Option<f64>,
+    /// Whether `leak_rank` ranks observed (true) or exact (false) drop-out.
+    pub ranked_by_observed: bool,
+    /// Stages in journey order.
+    pub stages: Vec<StageFunnel>,
+    /// Things the user should know.
+    pub warnings: Vec<String>,
+}
+
+/// Exact funnel shares of `chain`, whose channels have stages `stage_of` (of `n_stages`).
+pub fn exact_flows(chain: &Chain, stage_of: &[usize], n_stages: usize) -> Result<Vec<StageFlow>> {
+    let visits = expected_visits(chain)?;
+    let mut flows = vec![StageFlow::default(); n_stages];
+    for (s, &visit) in visits.iter().enumerate() {
+        let last = *chain.states[s].last().expect("states are non-empty") as usize;
+        let (targets, probs) = chain.row(s as u32);
+        for (&t, &p) in targets.iter().zip(probs) {
+            if t == chain.conversion() {
+                flows[stage_of[last]].convert += visit * p;
+            } else if t == chain.null() {
+                flows[stage_of[last]].drop_out += visit * p;
+            }
+        }
+    }
+    for (stage, flow) in flows.iter_mut().enumerate() {
+        let target: Vec<bool> = chain
+            .states
+            .iter()
+            .map(|w| w.iter().any(|&c| stage_of[c as usize] == stage))
+            .collect();
+        let h = hitting_probabilities(chain, &target)?;
+        flow.reach = chain.entry.iter().map(|&(s, p)| p * h[s as usize]).sum();
+    }
+    Ok(flows)
+}
+
+/// P(ever visiting a `target` state) from each state: `h = 1` on targets, `h = Q h` elsewhere.
+pub fn hitting_probabilities(chain: &Chain, target: &[bool]) -> Result<Vec<f64>> {
+    let n = chain.n_states();
+    let free: Vec<usize> = (0..n).filter(|&s| !target[s]).collect();
+    let mut h: Vec<f64> = target.iter().map(|&t| f64::from(u8::from(t))).collect();
+    if free.is_empty() {
+        return Ok(h);
+    }
+    if n <= DENSE_LIMIT {
+        let mut position = vec![usize::MAX; n];
+        free.iter().enumerate().for_each(|(i, &s)| position[s] = i);
+        let m = free.len();
+        let mut a = DMatrix::<f64>::identity(m, m);
+        let mut b = DVector::<f64>::zeros(m);
+        for (i, &s) in free.iter().enumerate() {
+            let (targets, probs) = chain.row(s as u32);
+            for (&t, &p) in targets.iter().zip(probs) {
+                let t = t as usize;
+                if t < n {
+                    if target[t] {
+                        b[i] += p;
+                    } else {
+                        a[(i, position[t])] -= p;
+                    }
+                }
+            }
+        }
+        let x = a.lu().solve(&b).ok_or_else(|| {
+            Error::Numerical("singular chain in the funnel's hitting probabilities".into())
+        })?;
+        free.iter().enumerate().for_each(|(i, &s)| h[s] = x[i]);
+        return Ok(h);
+    }
+    sweep(
+        |h: &mut Vec<f64>| {
+            let mut delta = 0.0f64;
+            for &s in &free {
+                let (targets, probs) = chain.row(s as u32);
+                let new: f64 = targets
+                    .iter()
+                    .zip(probs)
+                    .filter(|(t, _)| (**t as usize) < n)
+                    .map(|(&t, &p)| p * h[t as usize])
+                    .sum();
+                delta = delta.max((new - h[s]).abs());
+                h[s] = new;
+            }
+            delta
+        },
+        &mut h,
+    )?;
+    Ok(h)
+}
+
+/// Expected visits to each state from (start): `v = p0 + v Q`.
+pub fn expected_visits(chain: &Chain) -> Result<Vec<f64>> {
+    let n = chain.n_states();
+    let mut p0 = vec![0.0; n];
+    chain.entry.iter().for_each(|&(s, p)| p0[s as usize] += p);
+    if n <= DENSE_LIMIT {
+        // (I - Q)^T v = p0.
+        let mut a = DMatrix::<f64>::identity(n, n);
+        for s in 0..n {
+            let (targets, probs) = chain.row(s as u32);
+            for (&t, &p) in targets.iter().zip(probs) {
+                if (t as usize) < n {
+                    a[(t as usize, s)] -= p;
+                }
+            }
+        }
+        let x = a.lu().solve(&DVector::from_vec(p0)).ok_or_else(|| {
+            Error::Numerical("singular chain in the funnel's expected visits".into())
+        })?;
+        return Ok(x.iter().copied().collect());
+    }
+    let mut v = p0.clone();
+    sweep(
+        |v: &mut Vec<f64>| {
+            let mut next = p0.clone();
+            for (s, &visit) in v.iter().enumerate() {
+                let (targets, probs) = chain.row(s as u32);
+                for (&t, &p) in targets.iter().zip(probs) {
+                    if (t as usize) < n {
+                        next[t as usize] += visit * p;
+                    }
+                }
+            }
+            let delta = next
+                .iter()
+                .zip(v.iter())
+                .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+            *v = next;
+            delta
+        },
+        &mut v,
+    )?;
+    Ok(v)
+}
+
+/// Repeats a monotone fixed-point step until its largest change is below 1e-13 of the scale.
+fn sweep(mut step: impl FnMut(&mut Vec<f64>) -> f64, x: &mut Vec<f64>) -> Result<()> {
+    for _ in 0..1_000_000 {
+        let delta = step(x);
+        let scale = x.iter().fold(1e-300f64, |m, v| m.max(v.abs()));
+        if delta <= 1e-13 * scale {
+            return Ok(());
+        }
+    }
+    Err(Error::Numerical(
+        "the funnel's iteration did not converge: journeys that almost never end".into(),
+    ))
+}
+
+/// Counts observed funnel shares from path rows.
+#[derive(Debug, Clone)]
+pub struct ObservedFunnel {
+    flows: Vec<StageFlow>,
+    journeys: f64,
+    conversions: f64,
+    reached: Vec<bool>,
+    days_to_conversion: Vec<(f64, f64)>,
+}
+
+impl ObservedFunnel {
+    /// An empty counter for `n_stages` stages.
+    pub fn new(n_stages: usize) -> Self {
+        ObservedFunnel {
+            flows: vec![StageFlow::default(); n_stages],
+            journeys: 0.0,
+            conversions: 0.0,
+            reached: vec![false; n_stages],
+            days_to_conversion: Vec::new(),
+        }
+    }
+
+    /// Adds one row; `stage_of` maps channel ids to stages (ids beyond it are ignored);
+    /// `days_to_conversion` is the time from first touch to conversion, when known.
+    pub fn observe(
+        &mut self,
+        row: &PathRow<'_>,
+        stage_of: &[usize],
+        days_to_conversion: Option<f64>,
+    ) {
+        let journeys = row.journeys();
+        if journeys <= 0.0 || row.touches.is_empty() {
+            return;
+        }
+        self.journeys += journeys;
+        self.conversions += row.conversions;
+        self.reached.iter_mut().for_each(|r| *r = false);
+        for &c in row.touches {
+            self.reached[stage_of[c as usize]] = true;
+        }
+        for (flow, &r) in self.flows.iter_mut().zip(&self.reached) {
+            if r {
+                flow.reach += journeys;
+            }
+        }
+        let end = stage_of[*row.touches.last().expect("non-empty") as usize];
+        self.flows[end].convert += row.conversions;
+        self.flows[end].drop_out += row.nulls;
+        if let (Some(d), true) = (days_to_conversion, row.conversions > 0.0) {
+            self.days_to_conversion.push((d, row.conversions));
+        }
+    }
+
+    /// Shares of all journeys, the journeys, the conversion rate and the times to conversion
+    /// (when times were given).
+    pub fn finish(mut self) -> Observed {
+        let total = self.journeys.max(f64::MIN_POSITIVE);
+        let flows = self
+            .flows
+            .iter()
+            .map(|f| f.scaled(1.0 / total).finish())
+            .collect();
+        let (median, mean) = if self.days_to_conversion.is_empty() {
+            (None, None)
+        } else {
+            self.days_to_conversion.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let weight: f64 = self.days_to_conversion.iter().map(|d| d.1).sum();
+            let mean = self
+                .days_to_conversion
+                .iter()
+                .map(|d| d.0 * d.1)
+                .sum::<f64>()
+                / weight;
+            let mut seen = 0.0;
+            let median = self
+                .days_to_conversion
+                .iter()
+                .find(|d| {
+                    seen += d.1;
+                    seen >= 0.5 * weight
+                })
+                .map(|d| d.0);
+            (median, Some(mean))
+        };
+        Observed {
+            flows,
+            journeys: self.journeys,
+            conversion_rate: self.conversions / total,
+            median_days_to_conversion: median,
+            mean_days_to_conversion: mean,
+        }
+    }
+}
+
+/// Funnel figures counted from data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observed {
+    /// Per stage, shares of all journeys.
+    pub flows: Vec<StageFlow>,
+    /// Journeys counted.
+    pub journeys: f64,
+    /// Conversions / journeys.
+    pub conversion_rate: f64,
+    /// Weighted median days from first touch to conversion (event logs).
+    pub median_days_to_conversion: Option<f64>,
+    /// Weighted mean days from first touch to conversion (event logs).
+    pub mean_days_to_conversion: Option<f64>,
+}
+
+/// Funnel figures computed from a chain or map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exact {
+    /// Per stage, shares of all journeys (move on and drop-out rate filled in by [`assemble`]).
+    pub flows: Vec<StageFlow>,
+    /// P(conversion).
+    pub conversion_probability: f64,
+    /// Expected days from first touch to conversion of a converting journey (maps, which know
+    /// their dwell times).
+    pub mean_days_to_conversion: Option<f64>,
+}
+
+/// Exact funnel of a chain whose channels have stages `stage_of` (of `n_stages`).
+pub fn chain_exact(chain: &Chain, stage_of: &[usize], n_stages: usize) -> Result<Exact> {
+    Ok(Exact {
+        flows: exact_flows(chain, stage_of, n_stages)?,
+        conversion_probability: crate::solve::absorb(chain, None)?.conversion_probability,
+        mean_days_to_conversion: None,
+    })
+}
+
+/// Exact funnel of a journey map: each persona's flows weighted by its share, with the stages
+/// `stage_of` (of `n_stages`) of its touchpoints, and the exact mean time to conversion.
+///
+/// A converting journey's time is the sum of the dwell times of its touches but the last, so
+/// `E[T 1(conv)] = sum_s v(s) mu(s) sum_t P(s, t) h(t)` over touchpoints s, t, with `v` the
+/// expected visits, `mu` the mean dwell and `h` the conversion probability from t; the mean time
+/// to conversion is that over `P(conv)`, both share-weighted over personas.
+pub fn map_exact(map: &JourneyMap, stage_of: &[usize], n_stages: usize) -> Result<Exact> {
+    let mut total = vec![StageFlow::default(); n_stages];
+    let (mut conversion, mut time_converting) = (0.0, 0.0);
+    for (p, (share, chain)) in map.persona_chains().into_iter().enumerate() {
+        for (t, f) in total
+            .iter_mut()
+            .zip(exact_flows(&chain, stage_of, n_stages)?)
+        {
+            t.add(&f.scaled(share));
+        }
+        let [h, _] = crate::solve::solve(&chain, None, crate::solve::Method::Auto)?;
+        let visits = expected_visits(&chain)?;
+        let n = chain.n_states();
+        for (s, &v) in visits.iter().enumerate() {
+            let (targets, probs) = chain.row(s as u32);
+            let continue_and_convert: f64 = targets
+                .iter()
+                .zip(probs)
+                .filter(|(t, _)| (**t as usize) < n)
+                .map(|(&t, &q)| q * h[t as usize])
+                .sum();
+            time_converting +=
+                share * v * map.personas[p].dwell_hours[s].mean() * continue_and_convert;
+        }
+        conversion += share
+            * chain
+                .entry
+                .iter()
+                .map(|&(s, q)| q * h[s as usize])
+                .sum::<f64>();
+    }
+    Ok(Exact {
+        flows: total,
+        conversion_probability: conversion,
+        mean_days_to_conversion: (conversion > 0.0).then(|| time_converting / conversion / 24.0),
+    })
+}
+
+/// Puts a funnel together: stages in order, ranked by drop-out (observed when given); the caller
+/// adds the warnings.
+pub fn assemble(
+    input: &str,
+    input_kind: &str,
+    stages: &StageMap,
+    channels: &ChannelTable,
+    stage_of: &[usize],
+    exact: Exact,
+    observed: Option<Observed>,
+) -> Funnel {
+    let flows: Vec<StageFlow> = exact.flows.iter().map(|f| f.finish()).collect();
+    let exact_flows = &flows;
+    let observed_flows = observed.as_ref().map(|o| o.flows.clone());
+    let leak = |i: usize| match &observed_flows {
+        Some(f) => f[i].drop_out,
+        None => exact_flows[i].drop_out,
+    };
+    let mut order: Vec<usize> = (0..stages.stages.len()).collect();
+    order.sort_by(|&a, &b| leak(b).total_cmp(&leak(a)).then(a.cmp(&b)));
+    let mut rank = vec![0; order.len()];
+    order.iter().enumerate().for_each(|(r, &s)| rank[s] = r + 1);
+    let stages_out = stages
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let mut touchpoints: Vec<String> = (0..channels.len())
+                .filter(|&c| stage_of[c] == i)
+                .map(|c| channels.name(c as u32).to_owned())
+                .collect();
+            touchpoints.sort();
+            StageFunnel {
+                stage: name.clone(),
+                touchpoints,
+                exact: exact_flows[i],
+                observed: observed_flows.as_ref().map(|f| f[i]),
+                leak_rank: rank[i],
+            }
+        })
+        .collect();
+    Funnel {
+        input: input.to_owned(),
+        input_kind: input_kind.to_owned(),
+        conversion_probability: exact.conversion_probability,
+        journeys: observed.as_ref().map(|o| o.journeys),
+        observed_conversion_rate: observed.as_ref().map(|o| o.conversion_rate),
+        median_days_to_conversion: observed.as_ref().and_then(|o| o.median_days_to_conversion),
+        mean_days_to_conversion: observed
+            .as_ref()
+            .and_then(|o| o.mean_days_to_conversion)
+            .or(exact.mean_days_to_conversion),
+        ranked_by_observed: observed_flows.is_some(),
+        stages: stages_out,
+        warnings: Vec::new(),
+    }
+}
+
+/// The exact funnel of a journey map (`name` in the output), staged by `stages` (read from
+/// `stages_source`) or else by the map's own stages.
+pub fn map_funnel(
+    map: &JourneyMap,
+    name: &str,
+    stages: Option<(StageMap, &str)>,
+) -> Result<Funnel> {
+    let channels = map.channels();
+    let (stages, stage_of) = match stages {
+        Some((stages, source)) => {
+            let stage_of = stages.assign(&channels, source)?;
+            (stages, stage_of)
+        }
+        None => {
+            let own = StageMap::of_map(map);
+            let stage_of = own.assign(&channels, name)?;
+            (own, stage_of)
+        }
+    };
+    let exact = map_exact(map, &stage_of, stages.stages.len())?;
+    Ok(assemble(
+        name, "map", &stages, &channels, &stage_of, exact, None,
+    ))
+}
+
+/// The exact funnel of a chain (a model named `name`), staged by `stages` read from
+/// `stages_source`.
+pub fn chain_funnel(
+    chain: &Chain,
+    name: &str,
+    stages: &StageMap,
+    stages_source: &str,
+) -> Result<Funnel> {
+    let stage_of = stages.assign(&chain.channels, stages_source)?;
+    let exact = chain_exact(chain, &stage_of, stages.stages.len())?;
+    Ok(assemble(
+        name,
+        "model",
+        stages,
+        &chain.channels,
+        &stage_of,
+        exact,
+        None,
+    ))
+}
+
+/// The funnel of data (`input_kind` is "paths" or "events"): observed from the journeys of
+/// `source`, with the days from first touch to conversion where the source knows times, beside
+/// the exact figures of an order-`order` chain fitted in the same pass. Stage touchpoints are
+/// interned first, so journeys are staged while streaming; a touchpoint without a stage is an
+/// error naming it (`stages_source`).
+pub fn data_funnel(
+    source: impl PathSource,
+    input_kind: &str,
+    stages: &StageMap,
+    stages_source: &str,
+    order: usize,
+) -> Result<Funnel> {
+    let mut channels = ChannelTable::from_names(stages.touchpoints.keys());
+    let stage_of = stages.assign(&channels, stages_source)?;
+    let mut fitter = crate::model::Fitter::new(crate::model::FitOptions::order(order))?;
+    let mut observed = ObservedFunnel::new(stages.stages.len());
+    let mut unstaged = false;
+    let name = source.name().to_owned();
+    let (_, warnings) = source.read(&mut channels, &mut |row| {
+        let path = &row.path;
+        fitter.observe(path);
+        if path.touches.iter().any(|&c| c as usize >= stage_of.len()) {
+            unstaged = true;
+        } else {
+            // The first touch's age at the journey's end is the time it took to convert.
+            let days = row
+                .ages_days
+                .filter(|_| path.conversions > 0.0)
+                .map(|ages| ages[0]);
+            observed.observe(path, &stage_of, days);
+        }
+    })?;
+    if unstaged {
+        // Names the touchpoints without a stage.
+        stages.assign(&channels, stages_source)?;
+    }
+    let chain = fitter.finish(channels);
+    let exact = chain_exact(&chain, &stage_of, stages.stages.len())?;
+    let mut funnel = assemble(
+        &name,
+        input_kind,
+        stages,
+        &chain.channels,
+        &stage_of,
+        exact,
+        Some(observed.finish()),
+    );
+    funnel.warnings = warnings;
+    Ok(funnel)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_computed_two_stage_funnel() {
+        // a (stage A) -> b (stage B) 0.5, a -> null 0.5; b -> conversion 0.4, a 0.2, null 0.4.
+        // h_B(a) = 0.5 + ... : from a, reach b w.p. 0.5 (b can only be reached from a).
+        // Visits: v_a = 1 + 0.2 v_b, v_b = 0.5 v_a -> v_a = 1/0.9, v_b = 0.5/0.9.
+        let text = r#"{"stages": ["A", "B"], "touchpoints": [
+            {"name": "a", "stage": "A", "entry": 1, "transitions": {"b": 0.5, "null": 0.5},
+             "dwell_hours": {"distribution": "constant", "value": 1}},
+            {"name": "b", "stage": "B", "transitions": {"conversion": 0.4, "a": 0.2, "null": 0.4},
+             "dwell_hours": {"distribution": "constant", "value": 1}}],
+            "value": {"distribution": "constant", "value": 1}}"#;
+        let map = crate::journey_map::tests::parse(text, "m.json").unwrap();
+        let exact = map_exact(&map, &[0, 1], 2).unwrap();
+        let (p, flows): (f64, Vec<StageFlow>) = (
+            exact.conversion_probability,
+            exact.flows.iter().map(|f| f.finish()).collect(),
+        );
+        // Dwell 1 hour at every touch: a converting journey has spent 1 h per touch but the
+        // last. E[T 1(conv)] = sum_s v(s) * 1 h * sum_t P(s, t) h(t).
+        let h_a = 0.5 * 0.4 / (1.0 - 0.5 * 0.2);
+        let h_b = 0.4 + 0.2 * h_a;
+        let v = [1.0 / 0.9, 0.5 / 0.9];
+        let t = v[0] * 0.5 * h_b + v[1] * 0.2 * h_a;
+        let mean = exact.mean_days_to_conversion.unwrap();
+        assert!((mean - t / p / 24.0).abs() < 1e-12, "{mean}");
+        let (va, vb) = (1.0 / 0.9, 0.5 / 0.9);
+        let close = |x: f64, y: f64| assert!((x - y).abs() < 1e-12, "{x} vs {y}");
+        close(p, 0.4 * vb);
+        close(flows[0].reach, 1.0);
+        close(flows[0].drop_out, 0.5 * va);
+        close(flows[0].convert, 0.0);
+        close(flows[1].reach, 0.5);
+        close(flows[1].convert, 0.4 * vb);
+        close(flows[1].drop_out, 0.4 * vb);
+        close(flows[1].move_on, 0.5 - 0.8 * vb);
+        // Every journey ends in exactly one stage.
+        close(flows.iter().map(|f| f.convert + f.drop_out).sum(), 1.0);
+    }
+
+    fn parse_stages(text: &str, source: &str) -> Result<StageMap> {
+        let map: StageMap = serde_json::from_str(text).expect("test stage maps are valid JSON");
+        map.check(source)?;
+        Ok(map)
+    }
+
+    #[test]
+    fn stage_file_errors_name_the_path() {
+        let dup = r#"{"stages": ["A", "A"], "touchpoints": {}}"#;
+        let e = parse_stages(dup, "s.json").unwrap_err().to_string();
+        assert_eq!(e, "s.json: stages[1]: duplicate stage name 'A'");
+        let unknown_stage = r#"{"stages": ["A"], "touchpoints": {"x": "B"}}"#;
+        let e = parse_stages(unknown_stage, "s.json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("s.json: touchpoints.x: unknown stage 'B'"),
+            "{e}"
+        );
+        let map = parse_stages(
+            r#"{"stages": ["A"], "touchpoints": {"x": "A", "y": "A"}}"#,
+            "s.json",
+        )
+        .unwrap();
+        let e = map
+            .assign(&ChannelTable::from_names(["x"]), "s.json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("s.json: touchpoints.y: unknown touchpoint 'y'"),
+            "{e}"
+        );
+        let e = map
+            .assign(&ChannelTable::from_names(["x", "y", "z"]), "s.json")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no stage for z"), "{e}");
+    }
+}

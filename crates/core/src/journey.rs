@@ -1,0 +1,257 @@
+//! Channels and journeys.
+//!
+//! A channel (touchpoint) name is interned once into a dense [`ChannelId`] so that the hot paths
+//! (fitting, solving, simulating) work on small integers. [`ChannelTable`] keeps the names in
+//! first-seen order; reports sort by name.
+
+use rustc_hash::FxHashMap;
+
+use crate::error::Result;
+
+/// Dense index of a channel in a [`ChannelTable`].
+pub type ChannelId = u32;
+
+/// The interned channel names of one data set or model.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChannelTable {
+    names: Vec<String>,
+    index: FxHashMap<String, ChannelId>,
+}
+
+impl ChannelTable {
+    /// An empty table.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A table holding `names` in the given order (duplicates are interned once).
+    pub fn from_names<I: IntoIterator<Item = S>, S: AsRef<str>>(names: I) -> Self {
+        let mut table = Self::new();
+        for name in names {
+            table.intern(name.as_ref());
+        }
+        table
+    }
+
+    /// The id of `name`, adding it if it is new. Allocates only for new names.
+    pub fn intern(&mut self, name: &str) -> ChannelId {
+        if let Some(&id) = self.index.get(name) {
+            return id;
+        }
+        let id = ChannelId::try_from(self.names.len()).expect("fewer than 2^32 channels");
+        self.names.push(name.to_owned());
+        self.index.insert(name.to_owned(), id);
+        id
+    }
+
+    /// The id of `name`, if known.
+    pub fn get(&self, name: &str) -> Option<ChannelId> {
+        self.index.get(name).copied()
+    }
+
+    /// The name of channel `id`.
+    pub fn name(&self, id: ChannelId) -> &str {
+        &self.names[id as usize]
+    }
+
+    /// All names, indexed by id.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Number of channels.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// True when no channel is known.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Channel ids sorted by name: the order every report uses.
+    pub fn sorted_ids(&self) -> Vec<ChannelId> {
+        let mut ids: Vec<ChannelId> = (0..self.names.len() as ChannelId).collect();
+        ids.sort_by(|&a, &b| self.names[a as usize].cmp(&self.names[b as usize]));
+        ids
+    }
+
+    /// The names of `touches` joined by `" > "`, the way paths are written.
+    pub fn format_path(&self, touches: &[ChannelId]) -> String {
+        let names: Vec<&str> = touches.iter().map(|&c| self.name(c)).collect();
+        names.join(" > ")
+    }
+}
+
+/// One row of aggregated journeys: a path of touches and how often it ended each way.
+///
+/// Counts are `f64` because inputs may carry fractional weights; they are never truncated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PathRow<'a> {
+    /// The touches in order, repeats included.
+    pub touches: &'a [ChannelId],
+    /// Journeys on this path that converted (a count or weight).
+    pub conversions: f64,
+    /// Total conversion value of those journeys.
+    pub value: f64,
+    /// Journeys on this path that ended without converting.
+    pub nulls: f64,
+}
+
+impl PathRow<'_> {
+    /// All journeys on this path, converting or not.
+    pub fn journeys(&self) -> f64 {
+        self.conversions + self.nulls
+    }
+}
+
+/// Totals over everything read, including what was skipped.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ReadSummary {
+    /// Data rows read (header excluded).
+    pub rows: u64,
+    /// Rows with zero conversions and zero nulls: they carry no journey and are skipped.
+    pub skipped_rows: u64,
+    /// Rows with value but no conversions: the value cannot be attached and is ignored.
+    pub value_without_conversions_rows: u64,
+    /// Sum of conversions over used rows.
+    pub conversions: f64,
+    /// Sum of conversion value over used rows with conversions.
+    pub value: f64,
+    /// Sum of non-converting journeys over used rows.
+    pub nulls: f64,
+}
+
+impl ReadSummary {
+    /// All journeys read.
+    pub fn journeys(&self) -> f64 {
+        self.conversions + self.nulls
+    }
+
+    /// Human-readable warnings about what was skipped or is degenerate; empty when all is well.
+    pub fn warnings(&self, source: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.skipped_rows > 0 {
+            out.push(format!(
+                "{source}: skipped {} row(s) with zero conversions and zero nulls",
+                self.skipped_rows
+            ));
+        }
+        if self.value_without_conversions_rows > 0 {
+            out.push(format!(
+                "{source}: ignored the value of {} row(s) that have value but no conversions",
+                self.value_without_conversions_rows
+            ));
+        }
+        if self.rows > self.skipped_rows && self.conversions == 0.0 {
+            out.push(format!(
+                "{source}: no conversions in the data; all credits are zero"
+            ));
+        }
+        out
+    }
+}
+
+/// One journey or row as a source hands it over: the path row, and what an event log adds: each
+/// touch's age in days when the journey ended (for time decay) and the journey's segment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SourceRow<'a> {
+    /// The touches and their outcome.
+    pub path: PathRow<'a>,
+    /// Age of each touch at the journey's end, in days, when the source knows times.
+    pub ages_days: Option<&'a [f64]>,
+    /// The journey's segment, when the source has a segment column.
+    pub segment: Option<&'a str>,
+}
+
+/// A source of path rows: a paths file, an event log cut into journeys, generated data, rows held
+/// in memory. Fitting, attribution, top paths and order selection read their data through it, so
+/// they work the same on every source and never touch files themselves.
+pub trait PathSource {
+    /// The input's name, as messages show it.
+    fn name(&self) -> &str;
+
+    /// Interns the channels of every row into `channels` and hands each row that carries a
+    /// journey to `visit`, once, in input order; returns the totals of what was read and the
+    /// warnings about it (skipped rows, dropped touches).
+    fn read(
+        self,
+        channels: &mut ChannelTable,
+        visit: &mut dyn FnMut(&SourceRow<'_>),
+    ) -> Result<(ReadSummary, Vec<String>)>;
+}
+
+/// Paths held in memory, one `(channels, conversions, value, nulls)` tuple per row: the
+/// [`PathSource`] of examples, tests and programs that build their rows themselves.
+///
+/// ```
+/// use journeysim_core::journey::{ChannelTable, MemoryPaths, PathSource};
+///
+/// let rows = [(&["a", "b"][..], 1.0, 10.0, 0.0), (&["c"][..], 0.0, 0.0, 2.0)];
+/// let mut channels = ChannelTable::new();
+/// let mut touches = 0;
+/// let (summary, warnings) = MemoryPaths::new("example", &rows)
+///     .read(&mut channels, &mut |row| touches += row.path.touches.len())?;
+/// assert_eq!((summary.conversions, summary.nulls, touches), (1.0, 2.0, 3));
+/// assert_eq!(channels.names(), ["a", "b", "c"]);
+/// assert!(warnings.is_empty());
+/// # Ok::<(), journeysim_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct MemoryPaths<'a> {
+    name: &'a str,
+    rows: &'a [(&'a [&'a str], f64, f64, f64)],
+}
+
+impl<'a> MemoryPaths<'a> {
+    /// The rows, named `name` in messages.
+    pub fn new(name: &'a str, rows: &'a [(&'a [&'a str], f64, f64, f64)]) -> Self {
+        MemoryPaths { name, rows }
+    }
+}
+
+impl PathSource for MemoryPaths<'_> {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn read(
+        self,
+        channels: &mut ChannelTable,
+        visit: &mut dyn FnMut(&SourceRow<'_>),
+    ) -> Result<(ReadSummary, Vec<String>)> {
+        let mut summary = ReadSummary::default();
+        let mut touches = Vec::new();
+        for &(names, conversions, value, nulls) in self.rows {
+            summary.rows += 1;
+            if conversions + nulls <= 0.0 {
+                summary.skipped_rows += 1;
+                continue;
+            }
+            let value = if conversions > 0.0 {
+                value
+            } else {
+                if value != 0.0 {
+                    summary.value_without_conversions_rows += 1;
+                }
+                0.0
+            };
+            touches.clear();
+            touches.extend(names.iter().map(|n| channels.intern(n)));
+            summary.conversions += conversions;
+            summary.value += value;
+            summary.nulls += nulls;
+            visit(&SourceRow {
+                path: PathRow {
+                    touches: &touches,
+                    conversions,
+                    value,
+                    nulls,
+                },
+                ages_days: None,
+                segment: None,
+            });
+        }
+        Ok((summary, summary.warnings(self.name)))
+    }
+}

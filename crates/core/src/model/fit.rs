@@ -1,0 +1,379 @@
+//! Fitting an order-k chain from observed paths (ChannelAttribution's semantics).
+//!
+//! For a path `c1 > c2 > ... > cL` the states are the sliding windows of k consecutive touches
+//! (step 1); a path shorter than k is one state of its own length. Consecutive identical states
+//! collapse into one (so at order 1 `a > a > b` is `a -> b`) unless `keep_repeats` is set, in
+//! which case they become self-loops. The path adds `conversions + nulls` to (start) -> first
+//! state and to every transition between its states, `conversions` to last -> (conversion) and
+//! `nulls` to last -> (null). Rows are then normalised into probabilities.
+//!
+//! The value of a converting path is attached to its last state as value per conversion.
+
+use rustc_hash::FxHashMap;
+
+use super::{Chain, StateId};
+use crate::error::{Error, Result};
+use crate::journey::{ChannelId, ChannelTable, PathRow, PathSource, ReadSummary, SourceRow};
+
+/// What to fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FitOptions {
+    /// Model order k (>= 1).
+    pub order: usize,
+    /// Keep consecutive identical states as self-loops instead of collapsing them.
+    pub keep_repeats: bool,
+    /// Keep the empirical distribution of value per conversion by last state (for simulation).
+    /// Memory then grows with distinct (last state, value) pairs, so it is off for attribution.
+    pub value_distribution: bool,
+}
+
+impl FitOptions {
+    /// Order-k options with ChannelAttribution's defaults.
+    pub fn order(order: usize) -> Self {
+        FitOptions {
+            order,
+            keep_repeats: false,
+            value_distribution: false,
+        }
+    }
+}
+
+// Pseudo-states used as keys while counting; they are remapped when the chain is built.
+const START: u32 = u32::MAX;
+const CONVERSION: u32 = u32::MAX - 1;
+const NULL: u32 = u32::MAX - 2;
+
+/// Accumulates transition weights from paths, one row at a time.
+#[derive(Debug)]
+pub struct Fitter {
+    options: FitOptions,
+    state_index: FxHashMap<Box<[ChannelId]>, StateId>,
+    states: Vec<Box<[ChannelId]>>,
+    /// Weight of each (from, to) pair, keyed `from << 32 | to`.
+    transitions: FxHashMap<u64, f64>,
+    conversions_by_last: Vec<f64>,
+    value_by_last: Vec<f64>,
+    value_samples: Vec<FxHashMap<u64, f64>>,
+    sequence: Vec<StateId>,
+}
+
+impl Fitter {
+    /// A fitter for `options`; fails on order 0.
+    pub fn new(options: FitOptions) -> Result<Self> {
+        if options.order == 0 {
+            return Err(Error::Invalid("the order must be at least 1".into()));
+        }
+        Ok(Fitter {
+            options,
+            state_index: FxHashMap::default(),
+            states: Vec::new(),
+            transitions: FxHashMap::default(),
+            conversions_by_last: Vec::new(),
+            value_by_last: Vec::new(),
+            value_samples: Vec::new(),
+            sequence: Vec::new(),
+        })
+    }
+
+    /// Adds one row of journeys.
+    pub fn observe(&mut self, row: &PathRow<'_>) {
+        let journeys = row.journeys();
+        if journeys <= 0.0 || row.touches.is_empty() {
+            return;
+        }
+        let mut sequence = std::mem::take(&mut self.sequence);
+        sequence.clear();
+        let k = self.options.order.min(row.touches.len());
+        for window in row.touches.windows(k) {
+            let id = self.intern(window);
+            if self.options.keep_repeats || sequence.last() != Some(&id) {
+                sequence.push(id);
+            }
+        }
+        let mut from = START;
+        for &to in &sequence {
+            self.add(from, to, journeys);
+            from = to;
+        }
+        let last = from;
+        if row.conversions > 0.0 {
+            self.add(last, CONVERSION, row.conversions);
+            self.conversions_by_last[last as usize] += row.conversions;
+            self.value_by_last[last as usize] += row.value;
+            if self.options.value_distribution {
+                let per_conversion = row.value / row.conversions;
+                *self.value_samples[last as usize]
+                    .entry(per_conversion.to_bits())
+                    .or_default() += row.conversions;
+            }
+        }
+        if row.nulls > 0.0 {
+            self.add(last, NULL, row.nulls);
+        }
+        self.sequence = sequence;
+    }
+
+    /// The states (in this fitter's own numbering, which [`Fitter::finish`] renumbers) of the
+    /// row last passed to [`Fitter::observe`]; meaningful only if that row had journeys and
+    /// touches. Lets resampling methods record each path's state sequence in the same pass.
+    pub fn last_sequence(&self) -> &[StateId] {
+        &self.sequence
+    }
+
+    /// The touches of every state so far, indexed by this fitter's own numbering.
+    pub fn states(&self) -> &[Box<[ChannelId]>] {
+        &self.states
+    }
+
+    fn intern(&mut self, window: &[ChannelId]) -> StateId {
+        if let Some(&id) = self.state_index.get(window) {
+            return id;
+        }
+        let id = self.states.len() as StateId;
+        self.states.push(window.into());
+        self.state_index.insert(window.into(), id);
+        self.conversions_by_last.push(0.0);
+        self.value_by_last.push(0.0);
+        if self.options.value_distribution {
+            self.value_samples.push(FxHashMap::default());
+        }
+        id
+    }
+
+    fn add(&mut self, from: u32, to: u32, weight: f64) {
+        *self
+            .transitions
+            .entry(((from as u64) << 32) | to as u64)
+            .or_default() += weight;
+    }
+
+    /// Builds the chain: states renumbered in sorted order of their channel names (so the same
+    /// data give the same chain whatever the row order), rows normalised into probabilities.
+    pub fn finish(self, channels: ChannelTable) -> Chain {
+        let n = self.states.len();
+        // Stable numbering: sort states by their channel names.
+        let mut order: Vec<StateId> = (0..n as StateId).collect();
+        let names: Vec<Vec<&str>> = self
+            .states
+            .iter()
+            .map(|s| s.iter().map(|&c| channels.name(c)).collect())
+            .collect();
+        order.sort_by(|&a, &b| names[a as usize].cmp(&names[b as usize]));
+        let mut renumber = vec![0u32; n];
+        for (new, &old) in order.iter().enumerate() {
+            renumber[old as usize] = new as u32;
+        }
+        let map_target = |t: u32| match t {
+            CONVERSION => n as u32,
+            NULL => n as u32 + 1,
+            s => renumber[s as usize],
+        };
+
+        let mut entry: Vec<(StateId, f64)> = Vec::new();
+        let mut edges: Vec<(u32, u32, f64)> = Vec::with_capacity(self.transitions.len());
+        for (&key, &w) in &self.transitions {
+            let (from, to) = ((key >> 32) as u32, key as u32);
+            if from == START {
+                entry.push((map_target(to), w));
+            } else {
+                edges.push((renumber[from as usize], map_target(to), w));
+            }
+        }
+        entry.sort_by_key(|e| e.0);
+        edges.sort_by_key(|e| (e.0, e.1));
+
+        let entry_total: f64 = entry.iter().map(|e| e.1).sum();
+        let entry_weights: Vec<f64> = entry.iter().map(|e| e.1).collect();
+        let entry = entry
+            .into_iter()
+            .map(|(s, w)| (s, w / entry_total))
+            .collect();
+
+        let mut row_ptr = vec![0usize; n + 1];
+        for &(from, _, _) in &edges {
+            row_ptr[from as usize + 1] += 1;
+        }
+        for i in 0..n {
+            row_ptr[i + 1] += row_ptr[i];
+        }
+        let targets: Vec<u32> = edges.iter().map(|e| e.1).collect();
+        let weights: Vec<f64> = edges.iter().map(|e| e.2).collect();
+        let mut probs = weights.clone();
+        for s in 0..n {
+            let row = &mut probs[row_ptr[s]..row_ptr[s + 1]];
+            let total: f64 = row.iter().sum();
+            row.iter_mut().for_each(|p| *p /= total);
+        }
+
+        let permute = |v: &[f64]| -> Vec<f64> { order.iter().map(|&o| v[o as usize]).collect() };
+        let conversions = permute(&self.conversions_by_last);
+        let value = permute(&self.value_by_last);
+        let value_per_conversion = conversions
+            .iter()
+            .zip(&value)
+            .map(|(&c, &v)| if c > 0.0 { v / c } else { 0.0 })
+            .collect();
+        let value_distribution = if self.options.value_distribution {
+            order
+                .iter()
+                .map(|&o| {
+                    let mut samples: Vec<(f64, f64)> = self.value_samples[o as usize]
+                        .iter()
+                        .map(|(&bits, &w)| (f64::from_bits(bits), w))
+                        .collect();
+                    samples.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    samples
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let states = order
+            .iter()
+            .map(|&o| self.states[o as usize].clone())
+            .collect();
+
+        Chain {
+            order: self.options.order,
+            keep_repeats: self.options.keep_repeats,
+            channels,
+            states,
+            entry,
+            entry_weights,
+            row_ptr,
+            targets,
+            probs,
+            weights,
+            value_per_conversion,
+            value_distribution,
+        }
+    }
+}
+
+/// What was fitted and what was read.
+#[derive(Debug, Clone)]
+pub struct Fitted {
+    /// The chain.
+    pub chain: Chain,
+    /// Totals of the input, skipped rows included.
+    pub summary: ReadSummary,
+    /// What the source warned about (skipped rows, dropped touches).
+    pub warnings: Vec<String>,
+}
+
+/// Fits a chain on every row of `source` in one streaming pass. `also` sees every row too, so
+/// other single-pass statistics (heuristics, path tables) share the read.
+pub fn fit_paths(
+    source: impl PathSource,
+    options: FitOptions,
+    mut also: impl FnMut(&SourceRow<'_>),
+) -> Result<Fitted> {
+    let mut fitter = Fitter::new(options)?;
+    let mut channels = ChannelTable::new();
+    let (summary, warnings) = source.read(&mut channels, &mut |row| {
+        fitter.observe(&row.path);
+        also(row);
+    })?;
+    Ok(Fitted {
+        chain: fitter.finish(channels),
+        summary,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fit(order: usize, keep_repeats: bool, paths: &[(&[&str], f64, f64, f64)]) -> Chain {
+        let mut channels = ChannelTable::new();
+        let mut fitter = Fitter::new(FitOptions {
+            order,
+            keep_repeats,
+            value_distribution: true,
+        })
+        .unwrap();
+        for (names, conversions, value, nulls) in paths {
+            let touches: Vec<ChannelId> = names.iter().map(|n| channels.intern(n)).collect();
+            fitter.observe(&PathRow {
+                touches: &touches,
+                conversions: *conversions,
+                value: *value,
+                nulls: *nulls,
+            });
+        }
+        fitter.finish(channels)
+    }
+
+    fn row_of(chain: &Chain, state: &str) -> Vec<(String, f64)> {
+        let s = (0..chain.n_states() as u32)
+            .find(|&s| chain.state_name(s) == state)
+            .unwrap();
+        let (targets, probs) = chain.row(s);
+        targets
+            .iter()
+            .zip(probs)
+            .map(|(&t, &p)| {
+                let name = if t == chain.conversion() {
+                    "(conversion)".to_string()
+                } else if t == chain.null() {
+                    "(null)".to_string()
+                } else {
+                    chain.state_name(t)
+                };
+                (name, p)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn repeats_collapse_at_order_one() {
+        let chain = fit(1, false, &[(&["a", "a", "b"], 1.0, 10.0, 1.0)]);
+        assert_eq!(row_of(&chain, "a"), vec![("b".to_string(), 1.0)]);
+        assert_eq!(
+            row_of(&chain, "b"),
+            vec![("(conversion)".into(), 0.5), ("(null)".into(), 0.5)]
+        );
+        assert_eq!(chain.value_per_conversion, vec![0.0, 10.0]);
+    }
+
+    #[test]
+    fn keep_repeats_makes_self_loops() {
+        let chain = fit(1, true, &[(&["a", "a", "b"], 1.0, 0.0, 0.0)]);
+        assert_eq!(
+            row_of(&chain, "a"),
+            vec![("a".to_string(), 0.5), ("b".to_string(), 0.5)]
+        );
+    }
+
+    #[test]
+    fn order_two_uses_sliding_windows_and_short_paths_are_one_state() {
+        let chain = fit(
+            2,
+            false,
+            &[(&["a", "b", "c"], 1.0, 0.0, 0.0), (&["a"], 0.0, 0.0, 3.0)],
+        );
+        let names: Vec<String> = (0..chain.n_states() as u32)
+            .map(|s| chain.state_name(s))
+            .collect();
+        assert_eq!(names, vec!["a", "a > b", "b > c"]);
+        assert_eq!(row_of(&chain, "a > b"), vec![("b > c".to_string(), 1.0)]);
+        assert_eq!(chain.entry, vec![(0, 0.75), (1, 0.25)]);
+        assert_eq!(chain.entry_weights, vec![3.0, 1.0]);
+    }
+
+    #[test]
+    fn value_distribution_is_by_last_state_per_conversion() {
+        let chain = fit(
+            1,
+            false,
+            &[
+                (&["a"], 2.0, 20.0, 0.0),
+                (&["a"], 1.0, 30.0, 0.0),
+                (&["b", "a"], 1.0, 10.0, 0.0),
+            ],
+        );
+        assert_eq!(chain.value_distribution[0], vec![(10.0, 3.0), (30.0, 1.0)]);
+        assert_eq!(chain.value_per_conversion[0], 15.0);
+    }
+}

@@ -1,0 +1,221 @@
+//! Monte-Carlo journeys through a chain: conversion, value, path length and removal effects
+//! with 95% intervals, bit-identical for any thread count.
+//!
+//! The pieces, one per file:
+//! - [`alias`]: flattened alias tables, one `u64` per O(1) draw;
+//! - [`sampler`]: a [`Chain`] compiled for walking (alias rows, channel masks, value tables);
+//! - [`walk`]: one journey, a small pure function `(sampler, rng) -> outcome`;
+//! - [`tally`]: counts and sums of walks, merged in a fixed order;
+//! - [`batch`]: fixed-size batches with their own streams, run in rounds on a local pool;
+//! - [`paired`]: two samplers driven by common random numbers (for what-if differences), their
+//!   steps joined by [`coupling`] (maximal couplings of changed rows);
+//! - [`population`]: several chains with shares, a component drawn per journey;
+//! - [`summary`]: intervals ([`crate::stats`]) and the reported [`Simulation`].
+//!
+//! Removal effects from walks: removing channel c sends every state containing c to (null), so
+//! a journey still converts without c exactly when it converts without ever visiting a state
+//! containing c. Hence `P(conv without c) = P(conv and no visit to c)` and the removal effect
+//! `1 - P(conv without c) / P(conv) = P(visits c | converts)`. Given the number of simulated
+//! conversions C, the converting walks that visit c are Binomial(C, removal effect), so the
+//! estimate is their share and its interval is Wilson's on that share. The value removal effect
+//! is likewise `E[value; visits c] / E[value]`, with a delta-method interval.
+//!
+//! Truncation (`max_steps`): a walk still transient after `max_steps` states is counted in
+//! `truncated`, not as a non-conversion. `conversion_rate` divides conversions by all journeys
+//! (a lower bound), and the interval's upper end counts truncated walks as conversions, so the
+//! interval covers the truth whatever they would have done. The binary warns when any occur.
+//!
+//! Populations (several chains with shares: a journey map's personas): [`population::Population`]
+//! draws a component per journey, then walks its chain; [`simulate_population`] reports it
+//! beside the mixture's exact figures ([`mixture_removal_effects`]).
+
+pub mod alias;
+pub mod batch;
+pub mod coupling;
+pub mod paired;
+pub mod population;
+pub mod sampler;
+
+pub mod summary;
+pub mod tally;
+pub mod walk;
+
+use crate::attribution::removal::{mixture_removal_effects, removal_effects};
+use crate::error::{Error, Result};
+use crate::model::Chain;
+
+pub use batch::{BATCH_SIZE, Stop};
+pub use paired::{Difference, PairedTally, simulate_paired};
+pub use population::Population;
+pub use sampler::Sampler;
+pub use summary::{ChannelSimulation, Exact, PathLength, RunInfo, Simulation, summarise};
+pub use tally::Tally;
+
+/// The default cap on states per journey: far beyond any real journey (the reference data's
+/// longest path has a few dozen touches), so truncation flags a near-unabsorbable chain rather
+/// than biting ordinary runs.
+pub const DEFAULT_MAX_STEPS: u32 = 10_000;
+
+/// Most journeys a `--precision` run walks when no `--journeys` cap is given.
+pub const DEFAULT_PRECISION_CAP: u64 = 1_000_000_000;
+
+/// How to simulate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimulateOptions {
+    /// Seed of every stream ([`crate::rng::stream`]).
+    pub seed: u64,
+    /// How many journeys.
+    pub stop: Stop,
+    /// Cap on transient states per journey.
+    pub max_steps: u32,
+    /// Threads of the local pool; `None` uses one per core. Never changes the result.
+    pub threads: Option<usize>,
+}
+
+impl SimulateOptions {
+    /// `journeys` journeys with the default seed and step cap on every core.
+    pub fn journeys(journeys: u64) -> Self {
+        SimulateOptions {
+            seed: crate::rng::DEFAULT_SEED,
+            stop: Stop::Journeys(journeys),
+            max_steps: DEFAULT_MAX_STEPS,
+            threads: None,
+        }
+    }
+
+    /// Checks the options, naming the flag that is wrong.
+    pub fn validate(&self) -> Result<()> {
+        let invalid = |m: &str| Err(Error::Invalid(m.into()));
+        match self.stop {
+            Stop::Journeys(0) => return invalid("--journeys must be at least 1"),
+            Stop::Precision {
+                max_journeys: 0, ..
+            } => {
+                return invalid("--journeys (the cap of a --precision run) must be at least 1");
+            }
+            Stop::Precision { half_width, .. } if !(half_width > 0.0 && half_width <= 0.5) => {
+                return Err(Error::Invalid(format!(
+                    "--precision {half_width} must be a half-width in (0, 0.5], e.g. 0.001"
+                )));
+            }
+            _ => {}
+        }
+        if self.max_steps == 0 {
+            return invalid("--max-steps must be at least 1");
+        }
+        if self.threads == Some(0) {
+            return invalid("--threads must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+/// Walks journeys through `sampler` per `options` and returns their tally. `progress(done, max)`
+/// is called after each round (the library never prints; the binary draws a bar).
+pub fn run_tally(
+    sampler: &Sampler,
+    options: &SimulateOptions,
+    progress: &dyn Fn(u64, u64),
+) -> Result<Tally> {
+    run_population_tally(&Population::single(sampler), options, progress)
+}
+
+/// [`run_tally`] for a population: each journey walks a component drawn by share.
+pub fn run_population_tally(
+    population: &Population<'_>,
+    options: &SimulateOptions,
+    progress: &dyn Fn(u64, u64),
+) -> Result<Tally> {
+    options.validate()?;
+    let pool = batch::pool(options.threads)?;
+    Ok(tally_on(&pool, population, options, progress))
+}
+
+fn tally_on(
+    pool: &rayon::ThreadPool,
+    population: &Population<'_>,
+    options: &SimulateOptions,
+    progress: &dyn Fn(u64, u64),
+) -> Tally {
+    let mut total = Tally::new(population.n_channels());
+    let (seed, max_steps) = (options.seed, options.max_steps);
+    batch::run_batches(
+        pool,
+        options.stop,
+        |b, journeys| batch::run_batch(population, seed, b, journeys, max_steps),
+        |round| {
+            round.iter().for_each(|t| total.merge(t));
+            match options.stop {
+                Stop::Precision { half_width, .. } => conversion_half_width(&total) <= half_width,
+                Stop::Journeys(_) => false,
+            }
+        },
+        progress,
+    );
+    total
+}
+
+/// Half-width of the reported 95% interval of the conversion rate (truncation included).
+pub fn conversion_half_width(tally: &Tally) -> f64 {
+    let n = tally.journeys as f64;
+    let c = tally.conversions as f64;
+    let low = crate::stats::wilson_interval(c, n)[0];
+    let high = crate::stats::wilson_interval(c + tally.truncated as f64, n)[1];
+    (high - low) / 2.0
+}
+
+/// Simulates journeys through `chain` (named `input` in the output) and reports them beside
+/// the exact figures. Fails on invalid options or a chain that is not absorbing.
+pub fn simulate(
+    chain: &Chain,
+    input: &str,
+    options: &SimulateOptions,
+    progress: &dyn Fn(u64, u64),
+) -> Result<Simulation> {
+    simulate_population(&[(1.0, chain)], input, options, progress)
+}
+
+/// [`simulate`] for a population of chains with shares (the personas of a journey map): each
+/// journey draws its component by share, then walks that chain. The exact figures are the
+/// mixture's ([`mixture_removal_effects`]). Components must share one channel table; the first
+/// names the states and channels in the report.
+pub fn simulate_population(
+    components: &[(f64, &Chain)],
+    input: &str,
+    options: &SimulateOptions,
+    progress: &dyn Fn(u64, u64),
+) -> Result<Simulation> {
+    options.validate()?;
+    let Some(&(_, first)) = components.first() else {
+        return Err(Error::Invalid("nothing to simulate: no chain".into()));
+    };
+    let samplers = components
+        .iter()
+        .map(|(_, chain)| Sampler::new(chain))
+        .collect::<Result<Vec<_>>>()?;
+    let population = match components {
+        [_] => Population::single(&samplers[0]),
+        _ => {
+            let weighted: Vec<(f64, &Sampler)> =
+                components.iter().map(|c| c.0).zip(&samplers).collect();
+            Population::new(&weighted)?
+        }
+    };
+    let pool = batch::pool(options.threads)?;
+    let exact = pool.install(|| match components {
+        [(_, chain)] => removal_effects(chain),
+        _ => mixture_removal_effects(components),
+    })?;
+    let tally = tally_on(&pool, &population, options, progress);
+    let precision = match options.stop {
+        Stop::Precision { half_width, .. } => Some(half_width),
+        Stop::Journeys(_) => None,
+    };
+    let run = RunInfo {
+        input: input.to_owned(),
+        seed: options.seed,
+        max_steps: options.max_steps,
+        precision,
+    };
+    Ok(summarise(first, &tally, &exact, &run))
+}

@@ -1,0 +1,236 @@
+//! The result of `journeysim simulate`: simulated figures with 95% intervals beside the exact
+//! ones. Serialised field names are a contract (issue 3).
+
+use serde::Serialize;
+
+use super::tally::Tally;
+use crate::attribution::removal::{RemovalEffects, share};
+use crate::model::Chain;
+use crate::stats::{histogram_quantile, mean_interval, ratio_interval, wilson_interval};
+
+/// Everything `journeysim simulate` reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Simulation {
+    /// The input's name (paths file or model file).
+    pub input: String,
+    /// Model order k.
+    pub order: usize,
+    /// Transient states of the chain.
+    pub states: usize,
+    /// The seed (the default one when none was given), so the run can be repeated.
+    pub seed: u64,
+    /// Journeys walked.
+    pub journeys: u64,
+    /// Journeys per batch (each batch has its own random stream).
+    pub batch_size: u64,
+    /// The cap on states visited per journey.
+    pub max_steps: u32,
+    /// The requested half-width of the conversion rate's interval, in `--precision` runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<f64>,
+    /// Journeys cut off by `max_steps`: neither conversions nor non-conversions.
+    pub truncated: u64,
+    /// Journeys that converted.
+    pub conversions: u64,
+    /// conversions / journeys (truncated journeys count as not converted here).
+    pub conversion_rate: f64,
+    /// Wilson 95% interval; its upper end counts truncated journeys as converted, so it covers
+    /// whatever they would have done.
+    pub conversion_rate_ci: [f64; 2],
+    /// Mean conversion value per journey.
+    pub value_per_journey: f64,
+    /// Normal 95% interval of the value per journey.
+    pub value_per_journey_ci: [f64; 2],
+    /// Total simulated conversion value.
+    pub total_value: f64,
+    /// Journey length in touches.
+    pub path_length: PathLength,
+    /// One entry per channel, sorted by name.
+    pub channels: Vec<ChannelSimulation>,
+    /// The analytical figures of the same chain.
+    pub exact: Exact,
+    /// Things the user should know (truncation, precision not reached).
+    pub warnings: Vec<String>,
+}
+
+/// Path-length statistics of the simulated journeys (touches, truncated journeys included at
+/// their cut-off length).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PathLength {
+    /// Mean touches per journey.
+    pub mean: f64,
+    /// Median.
+    pub p50: u64,
+    /// 90th percentile.
+    pub p90: u64,
+    /// Longest journey.
+    pub max: u64,
+}
+
+/// One channel's simulated figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChannelSimulation {
+    /// Channel name.
+    pub channel: String,
+    /// Share of journeys that visit a state containing the channel.
+    pub visit_rate: f64,
+    /// Share of converting journeys that visit it: the removal effect (see [`super`]).
+    pub removal_effect: f64,
+    /// Wilson 95% interval of the removal effect.
+    pub removal_effect_ci: [f64; 2],
+    /// Simulated conversions credited in proportion to the removal effects.
+    pub markov_conversions: f64,
+    /// Share of conversion value from journeys that visit it: the value removal effect.
+    pub removal_effect_value: f64,
+    /// Delta-method 95% interval of the value removal effect.
+    pub removal_effect_value_ci: [f64; 2],
+    /// Simulated value credited in proportion to the value removal effects.
+    pub markov_value: f64,
+    /// The exact removal effect, for comparison.
+    pub exact_removal_effect: f64,
+}
+
+/// Exact absorption figures of the chain.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Exact {
+    /// P(conversion) of a journey.
+    pub conversion_probability: f64,
+    /// Expected conversion value of a journey.
+    pub value_per_journey: f64,
+}
+
+/// How a run was set up, as reported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunInfo {
+    /// The input's name.
+    pub input: String,
+    /// The seed.
+    pub seed: u64,
+    /// The step cap.
+    pub max_steps: u32,
+    /// The precision target, if any.
+    pub precision: Option<f64>,
+}
+
+/// Turns a tally into the reported figures, beside the exact ones in `exact`.
+pub fn summarise(
+    chain: &Chain,
+    tally: &Tally,
+    exact: &RemovalEffects,
+    run: &RunInfo,
+) -> Simulation {
+    let n = tally.journeys;
+    let nf = n.max(1) as f64;
+    let conversions = tally.conversions as f64;
+    let low = wilson_interval(conversions, n as f64)[0];
+    let high = wilson_interval(conversions + tally.truncated as f64, n as f64)[1];
+    let (value_per_journey, value_ci) = mean_interval(tally.value, tally.value_sq, n);
+
+    let effects: Vec<(f64, [f64; 2])> = (0..chain.channels.len())
+        .map(|c| {
+            let visits = tally.converting_visits[c] as f64;
+            let ci = wilson_interval(visits, conversions);
+            (
+                if conversions > 0.0 {
+                    visits / conversions
+                } else {
+                    0.0
+                },
+                ci,
+            )
+        })
+        .collect();
+    let value_effects: Vec<(f64, [f64; 2])> = (0..chain.channels.len())
+        .map(|c| {
+            ratio_interval(
+                tally.converting_value[c],
+                tally.converting_value_sq[c],
+                tally.value,
+                tally.value_sq,
+            )
+        })
+        .collect();
+    let credits = share(effects.iter().map(|e| e.0), conversions);
+    let value_credits = share(value_effects.iter().map(|e| e.0), tally.value);
+    let channels = chain
+        .channels
+        .sorted_ids()
+        .into_iter()
+        .map(|c| {
+            let i = c as usize;
+            ChannelSimulation {
+                channel: chain.channels.name(c).to_owned(),
+                visit_rate: tally.visits[i] as f64 / nf,
+                removal_effect: effects[i].0,
+                removal_effect_ci: effects[i].1,
+                markov_conversions: credits[i],
+                removal_effect_value: value_effects[i].0,
+                removal_effect_value_ci: value_effects[i].1,
+                markov_value: value_credits[i],
+                exact_removal_effect: exact.effects[i].conversions,
+            }
+        })
+        .collect();
+
+    let touches = &tally.touches;
+    let total_touches: f64 = touches
+        .iter()
+        .enumerate()
+        .map(|(l, &c)| l as f64 * c as f64)
+        .sum();
+    let path_length = PathLength {
+        mean: total_touches / nf,
+        p50: histogram_quantile(touches, 0.5),
+        p90: histogram_quantile(touches, 0.9),
+        max: touches.iter().rposition(|&c| c > 0).unwrap_or(0) as u64,
+    };
+
+    let mut warnings = Vec::new();
+    if tally.truncated > 0 {
+        warnings.push(format!(
+            "{} of {n} journeys ({:.2e}) were still walking after {} states (--max-steps); they \
+             count as neither conversions nor non-conversions: conversion_rate counts them as not \
+             converted and the upper end of its interval as converted",
+            tally.truncated,
+            tally.truncated as f64 / nf,
+            run.max_steps
+        ));
+    }
+    if let Some(p) = run.precision {
+        let half = (high - low) / 2.0;
+        if half > p {
+            warnings.push(format!(
+                "--precision {p} was not reached after {n} journeys (half-width {half:.3e}); \
+                 raise --journeys to allow more"
+            ));
+        }
+    }
+    if tally.conversions == 0 {
+        warnings.push("no simulated journey converted: removal effects are 0".into());
+    }
+
+    Simulation {
+        input: run.input.clone(),
+        order: chain.order,
+        states: chain.n_states(),
+        seed: run.seed,
+        journeys: n,
+        batch_size: super::batch::BATCH_SIZE,
+        max_steps: run.max_steps,
+        precision: run.precision,
+        truncated: tally.truncated,
+        conversions: tally.conversions,
+        conversion_rate: conversions / nf,
+        conversion_rate_ci: [low, high],
+        value_per_journey,
+        value_per_journey_ci: value_ci,
+        total_value: tally.value,
+        path_length,
+        channels,
+        exact: Exact {
+            conversion_probability: exact.base.conversion_probability,
+            value_per_journey: exact.base.value_per_journey,
+        },
+        warnings,
+    }
+}

@@ -1,0 +1,221 @@
+//! Which paths lead to purchase: the paths with the most conversions, the paths with the highest
+//! conversion rate (with a Wilson 95% interval, which stays inside [0, 1] and behaves on small
+//! counts), and path-length statistics.
+//!
+//! Rows of the same path are merged first (a path may be split over several rows), so memory
+//! grows with the number of distinct paths.
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::journey::{ChannelId, ChannelTable, PathSource};
+use crate::stats::wilson_interval;
+
+/// Options of [`top_paths`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TopPathOptions {
+    /// How many paths each ranking lists.
+    pub top: usize,
+    /// Paths with fewer journeys are left out of the conversion-rate ranking.
+    pub min_journeys: f64,
+}
+
+/// One path and its outcomes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PathEntry {
+    /// Channels joined by `" > "`.
+    pub path: String,
+    /// Touches, repeats counted.
+    pub length: usize,
+    /// Journeys on the path.
+    pub journeys: f64,
+    /// Converting journeys.
+    pub conversions: f64,
+    /// Conversion value.
+    pub value: f64,
+    /// conversions / journeys.
+    pub conversion_rate: f64,
+    /// Wilson 95% interval of the rate.
+    pub conversion_rate_ci: [f64; 2],
+}
+
+/// Weighted statistics of path length (touches, repeats counted).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct LengthStats {
+    /// Journeys counted.
+    pub journeys: f64,
+    /// Mean length.
+    pub mean: f64,
+    /// Median length.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// Longest path.
+    pub max: f64,
+}
+
+/// Path lengths of all, converting and non-converting journeys.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct PathLengths {
+    /// Every journey.
+    pub all: LengthStats,
+    /// Journeys weighted by conversions.
+    pub converting: LengthStats,
+    /// Journeys weighted by nulls.
+    pub non_converting: LengthStats,
+}
+
+/// Everything `journeysim paths` reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopPaths {
+    /// The input's name.
+    pub input: String,
+    /// Journeys read.
+    pub journeys: f64,
+    /// Conversions read.
+    pub conversions: f64,
+    /// Distinct paths.
+    pub distinct_paths: usize,
+    /// The minimum journeys for the rate ranking.
+    pub min_journeys: f64,
+    /// Length statistics.
+    pub path_length: PathLengths,
+    /// The paths with the most conversions.
+    pub by_conversions: Vec<PathEntry>,
+    /// The paths with the highest conversion rate among those with enough journeys.
+    pub by_conversion_rate: Vec<PathEntry>,
+    /// Things the user should know.
+    pub warnings: Vec<String>,
+}
+
+/// Ranks the paths of `source`: rows of the same path are merged first.
+pub fn top_paths(source: impl PathSource, options: TopPathOptions) -> Result<TopPaths> {
+    if options.min_journeys.is_nan() || options.min_journeys < 0.0 {
+        return Err(Error::Invalid("--min-journeys must be >= 0".into()));
+    }
+    let mut channels = ChannelTable::new();
+    let mut paths: FxHashMap<Box<[ChannelId]>, [f64; 3]> = FxHashMap::default();
+    let name = source.name().to_owned();
+    let (summary, warnings) = source.read(&mut channels, &mut |row| {
+        let entry = paths.entry(row.path.touches.into()).or_default();
+        entry[0] += row.path.conversions;
+        entry[1] += row.path.value;
+        entry[2] += row.path.nulls;
+    })?;
+    let mut entries: Vec<PathEntry> = paths
+        .iter()
+        .map(|(touches, &[conversions, value, nulls])| {
+            let journeys = conversions + nulls;
+            PathEntry {
+                path: channels.format_path(touches),
+                length: touches.len(),
+                journeys,
+                conversions,
+                value,
+                conversion_rate: conversions / journeys,
+                conversion_rate_ci: wilson_interval(conversions, journeys),
+            }
+        })
+        .collect();
+    // Path name breaks every tie so the ranking is the same whatever the row order.
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    let path_length = PathLengths {
+        all: length_stats(entries.iter().map(|e| (e.length, e.journeys))),
+        converting: length_stats(entries.iter().map(|e| (e.length, e.conversions))),
+        non_converting: length_stats(
+            entries
+                .iter()
+                .map(|e| (e.length, e.journeys - e.conversions)),
+        ),
+    };
+    let mut by_conversions: Vec<PathEntry> = entries
+        .iter()
+        .filter(|e| e.conversions > 0.0)
+        .cloned()
+        .collect();
+    by_conversions.sort_by(|a, b| b.conversions.total_cmp(&a.conversions));
+    by_conversions.truncate(options.top);
+    let mut by_rate: Vec<PathEntry> = entries
+        .iter()
+        .filter(|e| e.journeys >= options.min_journeys)
+        .cloned()
+        .collect();
+    by_rate.sort_by(|a, b| {
+        b.conversion_rate
+            .total_cmp(&a.conversion_rate)
+            .then(b.journeys.total_cmp(&a.journeys))
+    });
+    by_rate.truncate(options.top);
+    Ok(TopPaths {
+        input: name,
+        journeys: summary.journeys(),
+        conversions: summary.conversions,
+        distinct_paths: entries.len(),
+        min_journeys: options.min_journeys,
+        path_length,
+        by_conversions,
+        by_conversion_rate: by_rate,
+        warnings,
+    })
+}
+
+/// Weighted mean, median, 90th percentile and max of lengths.
+fn length_stats(items: impl Iterator<Item = (usize, f64)>) -> LengthStats {
+    let mut by_length: Vec<(usize, f64)> = items.filter(|&(_, w)| w > 0.0).collect();
+    if by_length.is_empty() {
+        return LengthStats::default();
+    }
+    by_length.sort_by_key(|&(l, _)| l);
+    let total: f64 = by_length.iter().map(|&(_, w)| w).sum();
+    let mean = by_length.iter().map(|&(l, w)| l as f64 * w).sum::<f64>() / total;
+    let quantile = |q: f64| {
+        let mut seen = 0.0;
+        for &(l, w) in &by_length {
+            seen += w;
+            if seen >= q * total {
+                return l as f64;
+            }
+        }
+        by_length.last().map_or(0.0, |&(l, _)| l as f64)
+    };
+    LengthStats {
+        journeys: total,
+        mean,
+        p50: quantile(0.5),
+        p90: quantile(0.9),
+        max: by_length.last().map_or(0.0, |&(l, _)| l as f64),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journey::MemoryPaths;
+
+    #[test]
+    fn merges_split_rows_and_ranks() {
+        let rows = [
+            (&["a", "b"][..], 1.0, 0.0, 1.0),
+            (&["c"][..], 3.0, 0.0, 0.0),
+            (&["a", "b"][..], 2.0, 0.0, 0.0),
+            (&["b"][..], 0.0, 0.0, 9.0),
+        ];
+        let options = TopPathOptions {
+            top: 2,
+            min_journeys: 3.0,
+        };
+        let top = top_paths(MemoryPaths::new("t", &rows), options).unwrap();
+        assert_eq!(top.distinct_paths, 3);
+        assert_eq!(top.by_conversions[0].path, "a > b");
+        assert_eq!(top.by_conversions[0].conversions, 3.0);
+        let rates: Vec<&str> = top
+            .by_conversion_rate
+            .iter()
+            .map(|e| e.path.as_str())
+            .collect();
+        assert_eq!(rates, vec!["c", "a > b"]);
+        assert_eq!(top.path_length.converting.mean, (3.0 * 2.0 + 3.0) / 6.0);
+        assert_eq!(top.path_length.all.max, 2.0);
+    }
+}

@@ -1,0 +1,457 @@
+//! What-if: each scenario's changed chain beside the baseline, exact and simulated, with the
+//! difference estimated by paired simulation.
+//!
+//! For every scenario the baseline and the changed chain are walked together
+//! ([`crate::simulate::simulate_paired`]): journey `j` of the baseline is the journey a plain
+//! simulation would walk, and every step of the scenario's journey is maximally coupled to it
+//! (`src/simulate/coupling.rs`), so the two part only as often as the change requires, and
+//! journeys the change does not touch end the same way and add nothing to the variance of the
+//! difference. Its interval is therefore far tighter than the one two independent runs would
+//! give; `unpaired_conversions_ci` reports the latter for comparison (the normal interval of the
+//! difference of two independent proportions over the same number of journeys). The same seed
+//! gives every scenario the same baseline journeys.
+//!
+//! Exact figures (absorption probabilities and removal effects of both chains) sit beside the
+//! simulated ones, and scenarios are ranked by the exact change in conversions, which carries no
+//! simulation noise. A journey map's personas are handled as strata ([`what_if_population`]).
+use serde::Serialize;
+
+use rand::Rng;
+
+use crate::attribution::removal::{RemovalEffects, mixture_removal_effects, share};
+use crate::error::Result;
+use crate::model::Chain;
+use crate::scenario::{Scenario, apply};
+use crate::simulate::{PairedTally, Sampler, SimulateOptions, Stop, Tally, simulate_paired};
+use crate::stats::{mean_interval, wilson_interval, z95};
+
+/// Everything `journeysim whatif` reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WhatIf {
+    /// The baseline's input (paths or model file).
+    pub input: String,
+    /// Model order k.
+    pub order: usize,
+    /// The seed of every stream.
+    pub seed: u64,
+    /// Journeys walked through each chain, per scenario.
+    pub journeys: u64,
+    /// One entry per scenario, ranked by the exact change in conversions (largest gain first).
+    pub scenarios: Vec<ScenarioOutcome>,
+    /// Things the user should know (truncated walks).
+    pub warnings: Vec<String>,
+}
+
+/// One scenario against the baseline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScenarioOutcome {
+    /// The scenario's name.
+    pub name: String,
+    /// What it stands for.
+    pub description: String,
+    /// The file it came from.
+    pub file: String,
+    /// The baseline chain.
+    pub baseline: Arm,
+    /// The changed chain.
+    pub scenario: Arm,
+    /// Scenario minus baseline.
+    pub difference: Difference,
+    /// Removal-effect attribution in both chains, one entry per channel sorted by name.
+    pub channels: Vec<ChannelChange>,
+}
+
+/// One chain's figures: exact, then simulated with 95% intervals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Arm {
+    /// Exact P(conversion) of a journey.
+    pub conversion_probability: f64,
+    /// Exact expected conversion value of a journey.
+    pub value_per_journey: f64,
+    /// Exact expected conversions in `journeys` journeys.
+    pub expected_conversions: f64,
+    /// Exact expected value in `journeys` journeys.
+    pub expected_value: f64,
+    /// Simulated conversions / journeys.
+    pub conversion_rate: f64,
+    /// Wilson 95% interval of the rate (its upper end counts truncated walks as conversions).
+    pub conversion_rate_ci: [f64; 2],
+    /// Simulated conversions.
+    pub conversions: u64,
+    /// 95% interval of the conversions (the rate's interval times the journeys).
+    pub conversions_ci: [f64; 2],
+    /// Simulated total value.
+    pub value: f64,
+    /// 95% interval of the total value.
+    pub value_ci: [f64; 2],
+    /// Simulated value per journey.
+    pub simulated_value_per_journey: f64,
+    /// Its normal 95% interval.
+    pub simulated_value_per_journey_ci: [f64; 2],
+    /// Walks cut off by `--max-steps`.
+    pub truncated: u64,
+}
+
+/// Scenario minus baseline over the same journeys.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Difference {
+    /// Simulated change in conversions (paired).
+    pub conversions: f64,
+    /// Its 95% interval from the paired per-journey differences.
+    pub conversions_ci: [f64; 2],
+    /// The interval two independent runs of the same size would give, for comparison.
+    pub unpaired_conversions_ci: [f64; 2],
+    /// Simulated change in total value (paired).
+    pub value: f64,
+    /// Its 95% interval.
+    pub value_ci: [f64; 2],
+    /// Exact change in expected conversions over the same journeys.
+    pub expected_conversions: f64,
+    /// Exact change in expected value.
+    pub expected_value: f64,
+    /// Exact change in P(conversion).
+    pub conversion_probability: f64,
+    /// Exact relative change in P(conversion) (0.05 = +5%); 0 when the baseline never converts.
+    pub relative_conversion_probability: f64,
+}
+
+/// One channel's exact removal-effect attribution in both chains. A touchpoint that exists in
+/// only one of them has zeros in the other.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChannelChange {
+    /// Channel name.
+    pub channel: String,
+    /// Removal effect in the baseline.
+    pub baseline_removal_effect: f64,
+    /// Removal effect under the scenario.
+    pub scenario_removal_effect: f64,
+    /// Baseline expected conversions credited by normalised removal effects.
+    pub baseline_markov_conversions: f64,
+    /// The same under the scenario.
+    pub scenario_markov_conversions: f64,
+    /// Baseline expected value credited by normalised value removal effects.
+    pub baseline_markov_value: f64,
+    /// The same under the scenario.
+    pub scenario_markov_value: f64,
+}
+
+/// A scenario and the name of the file it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioFile {
+    /// The parsed scenario.
+    pub scenario: Scenario,
+    /// Its file name, for messages and output.
+    pub file: String,
+}
+
+/// Runs every scenario against one chain. `progress(scenario, done, max)` follows the walks.
+pub fn what_if(
+    chain: &Chain,
+    input: &str,
+    scenarios: &[ScenarioFile],
+    options: &SimulateOptions,
+    progress: &dyn Fn(usize, u64, u64),
+) -> Result<WhatIf> {
+    what_if_population(&[(1.0, chain)], input, scenarios, options, progress)
+}
+
+/// Runs every scenario against a population of chains with shares (the personas of a journey
+/// map; one chain is a population of one). Each scenario is applied to every component. The
+/// journeys are stratified: component `i` gets `N x share_i` of them (largest remainders), its
+/// own stream seed, and its own paired run; the strata's counts and differences add up, and so
+/// do their variances. Proportional stratification is never less precise than drawing each
+/// journey's component at random.
+pub fn what_if_population(
+    baseline: &[(f64, &Chain)],
+    input: &str,
+    scenarios: &[ScenarioFile],
+    options: &SimulateOptions,
+    progress: &dyn Fn(usize, u64, u64),
+) -> Result<WhatIf> {
+    options.validate()?;
+    let Some(&(_, first)) = baseline.first() else {
+        return Err(crate::Error::Invalid("nothing to compare: no chain".into()));
+    };
+    let strata = strata(baseline, options)?;
+    // Check every scenario against every component before walking anything.
+    let changed: Vec<Vec<Chain>> = scenarios
+        .iter()
+        .map(|s| {
+            baseline
+                .iter()
+                .map(|(_, chain)| apply(chain, &s.scenario, &s.file))
+                .collect::<Result<Vec<_>>>()
+        })
+        .collect::<Result<_>>()?;
+    // Per component, one layout for the baseline and every scenario: shared rows map the same
+    // random bits to the same targets, and every scenario meets the same baseline journeys.
+    let samplers: Vec<Vec<Sampler>> = baseline
+        .iter()
+        .enumerate()
+        .map(|(c, (_, chain))| {
+            let all: Vec<&Chain> = std::iter::once(*chain)
+                .chain(changed.iter().map(|alts| &alts[c]))
+                .collect();
+            Sampler::aligned(&all)
+        })
+        .collect::<Result<_>>()?;
+    let base_effects = mixture_removal_effects(baseline)?;
+    let mut outcomes = Vec::with_capacity(scenarios.len());
+    let mut warnings = Vec::new();
+    let mut journeys = 0;
+    for (i, (file, alts)) in scenarios.iter().zip(&changed).enumerate() {
+        let alt_components: Vec<(f64, &Chain)> =
+            baseline.iter().map(|c| c.0).zip(alts.iter()).collect();
+        let alt_effects = mixture_removal_effects(&alt_components)?;
+        let mut combined: Option<Combined> = None;
+        for (c, stratum) in strata.iter().enumerate() {
+            let paired = simulate_paired(
+                &samplers[c][0],
+                &samplers[c][i + 1],
+                stratum,
+                &|done, max| progress(i, done, max),
+            )?;
+            match combined.as_mut() {
+                Some(total) => total.add(&paired),
+                None => combined = Some(Combined::new(&paired)),
+            }
+        }
+        let Some(combined) = combined else {
+            continue;
+        };
+        journeys = combined.base.journeys;
+        for (tally, which) in [(&combined.base, "baseline"), (&combined.alt, "scenario")] {
+            if tally.truncated > 0 {
+                warnings.push(format!(
+                    "{}: {} {which} walks reached --max-steps {} and were cut off",
+                    file.scenario.name, tally.truncated, options.max_steps
+                ));
+            }
+        }
+        let n = combined.base.journeys as f64;
+        let baseline_arm = arm(&base_effects, &combined.base);
+        let scenario_arm = arm(&alt_effects, &combined.alt);
+        let z = z95();
+        let (p_base, p_alt) = (
+            base_effects.base.conversion_probability,
+            alt_effects.base.conversion_probability,
+        );
+        let unpaired_half = z
+            * (bernoulli_variance(&combined.base) / n + bernoulli_variance(&combined.alt) / n)
+                .sqrt()
+            * n;
+        let conversions = combined.conversion_diff;
+        let conversion_half = z * combined.conversion_variance.sqrt();
+        let value_half = z * combined.value_variance.sqrt();
+        let difference = Difference {
+            conversions,
+            conversions_ci: [conversions - conversion_half, conversions + conversion_half],
+            unpaired_conversions_ci: [conversions - unpaired_half, conversions + unpaired_half],
+            value: combined.value_diff,
+            value_ci: [
+                combined.value_diff - value_half,
+                combined.value_diff + value_half,
+            ],
+            expected_conversions: (p_alt - p_base) * n,
+            expected_value: (alt_effects.base.value_per_journey
+                - base_effects.base.value_per_journey)
+                * n,
+            conversion_probability: p_alt - p_base,
+            relative_conversion_probability: if p_base > 0.0 {
+                p_alt / p_base - 1.0
+            } else {
+                0.0
+            },
+        };
+        outcomes.push(ScenarioOutcome {
+            name: file.scenario.name.clone(),
+            description: file.scenario.description.clone(),
+            file: file.file.clone(),
+            channels: channel_changes(
+                first,
+                &base_effects,
+                &alts[0],
+                &alt_effects,
+                &baseline_arm,
+                &scenario_arm,
+            ),
+            baseline: baseline_arm,
+            scenario: scenario_arm,
+            difference,
+        });
+    }
+    outcomes.sort_by(|a, b| {
+        b.difference
+            .expected_conversions
+            .total_cmp(&a.difference.expected_conversions)
+    });
+    Ok(WhatIf {
+        input: input.to_owned(),
+        order: first.order,
+        seed: options.seed,
+        journeys,
+        scenarios: outcomes,
+        warnings,
+    })
+}
+
+/// The options of each component's paired run: journeys in proportion to the shares (largest
+/// remainders, so they add up to the total), and for several components a seed of their own
+/// drawn from the run's seed. One component runs with the options as given.
+fn strata(components: &[(f64, &Chain)], options: &SimulateOptions) -> Result<Vec<SimulateOptions>> {
+    if components.len() == 1 {
+        return Ok(vec![*options]);
+    }
+    let total = match options.stop {
+        Stop::Journeys(n) => n,
+        Stop::Precision { .. } => {
+            return Err(crate::Error::Invalid(
+                "--precision is not supported for several personas; give --journeys".into(),
+            ));
+        }
+    };
+    let shares: f64 = components.iter().map(|c| c.0).sum();
+    let exact: Vec<f64> = components
+        .iter()
+        .map(|c| total as f64 * c.0 / shares)
+        .collect();
+    let mut counts: Vec<u64> = exact.iter().map(|x| x.floor() as u64).collect();
+    let mut order: Vec<usize> = (0..components.len()).collect();
+    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())));
+    let missing = total - counts.iter().sum::<u64>();
+    for &c in order.iter().take(missing as usize) {
+        counts[c] += 1;
+    }
+    Ok(counts
+        .into_iter()
+        .enumerate()
+        .map(|(c, n)| SimulateOptions {
+            seed: crate::rng::stream(options.seed, c as u64).next_u64(),
+            stop: Stop::Journeys(n.max(1)),
+            ..*options
+        })
+        .collect())
+}
+
+/// The strata of one scenario added up: both arms' tallies, the paired differences (as totals
+/// over all journeys) and their variances.
+struct Combined {
+    base: Tally,
+    alt: Tally,
+    conversion_diff: f64,
+    conversion_variance: f64,
+    value_diff: f64,
+    value_variance: f64,
+}
+
+impl Combined {
+    fn new(first: &PairedTally) -> Self {
+        let mut combined = Combined {
+            base: Tally::new(first.base.visits.len()),
+            alt: Tally::new(first.alt.visits.len()),
+            conversion_diff: 0.0,
+            conversion_variance: 0.0,
+            value_diff: 0.0,
+            value_variance: 0.0,
+        };
+        combined.add(first);
+        combined
+    }
+
+    /// Adds a stratum: its total difference and the variance of that total,
+    /// `n * s^2` with `s^2` the per-journey sample variance of the differences.
+    fn add(&mut self, stratum: &PairedTally) {
+        self.base.merge(&stratum.base);
+        self.alt.merge(&stratum.alt);
+        let n = stratum.base.journeys as f64;
+        let total_variance = |sum: f64, sum_sq: f64| {
+            if n > 1.0 {
+                n * ((sum_sq - sum * sum / n) / (n - 1.0)).max(0.0)
+            } else {
+                0.0
+            }
+        };
+        let d = stratum.conversion_diff as f64;
+        self.conversion_diff += d;
+        self.conversion_variance += total_variance(d, stratum.conversion_diff_sq as f64);
+        self.value_diff += stratum.value_diff;
+        self.value_variance += total_variance(stratum.value_diff, stratum.value_diff_sq);
+    }
+}
+
+/// Per-journey variance of conversion (a Bernoulli), for the unpaired comparison.
+fn bernoulli_variance(tally: &Tally) -> f64 {
+    let p = tally.conversions as f64 / tally.journeys.max(1) as f64;
+    p * (1.0 - p)
+}
+
+fn arm(effects: &RemovalEffects, tally: &Tally) -> Arm {
+    let n = tally.journeys as f64;
+    let conversions = tally.conversions as f64;
+    let low = wilson_interval(conversions, n)[0];
+    let high = wilson_interval(conversions + tally.truncated as f64, n)[1];
+    let (per_journey, per_journey_ci) = mean_interval(tally.value, tally.value_sq, tally.journeys);
+    Arm {
+        conversion_probability: effects.base.conversion_probability,
+        value_per_journey: effects.base.value_per_journey,
+        expected_conversions: effects.base.conversion_probability * n,
+        expected_value: effects.base.value_per_journey * n,
+        conversion_rate: conversions / n.max(1.0),
+        conversion_rate_ci: [low, high],
+        conversions: tally.conversions,
+        conversions_ci: [low * n, high * n],
+        value: tally.value,
+        value_ci: per_journey_ci.map(|x| x * n),
+        simulated_value_per_journey: per_journey,
+        simulated_value_per_journey_ci: per_journey_ci,
+        truncated: tally.truncated,
+    }
+}
+
+/// Both chains' removal effects and credits by channel name (the union of their channels).
+fn channel_changes(
+    base: &Chain,
+    base_effects: &RemovalEffects,
+    alt: &Chain,
+    alt_effects: &RemovalEffects,
+    base_arm: &Arm,
+    alt_arm: &Arm,
+) -> Vec<ChannelChange> {
+    let credits = |effects: &RemovalEffects, arm: &Arm| {
+        (
+            share(
+                effects.effects.iter().map(|e| e.conversions),
+                arm.expected_conversions,
+            ),
+            share(effects.effects.iter().map(|e| e.value), arm.expected_value),
+        )
+    };
+    let (base_conversions, base_value) = credits(base_effects, base_arm);
+    let (alt_conversions, alt_value) = credits(alt_effects, alt_arm);
+    let mut names: Vec<&str> = base
+        .channels
+        .names()
+        .iter()
+        .chain(alt.channels.names())
+        .map(String::as_str)
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| {
+            let b = base.channels.get(name).map(|c| c as usize);
+            let a = alt.channels.get(name).map(|c| c as usize);
+            let pick = |i: Option<usize>, v: &dyn Fn(usize) -> f64| i.map_or(0.0, v);
+            ChannelChange {
+                channel: name.to_owned(),
+                baseline_removal_effect: pick(b, &|i| base_effects.effects[i].conversions),
+                scenario_removal_effect: pick(a, &|i| alt_effects.effects[i].conversions),
+                baseline_markov_conversions: pick(b, &|i| base_conversions[i]),
+                scenario_markov_conversions: pick(a, &|i| alt_conversions[i]),
+                baseline_markov_value: pick(b, &|i| base_value[i]),
+                scenario_markov_value: pick(a, &|i| alt_value[i]),
+            }
+        })
+        .collect()
+}

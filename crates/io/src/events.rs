@@ -1,0 +1,899 @@
+//! Event logs in: one row per touch, cut into journeys.
+//!
+//! ```text
+//! user_id,timestamp,touchpoint,conversion,value
+//! u1,2026-01-02T10:00:00Z,social_ads,0,
+//! u1,2026-01-03T09:30:00Z,checkout,1,129.90
+//! ```
+//!
+//! Required columns: user, time (RFC 3339, see [`crate::time`]) and touchpoint; optional:
+//! `conversion` (0/1 or a count; empty = 0) and `value` (the conversion value of that row), and a
+//! segment column. A row whose touchpoint is empty but which converts is a conversion without a
+//! touch (an offline order, say).
+//!
+//! **Cutting journeys** (per user, in time order, the rules of Google Analytics-style lookback
+//! windows): a conversion ends a journey at its row; touches more than `lookback_days` before the
+//! conversion are dropped from it; a journey that does not convert ends when the next touch comes
+//! more than `inactivity_days` after the previous one, or at the end of the user's data. The
+//! segment of a journey is the segment column's value on its last row.
+//!
+//! **Memory.** When the rows are sorted by user (byte order), then time, journeys are cut while
+//! streaming: memory holds one user's open journey, whatever the number of events. Files are
+//! checked for that order in a first, allocation-free pass; an unsorted file (or standard input,
+//! which cannot be read twice) is instead grouped in memory (one record of ~40 bytes per event
+//! plus the user names) and [`EventsSummary::unsorted`] says so, so the caller can tell the user
+//! to sort it (`sort -t, -k1,1 -k2,2` on RFC 3339 UTC times) for bounded memory. Ties in time keep
+//! file order.
+
+use std::fs::File;
+use std::io::Read;
+
+use rustc_hash::FxHashMap;
+
+use crate::table_input::{self, csv_error};
+use crate::time::parse_timestamp;
+use journeysim_core::error::{Error, Location, Result};
+use journeysim_core::journey::{
+    ChannelId, ChannelTable, PathRow, PathSource, ReadSummary, SourceRow,
+};
+
+/// Seconds in a day.
+pub const DAY: f64 = 86_400.0;
+
+/// How to read an event log and cut it into journeys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventsFormat {
+    /// User column (`user_id`).
+    pub user_col: String,
+    /// Time column (`timestamp`).
+    pub time_col: String,
+    /// Touchpoint column (`touchpoint`).
+    pub touchpoint_col: String,
+    /// Conversion column (`conversion`); optional unless `conversion_required`.
+    pub conversion_col: String,
+    /// Whether the conversion column must exist.
+    pub conversion_required: bool,
+    /// Value column (`value`); optional unless `value_required`.
+    pub value_col: String,
+    /// Whether the value column must exist.
+    pub value_required: bool,
+    /// Segment column, if journeys are to be split by segment.
+    pub segment_col: Option<String>,
+    /// Field delimiter; `None` detects `,` `;` or tab from the header.
+    pub delimiter: Option<u8>,
+    /// Touches older than this many days before a conversion are dropped.
+    pub lookback_days: f64,
+    /// A non-converting journey ends after a gap of more than this many days.
+    pub inactivity_days: f64,
+}
+
+impl Default for EventsFormat {
+    fn default() -> Self {
+        EventsFormat {
+            user_col: "user_id".into(),
+            time_col: "timestamp".into(),
+            touchpoint_col: "touchpoint".into(),
+            conversion_col: "conversion".into(),
+            conversion_required: false,
+            value_col: "value".into(),
+            value_required: false,
+            segment_col: None,
+            delimiter: None,
+            lookback_days: 30.0,
+            inactivity_days: 30.0,
+        }
+    }
+}
+
+/// One journey cut from the log.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EventJourney<'a> {
+    /// The journey as a path row (one journey: conversions = the count, or nulls = 1).
+    pub row: PathRow<'a>,
+    /// Time of each touch, Unix seconds.
+    pub times: &'a [f64],
+    /// When it ended: the conversion's time, or its last touch.
+    pub end: f64,
+    /// Its segment (empty without a segment column).
+    pub segment: &'a str,
+}
+
+impl EventJourney<'_> {
+    /// Age of each touch at the end of the journey, in days (for time-decay attribution).
+    pub fn ages_days(&self, out: &mut Vec<f64>) {
+        out.clear();
+        out.extend(self.times.iter().map(|t| (self.end - t) / DAY));
+    }
+}
+
+/// What was read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventsSummary {
+    /// Data rows read.
+    pub rows: u64,
+    /// Distinct users.
+    pub users: u64,
+    /// Journeys cut (converting or not).
+    pub journeys: u64,
+    /// Conversions (counts summed).
+    pub conversions: f64,
+    /// Conversion value.
+    pub value: f64,
+    /// Journeys that ended without converting.
+    pub nulls: f64,
+    /// Touches dropped for being older than the lookback window.
+    pub dropped_touches: u64,
+    /// Conversions with no touch left in their journey (not attributable).
+    pub untouched_conversions: f64,
+    /// Rows with a value but no conversion (the value is ignored).
+    pub value_without_conversion_rows: u64,
+    /// First line out of (user, time) order, when the input was not sorted.
+    pub unsorted: Option<u64>,
+}
+
+impl EventsSummary {
+    /// Warnings a user should see.
+    pub fn warnings(&self, source: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(line) = self.unsorted {
+            out.push(format!(
+                "{source}: not sorted by user, then time (line {line} is out of order); \
+                 grouped {} events in memory. Sort it (e.g. `sort -t, -k1,1 -k2,2` for RFC 3339 \
+                 UTC times) to stream it in bounded memory",
+                self.rows
+            ));
+        }
+        if self.dropped_touches > 0 {
+            out.push(format!(
+                "{source}: {} touches fell outside the lookback window before their conversion and were dropped",
+                self.dropped_touches
+            ));
+        }
+        if self.untouched_conversions > 0.0 {
+            out.push(format!(
+                "{source}: {} conversions had no touch within the lookback window and are not attributed",
+                self.untouched_conversions
+            ));
+        }
+        if self.value_without_conversion_rows > 0 {
+            out.push(format!(
+                "{source}: {} rows have a value but no conversion; their value is ignored",
+                self.value_without_conversion_rows
+            ));
+        }
+        if self.conversions == 0.0 && self.journeys > 0 {
+            out.push(format!(
+                "{source}: no journey converts, so every attribution is zero"
+            ));
+        }
+        out
+    }
+
+    /// The totals in the form the paths reader gives, for reports shared with paths input.
+    pub fn as_read_summary(&self) -> ReadSummary {
+        ReadSummary {
+            rows: self.rows,
+            skipped_rows: 0,
+            value_without_conversions_rows: self.value_without_conversion_rows,
+            conversions: self.conversions,
+            value: self.value,
+            nulls: self.nulls,
+        }
+    }
+}
+
+/// One parsed row.
+#[derive(Debug, Clone, Copy)]
+struct Event {
+    time: f64,
+    touch: Option<ChannelId>,
+    conversions: f64,
+    value: f64,
+    segment: u32,
+}
+
+/// Cuts one user's time-ordered events into journeys.
+struct Cutter {
+    lookback: f64,
+    inactivity: f64,
+    touches: Vec<ChannelId>,
+    times: Vec<f64>,
+    segment: u32,
+}
+
+impl Cutter {
+    fn push(
+        &mut self,
+        e: Event,
+        segments: &[String],
+        summary: &mut EventsSummary,
+        visit: &mut dyn FnMut(&EventJourney<'_>),
+    ) {
+        if let Some(&last) = self.times.last()
+            && e.time - last > self.inactivity
+        {
+            self.end_without_conversion(segments, summary, visit);
+        }
+        if let Some(c) = e.touch {
+            self.touches.push(c);
+            self.times.push(e.time);
+        }
+        self.segment = e.segment;
+        if e.conversions > 0.0 {
+            let keep_from = self.times.partition_point(|&t| t < e.time - self.lookback);
+            summary.dropped_touches += keep_from as u64;
+            self.touches.drain(..keep_from);
+            self.times.drain(..keep_from);
+            summary.conversions += e.conversions;
+            if self.touches.is_empty() {
+                summary.untouched_conversions += e.conversions;
+            } else {
+                summary.journeys += 1;
+                summary.value += e.value;
+                visit(&EventJourney {
+                    row: PathRow {
+                        touches: &self.touches,
+                        conversions: e.conversions,
+                        value: e.value,
+                        nulls: 0.0,
+                    },
+                    times: &self.times,
+                    end: e.time,
+                    segment: &segments[self.segment as usize],
+                });
+            }
+            self.touches.clear();
+            self.times.clear();
+        } else if e.value != 0.0 {
+            summary.value_without_conversion_rows += 1;
+        }
+    }
+
+    fn end_without_conversion(
+        &mut self,
+        segments: &[String],
+        summary: &mut EventsSummary,
+        visit: &mut dyn FnMut(&EventJourney<'_>),
+    ) {
+        if self.touches.is_empty() {
+            return;
+        }
+        summary.journeys += 1;
+        summary.nulls += 1.0;
+        visit(&EventJourney {
+            row: PathRow {
+                touches: &self.touches,
+                conversions: 0.0,
+                value: 0.0,
+                nulls: 1.0,
+            },
+            times: &self.times,
+            end: *self.times.last().expect("non-empty"),
+            segment: &segments[self.segment as usize],
+        });
+        self.touches.clear();
+        self.times.clear();
+    }
+}
+
+/// Where a row is, turned into a [`Location`] only when there is an error (no allocation per row).
+struct At<'a> {
+    source: &'a str,
+    line: u64,
+}
+
+impl At<'_> {
+    fn location(&self) -> Location {
+        Location::line(self.source, self.line)
+    }
+}
+
+/// Column positions.
+struct Columns {
+    user: usize,
+    time: usize,
+    touchpoint: usize,
+    conversion: Option<usize>,
+    value: Option<usize>,
+    segment: Option<usize>,
+}
+
+/// Reads the event log at `path` (`-` for standard input), cuts it into journeys and calls
+/// `visit` for each, interning touchpoints into `channels`. `source` names it in errors.
+pub fn read_events_file(
+    path: &str,
+    source: &str,
+    format: &EventsFormat,
+    channels: &mut ChannelTable,
+    visit: impl FnMut(&EventJourney<'_>),
+) -> Result<EventsSummary> {
+    let read_error = |e| Error::Read {
+        path: path.to_owned(),
+        source: e,
+    };
+    if path == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map_err(read_error)?;
+        return read_events_grouped(&bytes[..], source, format, channels, visit, None);
+    }
+    let open = || File::open(path).map_err(read_error);
+    match first_unsorted_line(open()?, source, format)? {
+        None => read_events_sorted(open()?, source, format, channels, visit),
+        Some(line) => read_events_grouped(open()?, source, format, channels, visit, Some(line)),
+    }
+}
+
+/// Reads an event log from memory or any reader, checking its order first (two passes).
+pub fn read_events_bytes(
+    bytes: &[u8],
+    source: &str,
+    format: &EventsFormat,
+    channels: &mut ChannelTable,
+    visit: impl FnMut(&EventJourney<'_>),
+) -> Result<EventsSummary> {
+    match first_unsorted_line(bytes, source, format)? {
+        None => read_events_sorted(bytes, source, format, channels, visit),
+        Some(line) => read_events_grouped(bytes, source, format, channels, visit, Some(line)),
+    }
+}
+
+/// An event log file (`-` for standard input) as a [`PathSource`]: its journeys, with each
+/// touch's age and the journey's segment when the format names a segment column.
+#[derive(Debug)]
+pub struct EventsReader {
+    path: String,
+    source: String,
+    format: EventsFormat,
+}
+
+impl EventsReader {
+    /// Reads the file at `path`, named `source` in messages, in `format`.
+    pub fn new(path: &str, source: &str, format: &EventsFormat) -> Self {
+        EventsReader {
+            path: path.to_owned(),
+            source: source.to_owned(),
+            format: format.clone(),
+        }
+    }
+}
+
+impl PathSource for EventsReader {
+    fn name(&self) -> &str {
+        &self.source
+    }
+
+    fn read(
+        self,
+        channels: &mut ChannelTable,
+        visit: &mut dyn FnMut(&SourceRow<'_>),
+    ) -> Result<(ReadSummary, Vec<String>)> {
+        let segmented = self.format.segment_col.is_some();
+        let mut ages = Vec::new();
+        let summary = read_events_file(&self.path, &self.source, &self.format, channels, |j| {
+            j.ages_days(&mut ages);
+            visit(&SourceRow {
+                path: j.row,
+                ages_days: Some(&ages),
+                segment: segmented.then_some(j.segment),
+            })
+        })?;
+        Ok((summary.as_read_summary(), summary.warnings(&self.source)))
+    }
+}
+
+fn check_format(format: &EventsFormat) -> Result<()> {
+    for (name, days) in [
+        ("--lookback-days", format.lookback_days),
+        ("--inactivity-days", format.inactivity_days),
+    ] {
+        if days.is_nan() || days <= 0.0 {
+            return Err(Error::Invalid(format!(
+                "{name} is {days}; it must be a positive number of days"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn open_csv<R: Read>(
+    input: R,
+    source: &str,
+    format: &EventsFormat,
+) -> Result<(csv::Reader<impl Read>, Columns)> {
+    check_format(format)?;
+    let (reader, header) = table_input::open(
+        input,
+        source,
+        format.delimiter,
+        "user_id,timestamp,touchpoint,conversion,value",
+    )?;
+    let required = |name: &str, flag: &str| header.required(name, flag);
+    let optional = |name: &str, flag: &str, needed: bool| header.optional(name, flag, needed);
+    let columns = Columns {
+        user: required(&format.user_col, "--user-col")?,
+        time: required(&format.time_col, "--time-col")?,
+        touchpoint: required(&format.touchpoint_col, "--touchpoint-col")?,
+        conversion: optional(
+            &format.conversion_col,
+            "--conversion-col",
+            format.conversion_required,
+        )?,
+        value: optional(&format.value_col, "--value-col", format.value_required)?,
+        segment: match &format.segment_col {
+            Some(s) => Some(required(s, "--segment-col")?),
+            None => None,
+        },
+    };
+    Ok((reader, columns))
+}
+
+fn field<'r>(record: &'r csv::ByteRecord, i: usize, name: &str, at: &At<'_>) -> Result<&'r str> {
+    let bytes = record.get(i).ok_or_else(|| {
+        Error::input(
+            at.location(),
+            format!("missing field '{name}' (too few fields)"),
+        )
+    })?;
+    std::str::from_utf8(bytes)
+        .map_err(|_| Error::input(at.location(), format!("field '{name}' is not valid UTF-8")))
+}
+
+fn parse_time(
+    record: &csv::ByteRecord,
+    columns: &Columns,
+    format: &EventsFormat,
+    at: &At<'_>,
+) -> Result<f64> {
+    let text = field(record, columns.time, &format.time_col, at)?;
+    parse_timestamp(text).ok_or_else(|| {
+        Error::input(
+            at.location(),
+            format!(
+                "{} '{text}' is not a timestamp; expected RFC 3339 such as 2026-01-05T14:03:00Z (or Unix seconds)",
+                format.time_col
+            ),
+        )
+    })
+}
+
+fn parse_amount(text: &str, name: &str, at: &At<'_>) -> Result<f64> {
+    if text.is_empty() {
+        return Ok(0.0);
+    }
+    let x: f64 = text
+        .parse()
+        .map_err(|_| Error::input(at.location(), format!("{name} '{text}' is not a number")))?;
+    if !x.is_finite() || x < 0.0 {
+        return Err(Error::input(
+            at.location(),
+            format!("{name} is {text}; it must be a number >= 0"),
+        ));
+    }
+    Ok(x)
+}
+
+/// Parses the data fields of one row (not the user).
+fn parse_event(
+    record: &csv::ByteRecord,
+    columns: &Columns,
+    format: &EventsFormat,
+    at: &At<'_>,
+    channels: &mut ChannelTable,
+    segments: &mut Segments,
+) -> Result<Event> {
+    let time = parse_time(record, columns, format, at)?;
+    let touchpoint = field(record, columns.touchpoint, &format.touchpoint_col, at)?;
+    let conversions = match columns.conversion {
+        Some(i) => parse_amount(
+            field(record, i, &format.conversion_col, at)?,
+            &format.conversion_col,
+            at,
+        )?,
+        None => 0.0,
+    };
+    let value = match columns.value {
+        Some(i) => parse_amount(
+            field(record, i, &format.value_col, at)?,
+            &format.value_col,
+            at,
+        )?,
+        None => 0.0,
+    };
+    let touch = if touchpoint.is_empty() {
+        if conversions == 0.0 {
+            return Err(Error::input(
+                at.location(),
+                format!(
+                    "{} is empty and the row is not a conversion",
+                    format.touchpoint_col
+                ),
+            ));
+        }
+        None
+    } else {
+        if touchpoint.contains('>') {
+            return Err(Error::input(
+                at.location(),
+                format!("touchpoint '{touchpoint}' contains '>', which separates touches in paths"),
+            ));
+        }
+        Some(channels.intern(touchpoint))
+    };
+    let segment = match columns.segment {
+        Some(i) => segments.intern(field(
+            record,
+            i,
+            format.segment_col.as_deref().unwrap_or(""),
+            at,
+        )?),
+        None => 0,
+    };
+    Ok(Event {
+        time,
+        touch,
+        conversions,
+        value,
+        segment,
+    })
+}
+
+/// Interned segment values; id 0 is "" (no segment column).
+struct Segments {
+    names: Vec<String>,
+    index: FxHashMap<String, u32>,
+}
+
+impl Segments {
+    fn new() -> Self {
+        Segments {
+            names: vec![String::new()],
+            index: FxHashMap::from_iter([(String::new(), 0)]),
+        }
+    }
+
+    fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.index.get(name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.to_owned());
+        self.index.insert(name.to_owned(), id);
+        id
+    }
+}
+
+/// First pass: the line of the first row out of (user bytes, time) order, if any. Times are
+/// parsed (and so checked) but nothing is kept beyond the previous row.
+fn first_unsorted_line<R: Read>(
+    input: R,
+    source: &str,
+    format: &EventsFormat,
+) -> Result<Option<u64>> {
+    let (mut reader, columns) = open_csv(input, source, format)?;
+    let mut record = csv::ByteRecord::new();
+    let mut previous_user: Vec<u8> = Vec::new();
+    let mut previous_time = f64::NEG_INFINITY;
+    let mut first = true;
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|e| csv_error(e, source))?
+    {
+        let line = record.position().map_or(0, |p| p.line());
+        let at = At { source, line };
+        let user = record.get(columns.user).unwrap_or_default();
+        let time = parse_time(&record, &columns, format, &at)?;
+        if !first {
+            match user.cmp(&previous_user[..]) {
+                std::cmp::Ordering::Less => return Ok(Some(line)),
+                std::cmp::Ordering::Equal if time < previous_time => return Ok(Some(line)),
+                _ => {}
+            }
+        }
+        first = false;
+        previous_user.clear();
+        previous_user.extend_from_slice(user);
+        previous_time = time;
+    }
+    Ok(None)
+}
+
+fn check_user<'r>(
+    record: &'r csv::ByteRecord,
+    columns: &Columns,
+    format: &EventsFormat,
+    at: &At<'_>,
+) -> Result<&'r [u8]> {
+    let user = field(record, columns.user, &format.user_col, at)?;
+    if user.is_empty() {
+        return Err(Error::input(
+            at.location(),
+            format!("{} is empty", format.user_col),
+        ));
+    }
+    Ok(user.as_bytes())
+}
+
+/// Streams a log sorted by user, then time: memory is one user's open journey.
+fn read_events_sorted<R: Read>(
+    input: R,
+    source: &str,
+    format: &EventsFormat,
+    channels: &mut ChannelTable,
+    mut visit: impl FnMut(&EventJourney<'_>),
+) -> Result<EventsSummary> {
+    let (mut reader, columns) = open_csv(input, source, format)?;
+    let mut summary = EventsSummary::default();
+    let mut segments = Segments::new();
+    let mut cutter = new_cutter(format);
+    let mut record = csv::ByteRecord::new();
+    let mut current_user: Vec<u8> = Vec::new();
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|e| csv_error(e, source))?
+    {
+        let at = At {
+            source,
+            line: record.position().map_or(0, |p| p.line()),
+        };
+        summary.rows += 1;
+        let user = check_user(&record, &columns, format, &at)?;
+        if user != current_user.as_slice() {
+            cutter.end_without_conversion(&segments.names, &mut summary, &mut visit);
+            summary.users += 1;
+            current_user.clear();
+            current_user.extend_from_slice(user);
+        }
+        let event = parse_event(&record, &columns, format, &at, channels, &mut segments)?;
+        cutter.push(event, &segments.names, &mut summary, &mut visit);
+    }
+    cutter.end_without_conversion(&segments.names, &mut summary, &mut visit);
+    finish(summary, source)
+}
+
+/// Groups an unsorted log in memory, then cuts each user's events in time order.
+fn read_events_grouped<R: Read>(
+    input: R,
+    source: &str,
+    format: &EventsFormat,
+    channels: &mut ChannelTable,
+    mut visit: impl FnMut(&EventJourney<'_>),
+    unsorted: Option<u64>,
+) -> Result<EventsSummary> {
+    let (mut reader, columns) = open_csv(input, source, format)?;
+    let mut summary = EventsSummary {
+        unsorted,
+        ..EventsSummary::default()
+    };
+    let mut segments = Segments::new();
+    let mut users: FxHashMap<Vec<u8>, u32> = FxHashMap::default();
+    let mut events: Vec<(u32, Event)> = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|e| csv_error(e, source))?
+    {
+        let at = At {
+            source,
+            line: record.position().map_or(0, |p| p.line()),
+        };
+        summary.rows += 1;
+        let user = check_user(&record, &columns, format, &at)?;
+        let next = users.len() as u32;
+        let id = *users.entry(user.to_vec()).or_insert(next);
+        let event = parse_event(&record, &columns, format, &at, channels, &mut segments)?;
+        events.push((id, event));
+    }
+    // Users in byte order (as a sorted file would give them), events by time; the sort is
+    // stable, so ties keep file order.
+    let mut user_order: Vec<(&Vec<u8>, u32)> = users.iter().map(|(u, &id)| (u, id)).collect();
+    user_order.sort();
+    let mut rank = vec![0u32; users.len()];
+    for (r, &(_, id)) in user_order.iter().enumerate() {
+        rank[id as usize] = r as u32;
+    }
+    events.sort_by(|a, b| {
+        rank[a.0 as usize]
+            .cmp(&rank[b.0 as usize])
+            .then(a.1.time.total_cmp(&b.1.time))
+    });
+    summary.users = users.len() as u64;
+    let mut cutter = new_cutter(format);
+    let mut current = u32::MAX;
+    for &(user, event) in &events {
+        if user != current {
+            cutter.end_without_conversion(&segments.names, &mut summary, &mut visit);
+            current = user;
+        }
+        cutter.push(event, &segments.names, &mut summary, &mut visit);
+    }
+    cutter.end_without_conversion(&segments.names, &mut summary, &mut visit);
+    finish(summary, source)
+}
+
+fn new_cutter(format: &EventsFormat) -> Cutter {
+    Cutter {
+        lookback: format.lookback_days * DAY,
+        inactivity: format.inactivity_days * DAY,
+        touches: Vec::new(),
+        times: Vec::new(),
+        segment: 0,
+    }
+}
+
+fn finish(summary: EventsSummary, source: &str) -> Result<EventsSummary> {
+    if summary.rows == 0 {
+        return Err(Error::input(
+            Location::file(source),
+            "no data rows after the header; expected at least one event",
+        ));
+    }
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Cut = (String, f64, f64, f64, String);
+
+    fn journeys(text: &str, format: &EventsFormat) -> (Vec<Cut>, EventsSummary) {
+        let mut channels = ChannelTable::new();
+        let mut out = Vec::new();
+        let summary = read_events_bytes(text.as_bytes(), "e.csv", format, &mut channels, |j| {
+            out.push((
+                channels_path(j.row.touches),
+                j.row.conversions,
+                j.row.value,
+                j.row.nulls,
+                j.segment.to_owned(),
+            ))
+        })
+        .unwrap();
+        let names = channels;
+        let out = out
+            .into_iter()
+            .map(|(p, c, v, n, s)| {
+                let p = p
+                    .split(',')
+                    .filter(|x| !x.is_empty())
+                    .map(|i| names.name(i.parse().unwrap()).to_owned())
+                    .collect::<Vec<_>>()
+                    .join(" > ");
+                (p, c, v, n, s)
+            })
+            .collect();
+        (out, summary)
+    }
+
+    fn channels_path(touches: &[u32]) -> String {
+        touches
+            .iter()
+            .map(|t| t.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    const LOG: &str = "user_id,timestamp,touchpoint,conversion,value,persona\n\
+        a,2026-01-01T00:00:00Z,social,0,,x\n\
+        a,2026-01-20T00:00:00Z,search,0,,x\n\
+        a,2026-02-05T00:00:00Z,email,1,50,x\n\
+        a,2026-02-06T00:00:00Z,email,0,,x\n\
+        a,2026-04-01T00:00:00Z,search,0,,y\n\
+        b,2026-01-01T00:00:00Z,social,0,,y\n\
+        b,2026-01-02T00:00:00Z,,2,30,y\n";
+
+    #[test]
+    fn cuts_at_conversions_lookback_and_inactivity() {
+        let (j, s) = journeys(LOG, &EventsFormat::default());
+        assert_eq!(
+            j.iter()
+                .map(|x| (x.0.as_str(), x.1, x.2, x.3))
+                .collect::<Vec<_>>(),
+            vec![
+                // social is 35 days before the conversion: dropped by the 30-day lookback.
+                ("search > email", 1.0, 50.0, 0.0),
+                // email, then 54 days of silence: the journey ends; search starts another.
+                ("email", 0.0, 0.0, 1.0),
+                ("search", 0.0, 0.0, 1.0),
+                // A conversion row without a touch ends b's journey.
+                ("social", 2.0, 30.0, 0.0),
+            ]
+        );
+        assert_eq!(
+            (s.rows, s.users, s.journeys, s.dropped_touches),
+            (7, 2, 4, 1)
+        );
+        assert_eq!((s.conversions, s.value, s.nulls), (3.0, 80.0, 2.0));
+        assert_eq!(s.unsorted, None);
+    }
+
+    #[test]
+    fn unsorted_input_gives_the_same_journeys_and_says_so() {
+        let mut lines: Vec<&str> = LOG.lines().collect();
+        let header = lines.remove(0);
+        lines.reverse();
+        let shuffled = format!("{header}\n{}\n", lines.join("\n"));
+        let (sorted, _) = journeys(LOG, &EventsFormat::default());
+        let (grouped, s) = journeys(&shuffled, &EventsFormat::default());
+        assert_eq!(sorted, grouped);
+        assert_eq!(s.unsorted, Some(3));
+        assert!(s.warnings("e.csv")[0].contains("not sorted by user, then time"));
+    }
+
+    #[test]
+    fn segment_is_the_value_on_the_last_row() {
+        let format = EventsFormat {
+            segment_col: Some("persona".into()),
+            ..EventsFormat::default()
+        };
+        let (j, _) = journeys(LOG, &format);
+        let segments: Vec<&str> = j.iter().map(|x| x.4.as_str()).collect();
+        assert_eq!(segments, vec!["x", "x", "y", "y"]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_touch_is_in_one_journey_or_dropped_and_row_order_does_not_matter(
+            rows in proptest::collection::vec((0u8..4, 0u32..90, 0u8..3, proptest::bool::weighted(0.2)), 1..60),
+            lookback in 1.0f64..40.0,
+            inactivity in 1.0f64..40.0,
+        ) {
+            let format = EventsFormat { lookback_days: lookback, inactivity_days: inactivity, ..EventsFormat::default() };
+            let body: Vec<String> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, (user, day, touch, converts))| {
+                    // Distinct times per user (the hour is the row number), so any order of the
+                    // rows has one time order.
+                    format!("u{user},{},t{touch},{},1", 1_767_225_600 + *day as u64 * 86_400 + i as u64 * 60, u8::from(*converts))
+                })
+                .collect();
+            let text = format!("user_id,timestamp,touchpoint,conversion,value\n{}\n", body.join("\n"));
+            let (mut forward, s) = journeys(&text, &format);
+            let touches: usize = forward.iter().map(|j| j.0.split(" > ").count()).sum();
+            proptest::prop_assert_eq!(touches as u64 + s.dropped_touches, rows.len() as u64);
+            let converting: f64 = forward.iter().map(|j| j.1).sum();
+            proptest::prop_assert_eq!(converting + s.untouched_conversions, s.conversions);
+            proptest::prop_assert_eq!(s.conversions, rows.iter().filter(|r| r.3).count() as f64);
+            let mut reversed_body = body.clone();
+            reversed_body.reverse();
+            let reversed = format!("user_id,timestamp,touchpoint,conversion,value\n{}\n", reversed_body.join("\n"));
+            let (mut backward, _) = journeys(&reversed, &format);
+            let key = |j: &Cut| format!("{:?}", j);
+            forward.sort_by_key(key);
+            backward.sort_by_key(key);
+            proptest::prop_assert_eq!(forward, backward);
+        }
+    }
+
+    #[test]
+    fn bad_rows_name_file_and_line() {
+        let error = |text: &str| {
+            let mut channels = ChannelTable::new();
+            read_events_bytes(
+                text.as_bytes(),
+                "e.csv",
+                &EventsFormat::default(),
+                &mut channels,
+                |_| {},
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        let bad_time = "user_id,timestamp,touchpoint\na,2026-01-01T00:00:00Z,x\na,yesterday,y\n";
+        assert_eq!(
+            error(bad_time),
+            "e.csv line 3: timestamp 'yesterday' is not a timestamp; expected RFC 3339 such as 2026-01-05T14:03:00Z (or Unix seconds)"
+        );
+        let negative = "user_id,timestamp,touchpoint,conversion,value\na,2026-01-01,x,1,-5\n";
+        assert_eq!(
+            error(negative),
+            "e.csv line 2: value is -5; it must be a number >= 0"
+        );
+        let missing = "user,timestamp,touchpoint\na,2026-01-01,x\n";
+        assert!(error(missing).contains("no column 'user_id'"));
+    }
+}

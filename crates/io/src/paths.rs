@@ -1,0 +1,334 @@
+//! Reader for aggregated journey paths in ChannelAttribution's format.
+//!
+//! ```text
+//! path,total_conversions,total_conversion_value,total_null
+//! social > search_paid > email,3,120.5,17
+//! ```
+//!
+//! The reader streams: each row is parsed into a reused buffer and handed to a visitor, so memory
+//! grows with what the visitor keeps (distinct states for a fit), never with the number of rows.
+//! The field delimiter (`,` `;` or tab) is detected from the header unless given. Counts may be
+//! fractional weights and are never truncated. Every problem is reported with the input's name,
+//! the line and the field.
+
+use std::io::Read;
+
+use crate::table_input::{self, Header, csv_error};
+use journeysim_core::error::{Error, Location, Result};
+use journeysim_core::journey::{
+    ChannelId, ChannelTable, PathRow, PathSource, ReadSummary, SourceRow,
+};
+
+/// How to read a paths file: column names, delimiters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathsFormat {
+    /// Column holding the path (`path`).
+    pub path_col: String,
+    /// Column holding conversion counts (`total_conversions`).
+    pub conversions_col: String,
+    /// Column holding conversion value (`total_conversion_value`).
+    pub value_col: String,
+    /// Whether the value column must exist (true when the user named it).
+    pub value_required: bool,
+    /// Column holding non-converting counts (`total_null`).
+    pub null_col: String,
+    /// Whether the null column must exist (true when the user named it).
+    pub null_required: bool,
+    /// Field delimiter; `None` detects `,` `;` or tab from the header.
+    pub delimiter: Option<u8>,
+    /// Separator between channels inside a path (`>`).
+    pub channel_sep: String,
+}
+
+impl Default for PathsFormat {
+    fn default() -> Self {
+        PathsFormat {
+            path_col: "path".into(),
+            conversions_col: "total_conversions".into(),
+            value_col: "total_conversion_value".into(),
+            value_required: false,
+            null_col: "total_null".into(),
+            null_required: false,
+            delimiter: None,
+            channel_sep: ">".into(),
+        }
+    }
+}
+
+/// A paths file (or any reader of one) as a [`PathSource`]: what fitting, attribution, top paths
+/// and order selection read.
+#[derive(Debug)]
+pub struct PathsReader<R> {
+    input: R,
+    source: String,
+    format: PathsFormat,
+}
+
+impl<R: Read> PathsReader<R> {
+    /// Reads `input`, named `source` in messages, in `format`.
+    pub fn new(input: R, source: &str, format: &PathsFormat) -> Self {
+        PathsReader {
+            input,
+            source: source.to_owned(),
+            format: format.clone(),
+        }
+    }
+}
+
+impl<R: Read> PathSource for PathsReader<R> {
+    fn name(&self) -> &str {
+        &self.source
+    }
+
+    fn read(
+        self,
+        channels: &mut ChannelTable,
+        visit: &mut dyn FnMut(&SourceRow<'_>),
+    ) -> Result<(ReadSummary, Vec<String>)> {
+        let summary = read_paths(self.input, &self.source, &self.format, channels, |path| {
+            visit(&SourceRow {
+                path: *path,
+                ages_days: None,
+                segment: None,
+            })
+        })?;
+        Ok((summary, summary.warnings(&self.source)))
+    }
+}
+
+/// Column positions found in the header.
+struct Columns {
+    path: usize,
+    conversions: usize,
+    value: Option<usize>,
+    null: Option<usize>,
+}
+
+/// Reads aggregated paths from `input`, interning channels into `channels` and calling `visit` for
+/// every row that carries at least one journey. `source` names the input in errors.
+pub fn read_paths<R: Read>(
+    input: R,
+    source: &str,
+    format: &PathsFormat,
+    channels: &mut ChannelTable,
+    mut visit: impl FnMut(&PathRow<'_>),
+) -> Result<ReadSummary> {
+    let (mut reader, header) = table_input::open(
+        input,
+        source,
+        format.delimiter,
+        "path,total_conversions,total_conversion_value,total_null",
+    )?;
+    let columns = find_columns(&header, format)?;
+
+    let mut summary = ReadSummary::default();
+    let mut record = csv::ByteRecord::new();
+    let mut touches: Vec<ChannelId> = Vec::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(csv_error(e, source)),
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let at = || Location::line(source, line);
+        summary.rows += 1;
+        let conversions = parse_count(&record, columns.conversions, &format.conversions_col, &at)?;
+        let nulls = match columns.null {
+            Some(i) => parse_count(&record, i, &format.null_col, &at)?,
+            None => 0.0,
+        };
+        let mut value = match columns.value {
+            Some(i) => parse_count(&record, i, &format.value_col, &at)?,
+            None => 0.0,
+        };
+        parse_path(
+            &record,
+            columns.path,
+            &format.channel_sep,
+            channels,
+            &mut touches,
+            &at,
+        )?;
+        if conversions == 0.0 && nulls == 0.0 {
+            summary.skipped_rows += 1;
+            continue;
+        }
+        if conversions == 0.0 && value != 0.0 {
+            summary.value_without_conversions_rows += 1;
+            value = 0.0;
+        }
+        summary.conversions += conversions;
+        summary.value += value;
+        summary.nulls += nulls;
+        visit(&PathRow {
+            touches: &touches,
+            conversions,
+            value,
+            nulls,
+        });
+    }
+    if summary.rows == 0 {
+        return Err(Error::input(
+            Location::file(source),
+            "no data rows after the header; expected at least one path",
+        ));
+    }
+    Ok(summary)
+}
+
+/// The positions of the path, conversion, value and null columns.
+fn find_columns(header: &Header, format: &PathsFormat) -> Result<Columns> {
+    Ok(Columns {
+        path: header.required(&format.path_col, "--path-col")?,
+        conversions: header.required(&format.conversions_col, "--conversions-col")?,
+        value: header.optional(&format.value_col, "--value-col", format.value_required)?,
+        null: header.optional(&format.null_col, "--null-col", format.null_required)?,
+    })
+}
+
+/// Parses a non-negative finite number from field `index`.
+fn parse_count(
+    record: &csv::ByteRecord,
+    index: usize,
+    column: &str,
+    at: &dyn Fn() -> Location,
+) -> Result<f64> {
+    let raw = record.get(index).ok_or_else(|| {
+        Error::input(
+            at(),
+            format!(
+                "missing field '{column}' (the row has {} fields)",
+                record.len()
+            ),
+        )
+    })?;
+    let text = std::str::from_utf8(raw)
+        .map_err(|_| Error::input(at(), format!("{column} is not valid UTF-8")))?;
+    let value: f64 = text.parse().map_err(|_| {
+        Error::input(
+            at(),
+            format!("{column} is '{text}'; expected a number such as 3 or 2.5"),
+        )
+    })?;
+    if !value.is_finite() {
+        return Err(Error::input(
+            at(),
+            format!("{column} is {text}; counts must be finite"),
+        ));
+    }
+    if value < 0.0 {
+        return Err(Error::input(
+            at(),
+            format!("{column} is {text}; counts must be >= 0"),
+        ));
+    }
+    Ok(value)
+}
+
+/// Splits the path field on `sep`, trims each channel and interns it into `touches`.
+fn parse_path(
+    record: &csv::ByteRecord,
+    index: usize,
+    sep: &str,
+    channels: &mut ChannelTable,
+    touches: &mut Vec<ChannelId>,
+    at: &dyn Fn() -> Location,
+) -> Result<()> {
+    let raw = record.get(index).ok_or_else(|| {
+        Error::input(
+            at(),
+            format!(
+                "missing the path field (the row has {} fields)",
+                record.len()
+            ),
+        )
+    })?;
+    let text =
+        std::str::from_utf8(raw).map_err(|_| Error::input(at(), "the path is not valid UTF-8"))?;
+    if text.is_empty() {
+        return Err(Error::input(
+            at(),
+            "the path is empty; a path needs at least one channel",
+        ));
+    }
+    touches.clear();
+    for (position, name) in text.split(sep).enumerate() {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(Error::input(
+                at(),
+                format!(
+                    "the path '{text}' has an empty channel at position {}",
+                    position + 1
+                ),
+            ));
+        }
+        touches.push(channels.intern(name));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Rows = Vec<(String, f64, f64, f64)>;
+
+    fn read(text: &str) -> Result<(Rows, ReadSummary)> {
+        let mut channels = ChannelTable::new();
+        let mut rows = Vec::new();
+        let mut seen = Vec::new();
+        let summary = read_paths(
+            text.as_bytes(),
+            "t.csv",
+            &PathsFormat::default(),
+            &mut channels,
+            |r| seen.push((r.touches.to_vec(), r.conversions, r.value, r.nulls)),
+        )?;
+        for (t, c, v, n) in seen {
+            rows.push((channels.format_path(&t), c, v, n));
+        }
+        Ok((rows, summary))
+    }
+
+    #[test]
+    fn reads_semicolon_and_trims_channels() {
+        let (rows, summary) =
+            read("path;total_conversions;total_conversion_value;total_null\n a >b > c ;1.5;10;2\n")
+                .unwrap();
+        assert_eq!(rows, vec![("a > b > c".to_string(), 1.5, 10.0, 2.0)]);
+        assert_eq!(summary.journeys(), 3.5);
+    }
+
+    #[test]
+    fn optional_columns_default_to_zero() {
+        let (rows, _) = read("path\ttotal_conversions\na>b\t2\n").unwrap();
+        assert_eq!(rows, vec![("a > b".to_string(), 2.0, 0.0, 0.0)]);
+    }
+
+    #[test]
+    fn negative_count_names_line_and_column() {
+        let err = read("path,total_conversions,total_null\na,1,0\nb,1,-3\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "t.csv line 3: total_null is -3; counts must be >= 0"
+        );
+    }
+
+    #[test]
+    fn missing_column_lists_the_columns_found() {
+        let err = read("path,conv\na,1\n").unwrap_err();
+        assert!(
+            err.to_string().contains("columns found: path, conv"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn zero_rows_are_skipped_and_counted() {
+        let (rows, summary) = read("path,total_conversions,total_null\na,0,0\nb,1,0\n").unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(summary.skipped_rows, 1);
+    }
+}

@@ -1,0 +1,144 @@
+//! Opening a delimited text input (aggregated paths, event logs) the same way for every reader:
+//! one header row, an optional UTF-8 byte-order mark, the field delimiter (`,` `;` or tab)
+//! detected from the header unless given, whitespace around fields trimmed, and every failure
+//! reported with the input's name and line. Columns are then found by name with [`Header`],
+//! whose errors list the columns that are there and the flag that renames the one that is not.
+
+use std::io::{BufRead, BufReader, Cursor, Read};
+
+use journeysim_core::error::{Error, Location, Result};
+
+/// The header's column names, for finding columns and saying which exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    source: String,
+    names: Vec<String>,
+}
+
+impl Header {
+    /// The position of column `name`, or an error naming the columns found and `flag`.
+    pub fn required(&self, name: &str, flag: &str) -> Result<usize> {
+        self.position(name).ok_or_else(|| self.missing(name, flag))
+    }
+
+    /// The position of column `name` if present; an error when absent and `needed` (the user
+    /// named it with `flag`).
+    pub fn optional(&self, name: &str, flag: &str, needed: bool) -> Result<Option<usize>> {
+        match self.position(name) {
+            None if needed => Err(self.missing(name, flag)),
+            found => Ok(found),
+        }
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+
+    fn missing(&self, name: &str, flag: &str) -> Error {
+        Error::input(
+            Location::line(&self.source, 1),
+            format!(
+                "no column '{name}' in the header; columns found: {}; name it with {flag}",
+                self.names.join(", ")
+            ),
+        )
+    }
+}
+
+/// Opens `input` as a CSV reader positioned after the header. `delimiter` is used when given,
+/// else detected; `example` is a header to show when the input is empty.
+pub fn open<R: Read>(
+    input: R,
+    source: &str,
+    delimiter: Option<u8>,
+    example: &str,
+) -> Result<(csv::Reader<impl Read>, Header)> {
+    let mut buffered = BufReader::with_capacity(1 << 16, input);
+    let header = read_header_line(&mut buffered, source, example)?;
+    let delimiter = match delimiter {
+        Some(d) => d,
+        None => detect_delimiter(&header, source)?,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(Cursor::new(header).chain(buffered));
+    let names = reader
+        .byte_headers()
+        .map_err(|e| csv_error(e, source))?
+        .iter()
+        .map(|f| String::from_utf8_lossy(f).trim().to_owned())
+        .collect();
+    let header = Header {
+        source: source.to_owned(),
+        names,
+    };
+    Ok((reader, header))
+}
+
+/// Reads the first line (header) so the delimiter can be detected before csv parsing starts.
+fn read_header_line<R: BufRead>(input: &mut R, source: &str, example: &str) -> Result<Vec<u8>> {
+    let mut header = Vec::new();
+    input
+        .read_until(b'\n', &mut header)
+        .map_err(|e| Error::Read {
+            path: source.to_owned(),
+            source: e,
+        })?;
+    if header.starts_with(b"\xEF\xBB\xBF") {
+        header.drain(..3);
+    }
+    if header.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(Error::input(
+            Location::file(source),
+            format!("the file is empty; expected a header row such as {example}"),
+        ));
+    }
+    if std::str::from_utf8(&header).is_err() {
+        return Err(Error::input(
+            Location::line(source, 1),
+            "the header is not valid UTF-8",
+        ));
+    }
+    Ok(header)
+}
+
+/// Picks the candidate delimiter that splits the header into the most fields.
+fn detect_delimiter(header: &[u8], source: &str) -> Result<u8> {
+    [b',', b';', b'\t']
+        .into_iter()
+        .map(|d| (header.iter().filter(|&&b| b == d).count(), d))
+        .max_by_key(|&(count, _)| count)
+        .filter(|&(count, _)| count > 0)
+        .map(|(_, d)| d)
+        .ok_or_else(|| {
+            Error::input(
+                Location::line(source, 1),
+                "cannot detect the field delimiter: the header has no ',' ';' or tab; \
+                 give it with --delimiter",
+            )
+        })
+}
+
+/// A csv error as the input's error, with its line and, for the common cases, what was wrong.
+pub fn csv_error(e: csv::Error, source: &str) -> Error {
+    let at = match e.position() {
+        Some(p) => Location::line(source, p.line()),
+        None => Location::file(source),
+    };
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::Read {
+            path: source.to_owned(),
+            source: io,
+        },
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => Error::input(
+            at,
+            format!("the row has {len} fields but the header has {expected_len}"),
+        ),
+        csv::ErrorKind::Utf8 { .. } => Error::input(at, "the row is not valid UTF-8"),
+        other => Error::input(at, format!("malformed CSV: {other:?}")),
+    }
+}

@@ -1,0 +1,112 @@
+//! The funnel as a table and CSV.
+
+use journeysim_core::funnel::{Funnel, StageFlow};
+
+use super::{Report, Table, number};
+
+fn pct(x: f64) -> String {
+    format!("{:.2}%", 100.0 * x)
+}
+
+impl Report for Funnel {
+    fn table(&self) -> String {
+        let mut out = format!(
+            "{} ({}): P(conversion) = {:.6} (exact)",
+            self.input, self.input_kind, self.conversion_probability
+        );
+        if let (Some(j), Some(r)) = (self.journeys, self.observed_conversion_rate) {
+            out.push_str(&format!("; {} journeys, observed rate {:.6}", number(j), r));
+        }
+        if let Some(m) = self.median_days_to_conversion {
+            out.push_str(&format!("; median time to conversion {m:.2} days"));
+        }
+        if let Some(m) = self.mean_days_to_conversion {
+            out.push_str(&format!("; mean time to conversion {m:.2} days"));
+        }
+        out.push_str("\nshares of all journeys; leak rank 1 = the stage losing the most journeys");
+        out.push_str(if self.ranked_by_observed {
+            " (observed)\n\n"
+        } else {
+            " (exact)\n\n"
+        });
+        let mut header = vec![
+            "stage",
+            "reach",
+            "move on",
+            "convert",
+            "drop out",
+            "drop-out rate",
+        ];
+        if self.ranked_by_observed {
+            header.extend([
+                "obs reach",
+                "obs move on",
+                "obs convert",
+                "obs drop out",
+                "obs drop-out rate",
+            ]);
+        }
+        header.push("leak rank");
+        let mut t = Table::new(header);
+        for s in &self.stages {
+            let f = |x: &StageFlow| {
+                vec![
+                    pct(x.reach),
+                    pct(x.move_on),
+                    pct(x.convert),
+                    pct(x.drop_out),
+                    pct(x.drop_out_rate),
+                ]
+            };
+            let mut row = vec![s.stage.clone()];
+            row.extend(f(&s.exact));
+            if let Some(o) = &s.observed {
+                row.extend(f(o));
+            }
+            row.push(s.leak_rank.to_string());
+            t.row(row);
+        }
+        out.push_str(&t.render());
+        out
+    }
+
+    fn csv(&self, writer: &mut csv::Writer<Vec<u8>>) -> csv::Result<()> {
+        writer.write_record([
+            "stage",
+            "touchpoints",
+            "reach",
+            "move_on",
+            "convert",
+            "drop_out",
+            "drop_out_rate",
+            "observed_reach",
+            "observed_move_on",
+            "observed_convert",
+            "observed_drop_out",
+            "observed_drop_out_rate",
+            "leak_rank",
+        ])?;
+        for s in &self.stages {
+            let e = &s.exact;
+            let mut row = vec![
+                s.stage.clone(),
+                s.touchpoints.join(" "),
+                e.reach.to_string(),
+                e.move_on.to_string(),
+                e.convert.to_string(),
+                e.drop_out.to_string(),
+                e.drop_out_rate.to_string(),
+            ];
+            match &s.observed {
+                Some(o) => row.extend(
+                    [o.reach, o.move_on, o.convert, o.drop_out, o.drop_out_rate]
+                        .map(|x| x.to_string()),
+                ),
+                None => row.extend(std::iter::repeat_n(String::new(), 5)),
+            }
+            row.push(s.leak_rank.to_string());
+            writer.write_record(&row)?;
+        }
+        Ok(())
+    }
+}

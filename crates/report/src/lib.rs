@@ -1,0 +1,88 @@
+//! journeysim's renderings of core results: terminal tables, JSON, CSV, SVG charts and graphs.
+//! Nothing here computes a figure; everything here decides how one reads.
+//!
+//! Every result type implements [`Report`]: JSON is its serde form (the contract), CSV is one row
+//! per item of its main list with the same field names, and the table is what a person reads.
+//! Floats in JSON and CSV are printed in shortest round-trip form, so output is reproducible
+//! bit for bit.
+
+#![deny(missing_docs)]
+
+mod funnel;
+pub mod graph;
+mod ground_truth;
+mod simulation;
+pub mod svg;
+pub mod table;
+mod views;
+mod whatif;
+
+use serde::Serialize;
+
+use journeysim_core::error::{Error, Result};
+pub use table::Table;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned columns for a terminal.
+    Table,
+    /// Pretty-printed JSON.
+    Json,
+    /// Comma-separated values with a header row.
+    Csv,
+}
+
+impl Format {
+    /// The format a file name implies by its extension (`.json`, `.csv`), if any.
+    pub fn from_extension(path: &std::path::Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "json" => Some(Format::Json),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+}
+
+/// A result that can be shown in every format.
+pub trait Report: Serialize {
+    /// The table a person reads in a terminal.
+    fn table(&self) -> String;
+    /// Writes the CSV rows (header included) of the main list.
+    fn csv(&self, writer: &mut csv::Writer<Vec<u8>>) -> csv::Result<()>;
+}
+
+/// Renders `report` in `format`.
+pub fn render<R: Report>(report: &R, format: Format) -> Result<Vec<u8>> {
+    match format {
+        Format::Table => Ok(report.table().into_bytes()),
+        Format::Json => {
+            let mut text = serde_json::to_vec_pretty(report)
+                .map_err(|e| Error::Numerical(format!("cannot serialise the result: {e}")))?;
+            text.push(b'\n');
+            Ok(text)
+        }
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            report
+                .csv(&mut writer)
+                .map_err(|e| Error::Numerical(format!("cannot write CSV: {e}")))?;
+            writer
+                .into_inner()
+                .map_err(|e| Error::Numerical(format!("cannot write CSV: {e}")))
+        }
+    }
+}
+
+/// Formats a number for a table: integers as integers, others with 4 significant decimals.
+pub fn number(x: f64) -> String {
+    if x == x.trunc() && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else if x.abs() >= 1000.0 {
+        format!("{x:.1}")
+    } else if x.abs() >= 1.0 {
+        format!("{x:.3}")
+    } else {
+        format!("{x:.4}")
+    }
+}

@@ -1,0 +1,116 @@
+//! How a [`Simulation`] reads as a table and as CSV (one row per channel; intervals as `_lo` /
+//! `_hi` columns, since CSV has no arrays; the seed and journeys repeated on every row, so the
+//! run can be repeated from the CSV alone).
+
+use super::{Report, Table, number};
+use journeysim_core::simulate::Simulation;
+
+impl Report for Simulation {
+    fn table(&self) -> String {
+        let interval = |ci: [f64; 2]| format!("[{:.6}, {:.6}]", ci[0], ci[1]);
+        let l = &self.path_length;
+        let mut out = format!(
+            "{}: order {}, {} states; {} journeys simulated (seed {}, batches of {}, max {} steps)\n",
+            self.input,
+            self.order,
+            self.states,
+            self.journeys,
+            self.seed,
+            self.batch_size,
+            self.max_steps
+        );
+        if let Some(p) = self.precision {
+            out.push_str(&format!(
+                "(--precision {p}: batches added until the conversion rate's 95% half-width is <= {p}, or the --journeys cap)\n"
+            ));
+        }
+        let mut t = Table::new(["", "simulated", "95% interval", "exact"]);
+        t.row([
+            "conversion rate".to_string(),
+            format!("{:.6}", self.conversion_rate),
+            interval(self.conversion_rate_ci),
+            format!("{:.6}", self.exact.conversion_probability),
+        ]);
+        t.row([
+            "value per journey".to_string(),
+            format!("{:.6}", self.value_per_journey),
+            interval(self.value_per_journey_ci),
+            format!("{:.6}", self.exact.value_per_journey),
+        ]);
+        out.push('\n');
+        out.push_str(&t.render());
+        out.push_str(&format!(
+            "\n{} conversions, total value {}, {} truncated; path length mean {:.3}, p50 {}, p90 {}, max {}\n\n",
+            self.conversions,
+            number(self.total_value),
+            self.truncated,
+            l.mean,
+            l.p50,
+            l.p90,
+            l.max
+        ));
+        let mut t = Table::new([
+            "channel",
+            "visit_rate",
+            "removal_effect",
+            "95% interval",
+            "exact",
+            "markov_conversions",
+            "removal_effect_value",
+            "markov_value",
+        ]);
+        for c in &self.channels {
+            t.row([
+                c.channel.clone(),
+                format!("{:.4}", c.visit_rate),
+                format!("{:.4}", c.removal_effect),
+                format!(
+                    "[{:.4}, {:.4}]",
+                    c.removal_effect_ci[0], c.removal_effect_ci[1]
+                ),
+                format!("{:.4}", c.exact_removal_effect),
+                number(c.markov_conversions),
+                format!("{:.4}", c.removal_effect_value),
+                number(c.markov_value),
+            ]);
+        }
+        out.push_str(&t.render());
+        out
+    }
+
+    fn csv(&self, writer: &mut csv::Writer<Vec<u8>>) -> csv::Result<()> {
+        writer.write_record([
+            "channel",
+            "visit_rate",
+            "removal_effect",
+            "removal_effect_lo",
+            "removal_effect_hi",
+            "markov_conversions",
+            "removal_effect_value",
+            "removal_effect_value_lo",
+            "removal_effect_value_hi",
+            "markov_value",
+            "exact_removal_effect",
+            "seed",
+            "journeys",
+        ])?;
+        for c in &self.channels {
+            writer.write_record([
+                c.channel.clone(),
+                c.visit_rate.to_string(),
+                c.removal_effect.to_string(),
+                c.removal_effect_ci[0].to_string(),
+                c.removal_effect_ci[1].to_string(),
+                c.markov_conversions.to_string(),
+                c.removal_effect_value.to_string(),
+                c.removal_effect_value_ci[0].to_string(),
+                c.removal_effect_value_ci[1].to_string(),
+                c.markov_value.to_string(),
+                c.exact_removal_effect.to_string(),
+                self.seed.to_string(),
+                self.journeys.to_string(),
+            ])?;
+        }
+        Ok(())
+    }
+}

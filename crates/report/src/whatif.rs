@@ -1,0 +1,214 @@
+//! How a [`WhatIf`] reads as a table and as CSV (one row per scenario; intervals as `_lo` /
+//! `_hi` columns, since CSV has no arrays).
+
+use super::{Report, Table, number};
+use journeysim_core::whatif::{ScenarioOutcome, WhatIf};
+
+fn signed(x: f64) -> String {
+    if x >= 0.0 {
+        format!("+{}", number(x))
+    } else {
+        number(x)
+    }
+}
+
+fn interval(ci: [f64; 2]) -> String {
+    format!("[{}, {}]", signed(ci[0]), signed(ci[1]))
+}
+
+impl Report for WhatIf {
+    fn table(&self) -> String {
+        let mut out = format!(
+            "what-if on {}: order {}, {} journeys through each chain, seed {} \
+             (paired: common random numbers)\n\n",
+            self.input, self.order, self.journeys, self.seed
+        );
+        let mut t = Table::new([
+            "scenario",
+            "P(conv) baseline",
+            "P(conv) scenario",
+            "change",
+            "conversions (sim.)",
+            "difference [95% CI]",
+            "value difference [95% CI]",
+        ]);
+        for s in &self.scenarios {
+            t.row([
+                s.name.clone(),
+                format!("{:.6}", s.baseline.conversion_probability),
+                format!("{:.6}", s.scenario.conversion_probability),
+                format!(
+                    "{:+.2}%",
+                    100.0 * s.difference.relative_conversion_probability
+                ),
+                format!("{} -> {}", s.baseline.conversions, s.scenario.conversions),
+                format!(
+                    "{} {}",
+                    signed(s.difference.conversions),
+                    interval(s.difference.conversions_ci)
+                ),
+                format!(
+                    "{} {}",
+                    signed(s.difference.value),
+                    interval(s.difference.value_ci)
+                ),
+            ]);
+        }
+        out.push_str(&t.render());
+        for s in &self.scenarios {
+            out.push_str(&scenario_detail(s, self.journeys));
+        }
+        out
+    }
+
+    fn csv(&self, writer: &mut csv::Writer<Vec<u8>>) -> csv::Result<()> {
+        writer.write_record([
+            "scenario",
+            "file",
+            "journeys",
+            "seed",
+            "baseline_conversion_probability",
+            "scenario_conversion_probability",
+            "baseline_value_per_journey",
+            "scenario_value_per_journey",
+            "baseline_conversions",
+            "scenario_conversions",
+            "baseline_conversion_rate",
+            "baseline_conversion_rate_lo",
+            "baseline_conversion_rate_hi",
+            "scenario_conversion_rate",
+            "scenario_conversion_rate_lo",
+            "scenario_conversion_rate_hi",
+            "baseline_value",
+            "scenario_value",
+            "difference_conversions",
+            "difference_conversions_lo",
+            "difference_conversions_hi",
+            "difference_value",
+            "difference_value_lo",
+            "difference_value_hi",
+            "difference_expected_conversions",
+            "difference_expected_value",
+        ])?;
+        for s in &self.scenarios {
+            let (b, a, d) = (&s.baseline, &s.scenario, &s.difference);
+            let fields: Vec<String> = [
+                b.conversion_probability,
+                a.conversion_probability,
+                b.value_per_journey,
+                a.value_per_journey,
+                b.conversions as f64,
+                a.conversions as f64,
+                b.conversion_rate,
+                b.conversion_rate_ci[0],
+                b.conversion_rate_ci[1],
+                a.conversion_rate,
+                a.conversion_rate_ci[0],
+                a.conversion_rate_ci[1],
+                b.value,
+                a.value,
+                d.conversions,
+                d.conversions_ci[0],
+                d.conversions_ci[1],
+                d.value,
+                d.value_ci[0],
+                d.value_ci[1],
+                d.expected_conversions,
+                d.expected_value,
+            ]
+            .iter()
+            .map(|x| x.to_string())
+            .collect();
+            let mut record = vec![
+                s.name.clone(),
+                s.file.clone(),
+                self.journeys.to_string(),
+                self.seed.to_string(),
+            ];
+            record.extend(fields);
+            writer.write_record(&record)?;
+        }
+        Ok(())
+    }
+}
+
+/// One scenario: both arms exact and simulated, then attribution in both chains.
+fn scenario_detail(s: &ScenarioOutcome, journeys: u64) -> String {
+    let mut out = format!("\n{} ({})\n", s.name, s.file);
+    if !s.description.is_empty() {
+        out.push_str(&format!("{}\n", s.description));
+    }
+    let mut t = Table::new([
+        "",
+        "exact",
+        "simulated",
+        "95% interval",
+        "exact difference",
+        "paired difference [95% CI]",
+    ]);
+    let (b, a, d) = (&s.baseline, &s.scenario, &s.difference);
+    t.row([
+        format!("conversions per {journeys} (baseline)"),
+        number(b.expected_conversions),
+        b.conversions.to_string(),
+        format!(
+            "[{}, {}]",
+            number(b.conversions_ci[0]),
+            number(b.conversions_ci[1])
+        ),
+        String::new(),
+        String::new(),
+    ]);
+    t.row([
+        "conversions (scenario)".to_string(),
+        number(a.expected_conversions),
+        a.conversions.to_string(),
+        format!(
+            "[{}, {}]",
+            number(a.conversions_ci[0]),
+            number(a.conversions_ci[1])
+        ),
+        signed(d.expected_conversions),
+        format!("{} {}", signed(d.conversions), interval(d.conversions_ci)),
+    ]);
+    t.row([
+        "value (baseline)".to_string(),
+        number(b.expected_value),
+        number(b.value),
+        format!("[{}, {}]", number(b.value_ci[0]), number(b.value_ci[1])),
+        String::new(),
+        String::new(),
+    ]);
+    t.row([
+        "value (scenario)".to_string(),
+        number(a.expected_value),
+        number(a.value),
+        format!("[{}, {}]", number(a.value_ci[0]), number(a.value_ci[1])),
+        signed(d.expected_value),
+        format!("{} {}", signed(d.value), interval(d.value_ci)),
+    ]);
+    out.push_str(&t.render());
+    out.push_str(&format!(
+        "(two independent runs would give {} for the difference in conversions)\n",
+        interval(d.unpaired_conversions_ci)
+    ));
+    let mut c = Table::new([
+        "channel",
+        "removal effect",
+        "under scenario",
+        "markov conversions",
+        "under scenario",
+    ]);
+    for ch in &s.channels {
+        c.row([
+            ch.channel.clone(),
+            format!("{:.4}", ch.baseline_removal_effect),
+            format!("{:.4}", ch.scenario_removal_effect),
+            number(ch.baseline_markov_conversions),
+            number(ch.scenario_markov_conversions),
+        ]);
+    }
+    out.push('\n');
+    out.push_str(&c.render());
+    out
+}
