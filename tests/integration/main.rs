@@ -1,5 +1,6 @@
 //! Integration tests, compiled as one binary. Fixtures live in `tests/data/`.
 
+mod architecture;
 mod cli;
 mod events;
 mod funnel;

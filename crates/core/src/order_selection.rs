@@ -51,6 +51,23 @@
 //! last state of each path (not at how well the chain describes the path that led there), and
 //! its penalty is ad hoc. Held-out likelihood scores the whole journey on data the fit has not
 //! seen, which is what matters for removal effects that reroute whole journeys.
+//!
+//! ```
+//! use journeysim_core::journey::MemoryPaths;
+//! use journeysim_core::order_selection::{OrderOptions, select_order};
+//!
+//! let rows = [
+//!     (&["a", "b"][..], 30.0, 0.0, 10.0),
+//!     (&["b", "a"][..], 5.0, 0.0, 35.0),
+//!     (&["a"][..], 10.0, 0.0, 30.0),
+//!     (&["b"][..], 12.0, 0.0, 28.0),
+//! ];
+//! let options = OrderOptions { max_order: 2, folds: 5, seed: 1 };
+//! let selection = select_order(MemoryPaths::new("example", &rows), options)?;
+//! assert_eq!(selection.orders.len(), 2);
+//! assert!((1..=2).contains(&selection.recommended_order));
+//! # Ok::<(), journeysim_core::Error>(())
+//! ```
 
 use rand::RngExt;
 use rand_distr::Binomial;

@@ -4,6 +4,23 @@
 //!
 //! Rows of the same path are merged first (a path may be split over several rows), so memory
 //! grows with the number of distinct paths.
+//!
+//! ```
+//! use journeysim_core::journey::MemoryPaths;
+//! use journeysim_core::top_paths::{TopPathOptions, top_paths};
+//!
+//! // The two rows of a > b merge: 3 conversions in 4 journeys.
+//! let rows = [
+//!     (&["a", "b"][..], 1.0, 0.0, 1.0),
+//!     (&["a", "b"][..], 2.0, 0.0, 0.0),
+//!     (&["c"][..], 1.0, 0.0, 5.0),
+//! ];
+//! let options = TopPathOptions { top: 5, min_journeys: 1.0 };
+//! let top = top_paths(MemoryPaths::new("example", &rows), options)?;
+//! assert_eq!(top.by_conversions[0].path, "a > b");
+//! assert_eq!(top.by_conversions[0].conversion_rate, 0.75);
+//! # Ok::<(), journeysim_core::Error>(())
+//! ```
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;

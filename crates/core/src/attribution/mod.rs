@@ -8,6 +8,28 @@
 //! [`attribute`] runs them in one streaming pass over any [`PathSource`] and returns the
 //! shared result type [`Attribution`], whose serialised field names are a contract that scripts
 //! rely on.
+//!
+//! ```
+//! use journeysim_core::attribution::{AttributionOptions, HeuristicOptions, MethodOptions, attribute};
+//! use journeysim_core::model::FitOptions;
+//! use journeysim_core::journey::MemoryPaths;
+//!
+//! // a > b converts 3 times in 4, c once in 4: P(conversion) = 4/8. Removing a or b loses the
+//! // 3 of a > b (removal effect 3/4); removing c loses 1 (1/4). Credits share the 4 conversions
+//! // in proportion to 3/4, 3/4 and 1/4: 12/7, 12/7 and 4/7; last touch gives b 3 and c 1.
+//! let rows = [(&["a", "b"][..], 3.0, 30.0, 1.0), (&["c"][..], 1.0, 5.0, 3.0)];
+//! let result = attribute(
+//!     MemoryPaths::new("example", &rows),
+//!     &AttributionOptions { fit: FitOptions::order(1), heuristics: HeuristicOptions::default() },
+//!     &MethodOptions::default(),
+//!     None,
+//! )?;
+//! let credit = |name: &str| result.channels.iter().find(|c| c.channel == name).unwrap();
+//! assert!((credit("a").removal_effect.unwrap() - 0.75).abs() < 1e-12);
+//! assert!((credit("c").markov_conversions.unwrap() - 4.0 / 7.0).abs() < 1e-12);
+//! assert_eq!(credit("b").last_touch, Some(3.0));
+//! # Ok::<(), journeysim_core::Error>(())
+//! ```
 
 pub mod heuristics;
 pub mod intervals;

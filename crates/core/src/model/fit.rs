@@ -8,6 +8,21 @@
 //! `nulls` to last -> (null). Rows are then normalised into probabilities.
 //!
 //! The value of a converting path is attached to its last state as value per conversion.
+//!
+//! ```
+//! use journeysim_core::journey::MemoryPaths;
+//! use journeysim_core::model::{FitOptions, fit_paths};
+//!
+//! // a > a > b converts once and fails once: at order 1 the repeat collapses, so the chain is
+//! // (start) -> a -> b, and b ends in (conversion) or (null) with probability 1/2 each.
+//! let rows = [(&["a", "a", "b"][..], 1.0, 10.0, 1.0)];
+//! let fitted = fit_paths(MemoryPaths::new("example", &rows), FitOptions::order(1), |_| {})?;
+//! let chain = &fitted.chain;
+//! let b = (0..chain.n_states() as u32).find(|&s| chain.state_name(s) == "b").unwrap();
+//! assert_eq!(chain.conversion_probability_from(b), 0.5);
+//! assert_eq!(fitted.summary.journeys(), 2.0);
+//! # Ok::<(), journeysim_core::Error>(())
+//! ```
 
 use rustc_hash::FxHashMap;
 
