@@ -39,6 +39,7 @@ use crate::error::{Error, Location, Result};
 use crate::journey::ChannelTable;
 use crate::model::{Chain, StateId};
 use crate::solve::absorb;
+use crate::stages::StageMap;
 
 /// Transition target naming (conversion) in a map file.
 pub const CONVERSION: &str = "conversion";
@@ -654,6 +655,18 @@ impl JourneyMap {
     /// The touchpoint names as a channel table (id = touchpoint index).
     pub fn channels(&self) -> ChannelTable {
         ChannelTable::from_names(self.touchpoints.iter().map(|t| &t.name))
+    }
+
+    /// The map's own stages and the stage of each touchpoint, as a stage map.
+    pub fn stage_map(&self) -> StageMap {
+        StageMap {
+            stages: self.stages.clone(),
+            touchpoints: self
+                .touchpoints
+                .iter()
+                .map(|t| (t.name.clone(), self.stages[t.stage].clone()))
+                .collect(),
+        }
     }
 
     /// Index of the touchpoint called `name`.
