@@ -18,20 +18,16 @@
 //! and with times (event logs) the median and mean time from first touch to conversion are
 //! reported; for a journey map the mean is exact ([`map_exact`]).
 //! Stages are ranked by `drop_out` (the share of all journeys lost there), observed when data are
-//! given, exact otherwise. Linear systems are solved by dense LU up to [`DENSE_LIMIT`] states and
-//! by monotone fixed-point sweeps beyond.
+//! given, exact otherwise. The linear systems (visits, hitting probabilities) are [`crate::solve`]'s.
 
-use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::journey::{ChannelTable, PathRow, PathSource};
 use crate::journey_map::JourneyMap;
 use crate::model::Chain;
+use crate::solve::{absorb, absorption_by_state, expected_visits, hitting_probabilities};
 use crate::stages::StageMap;
-
-/// Chains with at most this many states are solved densely.
-pub const DENSE_LIMIT: usize = 1500;
 
 /// The four funnel shares of one stage (each a share of all journeys).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -144,119 +140,6 @@ pub fn exact_flows(chain: &Chain, stage_of: &[usize], n_stages: usize) -> Result
         flow.reach = chain.entry.iter().map(|&(s, p)| p * h[s as usize]).sum();
     }
     Ok(flows)
-}
-
-/// P(ever visiting a `target` state) from each state: `h = 1` on targets, `h = Q h` elsewhere.
-pub fn hitting_probabilities(chain: &Chain, target: &[bool]) -> Result<Vec<f64>> {
-    let n = chain.n_states();
-    let free: Vec<usize> = (0..n).filter(|&s| !target[s]).collect();
-    let mut h: Vec<f64> = target.iter().map(|&t| f64::from(u8::from(t))).collect();
-    if free.is_empty() {
-        return Ok(h);
-    }
-    if n <= DENSE_LIMIT {
-        let mut position = vec![usize::MAX; n];
-        free.iter().enumerate().for_each(|(i, &s)| position[s] = i);
-        let m = free.len();
-        let mut a = DMatrix::<f64>::identity(m, m);
-        let mut b = DVector::<f64>::zeros(m);
-        for (i, &s) in free.iter().enumerate() {
-            let (targets, probs) = chain.row(s as u32);
-            for (&t, &p) in targets.iter().zip(probs) {
-                let t = t as usize;
-                if t < n {
-                    if target[t] {
-                        b[i] += p;
-                    } else {
-                        a[(i, position[t])] -= p;
-                    }
-                }
-            }
-        }
-        let x = a.lu().solve(&b).ok_or_else(|| {
-            Error::Numerical("singular chain in the funnel's hitting probabilities".into())
-        })?;
-        free.iter().enumerate().for_each(|(i, &s)| h[s] = x[i]);
-        return Ok(h);
-    }
-    sweep(
-        |h: &mut Vec<f64>| {
-            let mut delta = 0.0f64;
-            for &s in &free {
-                let (targets, probs) = chain.row(s as u32);
-                let new: f64 = targets
-                    .iter()
-                    .zip(probs)
-                    .filter(|(t, _)| (**t as usize) < n)
-                    .map(|(&t, &p)| p * h[t as usize])
-                    .sum();
-                delta = delta.max((new - h[s]).abs());
-                h[s] = new;
-            }
-            delta
-        },
-        &mut h,
-    )?;
-    Ok(h)
-}
-
-/// Expected visits to each state from (start): `v = p0 + v Q`.
-pub fn expected_visits(chain: &Chain) -> Result<Vec<f64>> {
-    let n = chain.n_states();
-    let mut p0 = vec![0.0; n];
-    chain.entry.iter().for_each(|&(s, p)| p0[s as usize] += p);
-    if n <= DENSE_LIMIT {
-        // (I - Q)^T v = p0.
-        let mut a = DMatrix::<f64>::identity(n, n);
-        for s in 0..n {
-            let (targets, probs) = chain.row(s as u32);
-            for (&t, &p) in targets.iter().zip(probs) {
-                if (t as usize) < n {
-                    a[(t as usize, s)] -= p;
-                }
-            }
-        }
-        let x = a.lu().solve(&DVector::from_vec(p0)).ok_or_else(|| {
-            Error::Numerical("singular chain in the funnel's expected visits".into())
-        })?;
-        return Ok(x.iter().copied().collect());
-    }
-    let mut v = p0.clone();
-    sweep(
-        |v: &mut Vec<f64>| {
-            let mut next = p0.clone();
-            for (s, &visit) in v.iter().enumerate() {
-                let (targets, probs) = chain.row(s as u32);
-                for (&t, &p) in targets.iter().zip(probs) {
-                    if (t as usize) < n {
-                        next[t as usize] += visit * p;
-                    }
-                }
-            }
-            let delta = next
-                .iter()
-                .zip(v.iter())
-                .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
-            *v = next;
-            delta
-        },
-        &mut v,
-    )?;
-    Ok(v)
-}
-
-/// Repeats a monotone fixed-point step until its largest change is below 1e-13 of the scale.
-fn sweep(mut step: impl FnMut(&mut Vec<f64>) -> f64, x: &mut Vec<f64>) -> Result<()> {
-    for _ in 0..1_000_000 {
-        let delta = step(x);
-        let scale = x.iter().fold(1e-300f64, |m, v| m.max(v.abs()));
-        if delta <= 1e-13 * scale {
-            return Ok(());
-        }
-    }
-    Err(Error::Numerical(
-        "the funnel's iteration did not converge: journeys that almost never end".into(),
-    ))
 }
 
 /// Counts observed funnel shares from path rows.
@@ -384,7 +267,7 @@ pub struct Exact {
 pub fn chain_exact(chain: &Chain, stage_of: &[usize], n_stages: usize) -> Result<Exact> {
     Ok(Exact {
         flows: exact_flows(chain, stage_of, n_stages)?,
-        conversion_probability: crate::solve::absorb(chain, None)?.conversion_probability,
+        conversion_probability: absorb(chain, None)?.conversion_probability,
         mean_days_to_conversion: None,
     })
 }
@@ -406,7 +289,7 @@ pub fn map_exact(map: &JourneyMap, stage_of: &[usize], n_stages: usize) -> Resul
         {
             t.add(&f.scaled(share));
         }
-        let [h, _] = crate::solve::solve(&chain, None, crate::solve::Method::Auto)?;
+        let [h, _] = absorption_by_state(&chain, None)?;
         let visits = expected_visits(&chain)?;
         let n = chain.n_states();
         for (s, &v) in visits.iter().enumerate() {

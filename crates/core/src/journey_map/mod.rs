@@ -808,7 +808,7 @@ impl JourneyMap {
         // Conversions at each touchpoint and their value, to average value per conversion.
         let mut converting = vec![(0.0, 0.0); n];
         for (share, chain) in &chains {
-            let visits = crate::funnel::expected_visits(chain)?;
+            let visits = crate::solve::expected_visits(chain)?;
             for &(s, p) in &chain.entry {
                 entry[s as usize] += share * p;
             }
