@@ -73,36 +73,15 @@ fn absorption_with_limit(
     removed: Option<&[bool]>,
     dense_limit: usize,
 ) -> Result<[Vec<f64>; 2]> {
-    let q = Transient::of_chain(chain, |s| removed.is_none_or(|r| !r[s]));
-    let rewards: Vec<Vec<f64>> = [false, true]
-        .iter()
-        .map(|&value| {
-            q.states
-                .iter()
-                .map(|&s| {
-                    let p = chain.conversion_probability_from(s as StateId);
-                    if value {
-                        p * chain.value_per_conversion[s]
-                    } else {
-                        p
-                    }
-                })
-                .collect()
-        })
-        .collect();
-    let order = backward_order(chain, &q);
-    let x = solve(
-        &q,
-        Direction::Backward,
-        rewards,
-        &order,
-        chain.n_states() <= dense_limit,
-    )?;
-    let [h_conv, h_value]: [Vec<f64>; 2] = x.try_into().expect("two right-hand sides");
-    Ok([
-        q.scatter(h_conv, chain.n_states()),
-        q.scatter(h_value, chain.n_states()),
-    ])
+    let n = chain.n_states();
+    let keep: Vec<bool> = (0..n).map(|s| removed.is_none_or(|r| !r[s])).collect();
+    let mut rewards = [vec![0.0; n], vec![0.0; n]];
+    for s in (0..n).filter(|&s| keep[s]) {
+        let p = chain.conversion_probability_from(s as StateId);
+        rewards[0][s] = p;
+        rewards[1][s] = p * chain.value_per_conversion[s];
+    }
+    solve_backward(chain, &keep, rewards, n <= dense_limit)
 }
 
 /// Expected visits to each state per journey from (start): `v = p0 (I - Q)^-1`, with `p0` the
@@ -116,9 +95,15 @@ fn visits_with_limit(chain: &Chain, dense_limit: usize) -> Result<Vec<f64>> {
     let q = Transient::of_chain(chain, |_| true);
     let mut p0 = vec![0.0; n];
     chain.entry.iter().for_each(|&(s, p)| p0[s as usize] += p);
-    let order = forward_order(chain);
-    let mut x = solve(&q, Direction::Forward, vec![p0], &order, n <= dense_limit)?;
-    Ok(x.pop().expect("one right-hand side"))
+    let b = [p0];
+    let mut x = if n == 0 {
+        Vec::new()
+    } else if n <= dense_limit {
+        solve_dense(&q, Direction::Forward, &b)?
+    } else {
+        solve_sweeps(&q.transpose(), &b, &forward_order(chain))?.into()
+    };
+    Ok(x.pop().unwrap_or_default())
 }
 
 /// P(ever visiting a `target` state) from each state: `h = 1` on targets, `h = Q h` elsewhere.
@@ -128,11 +113,12 @@ pub fn hitting_probabilities(chain: &Chain, target: &[bool]) -> Result<Vec<f64>>
 
 fn hitting_with_limit(chain: &Chain, target: &[bool], dense_limit: usize) -> Result<Vec<f64>> {
     let n = chain.n_states();
-    let q = Transient::of_chain(chain, |s| !target[s]);
-    let b: Vec<f64> = q
-        .states
-        .iter()
-        .map(|&s| {
+    let keep: Vec<bool> = target.iter().map(|&t| !t).collect();
+    let b: Vec<f64> = (0..n)
+        .map(|s| {
+            if target[s] {
+                return 0.0;
+            }
             let (targets, probs) = chain.row(s as StateId);
             targets
                 .iter()
@@ -142,14 +128,11 @@ fn hitting_with_limit(chain: &Chain, target: &[bool], dense_limit: usize) -> Res
                 .sum()
         })
         .collect();
-    let mut h: Vec<f64> = target.iter().map(|&t| f64::from(u8::from(t))).collect();
-    if q.len() == 0 {
-        return Ok(h);
-    }
-    let order = backward_order(chain, &q);
-    let x = solve(&q, Direction::Backward, vec![b], &order, n <= dense_limit)?;
-    for (&s, &x) in q.states.iter().zip(&x[0]) {
-        h[s] = x;
+    let [mut h] = solve_backward(chain, &keep, [b], n <= dense_limit)?;
+    for (h, &t) in h.iter_mut().zip(target) {
+        if t {
+            *h = 1.0;
+        }
     }
     Ok(h)
 }
@@ -184,13 +167,17 @@ fn visits_from_with_limit(
             .map(|&i| (0..m).map(|j| n[j][i]).collect())
             .collect());
     }
-    // Forward, one right-hand side per start: only the rows asked for are computed.
-    let b: Vec<Vec<f64>> = starts
-        .iter()
-        .map(|&i| (0..m).map(|j| f64::from(u8::from(i == j))).collect())
-        .collect();
+    // Forward, one solve per start: only the rows asked for are computed.
+    let transposed = q.transpose();
     let order: Vec<usize> = (0..m).collect();
-    solve_sweeps(&q.transpose(), &b, &order)
+    starts
+        .iter()
+        .map(|&i| {
+            let b = (0..m).map(|j| f64::from(u8::from(i == j))).collect();
+            let [row] = solve_sweeps(&transposed, &[b], &order)?;
+            Ok(row)
+        })
+        .collect()
 }
 
 /// The transient part `Q` of a chain restricted to some states (the unknowns), as sparse rows in
@@ -251,18 +238,6 @@ impl Transient {
         q
     }
 
-    fn len(&self) -> usize {
-        self.states.len()
-    }
-
-    fn row(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
-        let range = self.row_ptr[i]..self.row_ptr[i + 1];
-        self.cols[range.clone()]
-            .iter()
-            .copied()
-            .zip(self.vals[range].iter().copied())
-    }
-
     /// `Q^T`: the incoming transitions of each unknown, for the forward sweeps.
     fn transpose(&self) -> Self {
         let m = self.len();
@@ -299,6 +274,46 @@ impl Transient {
     }
 }
 
+/// Sparse rows of a nonnegative matrix, as the sweeps read them.
+trait Rows {
+    fn len(&self) -> usize;
+    fn row(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_;
+}
+
+impl Rows for Transient {
+    fn len(&self) -> usize {
+        self.states.len()
+    }
+
+    fn row(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let range = self.row_ptr[i]..self.row_ptr[i + 1];
+        self.cols[range.clone()]
+            .iter()
+            .copied()
+            .zip(self.vals[range].iter().copied())
+    }
+}
+
+/// A chain's `Q` read from its own rows (absorbing targets left out), so that the per-channel
+/// solves of attribution copy nothing.
+struct ChainRows<'a>(&'a Chain);
+
+impl Rows for ChainRows<'_> {
+    fn len(&self) -> usize {
+        self.0.n_states()
+    }
+
+    fn row(&self, i: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let n = self.0.n_states();
+        let (targets, probs) = self.0.row(i as StateId);
+        targets
+            .iter()
+            .zip(probs)
+            .filter(move |(t, _)| (**t as usize) < n)
+            .map(|(&t, &p)| (t as usize, p))
+    }
+}
+
 /// Which of the two systems of `Q` to solve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Direction {
@@ -308,27 +323,32 @@ enum Direction {
     Forward,
 }
 
-/// Solves the system for each right-hand side of `b` (one vector per side, indexed like `q`'s
-/// unknowns), by dense LU or else by sweeps in `order`.
-fn solve(
-    q: &Transient,
-    direction: Direction,
-    b: Vec<Vec<f64>>,
-    order: &[usize],
+/// Solves the backward system `(I - Q) x = b` over the states `keep` flags, for each
+/// right-hand side of `b` (indexed by chain state, zero off `keep`); the solutions are zero off
+/// `keep`. Dense LU builds `Q` over the kept states; the sweeps read the chain's own rows, where
+/// the states off `keep` stay at 0 and so add nothing.
+fn solve_backward<const K: usize>(
+    chain: &Chain,
+    keep: &[bool],
+    b: [Vec<f64>; K],
     dense: bool,
-) -> Result<Vec<Vec<f64>>> {
-    if q.len() == 0 {
-        // Nothing is unknown (every state removed): nalgebra cannot factor an empty matrix.
-        return Ok(b);
-    }
+) -> Result<[Vec<f64>; K]> {
+    let n = chain.n_states();
     if dense {
-        solve_dense(q, direction, &b)
-    } else {
-        match direction {
-            Direction::Backward => solve_sweeps(q, &b, order),
-            Direction::Forward => solve_sweeps(&q.transpose(), &b, order),
+        let q = Transient::of_chain(chain, |s| keep[s]);
+        if q.len() == 0 {
+            // Nothing is unknown (every state removed): nalgebra cannot factor an empty matrix.
+            return Ok(std::array::from_fn(|_| vec![0.0; n]));
         }
+        let local: Vec<Vec<f64>> = b
+            .iter()
+            .map(|b| q.states.iter().map(|&s| b[s]).collect())
+            .collect();
+        let x = solve_dense(&q, Direction::Backward, &local)?;
+        let x: Vec<Vec<f64>> = x.into_iter().map(|x| q.scatter(x, n)).collect();
+        return Ok(x.try_into().expect("one solution per right-hand side"));
     }
+    solve_sweeps(&ChainRows(chain), &b, &backward_order(chain, keep))
 }
 
 fn solve_dense(q: &Transient, direction: Direction, b: &[Vec<f64>]) -> Result<Vec<Vec<f64>>> {
@@ -347,58 +367,56 @@ fn solve_dense(q: &Transient, direction: Direction, b: &[Vec<f64>]) -> Result<Ve
 }
 
 /// Gauss-Seidel for `x = b + M x` with `M` (nonnegative, substochastic) given by `m`'s rows,
-/// updating the unknowns in `order`, for every right-hand side of `b` until each has converged.
-fn solve_sweeps(m: &Transient, b: &[Vec<f64>], order: &[usize]) -> Result<Vec<Vec<f64>>> {
-    let k = b.len();
-    let mut x = vec![vec![0.0; m.len()]; k];
+/// updating the unknowns in `order`, for the `K` right-hand sides of `b` together (a row is read
+/// once for all of them) until each has converged.
+fn solve_sweeps<const K: usize>(
+    m: &impl Rows,
+    b: &[Vec<f64>; K],
+    order: &[usize],
+) -> Result<[Vec<f64>; K]> {
+    let mut x = vec![[0.0f64; K]; m.len()];
     // Per right-hand side, the last two sweeps' largest changes; the contraction rate is
     // estimated from both ratios (the larger), and only once both are finite.
-    let mut deltas = vec![[f64::INFINITY; 2]; k];
-    let mut delta = vec![0.0f64; k];
+    let mut deltas = [[f64::INFINITY; K]; 2];
     for _ in 0..MAX_SWEEPS {
-        delta.iter_mut().for_each(|d| *d = 0.0);
+        let mut delta = [0.0f64; K];
         for &i in order {
-            for r in 0..k {
-                let mut sum = b[r][i];
-                for (j, p) in m.row(i) {
-                    sum += p * x[r][j];
+            let mut sum: [f64; K] = std::array::from_fn(|k| b[k][i]);
+            for (j, p) in m.row(i) {
+                for k in 0..K {
+                    sum[k] += p * x[j][k];
                 }
-                delta[r] = delta[r].max((sum - x[r][i]).abs());
-                x[r][i] = sum;
             }
+            for k in 0..K {
+                delta[k] = delta[k].max((sum[k] - x[i][k]).abs());
+            }
+            x[i] = sum;
         }
-        let converged = (0..k).all(|r| {
-            let scale = x[r].iter().fold(0.0f64, |acc, v| acc.max(v.abs()));
-            if delta[r] == 0.0 {
+        let converged = (0..K).all(|k| {
+            if delta[k] == 0.0 {
                 return true;
             }
-            let [older, previous] = deltas[r];
-            if !older.is_finite() {
+            if !deltas[0][k].is_finite() {
                 return false;
             }
-            let rho = (delta[r] / previous).max(previous / older);
-            rho < 1.0 && delta[r] * rho / (1.0 - rho) <= RELATIVE_TOLERANCE * scale
+            let scale = x.iter().fold(0.0f64, |acc, v| acc.max(v[k].abs()));
+            let rho = (delta[k] / deltas[1][k]).max(deltas[1][k] / deltas[0][k]);
+            rho < 1.0 && delta[k] * rho / (1.0 - rho) <= RELATIVE_TOLERANCE * scale
         });
         if converged {
-            return Ok(x);
+            return Ok(std::array::from_fn(|k| x.iter().map(|v| v[k]).collect()));
         }
-        for (d, &new) in deltas.iter_mut().zip(&delta) {
-            *d = [d[1], new];
-        }
+        deltas = [deltas[1], delta];
     }
     Err(Error::Numerical(format!(
         "Gauss-Seidel did not converge in {MAX_SWEEPS} sweeps: the chain has journeys that almost never end"
     )))
 }
 
-/// The unknowns of `q` deepest-first: reachable states in reverse breadth-first order from
+/// The `keep` states deepest-first: reachable states in reverse breadth-first order from
 /// (start), then the states (start) cannot reach, as they only feed into the others.
-fn backward_order(chain: &Chain, q: &Transient) -> Vec<usize> {
+fn backward_order(chain: &Chain, keep: &[bool]) -> Vec<usize> {
     let n = chain.n_states();
-    let mut position = vec![usize::MAX; n];
-    for (i, &s) in q.states.iter().enumerate() {
-        position[s] = i;
-    }
     let reachable = chain.reachable_from_start();
     let mut is_reachable = vec![false; n];
     reachable
@@ -409,8 +427,7 @@ fn backward_order(chain: &Chain, q: &Transient) -> Vec<usize> {
         .rev()
         .map(|&s| s as usize)
         .chain((0..n).filter(|&s| !is_reachable[s]))
-        .map(|s| position[s])
-        .filter(|&i| i != usize::MAX)
+        .filter(|&s| keep[s])
         .collect()
 }
 
