@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use journeysim_core::funnel::{self, Funnel, StageMap};
+use journeysim_core::funnel::{self, Funnel};
+use journeysim_core::stages::StageMap;
 use journeysim_core::{Error, Result};
 use journeysim_io::map_file::read_map;
 use journeysim_io::output::write_output;

@@ -4,9 +4,9 @@
 use assert_cmd::Command;
 
 use journeysim_core::attribution::HeuristicOptions;
-use journeysim_core::funnel::expected_visits;
 use journeysim_core::ground_truth::{GroundTruthOptions, score};
 use journeysim_core::journey_map::JourneyMap;
+use journeysim_core::solve::expected_visits;
 
 use super::journey_map::MAP;
 

@@ -18,124 +18,16 @@
 //! and with times (event logs) the median and mean time from first touch to conversion are
 //! reported; for a journey map the mean is exact ([`map_exact`]).
 //! Stages are ranked by `drop_out` (the share of all journeys lost there), observed when data are
-//! given, exact otherwise. Linear systems are solved by dense LU up to [`DENSE_LIMIT`] states and
-//! by monotone fixed-point sweeps beyond.
+//! given, exact otherwise. The linear systems (visits, hitting probabilities) are [`crate::solve`]'s.
 
-use std::collections::BTreeMap;
+use serde::Serialize;
 
-use nalgebra::{DMatrix, DVector};
-use serde::{Deserialize, Serialize};
-
-use crate::error::{Error, Location, Result};
+use crate::error::Result;
 use crate::journey::{ChannelTable, PathRow, PathSource};
 use crate::journey_map::JourneyMap;
 use crate::model::Chain;
-
-/// Chains with at most this many states are solved densely.
-pub const DENSE_LIMIT: usize = 1500;
-
-/// A stage map: ordered stages and the stage of every touchpoint (`stages.json`, and the optional
-/// `stages` field of a model file).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StageMap {
-    /// Stage names in journey order.
-    pub stages: Vec<String>,
-    /// Touchpoint -> stage.
-    pub touchpoints: BTreeMap<String, String>,
-}
-
-impl StageMap {
-    /// Checks a stage map read from `source`: stage names unique and non-empty, every
-    /// touchpoint's stage known.
-    pub fn check(&self, source: &str) -> Result<()> {
-        let at = |path: String, message: String| {
-            Error::input(Location::file(source), format!("{path}: {message}"))
-        };
-        if self.stages.is_empty() {
-            return Err(at("stages".into(), "at least one stage is needed".into()));
-        }
-        for (i, s) in self.stages.iter().enumerate() {
-            if s.trim().is_empty() {
-                return Err(at(format!("stages[{i}]"), "the name is empty".into()));
-            }
-            if self.stages[..i].contains(s) {
-                return Err(at(
-                    format!("stages[{i}]"),
-                    format!("duplicate stage name '{s}'"),
-                ));
-            }
-        }
-        for (t, s) in &self.touchpoints {
-            if !self.stages.contains(s) {
-                return Err(at(
-                    format!("touchpoints.{t}"),
-                    format!(
-                        "unknown stage '{s}'; the stages are {}",
-                        self.stages.join(", ")
-                    ),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// The stage map of a journey map.
-    pub fn of_map(map: &JourneyMap) -> StageMap {
-        StageMap {
-            stages: map.stages.clone(),
-            touchpoints: map
-                .touchpoints
-                .iter()
-                .map(|t| (t.name.clone(), map.stages[t.stage].clone()))
-                .collect(),
-        }
-    }
-
-    /// Stage index of every channel of `channels`. Errors name touchpoints of the stage file the
-    /// channels do not know, and channels without a stage.
-    pub fn assign(&self, channels: &ChannelTable, source: &str) -> Result<Vec<usize>> {
-        if let Some(t) = self.touchpoints.keys().find(|t| channels.get(t).is_none()) {
-            let mut known: Vec<&str> = channels.names().iter().map(String::as_str).collect();
-            known.sort_unstable();
-            return Err(Error::input(
-                Location::file(source),
-                format!(
-                    "touchpoints.{t}: unknown touchpoint '{t}'{}; the data's touchpoints are {}",
-                    crate::suggest::did_you_mean(t, known.iter().copied()),
-                    known.join(", ")
-                ),
-            ));
-        }
-        let mut unstaged: Vec<&str> = channels
-            .names()
-            .iter()
-            .filter(|c| !self.touchpoints.contains_key(*c))
-            .map(String::as_str)
-            .collect();
-        if !unstaged.is_empty() {
-            unstaged.sort_unstable();
-            return Err(Error::input(
-                Location::file(source),
-                format!(
-                    "touchpoints: no stage for {}; give every touchpoint a stage",
-                    unstaged.join(", ")
-                ),
-            ));
-        }
-        Ok(channels
-            .names()
-            .iter()
-            .map(|c| {
-                let stage = &self.touchpoints[c];
-                self.stages
-                    .iter()
-                    .position(|s| s == stage)
-                    .expect("checked")
-            })
-            .collect())
-    }
-}
+use crate::solve::{absorb, absorption_by_state, expected_visits, hitting_probabilities};
+use crate::stages::StageMap;
 
 /// The four funnel shares of one stage (each a share of all journeys).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -248,119 +140,6 @@ pub fn exact_flows(chain: &Chain, stage_of: &[usize], n_stages: usize) -> Result
         flow.reach = chain.entry.iter().map(|&(s, p)| p * h[s as usize]).sum();
     }
     Ok(flows)
-}
-
-/// P(ever visiting a `target` state) from each state: `h = 1` on targets, `h = Q h` elsewhere.
-pub fn hitting_probabilities(chain: &Chain, target: &[bool]) -> Result<Vec<f64>> {
-    let n = chain.n_states();
-    let free: Vec<usize> = (0..n).filter(|&s| !target[s]).collect();
-    let mut h: Vec<f64> = target.iter().map(|&t| f64::from(u8::from(t))).collect();
-    if free.is_empty() {
-        return Ok(h);
-    }
-    if n <= DENSE_LIMIT {
-        let mut position = vec![usize::MAX; n];
-        free.iter().enumerate().for_each(|(i, &s)| position[s] = i);
-        let m = free.len();
-        let mut a = DMatrix::<f64>::identity(m, m);
-        let mut b = DVector::<f64>::zeros(m);
-        for (i, &s) in free.iter().enumerate() {
-            let (targets, probs) = chain.row(s as u32);
-            for (&t, &p) in targets.iter().zip(probs) {
-                let t = t as usize;
-                if t < n {
-                    if target[t] {
-                        b[i] += p;
-                    } else {
-                        a[(i, position[t])] -= p;
-                    }
-                }
-            }
-        }
-        let x = a.lu().solve(&b).ok_or_else(|| {
-            Error::Numerical("singular chain in the funnel's hitting probabilities".into())
-        })?;
-        free.iter().enumerate().for_each(|(i, &s)| h[s] = x[i]);
-        return Ok(h);
-    }
-    sweep(
-        |h: &mut Vec<f64>| {
-            let mut delta = 0.0f64;
-            for &s in &free {
-                let (targets, probs) = chain.row(s as u32);
-                let new: f64 = targets
-                    .iter()
-                    .zip(probs)
-                    .filter(|(t, _)| (**t as usize) < n)
-                    .map(|(&t, &p)| p * h[t as usize])
-                    .sum();
-                delta = delta.max((new - h[s]).abs());
-                h[s] = new;
-            }
-            delta
-        },
-        &mut h,
-    )?;
-    Ok(h)
-}
-
-/// Expected visits to each state from (start): `v = p0 + v Q`.
-pub fn expected_visits(chain: &Chain) -> Result<Vec<f64>> {
-    let n = chain.n_states();
-    let mut p0 = vec![0.0; n];
-    chain.entry.iter().for_each(|&(s, p)| p0[s as usize] += p);
-    if n <= DENSE_LIMIT {
-        // (I - Q)^T v = p0.
-        let mut a = DMatrix::<f64>::identity(n, n);
-        for s in 0..n {
-            let (targets, probs) = chain.row(s as u32);
-            for (&t, &p) in targets.iter().zip(probs) {
-                if (t as usize) < n {
-                    a[(t as usize, s)] -= p;
-                }
-            }
-        }
-        let x = a.lu().solve(&DVector::from_vec(p0)).ok_or_else(|| {
-            Error::Numerical("singular chain in the funnel's expected visits".into())
-        })?;
-        return Ok(x.iter().copied().collect());
-    }
-    let mut v = p0.clone();
-    sweep(
-        |v: &mut Vec<f64>| {
-            let mut next = p0.clone();
-            for (s, &visit) in v.iter().enumerate() {
-                let (targets, probs) = chain.row(s as u32);
-                for (&t, &p) in targets.iter().zip(probs) {
-                    if (t as usize) < n {
-                        next[t as usize] += visit * p;
-                    }
-                }
-            }
-            let delta = next
-                .iter()
-                .zip(v.iter())
-                .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
-            *v = next;
-            delta
-        },
-        &mut v,
-    )?;
-    Ok(v)
-}
-
-/// Repeats a monotone fixed-point step until its largest change is below 1e-13 of the scale.
-fn sweep(mut step: impl FnMut(&mut Vec<f64>) -> f64, x: &mut Vec<f64>) -> Result<()> {
-    for _ in 0..1_000_000 {
-        let delta = step(x);
-        let scale = x.iter().fold(1e-300f64, |m, v| m.max(v.abs()));
-        if delta <= 1e-13 * scale {
-            return Ok(());
-        }
-    }
-    Err(Error::Numerical(
-        "the funnel's iteration did not converge: journeys that almost never end".into(),
-    ))
 }
 
 /// Counts observed funnel shares from path rows.
@@ -488,7 +267,7 @@ pub struct Exact {
 pub fn chain_exact(chain: &Chain, stage_of: &[usize], n_stages: usize) -> Result<Exact> {
     Ok(Exact {
         flows: exact_flows(chain, stage_of, n_stages)?,
-        conversion_probability: crate::solve::absorb(chain, None)?.conversion_probability,
+        conversion_probability: absorb(chain, None)?.conversion_probability,
         mean_days_to_conversion: None,
     })
 }
@@ -510,7 +289,7 @@ pub fn map_exact(map: &JourneyMap, stage_of: &[usize], n_stages: usize) -> Resul
         {
             t.add(&f.scaled(share));
         }
-        let [h, _] = crate::solve::solve(&chain, None, crate::solve::Method::Auto)?;
+        let [h, _] = absorption_by_state(&chain, None)?;
         let visits = expected_visits(&chain)?;
         let n = chain.n_states();
         for (s, &v) in visits.iter().enumerate() {
@@ -610,7 +389,7 @@ pub fn map_funnel(
             (stages, stage_of)
         }
         None => {
-            let own = StageMap::of_map(map);
+            let own = map.stage_map();
             let stage_of = own.assign(&channels, name)?;
             (own, stage_of)
         }
@@ -734,44 +513,5 @@ mod tests {
         close(flows[1].move_on, 0.5 - 0.8 * vb);
         // Every journey ends in exactly one stage.
         close(flows.iter().map(|f| f.convert + f.drop_out).sum(), 1.0);
-    }
-
-    fn parse_stages(text: &str, source: &str) -> Result<StageMap> {
-        let map: StageMap = serde_json::from_str(text).expect("test stage maps are valid JSON");
-        map.check(source)?;
-        Ok(map)
-    }
-
-    #[test]
-    fn stage_file_errors_name_the_path() {
-        let dup = r#"{"stages": ["A", "A"], "touchpoints": {}}"#;
-        let e = parse_stages(dup, "s.json").unwrap_err().to_string();
-        assert_eq!(e, "s.json: stages[1]: duplicate stage name 'A'");
-        let unknown_stage = r#"{"stages": ["A"], "touchpoints": {"x": "B"}}"#;
-        let e = parse_stages(unknown_stage, "s.json")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.starts_with("s.json: touchpoints.x: unknown stage 'B'"),
-            "{e}"
-        );
-        let map = parse_stages(
-            r#"{"stages": ["A"], "touchpoints": {"x": "A", "y": "A"}}"#,
-            "s.json",
-        )
-        .unwrap();
-        let e = map
-            .assign(&ChannelTable::from_names(["x"]), "s.json")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.starts_with("s.json: touchpoints.y: unknown touchpoint 'y'"),
-            "{e}"
-        );
-        let e = map
-            .assign(&ChannelTable::from_names(["x", "y", "z"]), "s.json")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("no stage for z"), "{e}");
     }
 }

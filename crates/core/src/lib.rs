@@ -42,6 +42,7 @@ pub mod rng;
 pub mod scenario;
 pub mod simulate;
 pub mod solve;
+pub mod stages;
 pub mod stats;
 pub mod suggest;
 pub mod top_paths;

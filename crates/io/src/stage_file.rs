@@ -2,7 +2,7 @@
 //! [`StageMap`].
 
 use journeysim_core::error::Result;
-use journeysim_core::funnel::StageMap;
+use journeysim_core::stages::StageMap;
 
 use crate::json;
 

@@ -39,6 +39,7 @@ use crate::error::{Error, Location, Result};
 use crate::journey::ChannelTable;
 use crate::model::{Chain, StateId};
 use crate::solve::absorb;
+use crate::stages::StageMap;
 
 /// Transition target naming (conversion) in a map file.
 pub const CONVERSION: &str = "conversion";
@@ -656,6 +657,18 @@ impl JourneyMap {
         ChannelTable::from_names(self.touchpoints.iter().map(|t| &t.name))
     }
 
+    /// The map's own stages and the stage of each touchpoint, as a stage map.
+    pub fn stage_map(&self) -> StageMap {
+        StageMap {
+            stages: self.stages.clone(),
+            touchpoints: self
+                .touchpoints
+                .iter()
+                .map(|t| (t.name.clone(), self.stages[t.stage].clone()))
+                .collect(),
+        }
+    }
+
     /// Index of the touchpoint called `name`.
     pub fn touchpoint(&self, name: &str) -> Option<usize> {
         self.touchpoints.iter().position(|t| t.name == name)
@@ -795,7 +808,7 @@ impl JourneyMap {
         // Conversions at each touchpoint and their value, to average value per conversion.
         let mut converting = vec![(0.0, 0.0); n];
         for (share, chain) in &chains {
-            let visits = crate::funnel::expected_visits(chain)?;
+            let visits = crate::solve::expected_visits(chain)?;
             for &(s, p) in &chain.entry {
                 entry[s as usize] += share * p;
             }

@@ -113,7 +113,7 @@ pub struct ModelDocument {
     /// Optional stage map (`journeysim fit --stages`): ordered stages and each channel's stage,
     /// used by `journeysim funnel --model`. Absent in older files, which still load.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stages: Option<crate::funnel::StageMap>,
+    pub stages: Option<crate::stages::StageMap>,
 }
 
 impl ModelDocument {

@@ -7,12 +7,11 @@
 //! in the row) is an error rather than a silently different model. Observed weights are not
 //! carried over: a changed chain is no longer an observation.
 
-use nalgebra::DMatrix;
-
 use super::{Change, RemoveMode, Scenario};
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, ChannelTable};
 use crate::model::{Chain, StateId};
+use crate::solve::visits_from;
 
 /// Which states a name in a scenario refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -333,47 +332,64 @@ impl Editable {
     /// skipped states, traffic entering R at r leaves to target u with probability
     /// `[(I - P_RR)^-1 P_R,out](r, u)`. Conversions that happen inside R keep the value of the
     /// state they happen at, so the value of the journeys is unchanged. At order 1 R is the one
-    /// state `c`; at higher orders the windows containing `c` are skipped together.
+    /// state `c`; at higher orders the windows containing `c` are skipped together. The rows of
+    /// `(I - P_RR)^-1` are [`visits_from`]'s, for the states of R that traffic enters at only.
     fn skip_channel(&mut self, c: ChannelId) -> Outcome {
-        const LIMIT: usize = 4000;
         let skipped: Vec<usize> = (0..self.states.len())
             .filter(|&s| self.states[s].contains(&c))
             .collect();
         let m = skipped.len();
-        if m > LIMIT {
-            return Err(format!(
-                "skipping '{}' touches {m} states; skip supports up to {LIMIT} (use a lower order or mode \"drop\")",
-                self.channels.name(c)
-            ));
-        }
         let mut position = vec![usize::MAX; self.states.len()];
         for (i, &s) in skipped.iter().enumerate() {
             position[s] = i;
         }
-        // (I - P_RR)^-1 by dense LU: M(r, r') is the expected number of visits to r' from r.
-        let mut a = DMatrix::<f64>::identity(m, m);
-        for (i, &s) in skipped.iter().enumerate() {
-            for &(t, p) in &self.rows[s] {
+        // P_RR, and the skipped states that traffic enters R at: from a kept state or (start).
+        let p_rr: Vec<Vec<(usize, f64)>> = skipped
+            .iter()
+            .map(|&s| {
+                self.rows[s]
+                    .iter()
+                    .filter_map(|&(t, p)| match t {
+                        Target::State(t) if position[t as usize] != usize::MAX => {
+                            Some((position[t as usize], p))
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut entered = vec![false; m];
+        for s in (0..self.states.len()).filter(|&s| position[s] == usize::MAX) {
+            for &(t, _) in &self.rows[s] {
                 if let Target::State(t) = t
                     && position[t as usize] != usize::MAX
                 {
-                    a[(i, position[t as usize])] -= p;
+                    entered[position[t as usize]] = true;
                 }
             }
         }
-        let visits = a.try_inverse().ok_or_else(|| {
+        for (i, &s) in skipped.iter().enumerate() {
+            entered[i] |= self.entry[s] != 0.0;
+        }
+        let starts: Vec<usize> = (0..m).filter(|&i| entered[i]).collect();
+        // Rows of (I - P_RR)^-1: visits[i][j] is the expected number of visits to j from i.
+        let rows = visits_from(&p_rr, &starts).map_err(|_| {
             format!(
                 "journeys reaching '{}' never leave it, so it cannot be skipped",
                 self.channels.name(c)
             )
         })?;
+        let mut visits: Vec<Vec<f64>> = vec![Vec::new(); m];
+        for (&i, row) in starts.iter().zip(rows) {
+            visits[i] = row;
+        }
         // Where traffic entering at each skipped state leaves to, and the conversions (by the
         // state they happen at) along the way.
         let exits: Vec<Vec<(Target, f64)>> = (0..m)
             .map(|i| {
                 let mut out: Vec<(Target, f64)> = Vec::new();
-                for (j, &s) in skipped.iter().enumerate() {
-                    let v = visits[(i, j)];
+                // Empty for the states nothing enters at.
+                for (&s, &v) in skipped.iter().zip(&visits[i]) {
                     if v == 0.0 {
                         continue;
                     }
@@ -401,8 +417,10 @@ impl Editable {
         // For traffic entering at each skipped state: the conversions inside R, by state.
         let conversions_at: Vec<Vec<(usize, f64)>> = (0..m)
             .map(|i| {
-                (0..m)
-                    .map(|j| (skipped[j], visits[(i, j)] * conversion_probability[j]))
+                visits[i]
+                    .iter()
+                    .enumerate()
+                    .map(|(j, v)| (skipped[j], v * conversion_probability[j]))
                     .filter(|&(_, w)| w > 0.0)
                     .collect()
             })
