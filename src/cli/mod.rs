@@ -12,6 +12,7 @@ pub mod attribute;
 pub mod chain;
 pub mod engine;
 pub mod fit;
+pub mod flags;
 pub mod funnel;
 pub mod generate;
 pub mod graph;

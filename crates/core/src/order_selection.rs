@@ -86,16 +86,16 @@ impl Default for OrderOptions {
 impl OrderOptions {
     fn validate(self) -> Result<Self> {
         if self.max_order == 0 || self.max_order > 10 {
-            return Err(Error::Invalid(format!(
-                "--max-order is {}; it must be between 1 and 10",
-                self.max_order
-            )));
+            return Err(Error::option(
+                "max_order",
+                format!("is {}; it must be between 1 and 10", self.max_order),
+            ));
         }
         if !(2..=50).contains(&self.folds) {
-            return Err(Error::Invalid(format!(
-                "--folds is {}; it must be between 2 and 50",
-                self.folds
-            )));
+            return Err(Error::option(
+                "folds",
+                format!("is {}; it must be between 2 and 50", self.folds),
+            ));
         }
         Ok(self)
     }

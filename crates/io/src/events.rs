@@ -386,13 +386,14 @@ impl PathSource for EventsReader {
 
 fn check_format(format: &EventsFormat) -> Result<()> {
     for (name, days) in [
-        ("--lookback-days", format.lookback_days),
-        ("--inactivity-days", format.inactivity_days),
+        ("lookback_days", format.lookback_days),
+        ("inactivity_days", format.inactivity_days),
     ] {
         if days.is_nan() || days <= 0.0 {
-            return Err(Error::Invalid(format!(
-                "{name} is {days}; it must be a positive number of days"
-            )));
+            return Err(Error::option(
+                name,
+                format!("is {days}; it must be a positive number of days"),
+            ));
         }
     }
     Ok(())
@@ -410,20 +411,20 @@ fn open_csv<R: Read>(
         format.delimiter,
         "user_id,timestamp,touchpoint,conversion,value",
     )?;
-    let required = |name: &str, flag: &str| header.required(name, flag);
-    let optional = |name: &str, flag: &str, needed: bool| header.optional(name, flag, needed);
+    let required = |name: &str, option: &str| header.required(name, option);
+    let optional = |name: &str, option: &str, needed: bool| header.optional(name, option, needed);
     let columns = Columns {
-        user: required(&format.user_col, "--user-col")?,
-        time: required(&format.time_col, "--time-col")?,
-        touchpoint: required(&format.touchpoint_col, "--touchpoint-col")?,
+        user: required(&format.user_col, "user_col")?,
+        time: required(&format.time_col, "time_col")?,
+        touchpoint: required(&format.touchpoint_col, "touchpoint_col")?,
         conversion: optional(
             &format.conversion_col,
-            "--conversion-col",
+            "conversion_col",
             format.conversion_required,
         )?,
-        value: optional(&format.value_col, "--value-col", format.value_required)?,
+        value: optional(&format.value_col, "value_col", format.value_required)?,
         segment: match &format.segment_col {
-            Some(s) => Some(required(s, "--segment-col")?),
+            Some(s) => Some(required(s, "segment_col")?),
             None => None,
         },
     };

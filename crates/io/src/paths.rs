@@ -180,10 +180,10 @@ pub fn read_paths<R: Read>(
 /// The positions of the path, conversion, value and null columns.
 fn find_columns(header: &Header, format: &PathsFormat) -> Result<Columns> {
     Ok(Columns {
-        path: header.required(&format.path_col, "--path-col")?,
-        conversions: header.required(&format.conversions_col, "--conversions-col")?,
-        value: header.optional(&format.value_col, "--value-col", format.value_required)?,
-        null: header.optional(&format.null_col, "--null-col", format.null_required)?,
+        path: header.required(&format.path_col, "path_col")?,
+        conversions: header.required(&format.conversions_col, "conversions_col")?,
+        value: header.optional(&format.value_col, "value_col", format.value_required)?,
+        null: header.optional(&format.null_col, "null_col", format.null_required)?,
     })
 }
 

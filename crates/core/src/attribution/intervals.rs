@@ -68,16 +68,22 @@ impl IntervalOptions {
     /// Checks there are at least 2 resamples and the level is in (0, 1).
     pub fn validate(self) -> Result<Self> {
         if self.resamples < 2 {
-            return Err(Error::Invalid(format!(
-                "--resamples is {}; intervals need at least 2 resamples (200 or more is usual)",
-                self.resamples
-            )));
+            return Err(Error::option(
+                "resamples",
+                format!(
+                    "is {}; intervals need at least 2 resamples (200 or more is usual)",
+                    self.resamples
+                ),
+            ));
         }
         if !(self.level > 0.0 && self.level < 1.0) {
-            return Err(Error::Invalid(format!(
-                "--level is {}; it must be strictly between 0 and 1, e.g. 0.95",
-                self.level
-            )));
+            return Err(Error::option(
+                "level",
+                format!(
+                    "is {}; it must be strictly between 0 and 1, e.g. 0.95",
+                    self.level
+                ),
+            ));
         }
         Ok(self)
     }

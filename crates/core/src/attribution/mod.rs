@@ -338,7 +338,7 @@ impl AttributionBuilder {
         let interval_options = methods.intervals.map(|i| i.validate()).transpose()?;
         if interval_options.is_some() && !methods.has(Method::Markov) {
             return Err(crate::Error::Invalid(
-                "intervals are computed on the Markov results: add markov to --models".into(),
+                "intervals are computed on the Markov results: add markov to `methods`".into(),
             ));
         }
         self.recorder = interval_options.map(|_| PathRecorder::new());

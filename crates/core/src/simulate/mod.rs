@@ -83,28 +83,32 @@ impl SimulateOptions {
         }
     }
 
-    /// Checks the options, naming the flag that is wrong.
+    /// Checks the options, naming the option that is wrong.
     pub fn validate(&self) -> Result<()> {
-        let invalid = |m: &str| Err(Error::Invalid(m.into()));
+        let invalid = |option, message: &str| Err(Error::option(option, message));
         match self.stop {
-            Stop::Journeys(0) => return invalid("--journeys must be at least 1"),
+            Stop::Journeys(0) => return invalid("journeys", "must be at least 1"),
             Stop::Precision {
                 max_journeys: 0, ..
             } => {
-                return invalid("--journeys (the cap of a --precision run) must be at least 1");
+                return invalid(
+                    "max_journeys",
+                    "(the cap of a `precision` run) must be at least 1",
+                );
             }
             Stop::Precision { half_width, .. } if !(half_width > 0.0 && half_width <= 0.5) => {
-                return Err(Error::Invalid(format!(
-                    "--precision {half_width} must be a half-width in (0, 0.5], e.g. 0.001"
-                )));
+                return Err(Error::option(
+                    "precision",
+                    format!("{half_width} must be a half-width in (0, 0.5], e.g. 0.001"),
+                ));
             }
             _ => {}
         }
         if self.max_steps == 0 {
-            return invalid("--max-steps must be at least 1");
+            return invalid("max_steps", "must be at least 1");
         }
         if self.threads == Some(0) {
-            return invalid("--threads must be at least 1");
+            return invalid("threads", "must be at least 1");
         }
         Ok(())
     }

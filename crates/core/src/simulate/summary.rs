@@ -188,7 +188,7 @@ pub fn summarise(
     let mut warnings = Vec::new();
     if tally.truncated > 0 {
         warnings.push(format!(
-            "{} of {n} journeys ({:.2e}) were still walking after {} states (--max-steps); they \
+            "{} of {n} journeys ({:.2e}) were still walking after {} states (`max_steps`); they \
              count as neither conversions nor non-conversions: conversion_rate counts them as not \
              converted and the upper end of its interval as converted",
             tally.truncated,
@@ -200,8 +200,8 @@ pub fn summarise(
         let half = (high - low) / 2.0;
         if half > p {
             warnings.push(format!(
-                "--precision {p} was not reached after {n} journeys (half-width {half:.3e}); \
-                 raise --journeys to allow more"
+                "`precision` {p} was not reached after {n} journeys (half-width {half:.3e}); \
+                 raise `max_journeys` to allow more"
             ));
         }
     }
