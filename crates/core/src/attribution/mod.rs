@@ -21,7 +21,7 @@ use crate::error::Result;
 use crate::journey::{ChannelTable, PathRow, PathSource, ReadSummary};
 use crate::model::{FitOptions, Fitter};
 use crate::solve::absorb;
-pub use heuristics::{HeuristicCredits, HeuristicOptions, Heuristics};
+pub use heuristics::{HeuristicCredits, HeuristicOptions, Heuristics, RuleCredits};
 pub use intervals::{IntervalOptions, Intervals, PathIndex, PathRecorder, bootstrap};
 pub use removal::{RemovalEffect, RemovalEffects, removal_effects};
 pub use shapley::{Shapley, ShapleyCredits};
@@ -421,16 +421,16 @@ impl AttributionBuilder {
                     removal_effect_ci: ci.map(|ci| ci.removal_effect[i]),
                     markov_conversions_ci: ci.map(|ci| ci.markov_conversions[i]),
                     markov_value_ci: ci.map(|ci| ci.markov_value[i]),
-                    first_touch: pick(Method::FirstTouch, h.conversions[0]),
-                    last_touch: pick(Method::LastTouch, h.conversions[1]),
-                    linear: pick(Method::Linear, h.conversions[2]),
-                    position_based: pick(Method::PositionBased, h.conversions[3]),
-                    time_decay: pick(Method::TimeDecay, h.conversions[4]),
-                    first_touch_value: pick(Method::FirstTouch, h.value[0]),
-                    last_touch_value: pick(Method::LastTouch, h.value[1]),
-                    linear_value: pick(Method::Linear, h.value[2]),
-                    position_based_value: pick(Method::PositionBased, h.value[3]),
-                    time_decay_value: pick(Method::TimeDecay, h.value[4]),
+                    first_touch: pick(Method::FirstTouch, h.conversions.first_touch),
+                    last_touch: pick(Method::LastTouch, h.conversions.last_touch),
+                    linear: pick(Method::Linear, h.conversions.linear),
+                    position_based: pick(Method::PositionBased, h.conversions.position_based),
+                    time_decay: pick(Method::TimeDecay, h.conversions.time_decay),
+                    first_touch_value: pick(Method::FirstTouch, h.value.first_touch),
+                    last_touch_value: pick(Method::LastTouch, h.value.last_touch),
+                    linear_value: pick(Method::Linear, h.value.linear),
+                    position_based_value: pick(Method::PositionBased, h.value.position_based),
+                    time_decay_value: pick(Method::TimeDecay, h.value.time_decay),
                     shapley: pick(Method::Shapley, s.conversions),
                     shapley_value: pick(Method::Shapley, s.value),
                     shapley_ordered: methods
