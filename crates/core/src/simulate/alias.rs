@@ -249,7 +249,7 @@ impl FlatAlias {
     /// `(r + 1) << handle_shift` and the top `shift` bits of `bits` pick one of its `2^shift`
     /// 16-byte slots; in the variable layout the multiply-shift is below the row's length.
     #[inline(always)]
-    pub unsafe fn step(&self, handle: u32, bits: u64) -> u32 {
+    pub(crate) unsafe fn step(&self, handle: u32, bits: u64) -> u32 {
         let slot = if self.handle_shift > 0 {
             let offset = handle as usize | ((bits >> (64 - self.shift)) as usize) << SLOT_SHIFT;
             // SAFETY: in bounds (see above) and 16-byte aligned, as slots are.
