@@ -163,7 +163,7 @@ mod tests {
             },
         ];
         for options in bad {
-            let e = options.validate().unwrap_err();
+            let e = options.check().unwrap_err();
             assert!(matches!(e, Error::Option { .. }), "{e:?}");
             assert!(!e.to_string().contains("--"), "{e}");
         }

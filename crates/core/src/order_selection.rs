@@ -84,7 +84,7 @@ impl Default for OrderOptions {
 }
 
 impl OrderOptions {
-    fn validate(self) -> Result<Self> {
+    fn check(self) -> Result<Self> {
         if self.max_order == 0 || self.max_order > 10 {
             return Err(Error::option(
                 "max_order",
@@ -204,7 +204,7 @@ fn split(count: f64, out: &mut [f64], stream: &mut rng::Stream) {
 
 /// Compares orders 1..=max_order on the paths of `source` (one streaming pass).
 pub fn select_order(source: impl PathSource, options: OrderOptions) -> Result<OrderSelection> {
-    let options = options.validate()?;
+    let options = options.check()?;
     let (k_max, folds) = (options.max_order, options.folds);
     let mut channels = ChannelTable::new();
     let mut fitters: Vec<Fitter> = (1..=k_max)

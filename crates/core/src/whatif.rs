@@ -168,7 +168,7 @@ pub fn what_if_population(
     options: &SimulateOptions,
     progress: &dyn Fn(usize, u64, u64),
 ) -> Result<WhatIf> {
-    options.validate()?;
+    options.check()?;
     let Some(&(_, first)) = baseline.first() else {
         return Err(crate::Error::Invalid("nothing to compare: no chain".into()));
     };

@@ -289,7 +289,7 @@ impl At<'_> {
 }
 
 /// Column positions.
-struct Columns {
+struct EventColumns {
     user: usize,
     time: usize,
     touchpoint: usize,
@@ -403,7 +403,7 @@ fn open_csv<R: Read>(
     input: R,
     source: &str,
     format: &EventsFormat,
-) -> Result<(csv::Reader<impl Read>, Columns)> {
+) -> Result<(csv::Reader<impl Read>, EventColumns)> {
     check_format(format)?;
     let (reader, header) = table_input::open(
         input,
@@ -413,7 +413,7 @@ fn open_csv<R: Read>(
     )?;
     let required = |name: &str, option: &str| header.required(name, option);
     let optional = |name: &str, option: &str, needed: bool| header.optional(name, option, needed);
-    let columns = Columns {
+    let columns = EventColumns {
         user: required(&format.user_col, "user_col")?,
         time: required(&format.time_col, "time_col")?,
         touchpoint: required(&format.touchpoint_col, "touchpoint_col")?,
@@ -444,7 +444,7 @@ fn field<'r>(record: &'r csv::ByteRecord, i: usize, name: &str, at: &At<'_>) -> 
 
 fn parse_time(
     record: &csv::ByteRecord,
-    columns: &Columns,
+    columns: &EventColumns,
     format: &EventsFormat,
     at: &At<'_>,
 ) -> Result<f64> {
@@ -479,7 +479,7 @@ fn parse_amount(text: &str, name: &str, at: &At<'_>) -> Result<f64> {
 /// Parses the data fields of one row (not the user).
 fn parse_event(
     record: &csv::ByteRecord,
-    columns: &Columns,
+    columns: &EventColumns,
     format: &EventsFormat,
     at: &At<'_>,
     channels: &mut ChannelTable,
@@ -603,7 +603,7 @@ fn first_unsorted_line<R: Read>(
 
 fn check_user<'r>(
     record: &'r csv::ByteRecord,
-    columns: &Columns,
+    columns: &EventColumns,
     format: &EventsFormat,
     at: &At<'_>,
 ) -> Result<&'r [u8]> {

@@ -97,7 +97,7 @@ impl<R: Read> PathSource for PathsReader<R> {
 }
 
 /// Column positions found in the header.
-struct Columns {
+struct PathColumns {
     path: usize,
     conversions: usize,
     value: Option<usize>,
@@ -178,8 +178,8 @@ pub fn read_paths<R: Read>(
 }
 
 /// The positions of the path, conversion, value and null columns.
-fn find_columns(header: &Header, format: &PathsFormat) -> Result<Columns> {
-    Ok(Columns {
+fn find_columns(header: &Header, format: &PathsFormat) -> Result<PathColumns> {
+    Ok(PathColumns {
         path: header.required(&format.path_col, "path_col")?,
         conversions: header.required(&format.conversions_col, "conversions_col")?,
         value: header.optional(&format.value_col, "value_col", format.value_required)?,

@@ -30,7 +30,7 @@ impl Default for HeuristicOptions {
 
 impl HeuristicOptions {
     /// Checks the shares are in [0, 1] with first + last <= 1 and the half-life is positive.
-    pub fn validate(self) -> Result<Self> {
+    pub fn check(self) -> Result<Self> {
         let ok_share = |s: f64| (0.0..=1.0).contains(&s);
         if !ok_share(self.first_share)
             || !ok_share(self.last_share)
@@ -266,6 +266,6 @@ mod tests {
             last_share: 0.4,
             half_life: 1.0,
         };
-        assert!(bad.validate().is_err());
+        assert!(bad.check().is_err());
     }
 }

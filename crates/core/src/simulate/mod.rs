@@ -45,10 +45,10 @@ use crate::error::{Error, Result};
 use crate::model::Chain;
 
 pub use batch::{BATCH_SIZE, Stop};
-pub use paired::{Difference, PairedTally, simulate_paired};
+pub use paired::{PairedDifference, PairedTally, simulate_paired};
 pub use population::Population;
 pub use sampler::Sampler;
-pub use summary::{ChannelSimulation, Exact, PathLength, RunInfo, Simulation, summarise};
+pub use summary::{ChannelSimulation, ExactAbsorption, PathLength, RunInfo, Simulation, summarise};
 pub use tally::Tally;
 
 /// The default cap on states per journey: far beyond any real journey (the reference data's
@@ -84,7 +84,7 @@ impl SimulateOptions {
     }
 
     /// Checks the options, naming the option that is wrong.
-    pub fn validate(&self) -> Result<()> {
+    pub fn check(&self) -> Result<()> {
         let invalid = |option, message: &str| Err(Error::option(option, message));
         match self.stop {
             Stop::Journeys(0) => return invalid("journeys", "must be at least 1"),
@@ -130,7 +130,7 @@ pub fn run_population_tally(
     options: &SimulateOptions,
     progress: &dyn Fn(u64, u64),
 ) -> Result<Tally> {
-    options.validate()?;
+    options.check()?;
     let pool = batch::pool(options.threads)?;
     Ok(tally_on(&pool, population, options, progress))
 }
@@ -189,7 +189,7 @@ pub fn simulate_population(
     options: &SimulateOptions,
     progress: &dyn Fn(u64, u64),
 ) -> Result<Simulation> {
-    options.validate()?;
+    options.check()?;
     let Some(&(_, first)) = components.first() else {
         return Err(Error::Invalid("nothing to simulate: no chain".into()));
     };

@@ -48,7 +48,7 @@ pub struct Simulation {
     /// One entry per channel, sorted by name.
     pub channels: Vec<ChannelSimulation>,
     /// The analytical figures of the same chain.
-    pub exact: Exact,
+    pub exact: ExactAbsorption,
     /// Things the user should know (truncation, precision not reached).
     pub warnings: Vec<String>,
 }
@@ -92,7 +92,7 @@ pub struct ChannelSimulation {
 
 /// Exact absorption figures of the chain.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Exact {
+pub struct ExactAbsorption {
     /// P(conversion) of a journey.
     pub conversion_probability: f64,
     /// Expected conversion value of a journey.
@@ -227,7 +227,7 @@ pub fn summarise(
         total_value: tally.value,
         path_length,
         channels,
-        exact: Exact {
+        exact: ExactAbsorption {
             conversion_probability: exact.base.conversion_probability,
             value_per_journey: exact.base.value_per_journey,
         },
