@@ -13,7 +13,8 @@ mod common;
 
 use common::generate_paths;
 use journeysim_core::attribution::{
-    AttributionOptions, HeuristicOptions, IntervalOptions, Method, MethodOptions, attribute,
+    AttributionMethod, AttributionOptions, HeuristicOptions, IntervalOptions, MethodOptions,
+    attribute,
 };
 use journeysim_core::model::FitOptions;
 use journeysim_io::paths::{PathsFormat, PathsReader};
@@ -29,7 +30,7 @@ fn intervals(c: &mut Criterion) {
         heuristics: HeuristicOptions::default(),
     };
     let methods = MethodOptions {
-        methods: vec![Method::Markov],
+        methods: vec![AttributionMethod::Markov],
         intervals: Some(IntervalOptions {
             resamples,
             level: 0.95,

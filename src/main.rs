@@ -106,7 +106,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", cli::flags::error_text(&e));
             ExitCode::from(e.exit_code() as u8)
         }
     }

@@ -54,7 +54,7 @@ impl EngineArgs {
             max_steps: self.max_steps,
             threads: self.threads,
         };
-        options.validate()?;
+        options.check()?;
         Ok(options)
     }
 }

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use journeysim_core::Result;
-use journeysim_core::attribution::{HeuristicOptions, IntervalOptions, Method, MethodOptions};
+use journeysim_core::attribution::{
+    AttributionMethod, HeuristicOptions, IntervalOptions, MethodOptions,
+};
 
 /// Parameters of the position-based and time-decay heuristics.
 #[derive(Args)]
@@ -66,11 +68,11 @@ impl TrustArgs {
     /// The methods to run and their interval options (unknown method names are an error).
     pub fn options(&self) -> Result<MethodOptions> {
         let methods = if self.models.is_empty() {
-            Method::ALL.to_vec()
+            AttributionMethod::ALL.to_vec()
         } else {
             self.models
                 .iter()
-                .map(|m| Method::parse(m))
+                .map(|m| AttributionMethod::parse(m))
                 .collect::<Result<_>>()?
         };
         let intervals = self.intervals.then_some(IntervalOptions {

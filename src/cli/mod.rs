@@ -1,7 +1,7 @@
 //! The binary's half of `journeysim`: clap argument types and one handler per command. It lives
-//! beside `main.rs`, not in the library, so the library never depends on clap and never prints
-//! (STYLE.md, "Thin binary"). Each handler turns checked arguments into library options, calls
-//! the library and writes the result; `main.rs` maps the error to an exit code in one place.
+//! beside `main.rs`, not in the library, so the library never depends on clap and never prints.
+//! Each handler turns checked arguments into library options, calls the library and writes the
+//! result; `main.rs` maps the error to an exit code in one place.
 //!
 //! Shared argument groups, by concept: [`input`] (where data come from), [`chain`] (how a chain
 //! is obtained: fitted, read from a model file or a journey map), [`methods`] (attribution
@@ -12,6 +12,7 @@ pub mod attribute;
 pub mod chain;
 pub mod engine;
 pub mod fit;
+pub mod flags;
 pub mod funnel;
 pub mod generate;
 pub mod graph;

@@ -49,9 +49,10 @@ impl OutputArgs {
     }
 }
 
-/// Prints the library's warnings about the input on standard error.
+/// Prints the library's warnings about the input on standard error, options named by their
+/// flags.
 pub fn warn(warnings: &[String]) {
     for w in warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", super::flags::in_flags(w));
     }
 }

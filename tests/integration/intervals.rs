@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use assert_cmd::Command;
 use journeysim_core::attribution::{
-    AttributionOptions, HeuristicOptions, IntervalOptions, Method, MethodOptions, attribute,
-    removal_effects,
+    AttributionMethod, AttributionOptions, HeuristicOptions, IntervalOptions, MethodOptions,
+    attribute, removal_effects,
 };
 use journeysim_core::model::{Chain, FitOptions};
 use journeysim_core::{ChannelTable, rng};
@@ -99,7 +99,7 @@ fn attribute_with_intervals(
     options: IntervalOptions,
 ) -> journeysim_core::attribution::Attribution {
     let methods = MethodOptions {
-        methods: vec![Method::Markov],
+        methods: vec![AttributionMethod::Markov],
         intervals: Some(options),
     };
     let options = AttributionOptions {

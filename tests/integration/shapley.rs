@@ -2,7 +2,9 @@
 //! `--models` choosing what `attribute` reports.
 
 use assert_cmd::Command;
-use journeysim_core::attribution::{AttributionOptions, HeuristicOptions, Method, MethodOptions};
+use journeysim_core::attribution::{
+    AttributionMethod, AttributionOptions, HeuristicOptions, MethodOptions,
+};
 use journeysim_core::model::FitOptions;
 use journeysim_io::paths::{PathsFormat, PathsReader};
 
@@ -15,7 +17,10 @@ const HAND: &str = "path,total_conversions,total_conversion_value,total_null\n\
                     c,3,9,2\n\
                     a,0,0,5\n";
 
-fn attribute(text: &str, methods: &[Method]) -> journeysim_core::attribution::Attribution {
+fn attribute(
+    text: &str,
+    methods: &[AttributionMethod],
+) -> journeysim_core::attribution::Attribution {
     let options = AttributionOptions {
         fit: FitOptions::order(1),
         heuristics: HeuristicOptions::default(),
@@ -35,7 +40,7 @@ fn attribute(text: &str, methods: &[Method]) -> journeysim_core::attribution::At
 
 #[test]
 fn simplified_and_ordered_shapley_match_hand_computation() {
-    let result = attribute(HAND, &Method::ALL);
+    let result = attribute(HAND, &AttributionMethod::ALL);
     let by_name = |name: &str| result.channels.iter().find(|c| c.channel == name).unwrap();
     // R({a,b}) = 2 + 1 = 3 conversions (the repeat of b changes nothing), R({c}) = 3:
     // a and b get 3/2 each, c gets 3.
@@ -55,7 +60,13 @@ fn simplified_and_ordered_shapley_match_hand_computation() {
 #[test]
 fn shapley_credits_sum_to_the_totals_on_the_reference_data() {
     let text = std::fs::read_to_string(format!("{DATA}/paths_10k.csv")).unwrap();
-    let result = attribute(&text, &[Method::Shapley, Method::ShapleyOrdered]);
+    let result = attribute(
+        &text,
+        &[
+            AttributionMethod::Shapley,
+            AttributionMethod::ShapleyOrdered,
+        ],
+    );
     let conversions: f64 = result.channels.iter().map(|c| c.shapley.unwrap()).sum();
     let value: f64 = result
         .channels

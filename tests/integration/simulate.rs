@@ -476,7 +476,7 @@ fn truncated_journeys_are_counted_and_bracketed_not_dropped() {
     assert!(sim.conversion_rate_ci[0] < sim.conversion_rate);
     assert!(sim.conversion_rate_ci[1] > sim.conversion_rate + share * 0.9);
     assert!(
-        sim.warnings.iter().any(|w| w.contains("--max-steps")),
+        sim.warnings.iter().any(|w| w.contains("`max_steps`")),
         "{:?}",
         sim.warnings
     );
@@ -498,7 +498,9 @@ fn truncated_journeys_are_counted_and_bracketed_not_dropped() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("warning:"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("warning:"), "{stderr}");
+    assert!(stderr.contains("(--max-steps)"), "{stderr}");
 }
 
 fn fails_with(args: &[&str], message: &str) -> Output {

@@ -62,7 +62,20 @@ pub enum Error {
         /// The operating system's reason.
         source: std::io::Error,
     },
+    /// An option has a value the library cannot use: "threads must be at least 1".
+    ///
+    /// `option` is the option's name in the library's options types (`min_journeys`), so a face
+    /// that spells its options differently (the command line's `--min-journeys`) can name it its
+    /// own way. Other options the message mentions are written in backticks (`journeys`).
+    #[error("{option} {message}")]
+    Option {
+        /// The option's name, as in the options types.
+        option: &'static str,
+        /// What is wrong with its value, following the name: "must be at least 1".
+        message: String,
+    },
     /// A parameter or model is invalid (bad order, rows not summing to 1, unabsorbable states).
+    /// Options the message mentions are written in backticks (`models`).
     #[error("{0}")]
     Invalid(String),
     /// An output could not be written.
@@ -87,10 +100,20 @@ impl Error {
         }
     }
 
+    /// Shorthand for an [`Error::Option`].
+    pub fn option(option: &'static str, message: impl Into<String>) -> Self {
+        Error::Option {
+            option,
+            message: message.into(),
+        }
+    }
+
     /// The process exit code this error should produce: 2 for bad input or usage, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Input { .. } | Error::Read { .. } | Error::Invalid(_) => 2,
+            Error::Input { .. } | Error::Read { .. } | Error::Option { .. } | Error::Invalid(_) => {
+                2
+            }
             Error::Write { .. } | Error::Numerical(_) => 1,
         }
     }
@@ -98,3 +121,51 @@ impl Error {
 
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn an_option_error_names_the_option_not_a_flag() {
+        let e = Error::option("min_journeys", "must be >= 0");
+        assert_eq!(e.to_string(), "min_journeys must be >= 0");
+        assert!(!e.to_string().contains("--"));
+        assert_eq!(e.exit_code(), 2);
+    }
+
+    #[test]
+    fn the_engines_option_errors_name_no_flag() {
+        use crate::simulate::{SimulateOptions, Stop};
+        let bad = [
+            SimulateOptions {
+                threads: Some(0),
+                ..SimulateOptions::journeys(10)
+            },
+            SimulateOptions {
+                max_steps: 0,
+                ..SimulateOptions::journeys(10)
+            },
+            SimulateOptions::journeys(0),
+            SimulateOptions {
+                stop: Stop::Precision {
+                    half_width: 0.0,
+                    max_journeys: 10,
+                },
+                ..SimulateOptions::journeys(10)
+            },
+            SimulateOptions {
+                stop: Stop::Precision {
+                    half_width: 0.01,
+                    max_journeys: 0,
+                },
+                ..SimulateOptions::journeys(10)
+            },
+        ];
+        for options in bad {
+            let e = options.check().unwrap_err();
+            assert!(matches!(e, Error::Option { .. }), "{e:?}");
+            assert!(!e.to_string().contains("--"), "{e}");
+        }
+    }
+}

@@ -106,7 +106,7 @@ pub fn score(
     options: &GroundTruthOptions,
 ) -> Result<GroundTruthScores> {
     if options.journeys == 0 {
-        return Err(Error::Invalid("--journeys must be at least 1".into()));
+        return Err(Error::option("journeys", "must be at least 1"));
     }
     let truth = map.truth()?;
     let (counts, generated) = generate_paths(map, options.journeys, options.seed);

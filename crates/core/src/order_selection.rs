@@ -101,18 +101,18 @@ impl Default for OrderOptions {
 }
 
 impl OrderOptions {
-    fn validate(self) -> Result<Self> {
+    fn check(self) -> Result<Self> {
         if self.max_order == 0 || self.max_order > 10 {
-            return Err(Error::Invalid(format!(
-                "--max-order is {}; it must be between 1 and 10",
-                self.max_order
-            )));
+            return Err(Error::option(
+                "max_order",
+                format!("is {}; it must be between 1 and 10", self.max_order),
+            ));
         }
         if !(2..=50).contains(&self.folds) {
-            return Err(Error::Invalid(format!(
-                "--folds is {}; it must be between 2 and 50",
-                self.folds
-            )));
+            return Err(Error::option(
+                "folds",
+                format!("is {}; it must be between 2 and 50", self.folds),
+            ));
         }
         Ok(self)
     }
@@ -221,7 +221,7 @@ fn split(count: f64, out: &mut [f64], stream: &mut rng::Stream) {
 
 /// Compares orders 1..=max_order on the paths of `source` (one streaming pass).
 pub fn select_order(source: impl PathSource, options: OrderOptions) -> Result<OrderSelection> {
-    let options = options.validate()?;
+    let options = options.check()?;
     let (k_max, folds) = (options.max_order, options.folds);
     let mut channels = ChannelTable::new();
     let mut fitters: Vec<Fitter> = (1..=k_max)

@@ -109,7 +109,7 @@ pub struct TopPaths {
 /// Ranks the paths of `source`: rows of the same path are merged first.
 pub fn top_paths(source: impl PathSource, options: TopPathOptions) -> Result<TopPaths> {
     if options.min_journeys.is_nan() || options.min_journeys < 0.0 {
-        return Err(Error::Invalid("--min-journeys must be >= 0".into()));
+        return Err(Error::option("min_journeys", "must be >= 0"));
     }
     let mut channels = ChannelTable::new();
     let mut paths: FxHashMap<Box<[ChannelId]>, [f64; 3]> = FxHashMap::default();

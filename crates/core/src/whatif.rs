@@ -192,7 +192,7 @@ pub fn what_if_population(
     options: &SimulateOptions,
     progress: &dyn Fn(usize, u64, u64),
 ) -> Result<WhatIf> {
-    options.validate()?;
+    options.check()?;
     let Some(&(_, first)) = baseline.first() else {
         return Err(crate::Error::Invalid("nothing to compare: no chain".into()));
     };
@@ -247,7 +247,7 @@ pub fn what_if_population(
         for (tally, which) in [(&combined.base, "baseline"), (&combined.alt, "scenario")] {
             if tally.truncated > 0 {
                 warnings.push(format!(
-                    "{}: {} {which} walks reached --max-steps {} and were cut off",
+                    "{}: {} {which} walks reached `max_steps` {} and were cut off",
                     file.scenario.name, tally.truncated, options.max_steps
                 ));
             }
@@ -329,8 +329,9 @@ fn strata(components: &[(f64, &Chain)], options: &SimulateOptions) -> Result<Vec
     let total = match options.stop {
         Stop::Journeys(n) => n,
         Stop::Precision { .. } => {
-            return Err(crate::Error::Invalid(
-                "--precision is not supported for several personas; give --journeys".into(),
+            return Err(crate::Error::option(
+                "precision",
+                "is not supported for several personas; give `journeys`",
             ));
         }
     };

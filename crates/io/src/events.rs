@@ -289,7 +289,7 @@ impl At<'_> {
 }
 
 /// Column positions.
-struct Columns {
+struct EventColumns {
     user: usize,
     time: usize,
     touchpoint: usize,
@@ -386,13 +386,14 @@ impl PathSource for EventsReader {
 
 fn check_format(format: &EventsFormat) -> Result<()> {
     for (name, days) in [
-        ("--lookback-days", format.lookback_days),
-        ("--inactivity-days", format.inactivity_days),
+        ("lookback_days", format.lookback_days),
+        ("inactivity_days", format.inactivity_days),
     ] {
         if days.is_nan() || days <= 0.0 {
-            return Err(Error::Invalid(format!(
-                "{name} is {days}; it must be a positive number of days"
-            )));
+            return Err(Error::option(
+                name,
+                format!("is {days}; it must be a positive number of days"),
+            ));
         }
     }
     Ok(())
@@ -402,7 +403,7 @@ fn open_csv<R: Read>(
     input: R,
     source: &str,
     format: &EventsFormat,
-) -> Result<(csv::Reader<impl Read>, Columns)> {
+) -> Result<(csv::Reader<impl Read>, EventColumns)> {
     check_format(format)?;
     let (reader, header) = table_input::open(
         input,
@@ -410,20 +411,20 @@ fn open_csv<R: Read>(
         format.delimiter,
         "user_id,timestamp,touchpoint,conversion,value",
     )?;
-    let required = |name: &str, flag: &str| header.required(name, flag);
-    let optional = |name: &str, flag: &str, needed: bool| header.optional(name, flag, needed);
-    let columns = Columns {
-        user: required(&format.user_col, "--user-col")?,
-        time: required(&format.time_col, "--time-col")?,
-        touchpoint: required(&format.touchpoint_col, "--touchpoint-col")?,
+    let required = |name: &str, option: &str| header.required(name, option);
+    let optional = |name: &str, option: &str, needed: bool| header.optional(name, option, needed);
+    let columns = EventColumns {
+        user: required(&format.user_col, "user_col")?,
+        time: required(&format.time_col, "time_col")?,
+        touchpoint: required(&format.touchpoint_col, "touchpoint_col")?,
         conversion: optional(
             &format.conversion_col,
-            "--conversion-col",
+            "conversion_col",
             format.conversion_required,
         )?,
-        value: optional(&format.value_col, "--value-col", format.value_required)?,
+        value: optional(&format.value_col, "value_col", format.value_required)?,
         segment: match &format.segment_col {
-            Some(s) => Some(required(s, "--segment-col")?),
+            Some(s) => Some(required(s, "segment_col")?),
             None => None,
         },
     };
@@ -443,7 +444,7 @@ fn field<'r>(record: &'r csv::ByteRecord, i: usize, name: &str, at: &At<'_>) -> 
 
 fn parse_time(
     record: &csv::ByteRecord,
-    columns: &Columns,
+    columns: &EventColumns,
     format: &EventsFormat,
     at: &At<'_>,
 ) -> Result<f64> {
@@ -478,7 +479,7 @@ fn parse_amount(text: &str, name: &str, at: &At<'_>) -> Result<f64> {
 /// Parses the data fields of one row (not the user).
 fn parse_event(
     record: &csv::ByteRecord,
-    columns: &Columns,
+    columns: &EventColumns,
     format: &EventsFormat,
     at: &At<'_>,
     channels: &mut ChannelTable,
@@ -602,7 +603,7 @@ fn first_unsorted_line<R: Read>(
 
 fn check_user<'r>(
     record: &'r csv::ByteRecord,
-    columns: &Columns,
+    columns: &EventColumns,
     format: &EventsFormat,
     at: &At<'_>,
 ) -> Result<&'r [u8]> {

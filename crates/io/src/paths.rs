@@ -97,7 +97,7 @@ impl<R: Read> PathSource for PathsReader<R> {
 }
 
 /// Column positions found in the header.
-struct Columns {
+struct PathColumns {
     path: usize,
     conversions: usize,
     value: Option<usize>,
@@ -178,12 +178,12 @@ pub fn read_paths<R: Read>(
 }
 
 /// The positions of the path, conversion, value and null columns.
-fn find_columns(header: &Header, format: &PathsFormat) -> Result<Columns> {
-    Ok(Columns {
-        path: header.required(&format.path_col, "--path-col")?,
-        conversions: header.required(&format.conversions_col, "--conversions-col")?,
-        value: header.optional(&format.value_col, "--value-col", format.value_required)?,
-        null: header.optional(&format.null_col, "--null-col", format.null_required)?,
+fn find_columns(header: &Header, format: &PathsFormat) -> Result<PathColumns> {
+    Ok(PathColumns {
+        path: header.required(&format.path_col, "path_col")?,
+        conversions: header.required(&format.conversions_col, "conversions_col")?,
+        value: header.optional(&format.value_col, "value_col", format.value_required)?,
+        null: header.optional(&format.null_col, "null_col", format.null_required)?,
     })
 }
 

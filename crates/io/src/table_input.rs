@@ -16,16 +16,18 @@ pub struct Header {
 }
 
 impl Header {
-    /// The position of column `name`, or an error naming the columns found and `flag`.
-    pub fn required(&self, name: &str, flag: &str) -> Result<usize> {
-        self.position(name).ok_or_else(|| self.missing(name, flag))
+    /// The position of column `name`, or an error naming the columns found and `option`, the
+    /// format option that names this column (`path_col`).
+    pub fn required(&self, name: &str, option: &str) -> Result<usize> {
+        self.position(name)
+            .ok_or_else(|| self.missing(name, option))
     }
 
     /// The position of column `name` if present; an error when absent and `needed` (the user
-    /// named it with `flag`).
-    pub fn optional(&self, name: &str, flag: &str, needed: bool) -> Result<Option<usize>> {
+    /// named it with `option`).
+    pub fn optional(&self, name: &str, option: &str, needed: bool) -> Result<Option<usize>> {
         match self.position(name) {
-            None if needed => Err(self.missing(name, flag)),
+            None if needed => Err(self.missing(name, option)),
             found => Ok(found),
         }
     }
@@ -34,11 +36,11 @@ impl Header {
         self.names.iter().position(|n| n == name)
     }
 
-    fn missing(&self, name: &str, flag: &str) -> Error {
+    fn missing(&self, name: &str, option: &str) -> Error {
         Error::input(
             Location::line(&self.source, 1),
             format!(
-                "no column '{name}' in the header; columns found: {}; name it with {flag}",
+                "no column '{name}' in the header; columns found: {}; name it with `{option}`",
                 self.names.join(", ")
             ),
         )
@@ -116,7 +118,7 @@ fn detect_delimiter(header: &[u8], source: &str) -> Result<u8> {
             Error::input(
                 Location::line(source, 1),
                 "cannot detect the field delimiter: the header has no ',' ';' or tab; \
-                 give it with --delimiter",
+                 give it with `delimiter`",
             )
         })
 }

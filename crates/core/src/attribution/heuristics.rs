@@ -30,7 +30,7 @@ impl Default for HeuristicOptions {
 
 impl HeuristicOptions {
     /// Checks the shares are in [0, 1] with first + last <= 1 and the half-life is positive.
-    pub fn validate(self) -> Result<Self> {
+    pub fn check(self) -> Result<Self> {
         let ok_share = |s: f64| (0.0..=1.0).contains(&s);
         if !ok_share(self.first_share)
             || !ok_share(self.last_share)
@@ -51,22 +51,39 @@ impl HeuristicOptions {
     }
 }
 
-/// The five rules, in the order of [`HeuristicCredits`]'s arrays.
-pub const RULES: [&str; 5] = [
-    "first_touch",
-    "last_touch",
-    "linear",
-    "position_based",
-    "time_decay",
-];
+/// One figure for each of the five rules: a channel's credit, or one touch's weight.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RuleCredits {
+    /// All to the first touch.
+    pub first_touch: f64,
+    /// All to the last touch.
+    pub last_touch: f64,
+    /// Equal shares to every touch.
+    pub linear: f64,
+    /// Fixed shares to the first and last touch, the rest equally to the middle ones.
+    pub position_based: f64,
+    /// Shares halving with each half-life before the end.
+    pub time_decay: f64,
+}
+
+impl RuleCredits {
+    /// Adds `weights * amount`, rule by rule.
+    fn add_scaled(&mut self, weights: &RuleCredits, amount: f64) {
+        self.first_touch += weights.first_touch * amount;
+        self.last_touch += weights.last_touch * amount;
+        self.linear += weights.linear * amount;
+        self.position_based += weights.position_based * amount;
+        self.time_decay += weights.time_decay * amount;
+    }
+}
 
 /// Credits of every rule for one channel.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct HeuristicCredits {
-    /// Conversions credited by each rule of [`RULES`].
-    pub conversions: [f64; 5],
-    /// Value credited by each rule of [`RULES`].
-    pub value: [f64; 5],
+    /// Conversions credited by each rule.
+    pub conversions: RuleCredits,
+    /// Value credited by each rule.
+    pub value: RuleCredits,
 }
 
 /// Accumulates heuristic credits row by row (streaming).
@@ -74,7 +91,7 @@ pub struct HeuristicCredits {
 pub struct Heuristics {
     options: HeuristicOptions,
     credits: Vec<HeuristicCredits>,
-    weights: Vec<[f64; 5]>,
+    weights: Vec<RuleCredits>,
     /// Time-decay half-life in days, used by [`Heuristics::observe_aged`] when touch times are
     /// known (event logs): a touch `a` days before the journey's end weighs `2^(-a / h)`.
     half_life_days: Option<f64>,
@@ -120,9 +137,9 @@ impl Heuristics {
         }
         let length = row.touches.len();
         self.weights.clear();
-        self.weights.resize(length, [0.0; 5]);
-        self.weights[0][0] = 1.0;
-        self.weights[length - 1][1] = 1.0;
+        self.weights.resize(length, RuleCredits::default());
+        self.weights[0].first_touch = 1.0;
+        self.weights[length - 1].last_touch = 1.0;
         let (half_life, time_half_life) = (self.options.half_life, self.half_life_days);
         let decay = |i: usize| match (ages_days, time_half_life) {
             (Some(ages), Some(h)) => (-ages[i].max(0.0) / h).exp2(),
@@ -130,9 +147,9 @@ impl Heuristics {
         };
         let decay_total: f64 = (0..length).map(decay).sum();
         for i in 0..length {
-            self.weights[i][2] = 1.0 / length as f64;
-            self.weights[i][3] = self.position_weight(length, i);
-            self.weights[i][4] = decay(i) / decay_total;
+            self.weights[i].linear = 1.0 / length as f64;
+            self.weights[i].position_based = self.position_weight(length, i);
+            self.weights[i].time_decay = decay(i) / decay_total;
         }
         let top = *row.touches.iter().max().expect("non-empty") as usize;
         if self.credits.len() <= top {
@@ -140,10 +157,10 @@ impl Heuristics {
         }
         for (i, &c) in row.touches.iter().enumerate() {
             let credit = &mut self.credits[c as usize];
-            for rule in 0..5 {
-                credit.conversions[rule] += self.weights[i][rule] * row.conversions;
-                credit.value[rule] += self.weights[i][rule] * row.value;
-            }
+            credit
+                .conversions
+                .add_scaled(&self.weights[i], row.conversions);
+            credit.value.add_scaled(&self.weights[i], row.value);
         }
     }
 
@@ -190,16 +207,20 @@ mod tests {
         // a > b > a > c with 2 conversions worth 10.
         let c = credits(&[0, 1, 0, 2], HeuristicOptions::default());
         let (a, b, cc) = (c[0].conversions, c[1].conversions, c[2].conversions);
-        assert_eq!((a[0], b[0], cc[0]), (2.0, 0.0, 0.0));
-        assert_eq!((a[1], b[1], cc[1]), (0.0, 0.0, 2.0));
-        assert_eq!((a[2], b[2], cc[2]), (1.0, 0.5, 0.5));
+        assert_eq!(
+            (a.first_touch, b.first_touch, cc.first_touch),
+            (2.0, 0.0, 0.0)
+        );
+        assert_eq!((a.last_touch, b.last_touch, cc.last_touch), (0.0, 0.0, 2.0));
+        assert_eq!((a.linear, b.linear, cc.linear), (1.0, 0.5, 0.5));
         // position based: first 0.4, middle two 0.1 each, last 0.4.
-        assert!((a[3] - 2.0 * 0.5).abs() < 1e-12 && (b[3] - 0.2).abs() < 1e-12);
-        assert!((cc[3] - 0.8).abs() < 1e-12);
+        assert!((a.position_based - 2.0 * 0.5).abs() < 1e-12);
+        assert!((b.position_based - 0.2).abs() < 1e-12);
+        assert!((cc.position_based - 0.8).abs() < 1e-12);
         // time decay, half-life 1: weights 1/8, 1/4, 1/2, 1 over 15/8.
-        assert!((a[4] - 2.0 * (0.125 + 0.5) / 1.875).abs() < 1e-12);
-        assert!((cc[4] - 2.0 / 1.875).abs() < 1e-12);
-        assert!((c[2].value[4] - 10.0 / 1.875).abs() < 1e-12);
+        assert!((a.time_decay - 2.0 * (0.125 + 0.5) / 1.875).abs() < 1e-12);
+        assert!((cc.time_decay - 2.0 / 1.875).abs() < 1e-12);
+        assert!((c[2].value.time_decay - 10.0 / 1.875).abs() < 1e-12);
     }
 
     #[test]
@@ -210,8 +231,8 @@ mod tests {
             half_life: 1.0,
         };
         let c = credits(&[0, 1], options);
-        assert!((c[0].conversions[3] - 2.0 / 3.0).abs() < 1e-12);
-        assert!((c[1].conversions[3] - 4.0 / 3.0).abs() < 1e-12);
+        assert!((c[0].conversions.position_based - 2.0 / 3.0).abs() < 1e-12);
+        assert!((c[1].conversions.position_based - 4.0 / 3.0).abs() < 1e-12);
     }
 
     #[test]
@@ -230,9 +251,9 @@ mod tests {
         let c = h.finish(3);
         assert_eq!(
             [
-                c[0].conversions[4],
-                c[1].conversions[4],
-                c[2].conversions[4]
+                c[0].conversions.time_decay,
+                c[1].conversions.time_decay,
+                c[2].conversions.time_decay
             ],
             [0.25, 0.5, 1.0]
         );
@@ -245,6 +266,6 @@ mod tests {
             last_share: 0.4,
             half_life: 1.0,
         };
-        assert!(bad.validate().is_err());
+        assert!(bad.check().is_err());
     }
 }

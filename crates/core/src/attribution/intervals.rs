@@ -66,18 +66,24 @@ impl Default for IntervalOptions {
 
 impl IntervalOptions {
     /// Checks there are at least 2 resamples and the level is in (0, 1).
-    pub fn validate(self) -> Result<Self> {
+    pub fn check(self) -> Result<Self> {
         if self.resamples < 2 {
-            return Err(Error::Invalid(format!(
-                "--resamples is {}; intervals need at least 2 resamples (200 or more is usual)",
-                self.resamples
-            )));
+            return Err(Error::option(
+                "resamples",
+                format!(
+                    "is {}; intervals need at least 2 resamples (200 or more is usual)",
+                    self.resamples
+                ),
+            ));
         }
         if !(self.level > 0.0 && self.level < 1.0) {
-            return Err(Error::Invalid(format!(
-                "--level is {}; it must be strictly between 0 and 1, e.g. 0.95",
-                self.level
-            )));
+            return Err(Error::option(
+                "level",
+                format!(
+                    "is {}; it must be strictly between 0 and 1, e.g. 0.95",
+                    self.level
+                ),
+            ));
         }
         Ok(self)
     }
@@ -235,7 +241,7 @@ pub fn bootstrap(
     total_value: f64,
     options: IntervalOptions,
 ) -> Result<Intervals> {
-    let options = options.validate()?;
+    let options = options.check()?;
     let gamma = |shape: f64| -> Result<Option<Gamma<f64>>> {
         if shape > 0.0 {
             Gamma::new(shape, 1.0).map(Some).map_err(|e| {
@@ -438,11 +444,11 @@ mod tests {
             resamples: 1,
             ..Default::default()
         };
-        assert!(bad.validate().is_err());
+        assert!(bad.check().is_err());
         let bad = IntervalOptions {
             level: 1.0,
             ..Default::default()
         };
-        assert!(bad.validate().is_err());
+        assert!(bad.check().is_err());
     }
 }

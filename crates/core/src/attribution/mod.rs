@@ -43,7 +43,7 @@ use crate::error::Result;
 use crate::journey::{ChannelTable, PathRow, PathSource, ReadSummary};
 use crate::model::{FitOptions, Fitter};
 use crate::solve::absorb;
-pub use heuristics::{HeuristicCredits, HeuristicOptions, Heuristics};
+pub use heuristics::{HeuristicCredits, HeuristicOptions, Heuristics, RuleCredits};
 pub use intervals::{IntervalOptions, Intervals, PathIndex, PathRecorder, bootstrap};
 pub use removal::{RemovalEffect, RemovalEffects, removal_effects};
 pub use shapley::{Shapley, ShapleyCredits};
@@ -194,7 +194,7 @@ pub struct ChannelAttribution {
 
 /// An attribution method that `--models` can choose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Method {
+pub enum AttributionMethod {
     /// Exact Markov removal effects and the credits they imply.
     Markov,
     /// First touch.
@@ -213,41 +213,41 @@ pub enum Method {
     ShapleyOrdered,
 }
 
-impl Method {
+impl AttributionMethod {
     /// Every method, in report order.
-    pub const ALL: [Method; 8] = [
-        Method::Markov,
-        Method::FirstTouch,
-        Method::LastTouch,
-        Method::Linear,
-        Method::PositionBased,
-        Method::TimeDecay,
-        Method::Shapley,
-        Method::ShapleyOrdered,
+    pub const ALL: [AttributionMethod; 8] = [
+        AttributionMethod::Markov,
+        AttributionMethod::FirstTouch,
+        AttributionMethod::LastTouch,
+        AttributionMethod::Linear,
+        AttributionMethod::PositionBased,
+        AttributionMethod::TimeDecay,
+        AttributionMethod::Shapley,
+        AttributionMethod::ShapleyOrdered,
     ];
 
     /// The method's name on the command line and in JSON.
     pub fn name(self) -> &'static str {
         match self {
-            Method::Markov => "markov",
-            Method::FirstTouch => "first_touch",
-            Method::LastTouch => "last_touch",
-            Method::Linear => "linear",
-            Method::PositionBased => "position_based",
-            Method::TimeDecay => "time_decay",
-            Method::Shapley => "shapley",
-            Method::ShapleyOrdered => "shapley_ordered",
+            AttributionMethod::Markov => "markov",
+            AttributionMethod::FirstTouch => "first_touch",
+            AttributionMethod::LastTouch => "last_touch",
+            AttributionMethod::Linear => "linear",
+            AttributionMethod::PositionBased => "position_based",
+            AttributionMethod::TimeDecay => "time_decay",
+            AttributionMethod::Shapley => "shapley",
+            AttributionMethod::ShapleyOrdered => "shapley_ordered",
         }
     }
 
     /// The method called `name` (`-` and `_` alike, case-insensitive).
-    pub fn parse(name: &str) -> Result<Method> {
+    pub fn parse(name: &str) -> Result<AttributionMethod> {
         let wanted = name.trim().to_ascii_lowercase().replace('-', "_");
-        Method::ALL
+        AttributionMethod::ALL
             .into_iter()
             .find(|m| m.name() == wanted)
             .ok_or_else(|| {
-                let names: Vec<&str> = Method::ALL.iter().map(|m| m.name()).collect();
+                let names: Vec<&str> = AttributionMethod::ALL.iter().map(|m| m.name()).collect();
                 crate::Error::Invalid(format!(
                     "unknown model '{name}'; choose from {}",
                     names.join(", ")
@@ -260,7 +260,7 @@ impl Method {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MethodOptions {
     /// The methods to report (all by default).
-    pub methods: Vec<Method>,
+    pub methods: Vec<AttributionMethod>,
     /// Bootstrap intervals on the Markov results, if wanted.
     pub intervals: Option<IntervalOptions>,
 }
@@ -268,14 +268,14 @@ pub struct MethodOptions {
 impl Default for MethodOptions {
     fn default() -> Self {
         MethodOptions {
-            methods: Method::ALL.to_vec(),
+            methods: AttributionMethod::ALL.to_vec(),
             intervals: None,
         }
     }
 }
 
 impl MethodOptions {
-    fn has(&self, method: Method) -> bool {
+    fn has(&self, method: AttributionMethod) -> bool {
         self.methods.contains(&method)
     }
 }
@@ -335,7 +335,7 @@ impl AttributionBuilder {
     /// A builder for every method; `half_life_days` switches time decay to real time for rows
     /// observed with ages.
     pub fn new(options: &AttributionOptions, half_life_days: Option<f64>) -> Result<Self> {
-        let heuristic_options = options.heuristics.validate()?;
+        let heuristic_options = options.heuristics.check()?;
         let mut heuristics = Heuristics::new(heuristic_options);
         if let Some(h) = half_life_days {
             heuristics = heuristics.with_time_half_life(h)?;
@@ -357,10 +357,10 @@ impl AttributionBuilder {
 
     /// Reports only the chosen methods, with intervals if asked for (they need `markov`).
     pub fn with_methods(mut self, methods: &MethodOptions) -> Result<Self> {
-        let interval_options = methods.intervals.map(|i| i.validate()).transpose()?;
-        if interval_options.is_some() && !methods.has(Method::Markov) {
+        let interval_options = methods.intervals.map(|i| i.check()).transpose()?;
+        if interval_options.is_some() && !methods.has(AttributionMethod::Markov) {
             return Err(crate::Error::Invalid(
-                "intervals are computed on the Markov results: add markov to --models".into(),
+                "intervals are computed on the Markov results: add markov to `methods`".into(),
             ));
         }
         self.recorder = interval_options.map(|_| PathRecorder::new());
@@ -396,7 +396,7 @@ impl AttributionBuilder {
         let chain = self.fitter.finish(table);
         let channel_count = chain.channels.len();
 
-        let markov = methods.has(Method::Markov);
+        let markov = methods.has(AttributionMethod::Markov);
         let effects = if markov {
             Some(removal_effects(&chain)?)
         } else {
@@ -424,7 +424,7 @@ impl AttributionBuilder {
             ),
             None => (Vec::new(), Vec::new()),
         };
-        let pick = |method: Method, x: f64| methods.has(method).then_some(x);
+        let pick = |method: AttributionMethod, x: f64| methods.has(method).then_some(x);
         let channels = chain
             .channels
             .sorted_ids()
@@ -443,23 +443,29 @@ impl AttributionBuilder {
                     removal_effect_ci: ci.map(|ci| ci.removal_effect[i]),
                     markov_conversions_ci: ci.map(|ci| ci.markov_conversions[i]),
                     markov_value_ci: ci.map(|ci| ci.markov_value[i]),
-                    first_touch: pick(Method::FirstTouch, h.conversions[0]),
-                    last_touch: pick(Method::LastTouch, h.conversions[1]),
-                    linear: pick(Method::Linear, h.conversions[2]),
-                    position_based: pick(Method::PositionBased, h.conversions[3]),
-                    time_decay: pick(Method::TimeDecay, h.conversions[4]),
-                    first_touch_value: pick(Method::FirstTouch, h.value[0]),
-                    last_touch_value: pick(Method::LastTouch, h.value[1]),
-                    linear_value: pick(Method::Linear, h.value[2]),
-                    position_based_value: pick(Method::PositionBased, h.value[3]),
-                    time_decay_value: pick(Method::TimeDecay, h.value[4]),
-                    shapley: pick(Method::Shapley, s.conversions),
-                    shapley_value: pick(Method::Shapley, s.value),
+                    first_touch: pick(AttributionMethod::FirstTouch, h.conversions.first_touch),
+                    last_touch: pick(AttributionMethod::LastTouch, h.conversions.last_touch),
+                    linear: pick(AttributionMethod::Linear, h.conversions.linear),
+                    position_based: pick(
+                        AttributionMethod::PositionBased,
+                        h.conversions.position_based,
+                    ),
+                    time_decay: pick(AttributionMethod::TimeDecay, h.conversions.time_decay),
+                    first_touch_value: pick(AttributionMethod::FirstTouch, h.value.first_touch),
+                    last_touch_value: pick(AttributionMethod::LastTouch, h.value.last_touch),
+                    linear_value: pick(AttributionMethod::Linear, h.value.linear),
+                    position_based_value: pick(
+                        AttributionMethod::PositionBased,
+                        h.value.position_based,
+                    ),
+                    time_decay_value: pick(AttributionMethod::TimeDecay, h.value.time_decay),
+                    shapley: pick(AttributionMethod::Shapley, s.conversions),
+                    shapley_value: pick(AttributionMethod::Shapley, s.value),
                     shapley_ordered: methods
-                        .has(Method::ShapleyOrdered)
+                        .has(AttributionMethod::ShapleyOrdered)
                         .then(|| s.ordered_conversions.clone()),
                     shapley_ordered_value: methods
-                        .has(Method::ShapleyOrdered)
+                        .has(AttributionMethod::ShapleyOrdered)
                         .then(|| s.ordered_value.clone()),
                 }
             })
@@ -469,7 +475,7 @@ impl AttributionBuilder {
             Some(e) => e.base,
             None => absorb(&chain, None)?,
         };
-        let mut reported: Vec<Method> = methods.methods.clone();
+        let mut reported: Vec<AttributionMethod> = methods.methods.clone();
         reported.sort();
         reported.dedup();
         Ok(Attribution {

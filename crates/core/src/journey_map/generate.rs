@@ -18,7 +18,7 @@ use rand::RngExt;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use super::{JourneyMap, Sampler};
+use super::{DistributionSampler, JourneyMap};
 use crate::error::Result;
 use crate::rng;
 
@@ -87,8 +87,8 @@ impl GenerateSummary {
 struct PreparedPersona {
     entry: Vec<(u32, f64)>,
     rows: Vec<Vec<(u32, f64)>>,
-    dwell: Vec<Sampler>,
-    value: Sampler,
+    dwell: Vec<DistributionSampler>,
+    value: DistributionSampler,
 }
 
 /// A map prepared for fast walking.

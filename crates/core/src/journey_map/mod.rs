@@ -124,7 +124,7 @@ impl Distribution {
     }
 
     /// A sampler, or what is wrong with the parameters.
-    pub fn sampler(&self) -> std::result::Result<Sampler, String> {
+    pub fn sampler(&self) -> std::result::Result<DistributionSampler, String> {
         let positive = |name: &str, x: f64| {
             if x > 0.0 && x.is_finite() {
                 Ok(())
@@ -135,14 +135,14 @@ impl Distribution {
         match *self {
             Distribution::Exponential { mean } => {
                 positive("mean", mean)?;
-                Ok(Sampler::Exponential(
+                Ok(DistributionSampler::Exponential(
                     Exp::new(1.0 / mean).map_err(|e| e.to_string())?,
                 ))
             }
             Distribution::Gamma { shape, scale } => {
                 positive("shape", shape)?;
                 positive("scale", scale)?;
-                Ok(Sampler::Gamma(
+                Ok(DistributionSampler::Gamma(
                     Gamma::new(shape, scale).map_err(|e| e.to_string())?,
                 ))
             }
@@ -151,7 +151,7 @@ impl Distribution {
                 if !(cv >= 0.0 && cv.is_finite()) {
                     return Err(format!("cv is {cv}; it must be >= 0"));
                 }
-                Ok(Sampler::LogNormal(
+                Ok(DistributionSampler::LogNormal(
                     LogNormal::from_mean_cv(mean, cv).map_err(|e| e.to_string())?,
                 ))
             }
@@ -159,7 +159,7 @@ impl Distribution {
                 if !(value >= 0.0 && value.is_finite()) {
                     return Err(format!("value is {value}; it must be >= 0"));
                 }
-                Ok(Sampler::Constant(value))
+                Ok(DistributionSampler::Constant(value))
             }
         }
     }
@@ -167,7 +167,7 @@ impl Distribution {
 
 /// A ready-to-draw [`Distribution`].
 #[derive(Debug, Clone, Copy)]
-pub enum Sampler {
+pub enum DistributionSampler {
     /// Exponential.
     Exponential(Exp<f64>),
     /// Gamma.
@@ -178,14 +178,14 @@ pub enum Sampler {
     Constant(f64),
 }
 
-impl Sampler {
+impl DistributionSampler {
     /// One draw.
     pub fn sample<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
-            Sampler::Exponential(d) => d.sample(rng),
-            Sampler::Gamma(d) => d.sample(rng),
-            Sampler::LogNormal(d) => d.sample(rng),
-            Sampler::Constant(v) => *v,
+            DistributionSampler::Exponential(d) => d.sample(rng),
+            DistributionSampler::Gamma(d) => d.sample(rng),
+            DistributionSampler::LogNormal(d) => d.sample(rng),
+            DistributionSampler::Constant(v) => *v,
         }
     }
 }

@@ -51,7 +51,7 @@ const _: () = assert!(std::mem::size_of::<Slot>() == 1 << SLOT_SHIFT);
 /// Where a row's slots are: `start..start + len` in the slot array (`len` without padding).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(C)]
-struct Row {
+struct RowSpan {
     start: u32,
     len: u32,
 }
@@ -78,7 +78,7 @@ const UNIFORM_LIMIT: usize = 1 << 22;
 /// walk depends on the last, so that chain's latency is the walk's speed).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FlatAlias {
-    rows: Vec<Row>,
+    rows: Vec<RowSpan>,
     slots: Vec<Slot>,
     /// log2 of the padded row length in the uniform layout; 0 for the variable layout.
     shift: u32,
@@ -198,7 +198,7 @@ impl FlatAlias {
         }
         // Whatever is left (large slots, or small ones that rounding kept below 1) keeps its own
         // outcome with certainty: both outcomes are the slot's own, set above.
-        self.rows.push(Row {
+        self.rows.push(RowSpan {
             start: u32::try_from(start).expect("fewer than 2^32 slots"),
             len,
         });
@@ -249,7 +249,7 @@ impl FlatAlias {
     /// `(r + 1) << handle_shift` and the top `shift` bits of `bits` pick one of its `2^shift`
     /// 16-byte slots; in the variable layout the multiply-shift is below the row's length.
     #[inline(always)]
-    pub unsafe fn step(&self, handle: u32, bits: u64) -> u32 {
+    pub(crate) unsafe fn step(&self, handle: u32, bits: u64) -> u32 {
         let slot = if self.handle_shift > 0 {
             let offset = handle as usize | ((bits >> (64 - self.shift)) as usize) << SLOT_SHIFT;
             // SAFETY: in bounds (see above) and 16-byte aligned, as slots are.

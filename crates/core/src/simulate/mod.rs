@@ -62,10 +62,10 @@ use crate::error::{Error, Result};
 use crate::model::Chain;
 
 pub use batch::{BATCH_SIZE, Stop};
-pub use paired::{Difference, PairedTally, simulate_paired};
+pub use paired::{PairedDifference, PairedTally, simulate_paired};
 pub use population::Population;
 pub use sampler::Sampler;
-pub use summary::{ChannelSimulation, Exact, PathLength, RunInfo, Simulation, summarise};
+pub use summary::{ChannelSimulation, ExactAbsorption, PathLength, RunInfo, Simulation, summarise};
 pub use tally::Tally;
 
 /// The default cap on states per journey: far beyond any real journey (the reference data's
@@ -100,28 +100,32 @@ impl SimulateOptions {
         }
     }
 
-    /// Checks the options, naming the flag that is wrong.
-    pub fn validate(&self) -> Result<()> {
-        let invalid = |m: &str| Err(Error::Invalid(m.into()));
+    /// Checks the options, naming the option that is wrong.
+    pub fn check(&self) -> Result<()> {
+        let invalid = |option, message: &str| Err(Error::option(option, message));
         match self.stop {
-            Stop::Journeys(0) => return invalid("--journeys must be at least 1"),
+            Stop::Journeys(0) => return invalid("journeys", "must be at least 1"),
             Stop::Precision {
                 max_journeys: 0, ..
             } => {
-                return invalid("--journeys (the cap of a --precision run) must be at least 1");
+                return invalid(
+                    "max_journeys",
+                    "(the cap of a `precision` run) must be at least 1",
+                );
             }
             Stop::Precision { half_width, .. } if !(half_width > 0.0 && half_width <= 0.5) => {
-                return Err(Error::Invalid(format!(
-                    "--precision {half_width} must be a half-width in (0, 0.5], e.g. 0.001"
-                )));
+                return Err(Error::option(
+                    "precision",
+                    format!("{half_width} must be a half-width in (0, 0.5], e.g. 0.001"),
+                ));
             }
             _ => {}
         }
         if self.max_steps == 0 {
-            return invalid("--max-steps must be at least 1");
+            return invalid("max_steps", "must be at least 1");
         }
         if self.threads == Some(0) {
-            return invalid("--threads must be at least 1");
+            return invalid("threads", "must be at least 1");
         }
         Ok(())
     }
@@ -143,7 +147,7 @@ pub fn run_population_tally(
     options: &SimulateOptions,
     progress: &dyn Fn(u64, u64),
 ) -> Result<Tally> {
-    options.validate()?;
+    options.check()?;
     let pool = batch::pool(options.threads)?;
     Ok(tally_on(&pool, population, options, progress))
 }
@@ -202,7 +206,7 @@ pub fn simulate_population(
     options: &SimulateOptions,
     progress: &dyn Fn(u64, u64),
 ) -> Result<Simulation> {
-    options.validate()?;
+    options.check()?;
     let Some(&(_, first)) = components.first() else {
         return Err(Error::Invalid("nothing to simulate: no chain".into()));
     };

@@ -59,7 +59,7 @@ pub struct PairedTally {
 
 /// A per-journey difference (alt - base) with its 95% interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Difference {
+pub struct PairedDifference {
     /// Mean difference per journey.
     pub estimate: f64,
     /// Normal 95% interval of the mean difference.
@@ -88,19 +88,19 @@ impl PairedTally {
     }
 
     /// Difference in conversion rate (alt - base) per journey.
-    pub fn conversion_difference(&self) -> Difference {
+    pub fn conversion_difference(&self) -> PairedDifference {
         let (estimate, ci) = mean_interval(
             self.conversion_diff as f64,
             self.conversion_diff_sq as f64,
             self.base.journeys,
         );
-        Difference { estimate, ci }
+        PairedDifference { estimate, ci }
     }
 
     /// Difference in value per journey (alt - base).
-    pub fn value_difference(&self) -> Difference {
+    pub fn value_difference(&self) -> PairedDifference {
         let (estimate, ci) = mean_interval(self.value_diff, self.value_diff_sq, self.base.journeys);
-        Difference { estimate, ci }
+        PairedDifference { estimate, ci }
     }
 }
 
@@ -112,7 +112,7 @@ pub fn simulate_paired(
     options: &SimulateOptions,
     progress: &dyn Fn(u64, u64),
 ) -> Result<PairedTally> {
-    options.validate()?;
+    options.check()?;
     let coupling = Coupling::new(base, alt)?;
     let pool = batch::pool(options.threads)?;
     let mut total = PairedTally::new(base.n_channels(), alt.n_channels());

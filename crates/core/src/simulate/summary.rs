@@ -48,7 +48,7 @@ pub struct Simulation {
     /// One entry per channel, sorted by name.
     pub channels: Vec<ChannelSimulation>,
     /// The analytical figures of the same chain.
-    pub exact: Exact,
+    pub exact: ExactAbsorption,
     /// Things the user should know (truncation, precision not reached).
     pub warnings: Vec<String>,
 }
@@ -92,7 +92,7 @@ pub struct ChannelSimulation {
 
 /// Exact absorption figures of the chain.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Exact {
+pub struct ExactAbsorption {
     /// P(conversion) of a journey.
     pub conversion_probability: f64,
     /// Expected conversion value of a journey.
@@ -188,7 +188,7 @@ pub fn summarise(
     let mut warnings = Vec::new();
     if tally.truncated > 0 {
         warnings.push(format!(
-            "{} of {n} journeys ({:.2e}) were still walking after {} states (--max-steps); they \
+            "{} of {n} journeys ({:.2e}) were still walking after {} states (`max_steps`); they \
              count as neither conversions nor non-conversions: conversion_rate counts them as not \
              converted and the upper end of its interval as converted",
             tally.truncated,
@@ -200,8 +200,8 @@ pub fn summarise(
         let half = (high - low) / 2.0;
         if half > p {
             warnings.push(format!(
-                "--precision {p} was not reached after {n} journeys (half-width {half:.3e}); \
-                 raise --journeys to allow more"
+                "`precision` {p} was not reached after {n} journeys (half-width {half:.3e}); \
+                 raise `max_journeys` to allow more"
             ));
         }
     }
@@ -227,7 +227,7 @@ pub fn summarise(
         total_value: tally.value,
         path_length,
         channels,
-        exact: Exact {
+        exact: ExactAbsorption {
             conversion_probability: exact.base.conversion_probability,
             value_per_journey: exact.base.value_per_journey,
         },
