@@ -42,7 +42,7 @@ pub fn absorb(chain: &Chain, removed: Option<&[bool]>) -> Result<Absorption> {
         conversion_probability: 0.0,
         value_per_journey: 0.0,
     };
-    for &(s, p) in &chain.entry {
+    for &(s, p) in chain.entry() {
         result.conversion_probability += p * h_conv[s as usize];
         result.value_per_journey += p * h_value[s as usize];
     }
@@ -69,7 +69,7 @@ pub fn solve(chain: &Chain, removed: Option<&[bool]>, method: Method) -> Result<
     for s in (0..n).filter(|&s| kept(s)) {
         let p = chain.conversion_probability_from(s as StateId);
         rewards[0][s] = p;
-        rewards[1][s] = p * chain.value_per_conversion[s];
+        rewards[1][s] = p * chain.value_per_conversion()[s];
     }
     let dense = match method {
         Method::Auto => n <= DENSE_LIMIT,
