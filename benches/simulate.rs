@@ -90,7 +90,8 @@ impl PerRowAlias {
                 targets.to_vec(),
             )
         };
-        let (entry_states, entry_probs): (Vec<u32>, Vec<f64>) = chain.entry.iter().copied().unzip();
+        let (entry_states, entry_probs): (Vec<u32>, Vec<f64>) =
+            chain.entry().iter().copied().unzip();
         PerRowAlias {
             rows: (0..chain.n_states() as u32)
                 .map(|s| {

@@ -123,7 +123,7 @@ impl ChainInput {
     pub fn load_population(&self, model: &ModelArgs) -> Result<(Components, String, Vec<String>)> {
         if let Some(path) = &self.map {
             let map = read_map(path)?;
-            return Ok((map.persona_chains(), path.clone(), Vec::new()));
+            return Ok((map.persona_chains()?, path.clone(), Vec::new()));
         }
         let (chain, source, warnings) = self.load(model)?;
         Ok((vec![(1.0, chain)], source, warnings))

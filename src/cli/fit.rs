@@ -48,7 +48,7 @@ pub fn run(args: FitArgs) -> Result<()> {
     let mut file = ModelDocument::from_chain(&fitted.chain, Some(input.source()), Some(totals));
     if let Some(path) = stages {
         let map = read_stage_map(&path)?;
-        map.assign(&fitted.chain.channels, &path)?;
+        map.assign(fitted.chain.channels(), &path)?;
         file.stages = Some(map);
     }
     output.emit(&file, Format::Json)

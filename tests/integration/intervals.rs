@@ -8,7 +8,7 @@ use journeysim_core::attribution::{
     AttributionMethod, AttributionOptions, HeuristicOptions, IntervalOptions, MethodOptions,
     attribute, removal_effects,
 };
-use journeysim_core::model::{Chain, FitOptions};
+use journeysim_core::model::{Chain, ChainParts, FitOptions, Transition};
 use journeysim_core::{ChannelTable, rng};
 use journeysim_io::paths::{PathsFormat, PathsReader};
 use rand::RngExt;
@@ -23,33 +23,23 @@ const ROWS: [[(u32, f64); 4]; 3] = [
 ];
 
 fn true_chain() -> Chain {
-    let mut row_ptr = vec![0];
-    let (mut targets, mut probs) = (Vec::new(), Vec::new());
-    for row in ROWS {
-        for (t, p) in row {
-            targets.push(t);
-            probs.push(p);
-        }
-        row_ptr.push(targets.len());
-    }
-    Chain {
+    Chain::from_rows(ChainParts {
         order: 1,
         keep_repeats: false,
         channels: ChannelTable::from_names(["a", "b", "c"]),
         states: vec![Box::new([0]), Box::new([1]), Box::new([2])],
-        entry: ENTRY
-            .iter()
-            .enumerate()
-            .map(|(s, &p)| (s as u32, p))
+        entry: (0..)
+            .zip(ENTRY)
+            .map(|(s, p)| Transition::new(s, p))
             .collect(),
-        entry_weights: Vec::new(),
-        row_ptr,
-        targets,
-        probs,
-        weights: Vec::new(),
+        rows: ROWS
+            .iter()
+            .map(|row| row.iter().map(|&(t, p)| Transition::new(t, p)).collect())
+            .collect(),
         value_per_conversion: vec![1.0; 3],
         value_distribution: Vec::new(),
-    }
+    })
+    .unwrap()
 }
 
 fn pick(rng: &mut rng::Stream, choices: &[(u32, f64)]) -> u32 {

@@ -39,7 +39,7 @@ fn mixture_truth_is_the_share_weighted_persona_figures() {
     let truth = map.truth().unwrap();
     let mut p = 0.0;
     for (i, persona) in map.personas.iter().enumerate() {
-        let a = absorb(&map.persona_chain(i), None).unwrap();
+        let a = absorb(&map.persona_chain(i).unwrap(), None).unwrap();
         p += persona.share * a.conversion_probability;
     }
     assert!((truth.conversion_probability - p).abs() < 1e-12);

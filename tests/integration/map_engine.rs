@@ -120,7 +120,7 @@ fn whatif_map_changes_every_persona() {
 fn graph_map_draws_the_flow_chain_that_generated_data_show() {
     let map = map();
     let flow = map.flow_chain().unwrap();
-    flow.validate().unwrap();
+    flow.check().unwrap();
     let (counts, _) = generate_paths(&map, 300_000, 9);
     let csv = paths_csv(&map, &counts).unwrap();
     let options = FitOptions {
@@ -140,10 +140,8 @@ fn graph_map_draws_the_flow_chain_that_generated_data_show() {
         let flow_state = (0..flow.n_states() as u32)
             .find(|&t| flow.state_name(t) == name)
             .unwrap();
-        let (targets, weights) = {
-            let range = fitted.row_ptr[s as usize]..fitted.row_ptr[s as usize + 1];
-            (&fitted.targets[range.clone()], &fitted.weights[range])
-        };
+        let range = fitted.row_range(s);
+        let (targets, weights) = (&fitted.targets()[range.clone()], &fitted.weights()[range]);
         let out: f64 = weights.iter().sum();
         let (flow_targets, flow_probs) = flow.row(flow_state);
         let target_name = |chain: &journeysim_core::Chain, t: u32| {

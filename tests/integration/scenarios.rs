@@ -84,8 +84,8 @@ fn drop_reproduces_every_exact_removal_effect() {
         let chain = reference_chain(order);
         let effects = removal_effects(&chain).unwrap();
         let base = p(&chain);
-        for c in 0..chain.channels.len() {
-            let name = chain.channels.name(c as u32);
+        for c in 0..chain.channels().len() {
+            let name = chain.channels().name(c as u32);
             let without = changed(
                 &chain,
                 &format!(r#"{{"change": "remove_touchpoint", "touchpoint": "{name}"}}"#),
@@ -166,7 +166,7 @@ fn added_touchpoint_behaves_like_its_model() {
         &hand_chain(),
         r#"{"change": "add_touchpoint", "name": "chat", "like": "b", "incoming_share": 0.5}"#,
     );
-    assert_eq!(twin.channels.len(), 3);
+    assert_eq!(twin.channels().len(), 3);
     assert_close(p(&twin), 0.5);
     let entering = changed(
         &hand_chain(),

@@ -60,7 +60,7 @@ fn markov_credit_converges_to_the_truth_and_last_touch_does_not() {
     // Last touch converges too, but to its own limit: the share of conversions that happen at
     // each touchpoint, v(c) P(c -> conversion) / P(conversion) with v the expected visits. Its
     // distance to the truth is exact and large, and the data stay at that distance.
-    let chain = map.persona_chain(0);
+    let chain = map.persona_chain(0).unwrap();
     let visits = expected_visits(&chain).unwrap();
     let truth = map.truth().unwrap();
     let limit_error: f64 = (0..chain.n_states())

@@ -120,7 +120,7 @@ pub fn exact_flows(chain: &Chain, stage_of: &[usize], n_stages: usize) -> Result
     let visits = expected_visits(chain)?;
     let mut flows = vec![StageFlow::default(); n_stages];
     for (s, &visit) in visits.iter().enumerate() {
-        let last = *chain.states[s].last().expect("states are non-empty") as usize;
+        let last = *chain.states()[s].last().expect("states are non-empty") as usize;
         let (targets, probs) = chain.row(s as u32);
         for (&t, &p) in targets.iter().zip(probs) {
             if t == chain.conversion() {
@@ -132,12 +132,12 @@ pub fn exact_flows(chain: &Chain, stage_of: &[usize], n_stages: usize) -> Result
     }
     for (stage, flow) in flows.iter_mut().enumerate() {
         let target: Vec<bool> = chain
-            .states
+            .states()
             .iter()
             .map(|w| w.iter().any(|&c| stage_of[c as usize] == stage))
             .collect();
         let h = hitting_probabilities(chain, &target)?;
-        flow.reach = chain.entry.iter().map(|&(s, p)| p * h[s as usize]).sum();
+        flow.reach = chain.entry().iter().map(|&(s, p)| p * h[s as usize]).sum();
     }
     Ok(flows)
 }
@@ -282,7 +282,7 @@ pub fn chain_exact(chain: &Chain, stage_of: &[usize], n_stages: usize) -> Result
 pub fn map_exact(map: &JourneyMap, stage_of: &[usize], n_stages: usize) -> Result<Exact> {
     let mut total = vec![StageFlow::default(); n_stages];
     let (mut conversion, mut time_converting) = (0.0, 0.0);
-    for (p, (share, chain)) in map.persona_chains().into_iter().enumerate() {
+    for (p, (share, chain)) in map.persona_chains()?.into_iter().enumerate() {
         for (t, f) in total
             .iter_mut()
             .zip(exact_flows(&chain, stage_of, n_stages)?)
@@ -305,7 +305,7 @@ pub fn map_exact(map: &JourneyMap, stage_of: &[usize], n_stages: usize) -> Resul
         }
         conversion += share
             * chain
-                .entry
+                .entry()
                 .iter()
                 .map(|&(s, q)| q * h[s as usize])
                 .sum::<f64>();
@@ -408,13 +408,13 @@ pub fn chain_funnel(
     stages: &StageMap,
     stages_source: &str,
 ) -> Result<Funnel> {
-    let stage_of = stages.assign(&chain.channels, stages_source)?;
+    let stage_of = stages.assign(chain.channels(), stages_source)?;
     let exact = chain_exact(chain, &stage_of, stages.stages.len())?;
     Ok(assemble(
         name,
         "model",
         stages,
-        &chain.channels,
+        chain.channels(),
         &stage_of,
         exact,
         None,
@@ -457,13 +457,13 @@ pub fn data_funnel(
         // Names the touchpoints without a stage.
         stages.assign(&channels, stages_source)?;
     }
-    let chain = fitter.finish(channels);
+    let chain = fitter.finish(channels)?;
     let exact = chain_exact(&chain, &stage_of, stages.stages.len())?;
     let mut funnel = assemble(
         &name,
         input_kind,
         stages,
-        &chain.channels,
+        chain.channels(),
         &stage_of,
         exact,
         Some(observed.finish()),

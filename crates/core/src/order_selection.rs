@@ -274,7 +274,7 @@ pub fn select_order(source: impl PathSource, options: OrderOptions) -> Result<Or
     let chains: Vec<Chain> = fitters
         .into_iter()
         .map(|f| f.finish(channels.clone()))
-        .collect();
+        .collect::<Result<_>>()?;
     let rows = summary.rows - summary.skipped_rows;
     let auc: Vec<(f64, Option<f64>)> = chains
         .iter()
@@ -472,13 +472,13 @@ fn penalized_auc(chain: &Chain, channels: usize, journeys: f64, rows: u64) -> (f
     // Positives and negatives per last state: its weights into (conversion) and (null).
     let mut points: Vec<(f64, f64, f64)> = (0..chain.n_states())
         .filter_map(|s| {
-            let range = chain.row_ptr[s]..chain.row_ptr[s + 1];
+            let range = chain.row_range(s as u32);
             let (mut pos, mut neg) = (0.0, 0.0);
             for e in range {
-                if chain.targets[e] == chain.conversion() {
-                    pos += chain.weights[e];
-                } else if chain.targets[e] == chain.null() {
-                    neg += chain.weights[e];
+                if chain.targets()[e] == chain.conversion() {
+                    pos += chain.weights()[e];
+                } else if chain.targets()[e] == chain.null() {
+                    neg += chain.weights()[e];
                 }
             }
             (pos + neg > 0.0).then(|| (pos / (pos + neg), pos, neg))
@@ -507,7 +507,7 @@ fn penalized_auc(chain: &Chain, channels: usize, journeys: f64, rows: u64) -> (f
     } else {
         0.5
     };
-    let k = chain.order as f64;
+    let k = chain.order() as f64;
     let m = channels as f64;
     let parameters = (statrs::function::gamma::ln_gamma(m + k)
         - statrs::function::gamma::ln_gamma(k + 1.0)

@@ -55,7 +55,7 @@ pub fn absorb(chain: &Chain, removed: Option<&[bool]>) -> Result<Absorption> {
         conversion_probability: 0.0,
         value_per_journey: 0.0,
     };
-    for &(s, p) in &chain.entry {
+    for &(s, p) in chain.entry() {
         result.conversion_probability += p * h_conv[s as usize];
         result.value_per_journey += p * h_value[s as usize];
     }
@@ -79,7 +79,7 @@ fn absorption_with_limit(
     for s in (0..n).filter(|&s| keep[s]) {
         let p = chain.conversion_probability_from(s as StateId);
         rewards[0][s] = p;
-        rewards[1][s] = p * chain.value_per_conversion[s];
+        rewards[1][s] = p * chain.value_per_conversion()[s];
     }
     solve_backward(chain, &keep, rewards, n <= dense_limit)
 }
@@ -94,7 +94,7 @@ fn visits_with_limit(chain: &Chain, dense_limit: usize) -> Result<Vec<f64>> {
     let n = chain.n_states();
     let q = Transient::of_chain(chain, |_| true);
     let mut p0 = vec![0.0; n];
-    chain.entry.iter().for_each(|&(s, p)| p0[s as usize] += p);
+    chain.entry().iter().for_each(|&(s, p)| p0[s as usize] += p);
     let b = [p0];
     let mut x = if n == 0 {
         Vec::new()
@@ -451,7 +451,7 @@ fn forward_order(chain: &Chain) -> Vec<usize> {
 mod tests {
     use super::*;
     use crate::journey::{ChannelTable, MemoryPaths};
-    use crate::model::{FitOptions, fit_paths};
+    use crate::model::{ChainParts, FitOptions, Transition, fit_paths};
 
     /// Row target standing for (conversion) in [`chain`]'s rows.
     const CONV: usize = usize::MAX;
@@ -466,38 +466,40 @@ mod tests {
     /// state `s` has value per conversion `s + 1`.
     fn chain(entry: &[(usize, f64)], rows: &[Vec<(usize, f64)>]) -> Chain {
         let n = rows.len();
-        let mut row_ptr = vec![0];
-        let (mut targets, mut probs) = (Vec::new(), Vec::new());
-        for row in rows {
-            let mut row: Vec<(u32, f64)> = row
-                .iter()
-                .map(|&(t, p)| match t {
-                    CONV => (n as u32, p),
-                    NULL => (n as u32 + 1, p),
-                    t => (t as u32, p),
-                })
-                .collect();
-            row.sort_by_key(|&(t, _)| t);
-            targets.extend(row.iter().map(|r| r.0));
-            probs.extend(row.iter().map(|r| r.1));
-            row_ptr.push(targets.len());
-        }
-        let chain = Chain {
+        let transition = |to: u32, probability: f64| Transition {
+            to,
+            probability,
+            weight: None,
+        };
+        let rows = rows
+            .iter()
+            .map(|row| {
+                let mut row: Vec<Transition> = row
+                    .iter()
+                    .map(|&(t, p)| match t {
+                        CONV => transition(n as u32, p),
+                        NULL => transition(n as u32 + 1, p),
+                        t => transition(t as u32, p),
+                    })
+                    .collect();
+                row.sort_by_key(|t| t.to);
+                row
+            })
+            .collect();
+        Chain::from_rows(ChainParts {
             order: 1,
             keep_repeats: true,
             channels: ChannelTable::from_names((0..n).map(|s| format!("c{s}"))),
             states: (0..n as u32).map(|c| vec![c].into_boxed_slice()).collect(),
-            entry: entry.iter().map(|&(s, p)| (s as StateId, p)).collect(),
-            entry_weights: Vec::new(),
-            row_ptr,
-            targets,
-            probs,
-            weights: Vec::new(),
+            entry: entry
+                .iter()
+                .map(|&(s, p)| transition(s as StateId, p))
+                .collect(),
+            rows,
             value_per_conversion: (0..n).map(|s| s as f64 + 1.0).collect(),
             value_distribution: Vec::new(),
-        };
-        chain.validate().expect("test chains are proper");
-        chain
+        })
+        .expect("test chains are proper")
     }
 
     /// a -> b 0.5, a -> null 0.5; b -> conversion 0.4, b -> a 0.2, b -> null 0.4; start at a.
@@ -679,11 +681,18 @@ mod tests {
     fn visits_from_each_start_mix_into_the_expected_visits() {
         // v = p0 (I - Q)^-1 is the entry-weighted sum of the fundamental matrix's rows.
         let chain = generated(DENSE_LIMIT + 50);
-        let starts: Vec<usize> = chain.entry.iter().map(|e| e.0 as usize).collect();
+        let starts: Vec<usize> = chain.entry().iter().map(|e| e.0 as usize).collect();
         for limit in [DENSE, SPARSE] {
             let rows = visits_from_with_limit(&q_rows(&chain), &starts, limit).unwrap();
             let mixed: Vec<f64> = (0..chain.n_states())
-                .map(|j| chain.entry.iter().zip(&rows).map(|(e, r)| e.1 * r[j]).sum())
+                .map(|j| {
+                    chain
+                        .entry()
+                        .iter()
+                        .zip(&rows)
+                        .map(|(e, r)| e.1 * r[j])
+                        .sum()
+                })
                 .collect();
             let v = visits_with_limit(&chain, limit).unwrap();
             assert_close(&mixed, &v, 1e-12, "mixed rows");

@@ -311,7 +311,7 @@ pub fn what_if_population(
     });
     Ok(WhatIf {
         input: input.to_owned(),
-        order: first.order,
+        order: first.order(),
         seed: options.seed,
         journeys,
         scenarios: outcomes,
@@ -454,10 +454,10 @@ fn channel_changes(
     let (base_conversions, base_value) = credits(base_effects, base_arm);
     let (alt_conversions, alt_value) = credits(alt_effects, alt_arm);
     let mut names: Vec<&str> = base
-        .channels
+        .channels()
         .names()
         .iter()
-        .chain(alt.channels.names())
+        .chain(alt.channels().names())
         .map(String::as_str)
         .collect();
     names.sort_unstable();
@@ -465,8 +465,8 @@ fn channel_changes(
     names
         .into_iter()
         .map(|name| {
-            let b = base.channels.get(name).map(|c| c as usize);
-            let a = alt.channels.get(name).map(|c| c as usize);
+            let b = base.channels().get(name).map(|c| c as usize);
+            let a = alt.channels().get(name).map(|c| c as usize);
             let pick = |i: Option<usize>, v: &dyn Fn(usize) -> f64| i.map_or(0.0, v);
             ChannelChange {
                 channel: name.to_owned(),

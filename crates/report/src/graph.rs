@@ -30,7 +30,7 @@ pub fn transition_graph(chain: &Chain, format: GraphFormat, min_probability: f64
         }
     };
     let mut edges: Vec<(usize, usize, f64)> = chain
-        .entry
+        .entry()
         .iter()
         .map(|&(s, p)| (0, s as usize + 1, p))
         .collect();
@@ -119,7 +119,7 @@ mod tests {
                 nulls,
             });
         }
-        fitter.finish(channels)
+        fitter.finish(channels).unwrap()
     }
 
     #[test]

@@ -125,7 +125,7 @@ impl PathRecorder {
     /// state in the fitter's numbering ([`crate::model::Fitter::states`]).
     pub fn index(self, chain: &Chain, fitter_states: &[Box<[ChannelId]>]) -> Result<PathIndex> {
         let final_id: FxHashMap<&[ChannelId], StateId> = chain
-            .states
+            .states()
             .iter()
             .enumerate()
             .map(|(i, s)| (&**s, i as StateId))
@@ -136,7 +136,7 @@ impl PathRecorder {
             .collect::<Option<_>>()
             .ok_or_else(|| Error::Numerical("a recorded state is not in the chain".into()))?;
         let edge = |from: StateId, to: u32| -> Result<u32> {
-            let start = chain.row_ptr[from as usize];
+            let start = chain.row_range(from).start;
             let (targets, _) = chain.row(from);
             targets
                 .binary_search(&to)
@@ -163,7 +163,7 @@ impl PathRecorder {
                 .collect();
             let first = sequence[0];
             let entry = chain
-                .entry
+                .entry()
                 .binary_search_by_key(&first, |e| e.0)
                 .map_err(|_| Error::Numerical("a recorded first state has no entry".into()))?;
             index.entry.push(entry as u32);
@@ -275,7 +275,7 @@ pub fn bootstrap(
             statistics(&resampled, total_conversions, total_value)
         })
         .collect::<Result<_>>()?;
-    let channels = chain.channels.len();
+    let channels = chain.channels().len();
     let tail = (1.0 - options.level) / 2.0;
     let interval = |c: usize, k: usize| -> [f64; 2] {
         let mut data = Data::new(draws.iter().map(|d| d[c][k]).collect::<Vec<f64>>());
@@ -312,8 +312,8 @@ pub fn reweight(
     mut weights: impl FnMut(usize) -> (f64, f64),
 ) -> Chain {
     let n = chain.n_states();
-    let mut entry = vec![0.0; chain.entry.len()];
-    let mut edges = vec![0.0; chain.targets.len()];
+    let mut entry = vec![0.0; chain.entry().len()];
+    let mut edges = vec![0.0; chain.targets().len()];
     let mut conversions_by_last = vec![0.0; n];
     let mut value_by_last = vec![0.0; n];
     for r in 0..index.len() {
@@ -333,26 +333,12 @@ pub fn reweight(
             edges[index.null_edge[r] as usize] += nulls;
         }
     }
-    let mut resampled = chain.clone();
-    let entry_total: f64 = entry.iter().sum();
-    for (e, w) in resampled.entry.iter_mut().zip(&entry) {
-        e.1 = w / entry_total;
-    }
-    resampled.entry_weights = entry;
-    for s in 0..n {
-        let range = chain.row_ptr[s]..chain.row_ptr[s + 1];
-        let total: f64 = edges[range.clone()].iter().sum();
-        for e in range {
-            resampled.probs[e] = if total > 0.0 { edges[e] / total } else { 0.0 };
-        }
-    }
-    resampled.weights = edges;
-    resampled.value_per_conversion = conversions_by_last
+    let value_per_conversion = conversions_by_last
         .iter()
         .zip(&value_by_last)
         .map(|(&c, &v)| if c > 0.0 { v / c } else { 0.0 })
         .collect();
-    resampled
+    chain.reweighted(entry, edges, value_per_conversion)
 }
 
 #[cfg(test)]
@@ -378,7 +364,7 @@ mod tests {
             recorder.record(&row, fitter.last_sequence());
         }
         let states = fitter.states().to_vec();
-        let chain = fitter.finish(channels);
+        let chain = fitter.finish(channels).unwrap();
         let index = recorder.index(&chain, &states).unwrap();
         (chain, index)
     }
@@ -394,14 +380,14 @@ mod tests {
     fn reweighting_with_the_observed_counts_gives_back_the_fitted_chain() {
         let (chain, index) = fit(ROWS);
         let same = reweight(&chain, &index, |r| (index.conversions[r], index.nulls[r]));
-        assert_eq!(same.targets, chain.targets);
-        for (a, b) in same.probs.iter().zip(&chain.probs) {
+        assert_eq!(same.targets(), chain.targets());
+        for (a, b) in same.probabilities().iter().zip(chain.probabilities()) {
             assert!((a - b).abs() < 1e-15);
         }
         for (a, b) in same
-            .value_per_conversion
+            .value_per_conversion()
             .iter()
-            .zip(&chain.value_per_conversion)
+            .zip(chain.value_per_conversion())
         {
             assert!((a - b).abs() < 1e-12);
         }
@@ -417,7 +403,7 @@ mod tests {
         let mut rows = ROWS.to_vec();
         rows.push(ROWS[1]);
         let (refit, _) = fit(&rows);
-        for (a, b) in doubled.probs.iter().zip(&refit.probs) {
+        for (a, b) in doubled.probabilities().iter().zip(refit.probabilities()) {
             assert!((a - b).abs() < 1e-15);
         }
     }

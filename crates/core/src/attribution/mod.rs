@@ -393,8 +393,8 @@ impl AttributionBuilder {
             .recorder
             .as_ref()
             .map(|_| self.fitter.states().to_vec());
-        let chain = self.fitter.finish(table);
-        let channel_count = chain.channels.len();
+        let chain = self.fitter.finish(table)?;
+        let channel_count = chain.channels().len();
 
         let markov = methods.has(AttributionMethod::Markov);
         let effects = if markov {
@@ -426,7 +426,7 @@ impl AttributionBuilder {
         };
         let pick = |method: AttributionMethod, x: f64| methods.has(method).then_some(x);
         let channels = chain
-            .channels
+            .channels()
             .sorted_ids()
             .into_iter()
             .map(|c| {
@@ -435,7 +435,7 @@ impl AttributionBuilder {
                 let e = effects.as_ref().map(|e| e.effects[i]);
                 let ci = intervals.as_ref();
                 ChannelAttribution {
-                    channel: chain.channels.name(c).to_owned(),
+                    channel: chain.channels().name(c).to_owned(),
                     removal_effect: e.map(|e| e.conversions),
                     removal_effect_value: e.map(|e| e.value),
                     markov_conversions: markov_conversions.get(i).copied(),
@@ -481,8 +481,8 @@ impl AttributionBuilder {
         Ok(Attribution {
             model: ModelSummary {
                 input: source.to_owned(),
-                order: chain.order,
-                keep_repeats: chain.keep_repeats,
+                order: chain.order(),
+                keep_repeats: chain.keep_repeats(),
                 states: chain.n_states(),
                 channels: channel_count,
                 conversion_probability: base.conversion_probability,

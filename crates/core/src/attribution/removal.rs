@@ -38,7 +38,7 @@ pub struct RemovalEffects {
 /// Computes every channel's removal effect.
 pub fn removal_effects(chain: &Chain) -> Result<RemovalEffects> {
     let base = absorb(chain, None)?;
-    let effects = (0..chain.channels.len() as ChannelId)
+    let effects = (0..chain.channels().len() as ChannelId)
         .into_par_iter()
         .map(|c| {
             let removed = chain.states_containing(c);
@@ -83,7 +83,7 @@ pub fn mixture_removal_effects(components: &[(f64, &Chain)]) -> Result<RemovalEf
         return removal_effects(chain);
     }
     let total: f64 = components.iter().map(|c| c.0).sum();
-    let channels = components.first().map_or(0, |c| c.1.channels.len());
+    let channels = components.first().map_or(0, |c| c.1.channels().len());
     let mut base = Absorption {
         conversion_probability: 0.0,
         value_per_journey: 0.0,

@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 use crate::attribution::removal::mixture_removal_effects;
 use crate::error::{Error, Location, Result};
 use crate::journey::ChannelTable;
-use crate::model::{Chain, StateId};
+use crate::model::{Chain, ChainParts, StateId, Transition};
 use crate::solve::absorb;
 use crate::stages::StageMap;
 
@@ -632,8 +632,7 @@ impl JourneyMap {
             personas,
         };
         for (i, p) in map.personas.iter().enumerate() {
-            let chain = map.persona_chain(i);
-            if let Some(&s) = chain.unabsorbable_states().first() {
+            if let Some(&s) = map.persona_parts(i).unabsorbable_states().first() {
                 let path = if file.personas.is_empty() {
                     "touchpoints".to_string()
                 } else {
@@ -676,54 +675,72 @@ impl JourneyMap {
 
     /// Persona `p`'s journeys as an order-1 chain over the touchpoints (state i = touchpoint i,
     /// self-loops kept), with the mean of its value distribution as value per conversion.
-    pub fn persona_chain(&self, p: usize) -> Chain {
+    /// Fails only for a map not built by [`JourneyMap::from_file`] whose rows are not a proper
+    /// chain.
+    pub fn persona_chain(&self, p: usize) -> Result<Chain> {
+        Chain::from_rows(self.persona_parts(p))
+    }
+
+    /// The plain data of [`JourneyMap::persona_chain`], which [`JourneyMap::from_file`] checks
+    /// for states that never end before any chain is built, to name them in the map's terms.
+    fn persona_parts(&self, p: usize) -> ChainParts {
         let persona = &self.personas[p];
         let n = self.touchpoints.len();
-        let mut row_ptr = vec![0usize];
-        let mut targets = Vec::new();
-        let mut probs = Vec::new();
-        for row in &persona.rows {
-            for (t, &prob) in row.iter().enumerate() {
-                if prob > 0.0 {
-                    targets.push(t as u32);
-                    probs.push(prob);
-                }
-            }
-            row_ptr.push(targets.len());
-        }
-        Chain {
+        self.touchpoint_parts(
+            &persona.entry,
+            persona
+                .rows
+                .iter()
+                .map(|row| {
+                    (row.iter().enumerate())
+                        .filter(|&(_, &p)| p > 0.0)
+                        .map(|(t, &p)| Transition::new(t as u32, p))
+                        .collect()
+                })
+                .collect(),
+            vec![persona.value.mean(); n],
+            vec![value_points(&persona.value); n],
+        )
+    }
+
+    /// An order-1 chain over the touchpoints from a dense entry vector (of which positive
+    /// probabilities are kept) and the rows.
+    fn touchpoint_parts(
+        &self,
+        entry: &[f64],
+        rows: Vec<Vec<Transition>>,
+        value_per_conversion: Vec<f64>,
+        value_distribution: Vec<Vec<(f64, f64)>>,
+    ) -> ChainParts {
+        let n = self.touchpoints.len();
+        ChainParts {
             order: 1,
             keep_repeats: true,
             channels: self.channels(),
             states: (0..n as u32).map(|c| vec![c].into_boxed_slice()).collect(),
-            entry: persona
-                .entry
+            entry: entry
                 .iter()
                 .enumerate()
                 .filter(|(_, p)| **p > 0.0)
-                .map(|(s, &p)| (s as StateId, p))
+                .map(|(s, &p)| Transition::new(s as StateId, p))
                 .collect(),
-            entry_weights: Vec::new(),
-            row_ptr,
-            targets,
-            probs,
-            weights: Vec::new(),
-            value_per_conversion: vec![persona.value.mean(); n],
-            value_distribution: vec![value_points(&persona.value); n],
+            rows,
+            value_per_conversion,
+            value_distribution,
         }
     }
 
     /// Every persona's chain with its share: the mixture the population walks.
-    pub fn persona_chains(&self) -> Vec<(f64, Chain)> {
+    pub fn persona_chains(&self) -> Result<Vec<(f64, Chain)>> {
         (0..self.personas.len())
-            .map(|p| (self.personas[p].share, self.persona_chain(p)))
+            .map(|p| Ok((self.personas[p].share, self.persona_chain(p)?)))
             .collect()
     }
 
     /// The map's exact conversion probability, value and removal effects (share-weighted over
     /// personas, see the module docs).
     pub fn truth(&self) -> Result<MapTruth> {
-        let chains = self.persona_chains();
+        let chains = self.persona_chains()?;
         let components: Vec<(f64, &Chain)> = chains.iter().map(|(w, c)| (*w, c)).collect();
         let mixture = mixture_removal_effects(&components)?;
         let personas = chains
@@ -799,7 +816,7 @@ impl JourneyMap {
     /// mixture's journeys (a mixture of chains is not a chain), so simulation and truth use the
     /// personas themselves. A touchpoint no persona visits keeps the share-weighted rows.
     pub fn flow_chain(&self) -> Result<Chain> {
-        let chains = self.persona_chains();
+        let chains = self.persona_chains()?;
         let n = self.touchpoints.len();
         let mut rows = vec![vec![0.0; n + 2]; n];
         let mut fallback = vec![vec![0.0; n + 2]; n];
@@ -809,7 +826,7 @@ impl JourneyMap {
         let mut converting = vec![(0.0, 0.0); n];
         for (share, chain) in &chains {
             let visits = crate::solve::expected_visits(chain)?;
-            for &(s, p) in &chain.entry {
+            for &(s, p) in chain.entry() {
                 entry[s as usize] += share * p;
             }
             for s in 0..n {
@@ -820,46 +837,33 @@ impl JourneyMap {
                     if t == chain.conversion() {
                         let flow = share * visits[s] * p;
                         converting[s].0 += flow;
-                        converting[s].1 += flow * chain.value_per_conversion[s];
+                        converting[s].1 += flow * chain.value_per_conversion()[s];
                     }
                 }
                 weight[s] += share * visits[s];
             }
         }
-        let mut row_ptr = vec![0usize];
-        let (mut targets, mut probs) = (Vec::new(), Vec::new());
-        for s in 0..n {
-            let (row, total) = if weight[s] > 0.0 {
-                (&rows[s], weight[s])
-            } else {
-                (&fallback[s], fallback[s].iter().sum())
-            };
-            for (t, &x) in row.iter().enumerate() {
-                if x > 0.0 {
-                    targets.push(t as u32);
-                    probs.push(x / total);
-                }
-            }
-            row_ptr.push(targets.len());
-        }
-        let mut chain = self.persona_chain(0);
-        chain.entry = entry
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| **p > 0.0)
-            .map(|(s, &p)| (s as StateId, p))
+        let flows = (0..n)
+            .map(|s| {
+                let (row, total) = if weight[s] > 0.0 {
+                    (&rows[s], weight[s])
+                } else {
+                    (&fallback[s], fallback[s].iter().sum())
+                };
+                (row.iter().enumerate())
+                    .filter(|&(_, &x)| x > 0.0)
+                    .map(|(t, &x)| Transition::new(t as u32, x / total))
+                    .collect()
+            })
             .collect();
-        chain.row_ptr = row_ptr;
-        chain.targets = targets;
-        chain.probs = probs;
-        // Persona 0's value distribution does not describe the population: the mean only.
-        chain.value_distribution = Vec::new();
-        chain.value_per_conversion = converting
+        // Persona 0's value per conversion where no journey converts; its value distribution
+        // does not describe the population: the mean only.
+        let own = self.personas[0].value.mean();
+        let value_per_conversion = converting
             .iter()
-            .zip(&chain.value_per_conversion)
-            .map(|(&(c, v), &own)| if c > 0.0 { v / c } else { own })
+            .map(|&(c, v)| if c > 0.0 { v / c } else { own })
             .collect();
-        Ok(chain)
+        Chain::from_rows(self.touchpoint_parts(&entry, flows, value_per_conversion, Vec::new()))
     }
 }
 

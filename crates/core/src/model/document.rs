@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, ChannelTable};
-use crate::model::{Chain, StateId};
+use crate::model::{Chain, ChainParts, StateId, Transition};
 
 /// The `format` field of every model file.
 pub const FORMAT: &str = "journeysim-model";
@@ -134,34 +134,34 @@ impl ModelDocument {
             weight,
         };
         let entry = chain
-            .entry
+            .entry()
             .iter()
             .enumerate()
-            .map(|(i, &(s, p))| record(s, p, chain.entry_weights.get(i).copied()))
+            .map(|(i, &(s, p))| record(s, p, chain.entry_weights().get(i).copied()))
             .collect();
         let states = (0..chain.n_states())
             .map(|s| {
-                let range = chain.row_ptr[s]..chain.row_ptr[s + 1];
+                let range = chain.row_range(s as StateId);
                 StateRecord {
                     state: chain.state_name(s as StateId),
                     channels: Some(
-                        chain.states[s]
+                        chain.states()[s]
                             .iter()
-                            .map(|&c| chain.channels.name(c).to_owned())
+                            .map(|&c| chain.channels().name(c).to_owned())
                             .collect(),
                     ),
-                    value_per_conversion: chain.value_per_conversion[s],
+                    value_per_conversion: chain.value_per_conversion()[s],
                     value_distribution: chain
-                        .value_distribution
+                        .value_distribution()
                         .get(s)
                         .cloned()
                         .unwrap_or_default(),
                     transitions: range
                         .map(|i| {
                             record(
-                                chain.targets[i],
-                                chain.probs[i],
-                                chain.weights.get(i).copied(),
+                                chain.targets()[i],
+                                chain.probabilities()[i],
+                                chain.weights().get(i).copied(),
                             )
                         })
                         .collect(),
@@ -172,9 +172,9 @@ impl ModelDocument {
             format: FORMAT.into(),
             version: VERSION,
             input: input.map(str::to_owned),
-            order: chain.order,
-            keep_repeats: chain.keep_repeats,
-            channels: chain.channels.names().to_vec(),
+            order: chain.order(),
+            keep_repeats: chain.keep_repeats(),
+            channels: chain.channels().names().to_vec(),
             totals,
             entry,
             states,
@@ -182,7 +182,7 @@ impl ModelDocument {
         }
     }
 
-    /// Builds and validates the chain; `source` names the file in errors.
+    /// Builds and checks the chain ([`Chain::from_rows`]); `source` names the file in errors.
     pub fn into_chain(self, source: &str) -> Result<Chain> {
         let invalid = |message: String| Error::Invalid(format!("{source}: {message}"));
         let channels = ChannelTable::from_names(&self.channels);
@@ -222,51 +222,47 @@ impl ModelDocument {
             }
         };
         let mut entry = Vec::with_capacity(self.entry.len());
-        let mut entry_weights = Vec::new();
         for t in &self.entry {
             let s = resolve("(start)", &t.to)?;
             if s >= n {
                 return Err(invalid(format!("(start) cannot go straight to {}", t.to)));
             }
-            entry.push((s, t.probability));
-            entry_weights.extend(t.weight);
+            entry.push(Transition {
+                to: s,
+                probability: t.probability,
+                weight: t.weight,
+            });
         }
-        if entry_weights.len() != entry.len() {
-            entry_weights.clear();
-        }
-        let mut row_ptr = vec![0];
-        let (mut targets, mut probs, mut weights) = (Vec::new(), Vec::new(), Vec::new());
+        let mut rows = Vec::with_capacity(self.states.len());
         for record in &self.states {
-            for t in &record.transitions {
-                targets.push(resolve(&record.state, &t.to)?);
-                probs.push(t.probability);
-                weights.extend(t.weight);
-            }
-            row_ptr.push(targets.len());
+            let row = record
+                .transitions
+                .iter()
+                .map(|t| {
+                    Ok(Transition {
+                        to: resolve(&record.state, &t.to)?,
+                        probability: t.probability,
+                        weight: t.weight,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            rows.push(row);
         }
-        if weights.len() != targets.len() {
-            weights.clear();
-        }
-        let chain = Chain {
+        Chain::from_rows(ChainParts {
             order: self.order,
             keep_repeats: self.keep_repeats,
             channels,
             states,
             entry,
-            entry_weights,
-            row_ptr,
-            targets,
-            probs,
-            weights,
+            rows,
             value_per_conversion: self.states.iter().map(|s| s.value_per_conversion).collect(),
             value_distribution: self
                 .states
                 .into_iter()
                 .map(|s| s.value_distribution)
                 .collect(),
-        };
-        chain.validate().map_err(|e| invalid(e.to_string()))?;
-        Ok(chain)
+        })
+        .map_err(|e| invalid(e.to_string()))
     }
 }
 

@@ -26,7 +26,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::{Chain, StateId};
+use super::{Chain, ChainParts, StateId, Transition};
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, ChannelTable, PathRow, PathSource, ReadSummary, SourceRow};
 
@@ -164,8 +164,16 @@ impl Fitter {
 
     /// Builds the chain: states renumbered in sorted order of their channel names (so the same
     /// data give the same chain whatever the row order), rows normalised into probabilities.
-    pub fn finish(self, channels: ChannelTable) -> Chain {
+    /// Fails only if the weights were not finite (the chain would not be a proper one).
+    pub fn finish(self, channels: ChannelTable) -> Result<Chain> {
         let n = self.states.len();
+        if n == 0 {
+            return Ok(Chain::empty(
+                self.options.order,
+                self.options.keep_repeats,
+                channels,
+            ));
+        }
         // Stable numbering: sort states by their channel names.
         let mut order: Vec<StateId> = (0..n as StateId).collect();
         let names: Vec<Vec<&str>> = self
@@ -198,26 +206,32 @@ impl Fitter {
         edges.sort_by_key(|e| (e.0, e.1));
 
         let entry_total: f64 = entry.iter().map(|e| e.1).sum();
-        let entry_weights: Vec<f64> = entry.iter().map(|e| e.1).collect();
         let entry = entry
             .into_iter()
-            .map(|(s, w)| (s, w / entry_total))
+            .map(|(s, w)| Transition {
+                to: s,
+                probability: w / entry_total,
+                weight: Some(w),
+            })
             .collect();
 
-        let mut row_ptr = vec![0usize; n + 1];
-        for &(from, _, _) in &edges {
-            row_ptr[from as usize + 1] += 1;
-        }
-        for i in 0..n {
-            row_ptr[i + 1] += row_ptr[i];
-        }
-        let targets: Vec<u32> = edges.iter().map(|e| e.1).collect();
-        let weights: Vec<f64> = edges.iter().map(|e| e.2).collect();
-        let mut probs = weights.clone();
-        for s in 0..n {
-            let row = &mut probs[row_ptr[s]..row_ptr[s + 1]];
-            let total: f64 = row.iter().sum();
-            row.iter_mut().for_each(|p| *p /= total);
+        // `edges` is sorted by state: each row is a run of it, normalised by its own total.
+        let mut rows: Vec<Vec<Transition>> = Vec::with_capacity(n);
+        let mut rest = &edges[..];
+        for s in 0..n as u32 {
+            let len = rest.iter().take_while(|e| e.0 == s).count();
+            let (run, tail) = rest.split_at(len);
+            rest = tail;
+            let total: f64 = run.iter().map(|e| e.2).sum();
+            rows.push(
+                run.iter()
+                    .map(|&(_, to, w)| Transition {
+                        to,
+                        probability: w / total,
+                        weight: Some(w),
+                    })
+                    .collect(),
+            );
         }
 
         let permute = |v: &[f64]| -> Vec<f64> { order.iter().map(|&o| v[o as usize]).collect() };
@@ -248,20 +262,16 @@ impl Fitter {
             .map(|&o| self.states[o as usize].clone())
             .collect();
 
-        Chain {
+        Chain::from_rows(ChainParts {
             order: self.options.order,
             keep_repeats: self.options.keep_repeats,
             channels,
             states,
             entry,
-            entry_weights,
-            row_ptr,
-            targets,
-            probs,
-            weights,
+            rows,
             value_per_conversion,
             value_distribution,
-        }
+        })
     }
 }
 
@@ -290,7 +300,7 @@ pub fn fit_paths(
         also(row);
     })?;
     Ok(Fitted {
-        chain: fitter.finish(channels),
+        chain: fitter.finish(channels)?,
         summary,
         warnings,
     })
@@ -317,7 +327,7 @@ mod tests {
                 nulls: *nulls,
             });
         }
-        fitter.finish(channels)
+        fitter.finish(channels).unwrap()
     }
 
     fn row_of(chain: &Chain, state: &str) -> Vec<(String, f64)> {
@@ -349,7 +359,7 @@ mod tests {
             row_of(&chain, "b"),
             vec![("(conversion)".into(), 0.5), ("(null)".into(), 0.5)]
         );
-        assert_eq!(chain.value_per_conversion, vec![0.0, 10.0]);
+        assert_eq!(chain.value_per_conversion(), [0.0, 10.0]);
     }
 
     #[test]
@@ -373,8 +383,8 @@ mod tests {
             .collect();
         assert_eq!(names, vec!["a", "a > b", "b > c"]);
         assert_eq!(row_of(&chain, "a > b"), vec![("b > c".to_string(), 1.0)]);
-        assert_eq!(chain.entry, vec![(0, 0.75), (1, 0.25)]);
-        assert_eq!(chain.entry_weights, vec![3.0, 1.0]);
+        assert_eq!(chain.entry(), [(0, 0.75), (1, 0.25)]);
+        assert_eq!(chain.entry_weights(), [3.0, 1.0]);
     }
 
     #[test]
@@ -388,7 +398,7 @@ mod tests {
                 (&["b", "a"], 1.0, 10.0, 0.0),
             ],
         );
-        assert_eq!(chain.value_distribution[0], vec![(10.0, 3.0), (30.0, 1.0)]);
-        assert_eq!(chain.value_per_conversion[0], 15.0);
+        assert_eq!(chain.value_distribution()[0], [(10.0, 3.0), (30.0, 1.0)]);
+        assert_eq!(chain.value_per_conversion()[0], 15.0);
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! The chain is copied into an editable form (dense entry vector, one row of `(target,
 //! probability)` per state), each change is checked against it and applied in order, and a new
-//! [`Chain`] is built and validated. Rows are kept summing to 1: a change that sets or scales
+//! [`Chain`] is built (and checked) by [`Chain::from_rows`]. Rows are kept summing to 1: a change that sets or scales
 //! some targets rescales the rest of the row, and a change the rest cannot absorb (nothing else
 //! in the row) is an error rather than a silently different model. Observed weights are not
 //! carried over: a changed chain is no longer an observation.
@@ -10,7 +10,7 @@
 use super::{Change, RemoveMode, Scenario};
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, ChannelTable};
-use crate::model::{Chain, StateId};
+use crate::model::{Chain, ChainParts, StateId, Transition};
 use crate::solve::visits_from;
 
 /// Which states a name in a scenario refers to.
@@ -63,13 +63,11 @@ pub fn apply(chain: &Chain, scenario: &Scenario, source: &str) -> Result<Chain> 
             ))
         })?;
     }
-    let changed = model.into_chain();
-    changed.validate().map_err(|e| {
+    Chain::from_rows(model.into_parts()).map_err(|e| {
         Error::Invalid(format!(
             "{source}: the changed model is not a proper journey model: {e}"
         ))
-    })?;
-    Ok(changed)
+    })
 }
 
 type Outcome<T = ()> = std::result::Result<T, String>;
@@ -78,7 +76,7 @@ impl Editable {
     fn from_chain(chain: &Chain) -> Self {
         let n = chain.n_states();
         let mut entry = vec![0.0; n];
-        for &(s, p) in &chain.entry {
+        for &(s, p) in chain.entry() {
             entry[s as usize] += p;
         }
         let rows = (0..n as StateId)
@@ -100,59 +98,59 @@ impl Editable {
                     .collect()
             })
             .collect();
-        let value_distribution = if chain.value_distribution.len() == n {
-            chain.value_distribution.clone()
+        let value_distribution = if chain.value_distribution().len() == n {
+            chain.value_distribution().to_vec()
         } else {
             vec![Vec::new(); n]
         };
         Editable {
-            order: chain.order,
-            keep_repeats: chain.keep_repeats,
-            channels: chain.channels.clone(),
-            states: chain.states.clone(),
+            order: chain.order(),
+            keep_repeats: chain.keep_repeats(),
+            channels: chain.channels().clone(),
+            states: chain.states().to_vec(),
             entry,
             rows,
-            value_per_conversion: chain.value_per_conversion.clone(),
+            value_per_conversion: chain.value_per_conversion().to_vec(),
             value_distribution,
         }
     }
 
-    fn into_chain(self) -> Chain {
+    /// The changed chain as plain data: zero probabilities dropped, rows in target order.
+    fn into_parts(self) -> ChainParts {
         let n = self.states.len() as u32;
         let entry = self
             .entry
             .iter()
             .enumerate()
             .filter(|(_, p)| **p > 0.0)
-            .map(|(s, &p)| (s as StateId, p))
+            .map(|(s, &p)| Transition::new(s as StateId, p))
             .collect();
-        let mut row_ptr = vec![0];
-        let (mut targets, mut probs) = (Vec::new(), Vec::new());
-        for mut row in self.rows {
-            row.retain(|&(_, p)| p > 0.0);
-            row.sort_by_key(|&(t, _)| t);
-            for (t, p) in row {
-                targets.push(match t {
-                    Target::State(s) => s,
-                    Target::Conversion => n,
-                    Target::Null => n + 1,
-                });
-                probs.push(p);
-            }
-            row_ptr.push(targets.len());
-        }
+        let rows = self
+            .rows
+            .into_iter()
+            .map(|mut row| {
+                row.retain(|&(_, p)| p > 0.0);
+                row.sort_by_key(|&(t, _)| t);
+                row.into_iter()
+                    .map(|(t, p)| {
+                        let to = match t {
+                            Target::State(s) => s,
+                            Target::Conversion => n,
+                            Target::Null => n + 1,
+                        };
+                        Transition::new(to, p)
+                    })
+                    .collect()
+            })
+            .collect();
         let has_distribution = self.value_distribution.iter().any(|d| !d.is_empty());
-        Chain {
+        ChainParts {
             order: self.order,
             keep_repeats: self.keep_repeats,
             channels: self.channels,
             states: self.states,
             entry,
-            entry_weights: Vec::new(),
-            row_ptr,
-            targets,
-            probs,
-            weights: Vec::new(),
+            rows,
             value_per_conversion: self.value_per_conversion,
             value_distribution: if has_distribution {
                 self.value_distribution

@@ -83,7 +83,13 @@ impl Sampler {
     /// Samplers for several chains laid out alike (see [`Sampler::pair`]): a baseline and all
     /// its scenarios, so that every scenario is compared on the very same baseline journeys.
     pub fn aligned(chains: &[&Chain]) -> Result<Vec<Sampler>> {
-        let longest = |c: &Chain| c.row_ptr.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(1);
+        let longest = |c: &Chain| {
+            c.row_offsets()
+                .windows(2)
+                .map(|w| w[1] - w[0])
+                .max()
+                .unwrap_or(1)
+        };
         let len = chains.iter().map(|c| longest(c)).max().unwrap_or(1);
         chains.iter().map(|c| Self::build(c, len)).collect()
     }
@@ -94,36 +100,23 @@ impl Sampler {
             .ok()
             .filter(|&n| n < u32::MAX - 1)
             .ok_or_else(|| Error::Invalid(format!("{n} states are too many to simulate")))?;
-        if chain.entry.is_empty() {
+        if chain.entry().is_empty() {
             return Err(Error::Invalid(
                 "the model has no entry probabilities: no journey can start".into(),
             ));
         }
         // The walk indexes per-state arrays without bounds checks, which is sound because every
-        // state it can hold is checked here: entry states are transient, targets at most (null).
-        if let Some(&(s, _)) = chain.entry.iter().find(|e| e.0 >= n32) {
-            return Err(Error::Invalid(format!(
-                "(start) goes to state {s}, which does not exist"
-            )));
-        }
-        if let Some(&t) = chain.targets.iter().find(|&&t| t > n32 + 1) {
-            return Err(Error::Invalid(format!(
-                "a transition goes to state {t}, which does not exist"
-            )));
-        }
-        if chain.row_ptr.len() != n + 1 || chain.row_ptr.last() != Some(&chain.targets.len()) {
-            return Err(Error::Invalid(
-                "the chain's rows do not match its states".into(),
-            ));
-        }
-        chain.validate()?;
+        // state it can hold is in range: `Chain::from_rows` checked that entry states are
+        // transient and targets at most (null), and no chain changes its rows afterwards.
+        chain.check()?;
         let rows: Vec<(Vec<f64>, Vec<u32>)> = (0..n32)
             .map(|s| {
                 let (targets, probs) = chain.row(s as StateId);
                 (probs.to_vec(), targets.to_vec())
             })
             .collect();
-        let (entry_states, entry_probs): (Vec<u32>, Vec<f64>) = chain.entry.iter().copied().unzip();
+        let (entry_states, entry_probs): (Vec<u32>, Vec<f64>) =
+            chain.entry().iter().copied().unzip();
         let transitions = FlatAlias::chain(&rows, min_row_len);
         // The entry row yields handles of `transitions`, where walks start.
         let entry_handles = entry_states
@@ -132,22 +125,22 @@ impl Sampler {
             .collect();
         let entry = FlatAlias::new(&[(entry_probs, entry_handles)]);
 
-        let channels = chain.channels.len();
+        let channels = chain.channels().len();
         let words = channels.div_ceil(64).max(1);
         let mut masks = vec![0u64; n * words];
-        for (s, touches) in chain.states.iter().enumerate() {
+        for (s, touches) in chain.states().iter().enumerate() {
             for &c in touches.iter() {
                 masks[s * words + c as usize / 64] |= 1 << (c % 64);
             }
         }
-        let window = chain.states.iter().map(|t| t.len() as u32).collect();
+        let window = chain.states().iter().map(|t| t.len() as u32).collect();
 
         let mut value_table = Vec::with_capacity(n);
         let mut values = Vec::new();
         let mut value_weights = Vec::new();
         let mut value_first = Vec::with_capacity(n + 1);
         for s in 0..n {
-            let distribution = chain.value_distribution.get(s).filter(|d| {
+            let distribution = chain.value_distribution().get(s).filter(|d| {
                 !d.is_empty()
                     && d.iter().all(|&(v, w)| v.is_finite() && w >= 0.0)
                     && d.iter().any(|&(_, w)| w > 0.0)
@@ -163,7 +156,7 @@ impl Sampler {
                     value_table.push((weights, outcomes));
                 }
                 None => {
-                    values.push(chain.value_per_conversion.get(s).copied().unwrap_or(0.0));
+                    values.push(chain.value_per_conversion().get(s).copied().unwrap_or(0.0));
                     value_weights.push(1.0);
                     value_table.push((vec![1.0], vec![first]));
                 }
@@ -183,10 +176,10 @@ impl Sampler {
             values,
             value_weights,
             value_first,
-            row_ptr: chain.row_ptr.clone(),
-            row_targets: chain.targets.clone(),
-            row_probs: chain.probs.clone(),
-            entry_probs: chain.entry.clone(),
+            row_ptr: chain.row_offsets().to_vec(),
+            row_targets: chain.targets().to_vec(),
+            row_probs: chain.probabilities().to_vec(),
+            entry_probs: chain.entry().to_vec(),
         })
     }
 
@@ -238,50 +231,34 @@ impl Sampler {
 mod tests {
     use super::*;
     use crate::journey::ChannelTable;
+    use crate::model::{ChainParts, Transition};
 
     /// a -> (conversion) 0.5 | (null) 0.5, entered with certainty.
     fn tiny() -> Chain {
-        Chain {
+        Chain::from_rows(ChainParts {
             order: 1,
             keep_repeats: false,
             channels: ChannelTable::from_names(["a"]),
             states: vec![vec![0].into()],
-            entry: vec![(0, 1.0)],
-            entry_weights: Vec::new(),
-            row_ptr: vec![0, 2],
-            targets: vec![1, 2],
-            probs: vec![0.5, 0.5],
-            weights: Vec::new(),
+            entry: vec![Transition::new(0, 1.0)],
+            rows: vec![vec![Transition::new(1, 0.5), Transition::new(2, 0.5)]],
             value_per_conversion: vec![3.0],
             value_distribution: Vec::new(),
-        }
+        })
+        .unwrap()
     }
 
+    // Malformed rows cannot reach the walk: `Chain::from_rows` refuses them (see its tests).
     #[test]
-    fn malformed_chains_are_errors_not_out_of_bounds_walks() {
+    fn a_chain_without_entry_is_an_error_not_a_walk() {
         assert!(Sampler::new(&tiny()).is_ok());
-        let mut bad_entry = tiny();
-        bad_entry.entry = vec![(5, 1.0)];
+        let empty = Chain::empty(1, false, ChannelTable::from_names(["a"]));
         assert!(
-            Sampler::new(&bad_entry)
+            Sampler::new(&empty)
                 .unwrap_err()
                 .to_string()
-                .contains("state 5")
+                .contains("no entry probabilities")
         );
-        let mut bad_target = tiny();
-        bad_target.targets = vec![1, 9];
-        assert!(
-            Sampler::new(&bad_target)
-                .unwrap_err()
-                .to_string()
-                .contains("state 9")
-        );
-        let mut bad_rows = tiny();
-        bad_rows.row_ptr = vec![0, 1];
-        assert!(Sampler::new(&bad_rows).is_err());
-        let mut no_entry = tiny();
-        no_entry.entry.clear();
-        assert!(Sampler::new(&no_entry).is_err());
     }
 
     #[test]

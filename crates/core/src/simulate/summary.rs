@@ -126,7 +126,7 @@ pub fn summarise(
     let high = wilson_interval(conversions + tally.truncated as f64, n as f64)[1];
     let (value_per_journey, value_ci) = mean_interval(tally.value, tally.value_sq, n);
 
-    let effects: Vec<(f64, [f64; 2])> = (0..chain.channels.len())
+    let effects: Vec<(f64, [f64; 2])> = (0..chain.channels().len())
         .map(|c| {
             let visits = tally.converting_visits[c] as f64;
             let ci = wilson_interval(visits, conversions);
@@ -140,7 +140,7 @@ pub fn summarise(
             )
         })
         .collect();
-    let value_effects: Vec<(f64, [f64; 2])> = (0..chain.channels.len())
+    let value_effects: Vec<(f64, [f64; 2])> = (0..chain.channels().len())
         .map(|c| {
             ratio_interval(
                 tally.converting_value[c],
@@ -153,13 +153,13 @@ pub fn summarise(
     let credits = share(effects.iter().map(|e| e.0), conversions);
     let value_credits = share(value_effects.iter().map(|e| e.0), tally.value);
     let channels = chain
-        .channels
+        .channels()
         .sorted_ids()
         .into_iter()
         .map(|c| {
             let i = c as usize;
             ChannelSimulation {
-                channel: chain.channels.name(c).to_owned(),
+                channel: chain.channels().name(c).to_owned(),
                 visit_rate: tally.visits[i] as f64 / nf,
                 removal_effect: effects[i].0,
                 removal_effect_ci: effects[i].1,
@@ -211,7 +211,7 @@ pub fn summarise(
 
     Simulation {
         input: run.input.clone(),
-        order: chain.order,
+        order: chain.order(),
         states: chain.n_states(),
         seed: run.seed,
         journeys: n,
