@@ -19,7 +19,7 @@ use journeysim_core::simulate::{
     simulate_paired,
 };
 use journeysim_core::solve::absorb;
-use journeysim_core::stats::z95;
+use journeysim_core::stats::Z95;
 use journeysim_io::model_file::parse_model;
 use journeysim_io::paths::{PathsFormat, PathsReader};
 
@@ -68,7 +68,7 @@ fn agrees_with_exact(order: usize) {
         sim.conversion_rate
     );
     // The value interval is mean +- z se, so se = half-width / z.
-    let value_se = (sim.value_per_journey_ci[1] - sim.value_per_journey) / z95();
+    let value_se = (sim.value_per_journey_ci[1] - sim.value_per_journey) / Z95;
     assert!(
         (sim.value_per_journey - sim.exact.value_per_journey).abs() <= 4.0 * value_se,
         "order {order}: value {} vs exact {} (se {value_se})",
@@ -120,7 +120,7 @@ fn value_removal_effects_agree_with_exact() {
     let ids = chain.channels().sorted_ids();
     for (c, id) in sim.channels.iter().zip(ids) {
         let want = exact.effects[id as usize].value;
-        let se = (c.removal_effect_value_ci[1] - c.removal_effect_value_ci[0]) / (2.0 * z95());
+        let se = (c.removal_effect_value_ci[1] - c.removal_effect_value_ci[0]) / (2.0 * Z95);
         assert!(
             (c.removal_effect_value - want).abs() <= 4.0 * se,
             "{}: value removal effect {} vs exact {want} (se {se})",
@@ -343,7 +343,7 @@ fn paired_differences_are_far_tighter_than_independent_runs() {
     let paired = simulate_paired(&sb, &sa, &options(n, 9), &no_progress).unwrap();
     let d = paired.conversion_difference();
     let paired_width = d.ci[1] - d.ci[0];
-    let se = paired_width / (2.0 * z95());
+    let se = paired_width / (2.0 * Z95);
     assert!(
         (d.estimate - exact_diff).abs() <= 4.0 * se,
         "paired difference {} vs exact {exact_diff} (se {se})",
@@ -355,7 +355,7 @@ fn paired_differences_are_far_tighter_than_independent_runs() {
         let q = t.conversions as f64 / t.journeys as f64;
         q * (1.0 - q) / t.journeys as f64
     };
-    let unpaired_width = 2.0 * z95() * (independent(&sb, 100) + independent(&sa, 200)).sqrt();
+    let unpaired_width = 2.0 * Z95 * (independent(&sb, 100) + independent(&sa, 200)).sqrt();
     assert!(
         paired_width * 4.5 <= unpaired_width,
         "paired {paired_width} vs unpaired {unpaired_width}"
@@ -410,7 +410,7 @@ fn paired_walks_with_more_than_64_channels_agree_with_exact() {
         assert!((rate - p).abs() <= 4.0 * se, "{rate} vs exact {p}");
     }
     let d = paired.conversion_difference();
-    let se = (d.ci[1] - d.ci[0]) / (2.0 * z95());
+    let se = (d.ci[1] - d.ci[0]) / (2.0 * Z95);
     assert!(se > 0.0);
     assert!(
         (d.estimate - (pa - pb)).abs() <= 4.0 * se,

@@ -8,18 +8,9 @@
 //! - Ratios of sums (value removal effect `sum(v x) / sum(v)`) use the delta method:
 //!   `Var(R) ~= sum((v x - R v)^2) / sum(v)^2` (e.g. Cochran 1977, ch. 6, ratio estimator).
 
-use statrs::distribution::{ContinuousCDF, Normal};
-
-/// The two-sided 95% normal quantile, z = 1.95996...
+/// The two-sided 95% normal quantile, z = 1.959963984540054 (Phi^-1(0.975), correctly rounded;
+/// statrs' numerical inverse lands one ulp below it). Every interval uses this one value.
 pub const Z95: f64 = 1.959_963_984_540_054;
-
-/// The two-sided 95% normal quantile as statrs computes it: one ulp below [`Z95`] (the correctly
-/// rounded value). Both stay for now because the mean and paired intervals use this one and the
-/// Wilson interval uses [`Z95`]: using either value everywhere changes the last digit of 12 or
-/// 13 golden outputs, so merging them is a deliberate output change, not a refactor.
-pub fn z95() -> f64 {
-    Normal::standard().inverse_cdf(0.975)
-}
 
 /// Wilson score interval for `successes` out of `trials` (weights allowed); `[0, 1]` on no trials.
 pub fn wilson_interval(successes: f64, trials: f64) -> [f64; 2] {
@@ -46,7 +37,7 @@ pub fn mean_interval(sum: f64, sum_sq: f64, n: u64) -> (f64, [f64; 2]) {
     } else {
         0.0
     };
-    let half = z95() * (variance / nf).sqrt();
+    let half = Z95 * (variance / nf).sqrt();
     (mean, [mean - half, mean + half])
 }
 
@@ -59,7 +50,7 @@ pub fn ratio_interval(part: f64, part_sq: f64, whole: f64, whole_sq: f64) -> (f6
     let r = part / whole;
     // sum((v x - r v)^2) = sum(v^2 x) (1 - 2r) + r^2 sum(v^2), as x^2 = x.
     let residual = (part_sq * (1.0 - 2.0 * r) + r * r * whole_sq).max(0.0);
-    let half = z95() * residual.sqrt() / whole;
+    let half = Z95 * residual.sqrt() / whole;
     (r, [(r - half).max(0.0), (r + half).min(1.0)])
 }
 
@@ -80,6 +71,7 @@ pub fn histogram_quantile(counts: &[u64], q: f64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use statrs::distribution::{ContinuousCDF, Normal};
 
     #[test]
     fn wilson_matches_a_hand_computed_case() {
@@ -93,7 +85,10 @@ mod tests {
 
     #[test]
     fn z_is_the_normal_quantile() {
-        assert!((z95() - 1.959_963_984_540_054).abs() < 1e-12);
+        // The constant is the normal quantile to within rounding (statrs' inverse is one ulp off).
+        let statrs = Normal::standard().inverse_cdf(0.975);
+        assert!((Z95 - statrs).abs() <= 2.0 * f64::EPSILON * Z95, "{statrs}");
+        assert!((Normal::standard().cdf(Z95) - 0.975).abs() < 1e-15);
     }
 
     #[test]
@@ -101,7 +96,7 @@ mod tests {
         // 1, 2, 3: mean 2, sample variance 1, half-width z / sqrt(3).
         let (mean, [lo, hi]) = mean_interval(6.0, 14.0, 3);
         assert_eq!(mean, 2.0);
-        let half = z95() / 3f64.sqrt();
+        let half = Z95 / 3f64.sqrt();
         assert!((lo - (2.0 - half)).abs() < 1e-12 && (hi - (2.0 + half)).abs() < 1e-12);
     }
 
@@ -110,7 +105,7 @@ mod tests {
         // Values 1, 2, 3 with x = 1, 0, 1: R = 4/6; residuals 1/3, -4/3, 1 squared sum to 26/9.
         let (r, [lo, hi]) = ratio_interval(4.0, 10.0, 6.0, 14.0);
         assert!((r - 4.0 / 6.0).abs() < 1e-15);
-        let half = z95() * (26.0f64 / 9.0).sqrt() / 6.0;
+        let half = Z95 * (26.0f64 / 9.0).sqrt() / 6.0;
         assert!((lo - (r - half).max(0.0)).abs() < 1e-12);
         assert!((hi - (r + half).min(1.0)).abs() < 1e-12);
     }

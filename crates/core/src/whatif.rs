@@ -47,7 +47,7 @@ use crate::error::Result;
 use crate::model::Chain;
 use crate::scenario::{Scenario, apply};
 use crate::simulate::{PairedTally, Sampler, SimulateOptions, Stop, Tally, simulate_paired};
-use crate::stats::{mean_interval, wilson_interval, z95};
+use crate::stats::{Z95, mean_interval, wilson_interval};
 
 /// Everything `journeysim whatif` reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -255,7 +255,7 @@ pub fn what_if_population(
         let n = combined.base.journeys as f64;
         let baseline_arm = arm(&base_effects, &combined.base);
         let scenario_arm = arm(&alt_effects, &combined.alt);
-        let z = z95();
+        let z = Z95;
         let (p_base, p_alt) = (
             base_effects.base.conversion_probability,
             alt_effects.base.conversion_probability,

@@ -34,7 +34,7 @@ use super::tally::Tally;
 use super::walk::{End, VisitSet, Walk, WideSet};
 use crate::error::Result;
 use crate::rng::{self, Stream};
-use crate::stats::{mean_interval, z95};
+use crate::stats::{Z95, mean_interval};
 
 /// Batch `b`'s scenario generators are keyed from `rng::stream(seed, b ^ SCENARIO_STREAMS)`,
 /// an index no run reaches with batches (2^63 batches of 65,536 journeys).
@@ -128,7 +128,7 @@ pub fn simulate_paired(
                     let n = total.base.journeys as f64;
                     let m = total.conversion_diff as f64 / n;
                     let var = (total.conversion_diff_sq as f64 / n - m * m).max(0.0);
-                    z95() * (var / n).sqrt() <= half_width
+                    Z95 * (var / n).sqrt() <= half_width
                 }
                 Stop::Journeys(_) => false,
             }
@@ -509,7 +509,7 @@ mod tests {
         let differ = paired.conversion_diff_sq as f64 / 100_000.0;
         assert!(differ <= visits_b * 0.3 + 4.0 * (visits_b * 0.3 / 100_000.0).sqrt());
         let d = paired.conversion_difference();
-        let se = (d.ci[1] - d.ci[0]) / (2.0 * z95());
+        let se = (d.ci[1] - d.ci[0]) / (2.0 * Z95);
         assert!(
             (d.estimate - exact).abs() <= 4.0 * se,
             "{} vs {exact}",
