@@ -19,6 +19,28 @@
 //! reported; for a journey map the mean is exact ([`map_exact`]).
 //! Stages are ranked by `drop_out` (the share of all journeys lost there), observed when data are
 //! given, exact otherwise. The linear systems (visits, hitting probabilities) are [`crate::solve`]'s.
+//!
+//! ```
+//! use journeysim_core::funnel::map_funnel;
+//! use journeysim_core::journey_map::{JourneyMap, MapFile};
+//!
+//! let text = r#"{"stages": ["Awareness", "Purchase"], "touchpoints": [
+//!     {"name": "a", "stage": "Awareness", "entry": 1.0, "transitions": {"b": 0.5, "null": 0.5},
+//!      "dwell_hours": {"distribution": "constant", "value": 1}},
+//!     {"name": "b", "stage": "Purchase", "transitions": {"conversion": 0.4, "null": 0.6},
+//!      "dwell_hours": {"distribution": "constant", "value": 1}}],
+//!   "value": {"distribution": "constant", "value": 50}}"#;
+//! let file: MapFile = serde_json::from_str(text).unwrap(); // the io crate reads map files
+//! let map = JourneyMap::from_file(&file, "map.json")?;
+//! // All journeys reach Awareness and half leave there; half reach Purchase, where 0.2 of all
+//! // journeys convert and 0.3 drop out.
+//! let funnel = map_funnel(&map, "map.json", None)?;
+//! let (awareness, purchase) = (&funnel.stages[0].exact, &funnel.stages[1].exact);
+//! assert!((awareness.reach - 1.0).abs() < 1e-12 && (awareness.drop_out - 0.5).abs() < 1e-12);
+//! assert!((purchase.reach - 0.5).abs() < 1e-12 && (purchase.convert - 0.2).abs() < 1e-12);
+//! assert!((purchase.drop_out - 0.3).abs() < 1e-12);
+//! # Ok::<(), journeysim_core::Error>(())
+//! ```
 
 use serde::Serialize;
 

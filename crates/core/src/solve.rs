@@ -23,6 +23,23 @@
 //! the estimate is sound once `rho` settles. A plain "largest change is tiny" stop is not: when
 //! journeys loop for long (`rho` near 1) the change per sweep is small long before the iterate is
 //! close (the test `slow_mixing_chain_is_not_stopped_early` shows one).
+//!
+//! ```
+//! use journeysim_core::journey::MemoryPaths;
+//! use journeysim_core::model::{FitOptions, fit_paths};
+//! use journeysim_core::solve::{absorb, expected_visits};
+//!
+//! // a > b converts once in two, a alone never: from (start), a then b with probability 1/2,
+//! // and b converts half the time, so P(conversion) = 1/4; a is visited once, b half a time.
+//! let rows = [(&["a", "b"][..], 1.0, 8.0, 1.0), (&["a"][..], 0.0, 0.0, 2.0)];
+//! let chain = fit_paths(MemoryPaths::new("example", &rows), FitOptions::order(1), |_| {})?.chain;
+//! let exact = absorb(&chain, None)?;
+//! assert!((exact.conversion_probability - 0.25).abs() < 1e-12);
+//! assert!((exact.value_per_journey - 2.0).abs() < 1e-12);
+//! let visits = expected_visits(&chain)?;
+//! assert!((visits[0] - 1.0).abs() < 1e-12 && (visits[1] - 0.5).abs() < 1e-12);
+//! # Ok::<(), journeysim_core::Error>(())
+//! ```
 
 use nalgebra::DMatrix;
 

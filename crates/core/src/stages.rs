@@ -2,6 +2,24 @@
 //! touchpoint, as read from `stages.json`, kept in a model file, or taken from a journey map
 //! ([`crate::journey_map::JourneyMap::stage_map`]). The [`crate::funnel`] reads chains and data
 //! through them.
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//!
+//! use journeysim_core::journey::ChannelTable;
+//! use journeysim_core::stages::StageMap;
+//!
+//! let stages = StageMap {
+//!     stages: vec!["Awareness".into(), "Purchase".into()],
+//!     touchpoints: BTreeMap::from([("ad".into(), "Awareness".into()), ("cart".into(), "Purchase".into())]),
+//! };
+//! stages.check("stages.json")?;
+//! // Stage index of each channel of a data set, in the data's channel order.
+//! assert_eq!(stages.assign(&ChannelTable::from_names(["cart", "ad"]), "stages.json")?, [1, 0]);
+//! // A channel without a stage is an error that names it.
+//! assert!(stages.assign(&ChannelTable::from_names(["ad", "tv"]), "stages.json").is_err());
+//! # Ok::<(), journeysim_core::Error>(())
+//! ```
 
 use std::collections::BTreeMap;
 

@@ -7,6 +7,18 @@
 //!   theorem; n is in the millions).
 //! - Ratios of sums (value removal effect `sum(v x) / sum(v)`) use the delta method:
 //!   `Var(R) ~= sum((v x - R v)^2) / sum(v)^2` (e.g. Cochran 1977, ch. 6, ratio estimator).
+//!
+//! ```
+//! use journeysim_core::stats::{Z95, mean_interval, wilson_interval};
+//!
+//! // 5 of 10: the Wilson interval is centred at 0.5 and stays inside [0, 1].
+//! let [low, high] = wilson_interval(5.0, 10.0);
+//! assert!((low - 0.236_593).abs() < 1e-6 && (high - 0.763_407).abs() < 1e-6);
+//! // 1, 2, 3: mean 2, sample variance 1, half-width z / sqrt(3).
+//! let (mean, [lo, hi]) = mean_interval(6.0, 14.0, 3);
+//! assert_eq!(mean, 2.0);
+//! assert!((hi - lo - 2.0 * Z95 / 3f64.sqrt()).abs() < 1e-12);
+//! ```
 
 /// The two-sided 95% normal quantile Phi^-1(0.975) = 1.95996398454005423552..., correctly
 /// rounded (statrs' numerical inverse lands two ulps below it). Every interval uses this value.

@@ -1,5 +1,13 @@
 //! "Did you mean": the names closest to a misspelt one, by one edit distance everywhere
 //! (Damerau-Levenshtein, case-insensitive, so a transposition counts as one typo).
+//!
+//! ```
+//! use journeysim_core::suggest::did_you_mean;
+//!
+//! let names = ["email", "display", "search_paid"];
+//! assert_eq!(did_you_mean("dispaly", names.into_iter()), "; did you mean 'display'?");
+//! assert_eq!(did_you_mean("radio", names.into_iter()), "");
+//! ```
 
 /// Edit distance between `a` and `b`, ignoring case.
 pub fn edit_distance(a: &str, b: &str) -> usize {

@@ -26,6 +26,25 @@
 //! are share-weighted: `P(conv) = sum_p w_p P_p(conv)` and the removal effect of touchpoint c is
 //! `1 - sum_p w_p P_p(conv | c removed) / sum_p w_p P_p(conv)` ([`JourneyMap::truth`]). This is
 //! the ground truth `journeysim validate` scores attribution methods against.
+//!
+//! ```
+//! use journeysim_core::journey_map::{JourneyMap, MapFile};
+//!
+//! let text = r#"{"stages": ["Awareness", "Purchase"], "touchpoints": [
+//!     {"name": "a", "stage": "Awareness", "entry": 1.0, "transitions": {"b": 0.5, "null": 0.5},
+//!      "dwell_hours": {"distribution": "constant", "value": 1}},
+//!     {"name": "b", "stage": "Purchase", "transitions": {"conversion": 0.4, "null": 0.6},
+//!      "dwell_hours": {"distribution": "constant", "value": 1}}],
+//!   "value": {"distribution": "constant", "value": 50}}"#;
+//! let file: MapFile = serde_json::from_str(text).unwrap(); // the io crate reads map files
+//! let map = JourneyMap::from_file(&file, "map.json")?;
+//! // Every journey starts at a, half go on to b, and b converts 40%: P(conversion) = 0.2, and
+//! // removing either touchpoint loses every conversion.
+//! let truth = map.truth()?;
+//! assert!((truth.conversion_probability - 0.2).abs() < 1e-12);
+//! assert!(truth.touchpoints.iter().all(|t| (t.removal_effect - 1.0).abs() < 1e-12));
+//! # Ok::<(), journeysim_core::Error>(())
+//! ```
 
 pub mod generate;
 

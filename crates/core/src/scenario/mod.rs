@@ -14,6 +14,31 @@
 //! checks every change against
 //! the model (unknown touchpoints get the closest names) and builds the changed chain; the
 //! engine only ever sees valid chains.
+//!
+//! ```
+//! use journeysim_core::journey::MemoryPaths;
+//! use journeysim_core::model::{FitOptions, fit_paths};
+//! use journeysim_core::scenario::{Change, RemoveMode, Scenario, apply};
+//! use journeysim_core::solve::absorb;
+//!
+//! // Half the journeys start at a (converting 3 in 5), half at b (1 in 5). Dropping a leaves 0.1.
+//! let rows = [(&["a"][..], 3.0, 0.0, 2.0), (&["b"][..], 1.0, 0.0, 4.0)];
+//! let chain = fit_paths(MemoryPaths::new("example", &rows), FitOptions::order(1), |_| {})?.chain;
+//! let scenario = Scenario {
+//!     name: "drop a".into(),
+//!     description: String::new(),
+//!     changes: vec![Change::RemoveTouchpoint { touchpoint: "a".into(), mode: RemoveMode::Drop }],
+//! };
+//! let changed = apply(&chain, &scenario, "drop_a.json")?;
+//! assert!((absorb(&changed, None)?.conversion_probability - 0.1).abs() < 1e-12);
+//! // A touchpoint the chain does not know is an error with the closest names.
+//! let typo = Scenario {
+//!     changes: vec![Change::RemoveTouchpoint { touchpoint: "aa".into(), mode: RemoveMode::Drop }],
+//!     ..scenario
+//! };
+//! assert!(apply(&chain, &typo, "typo.json").is_err());
+//! # Ok::<(), journeysim_core::Error>(())
+//! ```
 
 mod apply;
 
