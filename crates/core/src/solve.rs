@@ -12,7 +12,7 @@
 //!   matrix `(I - Q)^-1` ([`visits_from`], `b` the identity);
 //! - **forward**, `(I - Q)^T v = p0`: the expected visits `v = p0 (I - Q)^-1` ([`expected_visits`]).
 //!
-//! Both are built by one function ([`Transient::i_minus_q`]) and solved one of two ways. Chains of
+//! Both are built by one function (`Transient::i_minus_q`) and solved one of two ways. Chains of
 //! up to [`DENSE_LIMIT`] states are solved by dense LU (nalgebra). Larger ones (order 3 and 4 give
 //! thousands of states, and attribution needs one solve per channel) by Gauss-Seidel sweeps over
 //! the sparse rows: each sweep costs O(transitions), and states are swept in an order that follows

@@ -466,7 +466,7 @@ impl Chain {
     /// Checks that the chain is a proper absorbing chain: probabilities in [0, 1], every row and
     /// the entry row summing to 1, and (conversion) or (null) reachable from every state that the
     /// start can reach (otherwise a walk could never end). [`Chain::from_rows`] checks this;
-    /// a chain from [`Chain::reweighted`] may need it again.
+    /// a chain from `Chain::reweighted` may need it again.
     pub fn check(&self) -> Result<()> {
         let n = self.n_states();
         // The row's name is only formatted for the message: checking runs on every chain built.

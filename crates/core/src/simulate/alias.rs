@@ -154,13 +154,9 @@ impl FlatAlias {
     }
 
     /// Number of rows.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.rows.len()
-    }
-
-    /// True when there are no rows.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
     }
 
     /// Appends the alias slots of one row (Vose's algorithm); `len` is its unpadded length.

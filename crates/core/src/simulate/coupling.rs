@@ -152,13 +152,9 @@ impl MaximalCoupling {
     }
 
     /// Number of rows.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.residual.len()
-    }
-
-    /// True when there are no rows (every pair was the same distribution).
-    pub fn is_empty(&self) -> bool {
-        self.residual.is_empty()
     }
 }
 
@@ -317,6 +313,7 @@ impl Coupling {
     }
 
     /// Number of baseline rows (the entry row included) the scenario changes.
+    #[cfg(test)]
     pub fn changed_rows(&self) -> usize {
         self.maximal.len()
     }

@@ -2,15 +2,15 @@
 //! with 95% intervals, bit-identical for any thread count.
 //!
 //! The pieces, one per file:
-//! - [`alias`]: flattened alias tables, one `u64` per O(1) draw;
-//! - [`sampler`]: a [`Chain`] compiled for walking (alias rows, channel masks, value tables);
+//! - `alias`: flattened alias tables, one `u64` per O(1) draw;
+//! - `sampler`: a [`Chain`] compiled for walking (alias rows, channel masks, value tables);
 //! - [`walk`]: one journey, a small pure function `(sampler, rng) -> outcome`;
-//! - [`tally`]: counts and sums of walks, merged in a fixed order;
-//! - [`batch`]: fixed-size batches with their own streams, run in rounds on a local pool;
-//! - [`paired`]: two samplers driven by common random numbers (for what-if differences), their
-//!   steps joined by [`coupling`] (maximal couplings of changed rows);
-//! - [`population`]: several chains with shares, a component drawn per journey;
-//! - [`summary`]: intervals ([`crate::stats`]) and the reported [`Simulation`].
+//! - `tally`: counts and sums of walks, merged in a fixed order;
+//! - `batch`: fixed-size batches with their own streams, run in rounds on a local pool;
+//! - `paired`: two samplers driven by common random numbers (for what-if differences), their
+//!   steps joined by `coupling` (maximal couplings of changed rows);
+//! - `population`: several chains with shares, a component drawn per journey;
+//! - `summary`: intervals ([`crate::stats`]) and the reported [`Simulation`].
 //!
 //! Removal effects from walks: removing channel c sends every state containing c to (null), so
 //! a journey still converts without c exactly when it converts without ever visiting a state
@@ -46,15 +46,15 @@
 //! # Ok::<(), journeysim_core::Error>(())
 //! ```
 
-pub mod alias;
-pub mod batch;
-pub mod coupling;
-pub mod paired;
-pub mod population;
-pub mod sampler;
+mod alias;
+mod batch;
+mod coupling;
+mod paired;
+mod population;
+mod sampler;
 
-pub mod summary;
-pub mod tally;
+mod summary;
+mod tally;
 pub mod walk;
 
 use crate::attribution::removal::{mixture_removal_effects, removal_effects};

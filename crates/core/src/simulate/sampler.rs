@@ -70,7 +70,7 @@ impl Sampler {
     /// Samplers for a baseline and a modified chain, laid out alike: rows padded to the same
     /// length, so a row the two chains share maps the same random bits to the same target.
     /// [`super::simulate_paired`] no longer depends on it (it couples steps through the rows'
-    /// probabilities, see [`super::coupling`], and draws only from the baseline's table while
+    /// probabilities, see `super::coupling`, and draws only from the baseline's table while
     /// the walks are together), so separately built samplers pair just as tightly.
     pub fn pair(base: &Chain, alt: &Chain) -> Result<(Sampler, Sampler)> {
         let mut samplers = Self::aligned(&[base, alt])?.into_iter();

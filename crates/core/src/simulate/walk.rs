@@ -3,9 +3,9 @@
 //! The walk draws its first state from (start), then one alias draw per step until it reaches
 //! (conversion) or (null), or has visited `max_steps` states (then it is *truncated*: neither a
 //! conversion nor a non-conversion, and counted apart). A converting walk then draws its value
-//! (see [`super::sampler`]). Nothing else is random, so the same generator state gives the same
+//! (see `super::sampler`). Nothing else is random, so the same generator state gives the same
 //! journey in any chain that shares the rows the journey visits, which is what common random
-//! numbers ([`super::paired`]) rely on.
+//! numbers (`super::paired`) rely on.
 
 use rand::Rng;
 
