@@ -121,7 +121,7 @@ fn scenario(name: &str) -> Scenario {
 /// Common random numbers against two independent runs of the same size (different seeds): the
 /// paired interval of the change in conversion rate must be at least 2.5x narrower for removing
 /// display, 7.5x for more persuasive email, 10x for shifting display to paid search and 20x for
-/// adding live chat. Measured here with every step maximally coupled (src/simulate/coupling.rs):
+/// adding live chat. Measured here with every step maximally coupled (crates/core/src/simulate/coupling.rs):
 /// 2.89x, 9.2x, 13.7x and 28x (13.3-14.0x and 26.7-28.4x over seeds 1-3); sharing raw random
 /// bits at changed rows gave 2.9x, 3.9x, about 6.4x and 1.5x. Each ratio is a ratio of standard
 /// deviations estimated from 200k journeys, good to a few percent (the paired variance rests on

@@ -4,7 +4,7 @@
 //! For every scenario the baseline and the changed chain are walked together
 //! ([`crate::simulate::simulate_paired`]): journey `j` of the baseline is the journey a plain
 //! simulation would walk, and every step of the scenario's journey is maximally coupled to it
-//! (`src/simulate/coupling.rs`), so the two part only as often as the change requires, and
+//! (`simulate/coupling.rs`), so the two part only as often as the change requires, and
 //! journeys the change does not touch end the same way and add nothing to the variance of the
 //! difference. Its interval is therefore far tighter than the one two independent runs would
 //! give; `unpaired_conversions_ci` reports the latter for comparison (the normal interval of the
