@@ -10,6 +10,26 @@
 //! The field delimiter (`,` `;` or tab) is detected from the header unless given. Counts may be
 //! fractional weights and are never truncated. Every problem is reported with the input's name,
 //! the line and the field.
+//!
+//! ```
+//! use journeysim_core::journey::{ChannelTable, PathSource};
+//! use journeysim_io::paths::{PathsFormat, PathsReader};
+//!
+//! let text = "path;total_conversions;total_null\nsocial > search,3,17\n";
+//! // The delimiter is detected from the header (`;` here), so the comma row has too few fields:
+//! // an error that names the input and line.
+//! let bad = PathsReader::new(text.as_bytes(), "paths.csv", &PathsFormat::default());
+//! let message = bad.read(&mut ChannelTable::new(), &mut |_| {}).unwrap_err().to_string();
+//! assert!(message.starts_with("paths.csv line 2"), "{message}");
+//!
+//! let text = "path,total_conversions,total_null\nsocial > search,3,17\n";
+//! let reader = PathsReader::new(text.as_bytes(), "paths.csv", &PathsFormat::default());
+//! let mut channels = ChannelTable::new();
+//! let (summary, _) = reader.read(&mut channels, &mut |row| assert_eq!(row.path.touches, [0, 1]))?;
+//! assert_eq!((summary.conversions, summary.nulls), (3.0, 17.0));
+//! assert_eq!(channels.names(), ["social", "search"]);
+//! # Ok::<(), journeysim_core::Error>(())
+//! ```
 
 use std::io::Read;
 

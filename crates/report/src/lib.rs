@@ -5,6 +5,24 @@
 //! per item of its main list with the same field names, and the table is what a person reads.
 //! Floats in JSON and CSV are printed in shortest round-trip form, so output is reproducible
 //! bit for bit.
+//!
+//! ```
+//! use journeysim_core::attribution::{AttributionOptions, HeuristicOptions, attribute_paths};
+//! use journeysim_core::journey::MemoryPaths;
+//! use journeysim_core::model::FitOptions;
+//! use journeysim_report::{Format, render};
+//!
+//! let rows = [(&["a", "b"][..], 1.0, 0.0, 1.0), (&["c"][..], 0.0, 0.0, 2.0)];
+//! let options = AttributionOptions { fit: FitOptions::order(1), heuristics: HeuristicOptions::default() };
+//! let attribution = attribute_paths(MemoryPaths::new("example", &rows), &options)?;
+//! let csv = String::from_utf8(render(&attribution, Format::Csv)?).unwrap();
+//! let mut lines = csv.lines();
+//! assert!(lines.next().unwrap().starts_with("channel,removal_effect,"));
+//! // One row per channel, sorted by name; a and b share the one conversion.
+//! assert!(lines.next().unwrap().starts_with("a,1.0,0.0,0.5,"));
+//! assert_eq!(lines.count(), 2);
+//! # Ok::<(), journeysim_core::Error>(())
+//! ```
 
 #![deny(missing_docs)]
 
