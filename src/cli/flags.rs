@@ -71,6 +71,8 @@ pub fn error_text(e: &Error) -> String {
         Error::Option { option, message } => {
             format!("{} {}", flag(option).unwrap_or(option), in_flags(message))
         }
+        // A parser's message quotes the input's own field names in backticks: never flags.
+        Error::Parse { .. } => e.to_string(),
         other => in_flags(&other.to_string()),
     }
 }
@@ -108,5 +110,19 @@ mod tests {
             "unknown field `factr`, expected `at` or `factor`; name it with --path-col"
         );
         assert_eq!(in_flags("a ` b `threads"), "a ` b `threads");
+    }
+
+    #[test]
+    fn a_parsers_field_names_never_become_flags() {
+        // A model file's `totals` has a field named like the `journeys` option.
+        let e = Error::Parse {
+            at: journeysim_core::error::Location::line("m.json", 1),
+            message: "column 9: unknown field `journeyz`, expected one of `journeys`, `value`"
+                .into(),
+        };
+        assert_eq!(
+            error_text(&e),
+            "m.json line 1: column 9: unknown field `journeyz`, expected one of `journeys`, `value`"
+        );
     }
 }

@@ -54,6 +54,15 @@ pub enum Error {
         /// What was wrong, and the fix where there is one.
         message: String,
     },
+    /// An input is not valid in its format (JSON syntax, a field of the wrong type, an unknown
+    /// field): the message is the parser's own, quoted as it gave it.
+    #[error("{at}: {message}")]
+    Parse {
+        /// Which input and line.
+        at: Location,
+        /// The parser's message.
+        message: String,
+    },
     /// An input file could not be opened or read.
     #[error("{path}: {source}")]
     Read {
@@ -111,9 +120,11 @@ impl Error {
     /// The process exit code this error should produce: 2 for bad input or usage, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Input { .. } | Error::Read { .. } | Error::Option { .. } | Error::Invalid(_) => {
-                2
-            }
+            Error::Input { .. }
+            | Error::Parse { .. }
+            | Error::Read { .. }
+            | Error::Option { .. }
+            | Error::Invalid(_) => 2,
             Error::Write { .. } | Error::Numerical(_) => 1,
         }
     }

@@ -17,10 +17,10 @@ pub fn error(e: &serde_json::Error, source: &str) -> Error {
     } else {
         Location::file(source)
     };
-    Error::input(
+    Error::Parse {
         at,
-        format!("column {}: {}", e.column(), strip_position(&e.to_string())),
-    )
+        message: format!("column {}: {}", e.column(), strip_position(&e.to_string())),
+    }
 }
 
 /// Reads the file at `path` as text.

@@ -40,8 +40,9 @@ pub fn parse_scenario(text: &str, source: &str) -> Result<Scenario> {
                 .get("change")
                 .and_then(|k| k.as_str())
                 .map_or(String::new(), |k| format!(" ({k})"));
-            let change: Change = serde_json::from_value(value).map_err(|e| {
-                Error::input(Location::file(source), format!("changes[{i}]{kind}: {e}"))
+            let change: Change = serde_json::from_value(value).map_err(|e| Error::Parse {
+                at: Location::file(source),
+                message: format!("changes[{i}]{kind}: {e}"),
             })?;
             change.check().map_err(|message| {
                 Error::input(
