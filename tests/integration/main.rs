@@ -11,6 +11,7 @@ mod intervals;
 mod journey_map;
 mod map_engine;
 mod order;
+mod output_files;
 mod pictures;
 mod properties;
 mod reference;

@@ -1,0 +1,105 @@
+//! `--out` onto what is not a plain new file: symbolic links, FIFOs, full devices, and a run
+//! interrupted by a signal while its temporary file is being written.
+
+use std::os::unix::fs::FileTypeExt;
+use std::path::Path;
+
+use super::support::run;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn sample() -> String {
+    format!("{ROOT}/data/sample_paths.csv")
+}
+
+#[test]
+fn out_onto_a_symlink_writes_its_target_and_keeps_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("result.json");
+    std::fs::write(&target, "old").unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = run(&["attribute", &sample(), "--out", link.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let stdout = run(&["attribute", &sample(), "--format", "json"]).stdout;
+    assert_eq!(std::fs::read(&target).unwrap(), stdout);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+}
+
+#[test]
+fn out_onto_a_fifo_writes_through_and_keeps_the_fifo() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.csv");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let out = run(&[
+        "attribute",
+        &sample(),
+        "--format",
+        "csv",
+        "--out",
+        fifo.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = reader.join().unwrap();
+    assert_eq!(
+        bytes,
+        run(&["attribute", &sample(), "--format", "csv"]).stdout
+    );
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn out_onto_a_full_device_fails_with_exit_1_naming_it() {
+    let full = Path::new("/dev/full");
+    if !std::fs::metadata(full).is_ok_and(|m| m.file_type().is_char_device()) {
+        return;
+    }
+    let out = run(&[
+        "attribute",
+        &sample(),
+        "--format",
+        "json",
+        "--out",
+        "/dev/full",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("/dev/full"), "{stderr}");
+    assert!(
+        std::fs::metadata(full)
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+}
