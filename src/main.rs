@@ -101,8 +101,33 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// On SIGINT or SIGTERM, removes the temporary file of an `--out` being written and exits with
+/// 128 + the signal (130, 143), so an interrupted run leaves nothing beside its destination.
+#[cfg(unix)]
+fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    match signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
+        Ok(mut signals) => {
+            std::thread::spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    journeysim_io::output::remove_pending_temporary_files();
+                    std::process::exit(128 + signal);
+                }
+            });
+        }
+        Err(e) => eprintln!(
+            "warning: cannot watch for interrupts ({e}); an interrupted --out may leave a temporary file"
+        ),
+    }
+}
+
+/// Elsewhere an interrupt ends the program as usual.
+#[cfg(not(unix))]
+fn clean_up_on_signals() {}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    clean_up_on_signals();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

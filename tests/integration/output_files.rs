@@ -103,3 +103,66 @@ fn out_onto_a_full_device_fails_with_exit_1_naming_it() {
             .is_char_device()
     );
 }
+
+/// Starts a long `generate --format events --out`, waits for its temporary file, sends `signal`
+/// and checks that the run ends with 128 + the signal and leaves no file behind.
+fn interrupted_generate_leaves_nothing(signal: &str, code: i32) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("events.csv");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("journeysim"))
+        .args([
+            "generate",
+            "--map",
+            &format!("{ROOT}/scenarios/journey_map.json"),
+            "--format",
+            "events",
+            "--journeys",
+            "100000000",
+            "--threads",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let temporary = std::fs::read_dir(dir.path())
+            .unwrap()
+            .any(|e| e.unwrap().file_name().to_string_lossy().starts_with(".tmp"));
+        if temporary {
+            break;
+        }
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "no temporary file appeared"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "generate ended early");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Let it write for a moment, then interrupt.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let killed = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(code), "{status:?}");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
+fn sigterm_during_out_removes_the_temporary_file() {
+    interrupted_generate_leaves_nothing("TERM", 143);
+}
+
+#[test]
+fn sigint_during_out_removes_the_temporary_file() {
+    interrupted_generate_leaves_nothing("INT", 130);
+}

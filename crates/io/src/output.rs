@@ -196,8 +196,14 @@ fn write_atomically(
     }
     let mut file = builder.tempfile_in(dir).map_err(error)?;
     let pending = Pending::new(file.path());
-    produce(file.as_file_mut(), name)?;
-    file.as_file().sync_all().map_err(error)?;
+    let written =
+        produce(file.as_file_mut(), name).and_then(|()| file.as_file().sync_all().map_err(error));
+    if let Err(e) = written {
+        // Removed before it is unlisted, so an interrupt in between cannot leave it behind.
+        drop(file);
+        drop(pending);
+        return Err(e);
+    }
     // Renamed while listed: a signal handler holding the list waits for the rename, or the
     // rename waits for it.
     let listed = PENDING.lock();
