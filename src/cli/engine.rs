@@ -12,7 +12,7 @@ use journeysim_core::{Error, Result};
 pub struct EngineArgs {
     /// Journeys to simulate (with --precision: the most to simulate); `1e7` and `10_000_000`
     /// are accepted.
-    #[arg(long, value_parser = parse_count)]
+    #[arg(long, value_parser = super::values::count_u64)]
     journeys: Option<u64>,
     /// Keep adding batches until the 95% interval of the conversion rate has at most this
     /// half-width (e.g. 0.0005); deterministic for a given seed.
@@ -25,7 +25,7 @@ pub struct EngineArgs {
     #[arg(long)]
     threads: Option<usize>,
     /// Cap on states per journey; longer journeys are reported as truncated.
-    #[arg(long, default_value_t = DEFAULT_MAX_STEPS)]
+    #[arg(long, default_value_t = DEFAULT_MAX_STEPS, value_parser = super::values::count_u32)]
     max_steps: u32,
     /// No progress bar.
     #[arg(long)]
@@ -52,22 +52,10 @@ impl EngineArgs {
             seed: self.seed,
             stop,
             max_steps: self.max_steps,
-            threads: self.threads,
+            threads: self.threads.map(capped_threads),
         };
         options.check()?;
         Ok(options)
-    }
-}
-
-/// A journey count: digits with optional `_` separators, or a float form such as `1e7`.
-fn parse_count(text: &str) -> std::result::Result<u64, String> {
-    let plain = text.replace('_', "");
-    if let Ok(n) = plain.parse::<u64>() {
-        return Ok(n);
-    }
-    match plain.parse::<f64>() {
-        Ok(x) if x >= 0.0 && x.fract() == 0.0 && x <= u64::MAX as f64 => Ok(x as u64),
-        _ => Err(format!("'{text}' is not a whole number of journeys")),
     }
 }
 
@@ -126,9 +114,9 @@ impl ProgressBar {
     }
 }
 
-/// Runs `f` on a pool of `threads` workers (all cores when `None`).
+/// Runs `f` on a pool of `threads` workers (all cores when `None`; see [`capped_threads`]).
 pub fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T> {
-    match threads {
+    match threads.map(capped_threads) {
         None => Ok(f()),
         Some(0) => Err(Error::Invalid("--threads must be at least 1".into())),
         Some(n) => rayon::ThreadPoolBuilder::new()
@@ -136,5 +124,19 @@ pub fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Sen
             .build()
             .map(|pool| pool.install(f))
             .map_err(|e| Error::Invalid(format!("cannot start {n} threads: {e}"))),
+    }
+}
+
+/// `--threads n`, at most 4x the available cores (with a note on standard error): more
+/// workers than that only cost memory and start-up (`--threads 100000` started thousands of
+/// threads), and the output is the same for any count.
+pub fn capped_threads(n: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let cap = cores.saturating_mul(4);
+    if n > cap {
+        eprintln!("note: --threads {n} is more than 4x the {cores} available cores; using {cap}");
+        cap
+    } else {
+        n
     }
 }

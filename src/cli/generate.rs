@@ -18,10 +18,10 @@ use super::engine::with_threads;
 #[derive(Args)]
 pub struct GenerateArgs {
     /// Journey map (JSON; see scenarios/README.md, "Journey maps").
-    #[arg(long)]
+    #[arg(long, value_parser = super::values::file_name())]
     map: String,
-    /// Number of journeys.
-    #[arg(long)]
+    /// Number of journeys; `1e7` and `10_000_000` are accepted.
+    #[arg(long, value_parser = super::values::count_u64)]
     journeys: u64,
     /// Random seed [default: 20240601].
     #[arg(long)]
@@ -30,7 +30,7 @@ pub struct GenerateArgs {
     #[arg(long, value_enum, default_value = "paths")]
     format: GenerateFormat,
     /// Write to this file (atomically) instead of standard output.
-    #[arg(long)]
+    #[arg(long, value_parser = super::values::out_path())]
     out: Option<PathBuf>,
     /// Worker threads [default: all cores]; the output is the same for any number.
     #[arg(long)]

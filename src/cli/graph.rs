@@ -27,7 +27,7 @@ pub struct GraphArgs {
     #[arg(long, default_value_t = 0.0)]
     min_probability: f64,
     /// Write to this file (atomically) instead of standard output.
-    #[arg(long)]
+    #[arg(long, value_parser = super::values::out_path())]
     out: Option<PathBuf>,
 }
 

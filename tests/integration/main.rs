@@ -3,10 +3,12 @@
 mod architecture;
 mod cli;
 mod events;
+mod flag_rules;
 mod funnel;
 mod generate;
 mod golden;
 mod hand_computed;
+mod help_examples;
 mod intervals;
 mod journey_map;
 mod map_engine;

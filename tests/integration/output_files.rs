@@ -166,3 +166,149 @@ fn sigterm_during_out_removes_the_temporary_file() {
 fn sigint_during_out_removes_the_temporary_file() {
     interrupted_generate_leaves_nothing("INT", 130);
 }
+
+#[test]
+fn out_with_an_extension_that_names_no_format_is_refused_before_any_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("a.xlsx");
+    let svg = dir.path().join("credits.svg");
+    let out = run(&[
+        "attribute",
+        &sample(),
+        "--svg",
+        svg.to_str().unwrap(),
+        "--out",
+        xlsx.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for word in ["a.xlsx", ".json", ".csv", ".txt", "--format"] {
+        assert!(stderr.contains(word), "{word}: {stderr}");
+    }
+    // Neither the output nor the picture was written.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+
+    // An explicit --format accepts any name.
+    let out = run(&[
+        "attribute",
+        &sample(),
+        "--format",
+        "csv",
+        "--out",
+        xlsx.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read(&xlsx).unwrap(),
+        run(&["attribute", &sample(), "--format", "csv"]).stdout
+    );
+    // .txt is a table.
+    let txt = dir.path().join("a.txt");
+    assert!(
+        run(&["paths", &sample(), "--out", txt.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert_eq!(
+        std::fs::read(&txt).unwrap(),
+        run(&["paths", &sample()]).stdout
+    );
+}
+
+#[test]
+fn every_path_flag_refuses_a_file_name_that_is_not_utf8() {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+    let bad = |name: &[u8]| OsString::from_vec(name.to_vec());
+    let map = format!("{ROOT}/scenarios/journey_map.json");
+    let cases: Vec<(Vec<OsString>, &str)> = vec![
+        (vec!["attribute".into(), bad(b"p\xff.csv")], "[FILE]"),
+        (
+            vec!["attribute".into(), "--events".into(), bad(b"e\xff.csv")],
+            "--events",
+        ),
+        (
+            vec![
+                "attribute".into(),
+                sample().into(),
+                "--out".into(),
+                bad(b"o\xff.json"),
+            ],
+            "--out",
+        ),
+        (
+            vec![
+                "attribute".into(),
+                sample().into(),
+                "--svg".into(),
+                bad(b"c\xff.svg"),
+            ],
+            "--svg",
+        ),
+        (
+            vec!["simulate".into(), "--model".into(), bad(b"m\xff.json")],
+            "--model",
+        ),
+        (
+            vec!["generate".into(), "--map".into(), bad(b"m\xff.json")],
+            "--map",
+        ),
+        (
+            vec![
+                "generate".into(),
+                "--map".into(),
+                map.clone().into(),
+                "--journeys".into(),
+                "10".into(),
+                "--out".into(),
+                bad(b"g\xff.csv"),
+            ],
+            "--out",
+        ),
+        (
+            vec![
+                "graph".into(),
+                sample().into(),
+                "--out".into(),
+                bad(b"g\xff.dot"),
+            ],
+            "--out",
+        ),
+        (
+            vec![
+                "whatif".into(),
+                sample().into(),
+                "--scenario".into(),
+                bad(b"s\xff.json"),
+            ],
+            "--scenario",
+        ),
+        (
+            vec![
+                "funnel".into(),
+                "--map".into(),
+                map.into(),
+                "--stages".into(),
+                bad(b"s\xff.json"),
+            ],
+            "--stages",
+        ),
+    ];
+    for (args, flag) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("journeysim"))
+            .args(&args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("not valid UTF-8"), "{args:?}: {stderr}");
+        assert!(stderr.contains(flag), "{args:?}: {stderr}");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "{args:?}"
+        );
+    }
+}
