@@ -4,7 +4,7 @@
 use clap::Args;
 
 use journeysim_core::attribution::segments::attribute_segments;
-use journeysim_core::attribution::{AttributionOptions, attribute};
+use journeysim_core::attribution::{AttributionOptions, attribute_with_progress};
 use journeysim_core::model::FitOptions;
 use journeysim_core::{Error, Result};
 use journeysim_io::output::write_output;
@@ -12,6 +12,7 @@ use journeysim_report::Format;
 use journeysim_report::svg::attribution_chart;
 
 use super::chain::ModelArgs;
+use super::engine::ProgressBar;
 use super::input::PathsInput;
 use super::methods::{HeuristicArgs, TrustArgs};
 use super::output::{OutputArgs, warn};
@@ -75,7 +76,12 @@ pub fn run(args: AttributeArgs) -> Result<()> {
         return output.emit(&result, Format::Table);
     }
     let data = input.data(bytes)?;
-    let mut result = attribute(data, &options, &methods, half_life_days)?;
+    let bar = ProgressBar::new(false, false);
+    let result = attribute_with_progress(data, &options, &methods, half_life_days, &|step| {
+        bar.step(step)
+    });
+    bar.finish();
+    let mut result = result?;
     result.model.order_selection = selection;
     if let Some(path) = &trust.svg {
         write_output(Some(path), attribution_chart(&result)?.as_bytes())?;

@@ -7,11 +7,11 @@ use clap::{Args, ValueEnum};
 
 use journeysim_core::journey_map::generate;
 use journeysim_core::{Error, Result};
-use journeysim_io::generated::{paths_csv, write_events};
+use journeysim_io::generated::{paths_csv, write_events_with_progress};
 use journeysim_io::map_file::read_map;
 use journeysim_io::output::{write_output, write_output_streaming};
 
-use super::engine::with_threads;
+use super::engine::{ProgressBar, with_threads};
 
 /// Arguments of `generate`. It writes data, not a report, so it has its own `--format` (paths or
 /// events) and `--out`.
@@ -71,18 +71,26 @@ fn generate_journeys(
     }
     let map = read_map(map)?;
     let seed = seed.unwrap_or(journeysim_core::rng::DEFAULT_SEED);
+    let bar = ProgressBar::new(false, false);
+    let progress = |step| bar.step(step);
     let summary = match format {
         GenerateFormat::Paths => {
-            let (counts, summary) = generate::generate_paths(&map, journeys, seed);
+            let (counts, summary) =
+                generate::generate_paths_with_progress(&map, journeys, seed, &progress);
+            bar.finish();
             write_output(out, &paths_csv(&map, &counts)?)?;
             summary
         }
         GenerateFormat::Events => {
             let mut summary = None;
-            write_output_streaming(out, |w, name| {
-                summary = Some(write_events(&map, journeys, seed, w, name)?);
+            let written = write_output_streaming(out, |w, name| {
+                summary = Some(write_events_with_progress(
+                    &map, journeys, seed, w, name, &progress,
+                )?);
                 Ok(())
-            })?;
+            });
+            bar.finish();
+            written?;
             summary.expect("set on success")
         }
     };

@@ -4,11 +4,11 @@
 use clap::Args;
 
 use journeysim_core::Result;
-use journeysim_core::ground_truth::{GroundTruthOptions, score};
+use journeysim_core::ground_truth::{GroundTruthOptions, score_with_progress};
 use journeysim_io::map_file::read_map;
 use journeysim_report::Format;
 
-use super::engine::with_threads;
+use super::engine::{ProgressBar, with_threads};
 use super::methods::HeuristicArgs;
 use super::output::OutputArgs;
 
@@ -46,6 +46,11 @@ pub fn run(args: ValidateArgs) -> Result<()> {
         heuristics: args.heuristics.options(),
     };
     let journey_map = read_map(&args.map)?;
-    let result = with_threads(args.threads, || score(&journey_map, &args.map, &options))??;
+    let bar = ProgressBar::new(false, false);
+    let result = with_threads(args.threads, || {
+        score_with_progress(&journey_map, &args.map, &options, &|step| bar.step(step))
+    });
+    bar.finish();
+    let result = result??;
     args.output.emit(&result, Format::Table)
 }
