@@ -26,9 +26,10 @@ pub struct GenerateArgs {
     /// Random seed [default: 20240601].
     #[arg(long)]
     seed: Option<u64>,
-    /// What to write: aggregated paths (the CSV `attribute` reads) or one row per touch.
-    #[arg(long, value_enum, default_value = "paths")]
-    format: GenerateFormat,
+    /// What to write: aggregated paths (the CSV `attribute` reads) or one row per touch
+    /// [default: paths]; both are CSV, so without --format an --out extension must be .csv.
+    #[arg(long, value_enum)]
+    format: Option<GenerateFormat>,
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, value_parser = super::values::out_path())]
     out: Option<PathBuf>,
@@ -48,12 +49,19 @@ enum GenerateFormat {
 
 /// Generates on `--threads` workers and writes the journeys; a summary goes to standard error.
 pub fn run(args: GenerateArgs) -> Result<()> {
+    let format = match args.format {
+        Some(format) => format,
+        None => {
+            check_csv_extension(args.out.as_deref())?;
+            GenerateFormat::Paths
+        }
+    };
     with_threads(args.threads, || {
         generate_journeys(
             &args.map,
             args.journeys,
             args.seed,
-            args.format,
+            format,
             args.out.as_deref(),
         )
     })?
@@ -111,4 +119,19 @@ fn generate_journeys(
         }
     );
     Ok(())
+}
+
+/// Without --format, an --out extension other than .csv names no format `generate` writes.
+fn check_csv_extension(out: Option<&Path>) -> Result<()> {
+    match out.and_then(Path::extension) {
+        Some(e) if !e.eq_ignore_ascii_case("csv") => Err(Error::Invalid(format!(
+            "--out {}: the extension .{} names no format generate writes; use .csv, or choose \
+             the format explicitly with --format paths|events",
+            out.map(Path::display)
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            e.to_string_lossy()
+        ))),
+        _ => Ok(()),
+    }
 }

@@ -312,3 +312,60 @@ fn every_path_flag_refuses_a_file_name_that_is_not_utf8() {
         );
     }
 }
+
+#[test]
+fn graph_and_generate_out_extensions_choose_or_refuse_like_the_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let map = format!("{ROOT}/scenarios/journey_map.json");
+    let sample = sample();
+    let (mmd, png, xlsx) = (path("g.mmd"), path("g.png"), path("p.xlsx"));
+    // .mmd chooses Mermaid, as --format mermaid does.
+    assert!(run(&["graph", &sample, "--out", &mmd]).status.success());
+    assert_eq!(
+        std::fs::read(&mmd).unwrap(),
+        run(&["graph", &sample, "--format", "mermaid"]).stdout
+    );
+    // Extensions that name no format are refused, and nothing is written.
+    for args in [
+        vec!["graph", &sample, "--out", &png],
+        vec![
+            "generate",
+            "--map",
+            &map,
+            "--journeys",
+            "100",
+            "--out",
+            &xlsx,
+        ],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--format"), "{stderr}");
+    }
+    // An explicit --format accepts any name.
+    let explicit = [
+        vec!["graph", &sample, "--format", "dot", "--out", &png],
+        vec![
+            "generate",
+            "--map",
+            &map,
+            "--journeys",
+            "100",
+            "--format",
+            "paths",
+            "--out",
+            &xlsx,
+        ],
+    ];
+    for args in explicit {
+        assert!(run(&args).status.success(), "{args:?}");
+    }
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["g.mmd", "g.png", "p.xlsx"]);
+}
