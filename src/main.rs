@@ -15,7 +15,7 @@ use journeysim_core::Result;
     name = "journeysim",
     version,
     about = "Customer journeys as Markov chains: exact attribution, heuristics and simulation",
-    after_help = "Examples:\n  journeysim attribute data/paths.csv\n  journeysim attribute data/paths.csv --order 3 --format json --out attribution.json\n  journeysim fit data/paths.csv --order 2 --out model.json\n  journeysim paths data/paths.csv --top 10"
+    after_help = "Examples:\n  journeysim attribute data/paths_10k.csv\n  journeysim attribute data/paths_10k.csv --order 3 --format json --out attribution.json\n  journeysim fit data/paths_10k.csv --order 2 --out model.json\n  journeysim paths data/paths_10k.csv --top 10"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -27,28 +27,30 @@ enum Command {
     /// Attribute conversions and value to channels: exact Markov removal effects beside
     /// first/last touch, linear, position-based and time-decay.
     #[command(
-        after_help = "Example:\n  journeysim attribute data/paths.csv --order 2 --format json --out attribution.json\n  journeysim attribute data/paths.csv --models markov,shapley --intervals --resamples 500 --seed 7"
+        after_help = "Example:\n  journeysim attribute data/paths_10k.csv --order 2 --format json --out attribution.json\n  journeysim attribute data/paths_10k.csv --models markov,shapley --intervals --resamples 500 --seed 7"
     )]
     Attribute(cli::attribute::AttributeArgs),
     /// Fit an order-k chain and save it as a versioned JSON model file.
     #[command(
-        after_help = "Examples:\n  journeysim fit data/paths.csv --order 2 --out model.json\n  journeysim fit data/sample_paths.csv --stages scenarios/stages.json --out model.json"
+        after_help = "Examples:\n  journeysim fit data/paths_10k.csv --order 2 --out model.json\n  journeysim fit data/sample_paths.csv --stages scenarios/stages.json --out model.json"
     )]
     Fit(cli::fit::FitArgs),
     /// Compare Markov orders: held-out log-likelihood (k-fold over journeys) beside
     /// ChannelAttribution's penalised AUC, and a recommended order.
-    #[command(after_help = "Example:\n  journeysim order data/paths.csv --max-order 4 --folds 5")]
+    #[command(
+        after_help = "Example:\n  journeysim order data/paths_10k.csv --max-order 4 --folds 5"
+    )]
     Order(cli::order::OrderArgs),
     /// The transition graph of a chain, fitted from a paths file or read from a model file, as
     /// Graphviz DOT or Mermaid.
     #[command(
-        after_help = "Examples:\n  journeysim graph data/paths.csv --min-probability 0.05 --out graph.dot && dot -Tsvg graph.dot > graph.svg\n  journeysim graph --model model.json --format mermaid"
+        after_help = "Examples:\n  journeysim graph data/paths_10k.csv --min-probability 0.05 --out graph.dot\n  journeysim graph --model model.json --format mermaid"
     )]
     Graph(cli::graph::GraphArgs),
     /// The paths that lead to purchase: most conversions, highest conversion rate (Wilson 95%
     /// interval), and path-length statistics.
     #[command(
-        after_help = "Example:\n  journeysim paths data/paths.csv --top 10 --min-journeys 50"
+        after_help = "Example:\n  journeysim paths data/paths_10k.csv --top 10 --min-journeys 50"
     )]
     Paths(cli::paths::PathsArgs),
     /// Simulate journeys through a fitted or hand-written chain (Monte Carlo): conversion rate,
@@ -101,8 +103,33 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// On SIGINT or SIGTERM, removes the temporary file of an `--out` being written and exits with
+/// 128 + the signal (130, 143), so an interrupted run leaves nothing beside its destination.
+#[cfg(unix)]
+fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    match signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
+        Ok(mut signals) => {
+            std::thread::spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    journeysim_io::output::remove_pending_temporary_files();
+                    std::process::exit(128 + signal);
+                }
+            });
+        }
+        Err(e) => eprintln!(
+            "warning: cannot watch for interrupts ({e}); an interrupted --out may leave a temporary file"
+        ),
+    }
+}
+
+/// Elsewhere an interrupt ends the program as usual.
+#[cfg(not(unix))]
+fn clean_up_on_signals() {}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    clean_up_on_signals();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -3,15 +3,16 @@
 
 use clap::Args;
 
-use journeysim_core::Result;
 use journeysim_core::attribution::segments::attribute_segments;
-use journeysim_core::attribution::{AttributionOptions, attribute};
+use journeysim_core::attribution::{AttributionOptions, attribute_with_progress};
 use journeysim_core::model::FitOptions;
+use journeysim_core::{Error, Result};
 use journeysim_io::output::write_output;
 use journeysim_report::Format;
 use journeysim_report::svg::attribution_chart;
 
 use super::chain::ModelArgs;
+use super::engine::ProgressBar;
 use super::input::PathsInput;
 use super::methods::{HeuristicArgs, TrustArgs};
 use super::output::{OutputArgs, warn};
@@ -27,19 +28,32 @@ pub struct AttributeArgs {
     heuristics: HeuristicArgs,
     #[command(flatten)]
     trust: TrustArgs,
+    /// Event log: one model and attribution per value of this column, beside the total (the
+    /// value on a journey's last row).
+    #[arg(long, requires = "events")]
+    segment_col: Option<String>,
     #[command(flatten)]
     output: OutputArgs,
 }
 
 /// Attributes the input and writes the result (and the SVG when asked).
 pub fn run(args: AttributeArgs) -> Result<()> {
+    args.output.check()?;
     let AttributeArgs {
         input,
         model,
         heuristics,
         trust,
+        segment_col,
         output,
     } = args;
+    if segment_col.is_some() && trust.svg.is_some() {
+        return Err(Error::Invalid(
+            "--svg draws one attribution and cannot show --segment-col's per-segment results; \
+             run once per segment (filter the event log) to draw each"
+                .into(),
+        ));
+    }
     let (order, auto) = model.resolve(&input)?;
     let options = AttributionOptions {
         fit: FitOptions {
@@ -54,18 +68,20 @@ pub fn run(args: AttributeArgs) -> Result<()> {
         Some((selection, bytes)) => (Some(bytes), Some(selection)),
         None => (None, None),
     };
-    let data = input.data(bytes)?;
     let half_life_days = input.events_file()?.map(|_| heuristics.half_life_days);
-    if let Some(segment_col) = input
-        .events_format()?
-        .segment_col
-        .filter(|_| half_life_days.is_some())
-    {
+    if let Some(segment_col) = segment_col {
+        let data = input.events_by_segment(&segment_col)?;
         let result = attribute_segments(data, &segment_col, &options, &methods, half_life_days)?;
         warn(&result.total.warnings);
         return output.emit(&result, Format::Table);
     }
-    let mut result = attribute(data, &options, &methods, half_life_days)?;
+    let data = input.data(bytes)?;
+    let bar = ProgressBar::new(false, false);
+    let result = attribute_with_progress(data, &options, &methods, half_life_days, &|step| {
+        bar.step(step)
+    });
+    bar.finish();
+    let mut result = result?;
     result.model.order_selection = selection;
     if let Some(path) = &trust.svg {
         write_output(Some(path), attribution_chart(&result)?.as_bytes())?;

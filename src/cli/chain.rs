@@ -107,11 +107,11 @@ pub struct ChainInput {
     data: PathsInput,
     /// A model file written by `journeysim fit` (or by hand) instead of data; --order and the
     /// column options then do not apply.
-    #[arg(long, value_name = "MODEL_JSON", conflicts_with_all = ["file", "events"])]
+    #[arg(long, value_name = "MODEL_JSON", conflicts_with_all = ["file", "events"], value_parser = super::values::file_name())]
     model: Option<String>,
     /// A journey map (scenarios/README.md) instead of data: its personas are walked as a
     /// mixture, each journey drawing its persona by share.
-    #[arg(long, value_name = "MAP_JSON", conflicts_with_all = ["file", "events", "model"])]
+    #[arg(long, value_name = "MAP_JSON", conflicts_with_all = ["file", "events", "model"], value_parser = super::values::file_name())]
     map: Option<String>,
 }
 
@@ -146,7 +146,6 @@ impl ChainInput {
                 "no input: give a paths FILE, --events FILE or --model FILE".into(),
             ));
         }
-        input.no_segments("this command")?;
         let (fitted, warnings) = fit_data(input, model)?;
         Ok((fitted.chain, input.source().to_owned(), warnings))
     }

@@ -21,7 +21,7 @@ pub struct FitArgs {
     model: ModelArgs,
     /// Attach a stage map (`{"stages": [...], "touchpoints": {"name": "stage"}}`) to the
     /// model, for `journeysim funnel --model`.
-    #[arg(long, value_name = "STAGES_JSON")]
+    #[arg(long, value_name = "STAGES_JSON", value_parser = super::values::file_name())]
     stages: Option<String>,
     #[command(flatten)]
     output: OutputArgs,
@@ -29,13 +29,13 @@ pub struct FitArgs {
 
 /// Fits the input and writes the model file (JSON unless --format says otherwise).
 pub fn run(args: FitArgs) -> Result<()> {
+    args.output.check()?;
     let FitArgs {
         input,
         model,
         stages,
         output,
     } = args;
-    input.no_segments("fit")?;
     let (fitted, warnings) = fit_data(&input, &model)?;
     warn(&warnings);
     let s = &fitted.summary;

@@ -26,19 +26,19 @@ pub struct FunnelArgs {
     #[command(flatten)]
     input: PathsInput,
     /// A model file (from `journeysim fit`) instead of data.
-    #[arg(long, value_name = "MODEL_JSON")]
+    #[arg(long, value_name = "MODEL_JSON", value_parser = super::values::file_name())]
     model: Option<String>,
     /// A journey map instead of data (its own stages unless --stages is given).
-    #[arg(long, value_name = "MAP_JSON")]
+    #[arg(long, value_name = "MAP_JSON", value_parser = super::values::file_name())]
     map: Option<String>,
     /// Stage map: `{"stages": [...], "touchpoints": {"name": "stage", ...}}`.
-    #[arg(long, value_name = "STAGES_JSON")]
+    #[arg(long, value_name = "STAGES_JSON", value_parser = super::values::file_name())]
     stages: Option<String>,
     /// Markov order of the chain fitted to data for the exact figures.
     #[arg(long, default_value_t = 1)]
     order: usize,
     /// Also draw each stage's exact reach (share of all journeys) as bars to this SVG file.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = super::values::out_path())]
     svg: Option<PathBuf>,
     #[command(flatten)]
     output: OutputArgs,
@@ -46,6 +46,7 @@ pub struct FunnelArgs {
 
 /// Builds the funnel from exactly one input and writes it.
 pub fn run(args: FunnelArgs) -> Result<()> {
+    args.output.check()?;
     let input = &args.input;
     let sources = [
         input.file.is_some(),
@@ -58,7 +59,6 @@ pub fn run(args: FunnelArgs) -> Result<()> {
             "give exactly one input: a paths FILE, --events FILE, --model M or --map M".into(),
         ));
     }
-    input.no_segments("funnel")?;
     let stage_file = args.stages.as_deref().map(read_stage_map).transpose()?;
     let funnel = if let Some(path) = &args.map {
         map_funnel(path, stage_file, args.stages.as_deref())?

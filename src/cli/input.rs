@@ -15,6 +15,7 @@ use journeysim_io::paths::{PathsFormat, PathsReader};
 #[derive(Args)]
 pub struct PathsInput {
     /// Aggregated paths file (`-` for standard input); leave out with --events.
+    #[arg(value_parser = super::values::file_name())]
     pub file: Option<String>,
     #[command(flatten)]
     pub events: EventArgs,
@@ -45,7 +46,7 @@ pub struct EventArgs {
     /// Event log (`user_id,timestamp,touchpoint[,conversion,value]`, `-` for standard input)
     /// to read instead of a paths FILE. Sorted by user, then time, it streams in bounded memory;
     /// otherwise it is grouped in memory (with a note on stderr).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = super::values::file_name())]
     pub events: Option<String>,
     /// Event log: user column.
     #[arg(long, default_value = "user_id")]
@@ -65,9 +66,6 @@ pub struct EventArgs {
     /// Event log: a journey without conversion ends after a gap of more than this many days.
     #[arg(long, default_value_t = 30.0)]
     inactivity_days: f64,
-    /// Event log: one model and attribution per value of this column, beside the total.
-    #[arg(long)]
-    segment_col: Option<String>,
 }
 
 impl PathsInput {
@@ -124,7 +122,7 @@ impl PathsInput {
             conversion_col: e.conversion_col.clone().unwrap_or(defaults.conversion_col),
             value_required: self.value_col.is_some(),
             value_col: self.value_col.clone().unwrap_or(defaults.value_col),
-            segment_col: e.segment_col.clone(),
+            segment_col: None,
             delimiter: self.delimiter.as_deref().map(parse_delimiter).transpose()?,
             lookback_days: e.lookback_days,
             inactivity_days: e.inactivity_days,
@@ -150,16 +148,6 @@ impl PathsInput {
             source,
         })?;
         Ok(Box::new(handle))
-    }
-
-    /// Rejects --segment-col where a command has no per-segment output.
-    pub fn no_segments(&self, command: &str) -> Result<()> {
-        match &self.events.segment_col {
-            Some(_) => Err(Error::Invalid(format!(
-                "--segment-col is supported by `attribute` (one model and attribution per segment), not by `{command}`"
-            ))),
-            None => Ok(()),
-        }
     }
 }
 
@@ -214,6 +202,23 @@ impl PathsInput {
             )));
         }
         self.paths(buffered).map(DataSource::Paths)
+    }
+
+    /// The event log with each journey's segment, the value of `segment_col` on its last row
+    /// (`attribute --segment-col`, which requires --events).
+    pub fn events_by_segment(&self, segment_col: &str) -> Result<DataSource> {
+        let events = self.events_file()?.ok_or_else(|| {
+            Error::Invalid("--segment-col needs an event log: give --events FILE".into())
+        })?;
+        let format = EventsFormat {
+            segment_col: Some(segment_col.to_owned()),
+            ..self.events_format()?
+        };
+        Ok(DataSource::Events(EventsReader::new(
+            events,
+            self.source(),
+            &format,
+        )))
     }
 
     /// The paths file as a source of rows (the commands that read no event log).

@@ -50,8 +50,8 @@ pub struct TrustArgs {
     /// Add Bayesian-bootstrap percentile intervals to removal effects and Markov credits.
     #[arg(long)]
     intervals: bool,
-    /// Bootstrap resamples (with --intervals).
-    #[arg(long, default_value_t = 200)]
+    /// Bootstrap resamples (with --intervals); `1e3` and `1_000` are accepted.
+    #[arg(long, default_value = "200", value_parser = super::values::count_usize)]
     resamples: usize,
     /// Interval coverage (with --intervals).
     #[arg(long, default_value_t = 0.95)]
@@ -60,7 +60,7 @@ pub struct TrustArgs {
     #[arg(long, default_value_t = journeysim_core::rng::DEFAULT_SEED)]
     seed: u64,
     /// Also draw the credits by channel (methods side by side, interval whiskers) to this SVG file.
-    #[arg(long)]
+    #[arg(long, value_parser = super::values::out_path())]
     pub svg: Option<PathBuf>,
 }
 

@@ -23,4 +23,5 @@ pub mod output;
 pub mod paths;
 pub mod simulate;
 pub mod validate;
+pub mod values;
 pub mod whatif;

@@ -30,6 +30,7 @@ pub struct OrderArgs {
 
 /// Runs the comparison and writes it.
 pub fn run(args: OrderArgs) -> Result<()> {
+    args.output.check()?;
     let input = &args.input;
     let options = OrderOptions {
         max_order: args.max_order,

@@ -1,22 +1,24 @@
 //! The one output grammar of every command (`--format table|json|csv`, `--out FILE`): data go to
 //! standard output or atomically to the file, warnings to standard error.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use journeysim_core::Result;
+use journeysim_core::{Error, Result};
 use journeysim_io::output::write_output;
 use journeysim_report::{Format, Report, render};
 
 /// `--format` and `--out`.
 #[derive(Args)]
 pub struct OutputArgs {
-    /// Output format [default: from the --out extension, else table].
+    /// Output format [default: from the --out extension, else table]; with it, --out may have
+    /// any extension.
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
-    /// Write to this file (atomically) instead of standard output.
-    #[arg(long)]
+    /// Write to this file (atomically) instead of standard output; its extension (.json, .csv,
+    /// .txt) chooses the format unless --format is given.
+    #[arg(long, value_parser = super::values::out_path())]
     out: Option<PathBuf>,
 }
 
@@ -28,25 +30,53 @@ enum FormatArg {
 }
 
 impl OutputArgs {
-    /// The format asked for, else the one `--out`'s extension names, else `default`.
-    fn format(&self, default: Format) -> Format {
-        match self.format {
+    /// The format asked for, else the one `--out`'s extension names (`.json`, `.csv`, `.txt`
+    /// for a table), else `default`. Without `--format`, an extension that names no supported
+    /// format is an error: a `.xlsx` holding a text table is worse than no file. With
+    /// `--format`, any name is accepted (the format was chosen explicitly).
+    fn format(&self, default: Format) -> Result<Format> {
+        Ok(match self.format {
             Some(FormatArg::Table) => Format::Table,
             Some(FormatArg::Json) => Format::Json,
             Some(FormatArg::Csv) => Format::Csv,
-            None => self
-                .out
-                .as_deref()
-                .and_then(Format::from_extension)
-                .unwrap_or(default),
-        }
+            None => match self.out.as_deref() {
+                Some(out) => format_of_extension(out)?.unwrap_or(default),
+                None => default,
+            },
+        })
+    }
+
+    /// Checks `--format`/`--out` before any work, so a bad name stops the run before anything
+    /// (an `--svg`) is written.
+    pub fn check(&self) -> Result<()> {
+        self.format(Format::Table).map(|_| ())
     }
 
     /// Renders `report` and writes it where asked.
     pub fn emit<R: Report>(&self, report: &R, default: Format) -> Result<()> {
-        let bytes = render(report, self.format(default))?;
+        let bytes = render(report, self.format(default)?)?;
         write_output(self.out.as_deref(), &bytes)
     }
+}
+
+/// The format `out`'s extension names, `None` when it has no extension (or is `-`), an error
+/// when the extension names no supported format.
+fn format_of_extension(out: &Path) -> Result<Option<Format>> {
+    let Some(extension) = out.extension() else {
+        return Ok(None);
+    };
+    if let Some(format) = Format::from_extension(out) {
+        return Ok(Some(format));
+    }
+    if extension.eq_ignore_ascii_case("txt") {
+        return Ok(Some(Format::Table));
+    }
+    Err(Error::Invalid(format!(
+        "--out {}: the extension .{} names no supported format; use .json, .csv or .txt (a table), \
+         or choose the format explicitly with --format table|json|csv",
+        out.display(),
+        extension.to_string_lossy()
+    )))
 }
 
 /// Prints the library's warnings about the input on standard error, options named by their

@@ -27,12 +27,12 @@ pub struct PathsArgs {
 
 /// Ranks the paths and writes the tables.
 pub fn run(args: PathsArgs) -> Result<()> {
+    args.output.check()?;
     let input = &args.input;
     let options = TopPathOptions {
         top: args.top,
         min_journeys: args.min_journeys,
     };
-    input.no_segments("paths")?;
     let result = top_paths(input.data(None)?, options)?;
     warn(&result.warnings);
     args.output.emit(&result, Format::Table)

@@ -26,6 +26,7 @@ pub struct SimulateArgs {
 
 /// Simulates and writes the summary.
 pub fn run(args: SimulateArgs) -> Result<()> {
+    args.output.check()?;
     let SimulateArgs {
         input,
         model,

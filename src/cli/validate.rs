@@ -4,11 +4,11 @@
 use clap::Args;
 
 use journeysim_core::Result;
-use journeysim_core::ground_truth::{GroundTruthOptions, score};
+use journeysim_core::ground_truth::{GroundTruthOptions, score_with_progress};
 use journeysim_io::map_file::read_map;
 use journeysim_report::Format;
 
-use super::engine::with_threads;
+use super::engine::{ProgressBar, with_threads};
 use super::methods::HeuristicArgs;
 use super::output::OutputArgs;
 
@@ -16,10 +16,10 @@ use super::output::OutputArgs;
 #[derive(Args)]
 pub struct ValidateArgs {
     /// Journey map (JSON; see scenarios/README.md, "Journey maps").
-    #[arg(long)]
+    #[arg(long, value_parser = super::values::file_name())]
     map: String,
-    /// Journeys to generate.
-    #[arg(long, default_value_t = 100_000)]
+    /// Journeys to generate; `1e7` and `10_000_000` are accepted.
+    #[arg(long, default_value = "100000", value_parser = super::values::count_u64)]
     journeys: u64,
     /// Random seed [default: 20240601].
     #[arg(long)]
@@ -38,6 +38,7 @@ pub struct ValidateArgs {
 
 /// Generates, attributes and scores, then writes the scores.
 pub fn run(args: ValidateArgs) -> Result<()> {
+    args.output.check()?;
     let options = GroundTruthOptions {
         journeys: args.journeys,
         seed: args.seed.unwrap_or(journeysim_core::rng::DEFAULT_SEED),
@@ -45,6 +46,11 @@ pub fn run(args: ValidateArgs) -> Result<()> {
         heuristics: args.heuristics.options(),
     };
     let journey_map = read_map(&args.map)?;
-    let result = with_threads(args.threads, || score(&journey_map, &args.map, &options))??;
+    let bar = ProgressBar::new(false, false);
+    let result = with_threads(args.threads, || {
+        score_with_progress(&journey_map, &args.map, &options, &|step| bar.step(step))
+    });
+    bar.finish();
+    let result = result??;
     args.output.emit(&result, Format::Table)
 }

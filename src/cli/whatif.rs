@@ -24,10 +24,10 @@ pub struct WhatifArgs {
     #[command(flatten)]
     model: ModelArgs,
     /// A scenario file (JSON, see scenarios/README.md); repeat for several.
-    #[arg(long = "scenario", required = true, value_name = "FILE")]
+    #[arg(long = "scenario", required = true, value_name = "FILE", value_parser = super::values::file_name())]
     scenarios: Vec<String>,
     /// Also draw baseline vs scenario conversions and the difference with its interval.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = super::values::out_path())]
     svg: Option<PathBuf>,
     #[command(flatten)]
     engine: EngineArgs,
@@ -41,6 +41,7 @@ const WHATIF_DEFAULT_JOURNEYS: u64 = 1_000_000;
 
 /// Reads the scenarios, runs them against the baseline and writes the comparison.
 pub fn run(args: WhatifArgs) -> Result<()> {
+    args.output.check()?;
     let WhatifArgs {
         input,
         model,

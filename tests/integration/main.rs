@@ -3,14 +3,17 @@
 mod architecture;
 mod cli;
 mod events;
+mod flag_rules;
 mod funnel;
 mod generate;
 mod golden;
 mod hand_computed;
+mod help_examples;
 mod intervals;
 mod journey_map;
 mod map_engine;
 mod order;
+mod output_files;
 mod pictures;
 mod properties;
 mod reference;

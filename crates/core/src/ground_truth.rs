@@ -48,8 +48,9 @@ use crate::attribution::{AttributionBuilder, AttributionOptions, HeuristicOption
 use crate::error::{Error, Result};
 use crate::journey::{PathRow, ReadSummary};
 use crate::journey_map::JourneyMap;
-use crate::journey_map::generate::generate_paths;
+use crate::journey_map::generate::generate_paths_with_progress;
 use crate::model::FitOptions;
+use crate::progress;
 
 /// What to validate.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -136,11 +137,23 @@ pub fn score(
     name: &str,
     options: &GroundTruthOptions,
 ) -> Result<GroundTruthScores> {
+    score_with_progress(map, name, options, &progress::ignore)
+}
+
+/// [`score`], reporting the long loops (journeys generated, then removal effects) to
+/// `progress`.
+pub fn score_with_progress(
+    map: &JourneyMap,
+    name: &str,
+    options: &GroundTruthOptions,
+    progress: progress::Report<'_>,
+) -> Result<GroundTruthScores> {
     if options.journeys == 0 {
         return Err(Error::option("journeys", "must be at least 1"));
     }
     let truth = map.truth()?;
-    let (counts, generated) = generate_paths(map, options.journeys, options.seed);
+    let (counts, generated) =
+        generate_paths_with_progress(map, options.journeys, options.seed, progress);
     if generated.conversions == 0 {
         return Err(Error::Invalid(format!(
             "no generated journey converted in {} journeys; generate more",
@@ -170,7 +183,8 @@ pub fn score(
         summary.value += c[1];
         summary.nulls += c[2];
     }
-    let attribution = builder.finish(map.channels(), name, &summary, Vec::new())?;
+    let attribution =
+        builder.finish_with_progress(map.channels(), name, &summary, Vec::new(), progress)?;
     let total = summary.conversions;
     let by_name = |t: &str| {
         attribution

@@ -38,6 +38,7 @@ pub mod journey;
 pub mod journey_map;
 pub mod model;
 pub mod order_selection;
+pub mod progress;
 pub mod rng;
 pub mod scenario;
 pub mod simulate;

@@ -6,8 +6,10 @@ use std::io::Write;
 use journeysim_core::error::{Error, Result};
 use journeysim_core::journey_map::JourneyMap;
 use journeysim_core::journey_map::generate::{
-    BATCH, GenerateSummary, GeneratedJourney, PathCounts, START_TIME, generate_batches,
+    BATCH, GenerateSummary, GeneratedJourney, PathCounts, START_TIME,
+    generate_batches_with_progress,
 };
+use journeysim_core::progress;
 
 /// Room for one batch of event rows (about 200 bytes per journey).
 const BATCH_BYTES: usize = BATCH as usize * 200;
@@ -56,6 +58,18 @@ pub fn write_events(
     out: &mut dyn Write,
     out_name: &str,
 ) -> Result<GenerateSummary> {
+    write_events_with_progress(map, journeys, seed, out, out_name, &progress::ignore)
+}
+
+/// [`write_events`], reporting the journeys generated to `progress`.
+pub fn write_events_with_progress(
+    map: &JourneyMap,
+    journeys: u64,
+    seed: u64,
+    out: &mut dyn Write,
+    out_name: &str,
+    progress: progress::Report<'_>,
+) -> Result<GenerateSummary> {
     let fields = EventFields::new(map)?;
     let width = journeys.to_string().len().max(7);
     let write_error = |source| Error::Write {
@@ -64,13 +78,14 @@ pub fn write_events(
     };
     out.write_all(b"user_id,timestamp,touchpoint,stage,persona,conversion,value\n")
         .map_err(write_error)?;
-    generate_batches(
+    generate_batches_with_progress(
         map,
         journeys,
         seed,
         || Vec::with_capacity(BATCH_BYTES),
         |bytes, j, journey| fields.write_journey(bytes, width, j, journey),
         |bytes| out.write_all(&bytes).map_err(write_error),
+        progress,
     )
 }
 

@@ -41,6 +41,7 @@ use super::removal::{removal_effects, share};
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, PathRow};
 use crate::model::{Chain, StateId};
+use crate::progress::{self, Counter, Task};
 use crate::rng;
 
 /// What to resample.
@@ -241,6 +242,25 @@ pub fn bootstrap(
     total_value: f64,
     options: IntervalOptions,
 ) -> Result<Intervals> {
+    bootstrap_with_progress(
+        chain,
+        index,
+        total_conversions,
+        total_value,
+        options,
+        &progress::ignore,
+    )
+}
+
+/// [`bootstrap`], reporting each resample finished to `progress`.
+pub fn bootstrap_with_progress(
+    chain: &Chain,
+    index: &PathIndex,
+    total_conversions: f64,
+    total_value: f64,
+    options: IntervalOptions,
+    progress: progress::Report<'_>,
+) -> Result<Intervals> {
     let options = options.check()?;
     let gamma = |shape: f64| -> Result<Option<Gamma<f64>>> {
         if shape > 0.0 {
@@ -261,6 +281,7 @@ pub fn bootstrap(
         .iter()
         .map(|&n| gamma(n))
         .collect::<Result<_>>()?;
+    let counter = Counter::new(progress, Task::Resamples, options.resamples as u64);
     let draws: Vec<Draw> = (0..options.resamples as u64)
         .into_par_iter()
         .map(|i| {
@@ -272,7 +293,9 @@ pub fn bootstrap(
                 let n = null_gammas[r].as_ref().map_or(0.0, |g| stream.sample(g));
                 (c, n)
             });
-            statistics(&resampled, total_conversions, total_value)
+            let draw = statistics(&resampled, total_conversions, total_value);
+            counter.add(1);
+            draw
         })
         .collect::<Result<_>>()?;
     let channels = chain.channels().len();

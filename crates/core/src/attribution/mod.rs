@@ -42,10 +42,13 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::journey::{ChannelTable, PathRow, PathSource, ReadSummary};
 use crate::model::{FitOptions, Fitter};
+use crate::progress;
 use crate::solve::absorb;
 pub use heuristics::{HeuristicCredits, HeuristicOptions, Heuristics, RuleCredits};
-pub use intervals::{IntervalOptions, Intervals, PathIndex, PathRecorder, bootstrap};
-pub use removal::{RemovalEffect, RemovalEffects, removal_effects};
+pub use intervals::{
+    IntervalOptions, Intervals, PathIndex, PathRecorder, bootstrap, bootstrap_with_progress,
+};
+pub use removal::{RemovalEffect, RemovalEffects, removal_effects, removal_effects_with_progress};
 pub use shapley::{Shapley, ShapleyCredits};
 
 /// Everything that `journeysim attribute` reports.
@@ -307,13 +310,25 @@ pub fn attribute(
     methods: &MethodOptions,
     half_life_days: Option<f64>,
 ) -> Result<Attribution> {
+    attribute_with_progress(source, options, methods, half_life_days, &progress::ignore)
+}
+
+/// [`attribute`], reporting the long loops (removal effects channel by channel, resamples) to
+/// `progress`.
+pub fn attribute_with_progress(
+    source: impl PathSource,
+    options: &AttributionOptions,
+    methods: &MethodOptions,
+    half_life_days: Option<f64>,
+    progress: progress::Report<'_>,
+) -> Result<Attribution> {
     let mut builder = AttributionBuilder::new(options, half_life_days)?.with_methods(methods)?;
     let mut channels = ChannelTable::new();
     let name = source.name().to_owned();
     let (summary, warnings) = source.read(&mut channels, &mut |row| {
         builder.observe(&row.path, row.ages_days)
     })?;
-    builder.finish(channels, &name, &summary, warnings)
+    builder.finish_with_progress(channels, &name, &summary, warnings, progress)
 }
 
 /// Fits the chain and accumulates the heuristics and Shapley journey by journey, from any source
@@ -387,6 +402,19 @@ impl AttributionBuilder {
         summary: &ReadSummary,
         warnings: Vec<String>,
     ) -> Result<Attribution> {
+        self.finish_with_progress(table, source, summary, warnings, &progress::ignore)
+    }
+
+    /// [`finish`](Self::finish), reporting the long loops (removal effects channel by channel,
+    /// resamples) to `progress`.
+    pub fn finish_with_progress(
+        self,
+        table: ChannelTable,
+        source: &str,
+        summary: &ReadSummary,
+        warnings: Vec<String>,
+        progress: progress::Report<'_>,
+    ) -> Result<Attribution> {
         let methods = &self.methods;
         let heuristic_options = self.options.heuristics;
         let fitter_states = self
@@ -398,19 +426,20 @@ impl AttributionBuilder {
 
         let markov = methods.has(AttributionMethod::Markov);
         let effects = if markov {
-            Some(removal_effects(&chain)?)
+            Some(removal_effects_with_progress(&chain, progress)?)
         } else {
             None
         };
         let intervals = match (self.interval_options, self.recorder, fitter_states) {
             (Some(o), Some(recorder), Some(states)) if markov => {
                 let index = recorder.index(&chain, &states)?;
-                Some(bootstrap(
+                Some(bootstrap_with_progress(
                     &chain,
                     &index,
                     summary.conversions,
                     summary.value,
                     o,
+                    progress,
                 )?)
             }
             _ => None,

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use crate::error::Result;
 use crate::journey::ChannelId;
 use crate::model::Chain;
+use crate::progress::{self, Counter, Task};
 use crate::solve::{Absorption, absorb};
 
 /// Removal effect of one channel.
@@ -37,12 +38,24 @@ pub struct RemovalEffects {
 
 /// Computes every channel's removal effect.
 pub fn removal_effects(chain: &Chain) -> Result<RemovalEffects> {
+    removal_effects_with_progress(chain, &progress::ignore)
+}
+
+/// [`removal_effects`], reporting each channel solved to `progress` (one solve per channel:
+/// the long loop on data with many channels).
+pub fn removal_effects_with_progress(
+    chain: &Chain,
+    progress: progress::Report<'_>,
+) -> Result<RemovalEffects> {
     let base = absorb(chain, None)?;
-    let effects = (0..chain.channels().len() as ChannelId)
+    let channels = chain.channels().len();
+    let counter = Counter::new(progress, Task::RemovalEffects, channels as u64);
+    let effects = (0..channels as ChannelId)
         .into_par_iter()
         .map(|c| {
             let removed = chain.states_containing(c);
             let without = absorb(chain, Some(&removed))?;
+            counter.add(1);
             Ok(RemovalEffect {
                 conversions: lost_share(
                     base.conversion_probability,

@@ -20,6 +20,7 @@ use rustc_hash::FxHashMap;
 
 use super::{DistributionSampler, JourneyMap};
 use crate::error::Result;
+use crate::progress::{self, Counter, Task};
 use crate::rng;
 
 /// Journeys per batch (one random stream each).
@@ -208,8 +209,22 @@ pub fn generate_batches<T: Send>(
     seed: u64,
     start: impl Fn() -> T + Sync,
     visit: impl Fn(&mut T, u64, &GeneratedJourney) + Sync,
-    mut merge: impl FnMut(T) -> Result<()>,
+    merge: impl FnMut(T) -> Result<()>,
 ) -> Result<GenerateSummary> {
+    generate_batches_with_progress(map, journeys, seed, start, visit, merge, &progress::ignore)
+}
+
+/// [`generate_batches`], reporting the journeys of each finished batch to `progress`.
+pub fn generate_batches_with_progress<T: Send>(
+    map: &JourneyMap,
+    journeys: u64,
+    seed: u64,
+    start: impl Fn() -> T + Sync,
+    visit: impl Fn(&mut T, u64, &GeneratedJourney) + Sync,
+    mut merge: impl FnMut(T) -> Result<()>,
+    progress: progress::Report<'_>,
+) -> Result<GenerateSummary> {
+    let counter = Counter::new(progress, Task::Journeys, journeys);
     let walker = Walker::new(map);
     let batches = journeys.div_ceil(BATCH);
     let mut summary = GenerateSummary::default();
@@ -224,6 +239,7 @@ pub fn generate_batches<T: Send>(
                     s.observe(journey);
                     visit(&mut part, j, journey);
                 });
+                counter.add(journeys.min((b + 1) * BATCH) - b * BATCH);
                 (part, s)
             })
             .collect();
@@ -240,8 +256,18 @@ pub type PathCounts = FxHashMap<Vec<u32>, [f64; 3]>;
 
 /// Generates `journeys` journeys and aggregates them by path (in memory: distinct paths).
 pub fn generate_paths(map: &JourneyMap, journeys: u64, seed: u64) -> (PathCounts, GenerateSummary) {
+    generate_paths_with_progress(map, journeys, seed, &progress::ignore)
+}
+
+/// [`generate_paths`], reporting the journeys generated to `progress`.
+pub fn generate_paths_with_progress(
+    map: &JourneyMap,
+    journeys: u64,
+    seed: u64,
+    progress: progress::Report<'_>,
+) -> (PathCounts, GenerateSummary) {
     let mut total = PathCounts::default();
-    let summary = generate_batches(
+    let summary = generate_batches_with_progress(
         map,
         journeys,
         seed,
@@ -264,6 +290,7 @@ pub fn generate_paths(map: &JourneyMap, journeys: u64, seed: u64) -> (PathCounts
             }
             Ok(())
         },
+        progress,
     )
     .expect("merging counts cannot fail");
     (total, summary)
