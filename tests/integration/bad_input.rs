@@ -1,0 +1,118 @@
+//! The bad-input catalogue: the binary on inputs an adversarial user would give. Every case must
+//! exit 2 (never 101, a signal or 0), say what was wrong naming the input, print nothing on
+//! standard output, and leave no file behind when `--out` is given.
+//!
+//! To add a case, add a row to [`CASES`]: its arguments may name the case's temporary files as
+//! `{dir}/NAME` (written from `files` before the run); `stdin` is fed to the binary when given.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+/// One bad input: what to run and a fragment its error must contain.
+struct Case {
+    name: &'static str,
+    /// Arguments; `{dir}` is the case's temporary directory.
+    args: &'static [&'static str],
+    /// Files written into `{dir}` before the run: (name, contents).
+    files: &'static [(&'static str, &'static str)],
+    /// Standard input, when the case reads `-`.
+    stdin: Option<&'static str>,
+    /// The input the message must name (a file name, or `<stdin>`).
+    names: &'static str,
+    /// A fragment the message must contain.
+    stderr: &'static str,
+}
+
+const CASES: &[Case] = &[
+    // Item: non-ASCII characters inside a timestamp (used to panic slicing bytes).
+    Case {
+        name: "timestamp_non_ascii_day",
+        args: &["attribute", "--events", "{dir}/ev.csv"],
+        files: &[(
+            "ev.csv",
+            "user_id,timestamp,touchpoint,conversion,value\nu1,2026-01-0é,a,1,0\n",
+        )],
+        stdin: None,
+        names: "ev.csv line 2",
+        stderr: "'2026-01-0é' is not a timestamp",
+    },
+    Case {
+        name: "timestamp_non_ascii_second",
+        args: &["attribute", "--events", "{dir}/ev.csv"],
+        files: &[(
+            "ev.csv",
+            "user_id,timestamp,touchpoint,conversion,value\nu1,2026-01-01T00:00:00Z,a,0,0\nu1,2026-01-01T00:00:0é,a,1,0\n",
+        )],
+        stdin: None,
+        names: "ev.csv line 3",
+        stderr: "is not a timestamp",
+    },
+    Case {
+        name: "timestamp_non_ascii_offset",
+        args: &["fit", "--events", "-"],
+        files: &[],
+        stdin: Some(
+            "user_id,timestamp,touchpoint,conversion,value\nu1,2026-01-01T00:00:00+0é0,a,1,0\n",
+        ),
+        names: "<stdin> line 2",
+        stderr: "'2026-01-01T00:00:00+0é0' is not a timestamp",
+    },
+];
+
+fn run_case(case: &Case, out: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in case.files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let d = dir.path().to_str().unwrap();
+    let mut args: Vec<String> = case.args.iter().map(|a| a.replace("{dir}", d)).collect();
+    let target = dir.path().join("out.txt");
+    if out {
+        args.push("--out".into());
+        args.push(target.to_str().unwrap().into());
+    }
+    let mut cmd = Command::cargo_bin("journeysim").unwrap();
+    cmd.args(&args).timeout(std::time::Duration::from_secs(60));
+    if let Some(input) = case.stdin {
+        cmd.write_stdin(input);
+    }
+    let output = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let what = format!("case {} (out: {out}): {stderr}", case.name);
+    assert_eq!(output.status.code(), Some(2), "{what}");
+    assert!(output.stdout.is_empty(), "{what}: stdout not empty");
+    assert!(
+        stderr.contains(case.names),
+        "{what}: does not name {}",
+        case.names
+    );
+    assert!(
+        stderr.contains(case.stderr),
+        "{what}: expected {}",
+        case.stderr
+    );
+    if out {
+        assert_only(dir.path(), case, &what);
+    }
+}
+
+/// The directory holds the case's own files and nothing else.
+fn assert_only(dir: &Path, case: &Case, what: &str) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name();
+        let name = name.to_string_lossy();
+        assert!(
+            case.files.iter().any(|(f, _)| *f == name),
+            "{what}: left {name} behind"
+        );
+    }
+}
+
+#[test]
+fn every_bad_input_exits_2_naming_the_input_and_leaves_nothing() {
+    for case in CASES {
+        run_case(case, false);
+        run_case(case, true);
+    }
+}
