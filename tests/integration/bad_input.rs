@@ -58,7 +58,90 @@ const CASES: &[Case] = &[
         names: "<stdin> line 2",
         stderr: "'2026-01-01T00:00:00+0é0' is not a timestamp",
     },
+    // Item: a key given twice in a JSON object (serde kept the last one, silently).
+    Case {
+        name: "json_model_duplicate_field",
+        args: &["simulate", "--model", "{dir}/m.json", "--journeys", "100"],
+        files: &[(
+            "m.json",
+            r#"{"format": "journeysim-model", "version": 1, "order": 1, "channels": ["a"],
+  "entry": [{"to": "a", "probability": 1.0}],
+  "states": [{"state": "a", "transitions": [{"to": "(conversion)", "probability": 0.5}, {"to": "(null)", "probability": 0.5}]}],
+  "order": 2}"#,
+        )],
+        stdin: None,
+        names: "m.json line 4",
+        stderr: "duplicate key 'order'",
+    },
+    Case {
+        name: "json_map_duplicate_transition",
+        args: &["graph", "--map", "{dir}/map.json"],
+        files: &[(
+            "map.json",
+            r#"{"name": "m", "stages": ["A"], "touchpoints": [
+  {"name": "a", "stage": "A", "entry": 1.0,
+   "transitions": {"conversion": 0.2, "null": 0.3, "conversion": 0.5}}]}"#,
+        )],
+        stdin: None,
+        names: "map.json line 3",
+        stderr: "duplicate key 'conversion'",
+    },
+    Case {
+        name: "json_stage_duplicate_touchpoint",
+        args: &["fit", "{dir}/p.csv", "--stages", "{dir}/st.json"],
+        files: &[
+            ("p.csv", "path,total_conversions,total_null\na > b,1,1\n"),
+            (
+                "st.json",
+                "{\"stages\": [\"A\", \"B\"],\n \"touchpoints\": {\"a\": \"A\", \"b\": \"B\",\n \"a\": \"B\"}}",
+            ),
+        ],
+        stdin: None,
+        names: "st.json line 3",
+        stderr: "duplicate key 'a'",
+    },
+    Case {
+        name: "json_scenario_duplicate_change_field",
+        args: &[
+            "whatif",
+            "{dir}/p.csv",
+            "--scenario",
+            "{dir}/sc.json",
+            "--journeys",
+            "100",
+        ],
+        files: &[
+            ("p.csv", "path,total_conversions,total_null\na > b,1,1\n"),
+            (
+                "sc.json",
+                r#"{"name": "s", "changes": [
+  {"change": "remove_touchpoint", "touchpoint": "a", "touchpoint": "b", "mode": "drop"}]}"#,
+            ),
+        ],
+        stdin: None,
+        names: "sc.json line 2",
+        stderr: "duplicate key 'touchpoint'",
+    },
 ];
+
+/// A JSON input with a UTF-8 byte-order mark is read, as CSV inputs are.
+#[test]
+fn json_with_a_byte_order_mark_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = std::fs::read_to_string("tests/golden/inputs/model_small.json").unwrap();
+    let path = dir.path().join("bom.json");
+    std::fs::write(&path, format!("\u{feff}{model}")).unwrap();
+    let output = Command::cargo_bin("journeysim")
+        .unwrap()
+        .args(["graph", "--model", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
 
 fn run_case(case: &Case, out: bool) {
     let dir = tempfile::tempdir().unwrap();
