@@ -1,9 +1,12 @@
-//! The bad-input catalogue: the binary on inputs an adversarial user would give. Every case must
-//! exit 2 (never 101, a signal or 0), say what was wrong naming the input, print nothing on
-//! standard output, and leave no file behind when `--out` is given.
+//! The bad-input catalogue: the binary on inputs an adversarial user would give. Every case runs
+//! twice (to standard output, and with `--out`) and must exit with its expected code: 2 (bad
+//! input: nothing on standard output, no file left behind) or 0 (a warning case: the output is
+//! written). Either way standard error names the input and says what was wrong, and no NaN,
+//! infinite or null number appears on standard output or in the `--out` file.
 //!
-//! To add a case, add a row to [`CASES`]: its arguments may name the case's temporary files as
-//! `{dir}/NAME` (written from `files` before the run); `stdin` is fed to the binary when given.
+//! To add a case, add a row to [`CASES`] under a comment naming its item: its arguments may name
+//! the case's temporary files as `{dir}/NAME` (written from `files` before the run); `stdin` is
+//! fed to the binary when given.
 
 use std::path::Path;
 
@@ -12,13 +15,15 @@ use assert_cmd::Command;
 /// One bad input: what to run and a fragment its error must contain.
 struct Case {
     name: &'static str,
+    /// The expected exit code: 2 for bad input, 0 for a case that only warns.
+    exit: i32,
     /// Arguments; `{dir}` is the case's temporary directory.
     args: &'static [&'static str],
     /// Files written into `{dir}` before the run: (name, contents).
     files: &'static [(&'static str, &'static str)],
     /// Standard input, when the case reads `-`.
     stdin: Option<&'static str>,
-    /// The input the message must name (a file name, or `<stdin>`).
+    /// The input the message must name (a file name, or `<stdin>`), on standard error.
     names: &'static str,
     /// A fragment the message must contain.
     stderr: &'static str,
@@ -28,6 +33,7 @@ const CASES: &[Case] = &[
     // Item: non-ASCII characters inside a timestamp (used to panic slicing bytes).
     Case {
         name: "timestamp_non_ascii_day",
+        exit: 2,
         args: &["attribute", "--events", "{dir}/ev.csv"],
         files: &[(
             "ev.csv",
@@ -39,6 +45,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "timestamp_non_ascii_second",
+        exit: 2,
         args: &["attribute", "--events", "{dir}/ev.csv"],
         files: &[(
             "ev.csv",
@@ -50,6 +57,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "timestamp_non_ascii_offset",
+        exit: 2,
         args: &["fit", "--events", "-"],
         files: &[],
         stdin: Some(
@@ -61,6 +69,7 @@ const CASES: &[Case] = &[
     // Item: a key given twice in a JSON object (serde kept the last one, silently).
     Case {
         name: "json_model_duplicate_field",
+        exit: 2,
         args: &["simulate", "--model", "{dir}/m.json", "--journeys", "100"],
         files: &[(
             "m.json",
@@ -75,6 +84,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "json_map_duplicate_transition",
+        exit: 2,
         args: &["graph", "--map", "{dir}/map.json"],
         files: &[(
             "map.json",
@@ -88,6 +98,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "json_stage_duplicate_touchpoint",
+        exit: 2,
         args: &["fit", "{dir}/p.csv", "--stages", "{dir}/st.json"],
         files: &[
             ("p.csv", "path,total_conversions,total_null\na > b,1,1\n"),
@@ -102,6 +113,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "json_scenario_duplicate_change_field",
+        exit: 2,
         args: &[
             "whatif",
             "{dir}/p.csv",
@@ -121,6 +133,110 @@ const CASES: &[Case] = &[
         stdin: None,
         names: "sc.json line 2",
         stderr: "duplicate key 'touchpoint'",
+    },
+    // Item: totals that overflow (counts near f64::MAX added up to infinity: NaN credits, `null`
+    // in JSON, a model file that cannot be read back).
+    Case {
+        name: "totals_conversions_overflow",
+        exit: 2,
+        args: &["attribute", "{dir}/p.csv", "--format", "json"],
+        files: &[(
+            "p.csv",
+            "path,total_conversions,total_conversion_value,total_null\na > b,1e308,1,1\nb,1e308,1,1\n",
+        )],
+        stdin: None,
+        names: "p.csv",
+        stderr: "the total of conversions over all rows passes",
+    },
+    Case {
+        name: "totals_nulls_overflow",
+        exit: 2,
+        args: &["fit", "{dir}/p.csv"],
+        files: &[(
+            "p.csv",
+            "path,total_conversions,total_conversion_value,total_null\na > b,1,1,1e308\nb,1,1,1e308\n",
+        )],
+        stdin: None,
+        names: "p.csv",
+        stderr: "the total of nulls over all rows passes",
+    },
+    Case {
+        name: "totals_value_overflow",
+        exit: 2,
+        args: &["attribute", "{dir}/p.csv"],
+        files: &[(
+            "p.csv",
+            "path,total_conversions,total_conversion_value,total_null\na > b,1,1e308,1\nb,1,1e308,1\n",
+        )],
+        stdin: None,
+        names: "p.csv",
+        stderr: "the total of conversion value over all rows passes",
+    },
+    Case {
+        name: "totals_journeys_overflow",
+        exit: 2,
+        args: &["paths", "{dir}/p.csv"],
+        files: &[(
+            "p.csv",
+            "path,total_conversions,total_null\na > b,1e308,1e308\n",
+        )],
+        stdin: None,
+        names: "p.csv",
+        stderr: "the total of journeys (conversions + nulls) over all rows passes",
+    },
+    Case {
+        name: "totals_state_weights_overflow",
+        exit: 2,
+        args: &["fit", "{dir}/p.csv", "--format", "json"],
+        files: &[(
+            "p.csv",
+            "path,total_conversions,total_null\na > b > a > b,1e308,0\n",
+        )],
+        stdin: None,
+        names: "p.csv",
+        stderr: "the weights out of state 'a' add up past",
+    },
+    Case {
+        name: "totals_event_value_overflow",
+        exit: 2,
+        args: &["attribute", "--events", "{dir}/ev.csv", "--format", "json"],
+        files: &[(
+            "ev.csv",
+            "user_id,timestamp,touchpoint,conversion,value\nu1,2026-01-01,a,0,\nu1,2026-01-02,,1,1e308\nu2,2026-01-01,b,0,\nu2,2026-01-02,,1,1e308\n",
+        )],
+        stdin: None,
+        names: "ev.csv",
+        stderr: "the total of conversion value over all rows passes",
+    },
+    Case {
+        name: "model_value_distribution_overflow",
+        exit: 2,
+        args: &["simulate", "--model", "{dir}/m.json", "--journeys", "100"],
+        files: &[(
+            "m.json",
+            r#"{"format": "journeysim-model", "version": 1, "order": 1, "channels": ["a"],
+  "entry": [{"to": "a", "probability": 1.0}],
+  "states": [{"state": "a", "value_distribution": [[1e308, 1.0], [1e308, 1.0]],
+    "transitions": [{"to": "(conversion)", "probability": 0.5}, {"to": "(null)", "probability": 0.5}]}]}"#,
+        )],
+        stdin: None,
+        names: "m.json",
+        stderr: "state 'a': value_distribution adds up past",
+    },
+    Case {
+        name: "model_value_distribution_negative_weight",
+        exit: 2,
+        args: &["simulate", "--model", "{dir}/m.json", "--journeys", "100"],
+        files: &[(
+            "m.json",
+            r#"{"format": "journeysim-model", "version": 1, "order": 1, "channels": ["a"],
+  "entry": [{"to": "a", "probability": 1.0}],
+  "states": [{"state": "a", "value_distribution": [[10.0, 2.0], [30.0, -1.0]],
+    "transitions": [{"to": "(conversion)", "probability": 0.5}, {"to": "(null)", "probability": 0.5}]}]}"#,
+        )],
+        stdin: None,
+        names: "m.json",
+        stderr: "state 'a': value_distribution has weight -1; weights must be finite and >= 0",
     },
 ];
 
@@ -162,9 +278,9 @@ fn run_case(case: &Case, out: bool) {
     }
     let output = cmd.output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
     let what = format!("case {} (out: {out}): {stderr}", case.name);
-    assert_eq!(output.status.code(), Some(2), "{what}");
-    assert!(output.stdout.is_empty(), "{what}: stdout not empty");
+    assert_eq!(output.status.code(), Some(case.exit), "{what}");
     assert!(
         stderr.contains(case.names),
         "{what}: does not name {}",
@@ -175,25 +291,54 @@ fn run_case(case: &Case, out: bool) {
         "{what}: expected {}",
         case.stderr
     );
+    assert_numbers_are_numbers(&stdout, &format!("{what}: stdout"));
+    if case.exit != 0 {
+        assert!(output.stdout.is_empty(), "{what}: stdout not empty");
+    }
     if out {
-        assert_only(dir.path(), case, &what);
+        let written = std::fs::read_to_string(&target).ok();
+        if case.exit == 0 {
+            let text = written.unwrap_or_else(|| panic!("{what}: no --out file"));
+            assert_numbers_are_numbers(&text, &format!("{what}: --out file"));
+        }
+        assert_only(
+            dir.path(),
+            case,
+            (case.exit == 0).then_some("out.txt"),
+            &what,
+        );
     }
 }
 
-/// The directory holds the case's own files and nothing else.
-fn assert_only(dir: &Path, case: &Case, what: &str) {
+/// No NaN, infinity or JSON `null` appears as a number in `text` (the state `(null)` is a name).
+fn assert_numbers_are_numbers(text: &str, what: &str) {
+    let words = text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '(' || c == ')'));
+    for word in words {
+        let bare = word.trim_start_matches(['+', '-']);
+        assert!(
+            !matches!(
+                bare.to_ascii_lowercase().as_str(),
+                "nan" | "inf" | "infinity" | "null"
+            ),
+            "{what}: '{word}' in\n{text}"
+        );
+    }
+}
+
+/// The directory holds the case's own files, `output` if given, and nothing else.
+fn assert_only(dir: &Path, case: &Case, output: Option<&str>, what: &str) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let name = entry.unwrap().file_name();
         let name = name.to_string_lossy();
         assert!(
-            case.files.iter().any(|(f, _)| *f == name),
+            case.files.iter().any(|(f, _)| *f == name) || output == Some(&name),
             "{what}: left {name} behind"
         );
     }
 }
 
 #[test]
-fn every_bad_input_exits_2_naming_the_input_and_leaves_nothing() {
+fn every_bad_input_exits_as_expected_naming_the_input_without_stray_numbers_or_files() {
     for case in CASES {
         run_case(case, false);
         run_case(case, true);

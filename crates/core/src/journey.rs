@@ -6,7 +6,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::error::Result;
+use crate::error::{Error, Location, Result};
 
 /// Dense index of a channel in a [`ChannelTable`].
 pub type ChannelId = u32;
@@ -126,6 +126,30 @@ impl ReadSummary {
     /// All journeys read.
     pub fn journeys(&self) -> f64 {
         self.conversions + self.nulls
+    }
+
+    /// Fails, naming `source`, when a total passed the largest finite number: counts near
+    /// `f64::MAX` add up to infinity, which no later figure can recover from (NaN credits, a
+    /// `null` in JSON). Every reader calls this once its rows are read; infinity is sticky, so
+    /// one check at the end sees an overflow anywhere.
+    pub fn check_totals(&self, source: &str) -> Result<()> {
+        let totals = [
+            ("conversions", self.conversions),
+            ("conversion value", self.value),
+            ("nulls", self.nulls),
+            ("journeys (conversions + nulls)", self.journeys()),
+        ];
+        match totals.iter().find(|(_, total)| !total.is_finite()) {
+            Some((name, _)) => Err(Error::input(
+                Location::file(source),
+                format!(
+                    "the total of {name} over all rows passes {:e}, the largest number that can \
+                     be added up; scale the counts down",
+                    f64::MAX
+                ),
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Human-readable warnings about what was skipped or is degenerate; empty when all is well.
@@ -252,6 +276,7 @@ impl PathSource for MemoryPaths<'_> {
                 segment: None,
             });
         }
+        summary.check_totals(self.name)?;
         Ok((summary, summary.warnings(self.name)))
     }
 }

@@ -731,6 +731,7 @@ fn finish(summary: EventsSummary, source: &str) -> Result<EventsSummary> {
             "no data rows after the header; expected at least one event",
         ));
     }
+    summary.as_read_summary().check_totals(source)?;
     Ok(summary)
 }
 

@@ -194,6 +194,7 @@ pub fn read_paths<R: Read>(
             "no data rows after the header; expected at least one path",
         ));
     }
+    summary.check_totals(source)?;
     Ok(summary)
 }
 

@@ -393,7 +393,7 @@ impl AttributionBuilder {
             .recorder
             .as_ref()
             .map(|_| self.fitter.states().to_vec());
-        let chain = self.fitter.finish(table)?;
+        let chain = self.fitter.finish_named(table, source)?;
         let channel_count = chain.channels().len();
 
         let markov = methods.has(AttributionMethod::Markov);
