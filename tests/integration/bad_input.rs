@@ -238,6 +238,43 @@ const CASES: &[Case] = &[
         names: "m.json",
         stderr: "state 'a': value_distribution has weight -1; weights must be finite and >= 0",
     },
+    // Item: renamed columns taken as absent (every journey converted, P(conversion) = 1).
+    Case {
+        name: "renamed_null_column",
+        exit: 2,
+        args: &[
+            "attribute",
+            "{dir}/p.csv",
+            "--conversions-col",
+            "conversions",
+        ],
+        files: &[(
+            "p.csv",
+            "path;conversions;value;nulls\na > b;1;10;3\nb;2;20;5\n",
+        )],
+        stdin: None,
+        names: "p.csv line 1",
+        stderr: "no column 'total_null' (non-converting counts) in the header, but it has unused columns: value, nulls; name the non-converting counts column with --null-col",
+    },
+    Case {
+        name: "renamed_value_column",
+        exit: 2,
+        args: &[
+            "fit",
+            "{dir}/p.csv",
+            "--conversions-col",
+            "conversions",
+            "--null-col",
+            "nulls",
+        ],
+        files: &[(
+            "p.csv",
+            "path;conversions;value;nulls\na > b;1;10;3\nb;2;20;5\n",
+        )],
+        stdin: None,
+        names: "p.csv line 1",
+        stderr: "no column 'total_conversion_value' (conversion value) in the header, but it has unused columns: value; name the conversion value column with --value-col",
+    },
 ];
 
 /// A JSON input with a UTF-8 byte-order mark is read, as CSV inputs are.

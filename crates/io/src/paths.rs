@@ -198,14 +198,42 @@ pub fn read_paths<R: Read>(
     Ok(summary)
 }
 
-/// The positions of the path, conversion, value and null columns.
+/// The positions of the path, conversion, value and null columns. An optional column missing
+/// under its default name while the header has columns nothing reads is an error: it was most
+/// likely renamed (ChannelAttribution's `path;conversions;value;nulls`), and reading it as absent
+/// would make every journey convert.
 fn find_columns(header: &Header, format: &PathsFormat) -> Result<PathColumns> {
-    Ok(PathColumns {
+    let columns = PathColumns {
         path: header.required(&format.path_col, "path_col")?,
         conversions: header.required(&format.conversions_col, "conversions_col")?,
         value: header.optional(&format.value_col, "value_col", format.value_required)?,
         null: header.optional(&format.null_col, "null_col", format.null_required)?,
-    })
+    };
+    let used: Vec<usize> = [Some(columns.path), Some(columns.conversions)]
+        .into_iter()
+        .chain([columns.value, columns.null])
+        .flatten()
+        .collect();
+    let unused = header.unused(&used);
+    if !unused.is_empty() {
+        if columns.null.is_none() {
+            return Err(header.unclaimed(
+                &format.null_col,
+                "non-converting counts",
+                "null_col",
+                &unused,
+            ));
+        }
+        if columns.value.is_none() {
+            return Err(header.unclaimed(
+                &format.value_col,
+                "conversion value",
+                "value_col",
+                &unused,
+            ));
+        }
+    }
+    Ok(columns)
 }
 
 /// Parses a non-negative finite number from field `index`.
@@ -344,6 +372,22 @@ mod tests {
             err.to_string().contains("columns found: path, conv"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_renamed_optional_column_is_not_taken_as_absent() {
+        let err =
+            read("path,total_conversions,total_conversion_value,nulls\na,1,2,3\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "t.csv line 1: no column 'total_null' (non-converting counts) in the header, but it \
+             has unused columns: nulls; name the non-converting counts column with `null_col`, \
+             or remove the unused columns if there is none"
+        );
+        let err = read("path,total_conversions,total_null,val\na,1,3,2\n").unwrap_err();
+        assert!(err.to_string().contains("`value_col`"), "{err}");
+        // Without unused columns, missing optional columns are zero.
+        read("path,total_conversions\na,1\n").unwrap();
     }
 
     #[test]
