@@ -275,6 +275,16 @@ const CASES: &[Case] = &[
         names: "p.csv line 1",
         stderr: "no column 'total_conversion_value' (conversion value) in the header, but it has unused columns: value; name the conversion value column with --value-col",
     },
+    // Item: a channel separator that cannot split a path.
+    Case {
+        name: "channel_sep_empty",
+        exit: 2,
+        args: &["attribute", "{dir}/p.csv", "--channel-sep", ""],
+        files: &[("p.csv", "path,total_conversions,total_null\na > b,1,1\n")],
+        stdin: None,
+        names: "--channel-sep",
+        stderr: "is empty; an empty separator cannot split a path into channels",
+    },
 ];
 
 /// A JSON input with a UTF-8 byte-order mark is read, as CSV inputs are.

@@ -133,6 +133,7 @@ pub fn read_paths<R: Read>(
     channels: &mut ChannelTable,
     mut visit: impl FnMut(&PathRow<'_>),
 ) -> Result<ReadSummary> {
+    check_format(format)?;
     let (mut reader, header) = table_input::open(
         input,
         source,
@@ -234,6 +235,17 @@ fn find_columns(header: &Header, format: &PathsFormat) -> Result<PathColumns> {
         }
     }
     Ok(columns)
+}
+
+/// Checks the options that do not depend on the data.
+fn check_format(format: &PathsFormat) -> Result<()> {
+    if format.channel_sep.is_empty() {
+        return Err(Error::option(
+            "channel_sep",
+            "is empty; an empty separator cannot split a path into channels: give one such as '>'",
+        ));
+    }
+    Ok(())
 }
 
 /// Parses a non-negative finite number from field `index`.
@@ -388,6 +400,32 @@ mod tests {
         assert!(err.to_string().contains("`value_col`"), "{err}");
         // Without unused columns, missing optional columns are zero.
         read("path,total_conversions\na,1\n").unwrap();
+    }
+
+    #[test]
+    fn a_channel_separator_that_cannot_split_is_refused() {
+        let format = PathsFormat {
+            channel_sep: String::new(),
+            ..PathsFormat::default()
+        };
+        let err = read_paths(
+            &b"path,total_conversions\na,1\n"[..],
+            "t.csv",
+            &format,
+            &mut ChannelTable::new(),
+            |_| {},
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Option {
+                    option: "channel_sep",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 
     #[test]
