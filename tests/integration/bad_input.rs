@@ -285,6 +285,50 @@ const CASES: &[Case] = &[
         names: "--channel-sep",
         stderr: "is empty; an empty separator cannot split a path into channels",
     },
+    // Item: all-zero data must name the file when a command cannot go on.
+    Case {
+        name: "simulate_all_zero_data",
+        exit: 2,
+        args: &["simulate", "{dir}/p.csv", "--journeys", "100"],
+        files: &[(
+            "p.csv",
+            "path,total_conversions,total_null\na > b,0,0\nb,0,0\n",
+        )],
+        stdin: None,
+        names: "p.csv",
+        stderr: "no journey in the data",
+    },
+    Case {
+        name: "whatif_all_zero_data",
+        exit: 2,
+        args: &[
+            "whatif",
+            "{dir}/p.csv",
+            "--scenario",
+            "{dir}/sc.json",
+            "--journeys",
+            "100",
+        ],
+        files: &[
+            ("p.csv", "path,total_conversions,total_null\na > b,0,0\n"),
+            (
+                "sc.json",
+                r#"{"name": "s", "changes": [{"change": "remove_touchpoint", "touchpoint": "a", "mode": "drop"}]}"#,
+            ),
+        ],
+        stdin: None,
+        names: "p.csv",
+        stderr: "no journey in the data",
+    },
+    Case {
+        name: "attribute_all_zero_data_warns",
+        exit: 0,
+        args: &["attribute", "{dir}/p.csv", "--format", "json"],
+        files: &[("p.csv", "path,total_conversions,total_null\na > b,0,0\n")],
+        stdin: None,
+        names: "p.csv",
+        stderr: "skipped 1 row(s) with zero conversions and zero nulls",
+    },
 ];
 
 /// A JSON input with a UTF-8 byte-order mark is read, as CSV inputs are.
