@@ -329,6 +329,32 @@ const CASES: &[Case] = &[
         names: "p.csv",
         stderr: "skipped 1 row(s) with zero conversions and zero nulls",
     },
+    // Item: conversions that keep no touch are reported apart (a warning, exit 0), in every
+    // format.
+    Case {
+        name: "events_offline_orders_json",
+        exit: 0,
+        args: &["attribute", "--events", "{dir}/ev.csv", "--format", "json"],
+        files: &[(
+            "ev.csv",
+            "user_id,timestamp,touchpoint,conversion,value\nu1,2026-01-01,a,0,\nu1,2026-01-02,b,1,10\nu2,2026-01-03,,1,7\n",
+        )],
+        stdin: None,
+        names: "ev.csv",
+        stderr: "1 conversions (value 7) had no touch within the lookback window",
+    },
+    Case {
+        name: "events_only_offline_orders_csv",
+        exit: 0,
+        args: &["attribute", "--events", "{dir}/ev.csv", "--format", "csv"],
+        files: &[(
+            "ev.csv",
+            "user_id,timestamp,touchpoint,conversion,value\nu1,2026-01-01,a,0,\nu2,2026-01-03,,1,7\n",
+        )],
+        stdin: None,
+        names: "ev.csv",
+        stderr: "had no touch within the lookback window",
+    },
 ];
 
 /// A JSON input with a UTF-8 byte-order mark is read, as CSV inputs are.

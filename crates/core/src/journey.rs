@@ -120,6 +120,12 @@ pub struct ReadSummary {
     pub value: f64,
     /// Sum of non-converting journeys over used rows.
     pub nulls: f64,
+    /// Conversions that kept no touch (an event log's offline orders, or orders whose touches
+    /// all fell outside the lookback): no method can credit them, so they are counted here and
+    /// not in `conversions`, which every method shares out.
+    pub unattributed_conversions: f64,
+    /// The value of those conversions, likewise not in `value`.
+    pub unattributed_value: f64,
 }
 
 impl ReadSummary {
@@ -138,6 +144,11 @@ impl ReadSummary {
             ("conversion value", self.value),
             ("nulls", self.nulls),
             ("journeys (conversions + nulls)", self.journeys()),
+            ("conversions without a touch", self.unattributed_conversions),
+            (
+                "value of conversions without a touch",
+                self.unattributed_value,
+            ),
         ];
         match totals.iter().find(|(_, total)| !total.is_finite()) {
             Some((name, _)) => Err(Error::input(

@@ -84,6 +84,12 @@ pub struct ModelSummary {
     pub total_value: f64,
     /// Non-converting journeys in the data.
     pub total_nulls: f64,
+    /// Conversions in the data that kept no touch (an event log's offline orders, or orders
+    /// whose touches all fell outside the lookback): no method credits them, so every method's
+    /// credits add up to `total_conversions`, and these come on top.
+    pub unattributed_conversions: f64,
+    /// The value of those conversions, on top of `total_value`.
+    pub unattributed_value: f64,
     /// Data rows read.
     pub rows: u64,
     /// Rows skipped for having zero conversions and zero nulls.
@@ -491,6 +497,8 @@ impl AttributionBuilder {
                 total_conversions: summary.conversions,
                 total_value: summary.value,
                 total_nulls: summary.nulls,
+                unattributed_conversions: summary.unattributed_conversions,
+                unattributed_value: summary.unattributed_value,
                 rows: summary.rows,
                 skipped_rows: summary.skipped_rows,
                 position_first_share: heuristic_options.first_share,
