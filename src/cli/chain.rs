@@ -42,9 +42,12 @@ impl std::str::FromStr for OrderArg {
         if text.eq_ignore_ascii_case("auto") {
             return Ok(OrderArg::Auto);
         }
-        text.parse::<usize>()
-            .map(OrderArg::Fixed)
-            .map_err(|_| format!("'{text}' is not an order: give a whole number >= 1 or 'auto'"))
+        text.parse::<usize>().map(OrderArg::Fixed).map_err(|_| {
+            format!(
+                "'{text}' is not an order: give a whole number >= 1 or 'auto'",
+                text = journeysim_core::error::clip(text)
+            )
+        })
     }
 }
 

@@ -67,7 +67,10 @@ fn parse_count(text: &str) -> std::result::Result<u64, String> {
     }
     match plain.parse::<f64>() {
         Ok(x) if x >= 0.0 && x.fract() == 0.0 && x <= u64::MAX as f64 => Ok(x as u64),
-        _ => Err(format!("'{text}' is not a whole number of journeys")),
+        _ => Err(format!(
+            "'{text}' is not a whole number of journeys",
+            text = journeysim_core::error::clip(text)
+        )),
     }
 }
 

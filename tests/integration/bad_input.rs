@@ -355,6 +355,33 @@ const CASES: &[Case] = &[
         names: "ev.csv",
         stderr: "had no touch within the lookback window",
     },
+    // Item: long names and lists in messages are cut (~80 characters, 10 items and N more).
+    Case {
+        name: "long_state_name_is_cut",
+        exit: 2,
+        args: &["simulate", "--model", "{dir}/m.json", "--journeys", "100"],
+        files: &[(
+            "m.json",
+            r#"{"format": "journeysim-model", "version": 1, "order": 1, "channels": ["xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"],
+  "entry": [{"to": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "probability": 1.0}],
+  "states": [{"state": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "transitions": [{"to": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "probability": 1.0}]}]}"#,
+        )],
+        stdin: None,
+        names: "m.json",
+        stderr: "model state 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' can never reach (conversion) or (null)",
+    },
+    Case {
+        name: "long_column_list_is_cut",
+        exit: 2,
+        args: &["attribute", "{dir}/p.csv"],
+        files: &[(
+            "p.csv",
+            "c0,c1,c2,c3,c4,c5,c6,c7,c8,c9,c10,c11,c12,c13,c14\n1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n",
+        )],
+        stdin: None,
+        names: "p.csv line 1",
+        stderr: "columns found: c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 and 5 more; name it with --path-col",
+    },
 ];
 
 /// A JSON input with a UTF-8 byte-order mark is read, as CSV inputs are.
@@ -374,6 +401,28 @@ fn json_with_a_byte_order_mark_is_read() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// A 1 MB name quoted in an error comes back cut, so the message stays a line long.
+#[test]
+fn a_megabyte_name_gives_a_short_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "n".repeat(1 << 20);
+    let path = dir.path().join("p.csv");
+    std::fs::write(
+        &path,
+        format!("path,total_conversions,total_null\n{name} > ,1,1\n"),
+    )
+    .unwrap();
+    let output = Command::cargo_bin("journeysim")
+        .unwrap()
+        .args(["attribute", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("p.csv line 2: the path 'nnn"), "{stderr}");
+    assert!(stderr.len() < 500, "{} bytes of error", stderr.len());
 }
 
 fn run_case(case: &Case, out: bool) {

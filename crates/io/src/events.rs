@@ -32,7 +32,7 @@ use rustc_hash::FxHashMap;
 
 use crate::table_input::{self, csv_error};
 use crate::time::parse_timestamp;
-use journeysim_core::error::{Error, Location, Result};
+use journeysim_core::error::{Error, Location, Result, clip};
 use journeysim_core::journey::{
     ChannelId, ChannelTable, PathRow, PathSource, ReadSummary, SourceRow,
 };
@@ -441,11 +441,15 @@ fn field<'r>(record: &'r csv::ByteRecord, i: usize, name: &str, at: &At<'_>) -> 
     let bytes = record.get(i).ok_or_else(|| {
         Error::input(
             at.location(),
-            format!("missing field '{name}' (too few fields)"),
+            format!("missing field '{}' (too few fields)", clip(name)),
         )
     })?;
-    std::str::from_utf8(bytes)
-        .map_err(|_| Error::input(at.location(), format!("field '{name}' is not valid UTF-8")))
+    std::str::from_utf8(bytes).map_err(|_| {
+        Error::input(
+            at.location(),
+            format!("field '{}' is not valid UTF-8", clip(name)),
+        )
+    })
 }
 
 fn parse_time(
@@ -459,8 +463,9 @@ fn parse_time(
         Error::input(
             at.location(),
             format!(
-                "{} '{text}' is not a timestamp; expected RFC 3339 such as 2026-01-05T14:03:00Z (or Unix seconds)",
-                format.time_col
+                "{} '{}' is not a timestamp; expected RFC 3339 such as 2026-01-05T14:03:00Z (or Unix seconds)",
+                clip(&format.time_col),
+                clip(text)
             ),
         )
     })
@@ -470,13 +475,16 @@ fn parse_amount(text: &str, name: &str, at: &At<'_>) -> Result<f64> {
     if text.is_empty() {
         return Ok(0.0);
     }
-    let x: f64 = text
-        .parse()
-        .map_err(|_| Error::input(at.location(), format!("{name} '{text}' is not a number")))?;
+    let x: f64 = text.parse().map_err(|_| {
+        Error::input(
+            at.location(),
+            format!("{} '{}' is not a number", clip(name), clip(text)),
+        )
+    })?;
     if !x.is_finite() || x < 0.0 {
         return Err(Error::input(
             at.location(),
-            format!("{name} is {text}; it must be a number >= 0"),
+            format!("{} is {}; it must be a number >= 0", clip(name), clip(text)),
         ));
     }
     Ok(x)
@@ -524,7 +532,10 @@ fn parse_event(
         if touchpoint.contains('>') {
             return Err(Error::input(
                 at.location(),
-                format!("touchpoint '{touchpoint}' contains '>', which separates touches in paths"),
+                format!(
+                    "touchpoint '{}' contains '>', which separates touches in paths",
+                    clip(touchpoint)
+                ),
             ));
         }
         Some(channels.intern(touchpoint))

@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use journeysim_core::error::{Error, Location, Result};
+use journeysim_core::error::{Error, Location, Result, clip};
 
 /// Parses `text` (named `source` in errors) as a `T`.
 pub fn parse<T: DeserializeOwned>(text: &str, source: &str) -> Result<T> {
@@ -74,7 +74,8 @@ impl<'de> Visitor<'de> for Unique {
         while let Some(key) = map.next_key::<String>()? {
             if seen.contains(&key) {
                 return Err(de::Error::custom(format!(
-                    "duplicate key '{key}': an object names each key once"
+                    "duplicate key '{}': an object names each key once",
+                    clip(&key)
                 )));
             }
             map.next_value_seed(Unique)?;

@@ -34,7 +34,7 @@
 use std::io::Read;
 
 use crate::table_input::{self, Header, csv_error};
-use journeysim_core::error::{Error, Location, Result};
+use journeysim_core::error::{Error, Location, Result, clip};
 use journeysim_core::journey::{
     ChannelId, ChannelTable, PathRow, PathSource, ReadSummary, SourceRow,
 };
@@ -259,7 +259,8 @@ fn parse_count(
         Error::input(
             at(),
             format!(
-                "missing field '{column}' (the row has {} fields)",
+                "missing field '{}' (the row has {} fields)",
+                clip(column),
                 record.len()
             ),
         )
@@ -269,7 +270,11 @@ fn parse_count(
     let value: f64 = text.parse().map_err(|_| {
         Error::input(
             at(),
-            format!("{column} is '{text}'; expected a number such as 3 or 2.5"),
+            format!(
+                "{} is '{}'; expected a number such as 3 or 2.5",
+                clip(column),
+                clip(text)
+            ),
         )
     })?;
     if !value.is_finite() {
@@ -320,7 +325,8 @@ fn parse_path(
             return Err(Error::input(
                 at(),
                 format!(
-                    "the path '{text}' has an empty channel at position {}",
+                    "the path '{}' has an empty channel at position {}",
+                    clip(text),
                     position + 1
                 ),
             ));

@@ -6,7 +6,7 @@
 
 use std::io::{BufRead, BufReader, Cursor, Read};
 
-use journeysim_core::error::{Error, Location, Result};
+use journeysim_core::error::{Error, Location, Result, clip, clip_list};
 
 /// The header's column names, for finding columns and saying which exist.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,10 +47,11 @@ impl Header {
         Error::input(
             Location::line(&self.source, 1),
             format!(
-                "no column '{name}' ({what}) in the header, but it has unused columns: {}; \
+                "no column '{}' ({what}) in the header, but it has unused columns: {}; \
                  name the {what} column with `{option}`, or remove the unused columns if there \
                  is none",
-                unused.join(", ")
+                clip(name),
+                clip_list(unused)
             ),
         )
     }
@@ -63,8 +64,9 @@ impl Header {
         Error::input(
             Location::line(&self.source, 1),
             format!(
-                "no column '{name}' in the header; columns found: {}; name it with `{option}`",
-                self.names.join(", ")
+                "no column '{}' in the header; columns found: {}; name it with `{option}`",
+                clip(name),
+                clip_list(&self.names)
             ),
         )
     }

@@ -255,7 +255,8 @@ impl AttributionMethod {
             .ok_or_else(|| {
                 let names: Vec<&str> = AttributionMethod::ALL.iter().map(|m| m.name()).collect();
                 crate::Error::Invalid(format!(
-                    "unknown model '{name}'; choose from {}",
+                    "unknown model '{}'; choose from {}",
+                    crate::error::clip(name),
                     names.join(", ")
                 ))
             })

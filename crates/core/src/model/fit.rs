@@ -27,7 +27,7 @@
 use rustc_hash::FxHashMap;
 
 use super::{Chain, ChainParts, StateId, Transition};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Result, clip};
 use crate::journey::{ChannelId, ChannelTable, PathRow, PathSource, ReadSummary, SourceRow};
 
 /// What to fit.
@@ -236,7 +236,7 @@ impl Fitter {
             if !total.is_finite() {
                 return Err(overflow(&format!(
                     "state '{}'",
-                    names[order[s as usize] as usize].join(" > ")
+                    clip(&names[order[s as usize] as usize].join(" > "))
                 )));
             }
             rows.push(

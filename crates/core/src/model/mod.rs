@@ -14,7 +14,7 @@
 pub mod document;
 pub mod fit;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, clip};
 use crate::journey::{ChannelId, ChannelTable};
 
 pub use fit::{FitOptions, Fitted, Fitter, fit_paths};
@@ -474,14 +474,14 @@ impl Chain {
             if let Some(p) = probs.iter().find(|p| !(0.0..=1.0 + TOLERANCE).contains(*p)) {
                 return Err(Error::Invalid(format!(
                     "model row {}: probability {p} is outside [0, 1]",
-                    name()
+                    clip(&name())
                 )));
             }
             let sum: f64 = probs.iter().sum();
             if (sum - 1.0).abs() > TOLERANCE {
                 return Err(Error::Invalid(format!(
                     "model row {}: probabilities sum to {sum}, not 1",
-                    name()
+                    clip(&name())
                 )));
             }
             Ok(())
@@ -496,7 +496,7 @@ impl Chain {
             return Err(Error::Invalid(format!(
                 "model state '{}' can never reach (conversion) or (null): journeys through it \
                  would never end",
-                self.state_name(*s)
+                clip(&self.state_name(*s))
             )));
         }
         Ok(())
@@ -509,7 +509,7 @@ impl Chain {
         let bad = |s: usize, what: String| {
             Err(Error::Invalid(format!(
                 "model state '{}': {what}",
-                self.state_name(s as StateId)
+                clip(&self.state_name(s as StateId))
             )))
         };
         for (s, &v) in self.value_per_conversion.iter().enumerate() {
