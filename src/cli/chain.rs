@@ -6,6 +6,7 @@ use std::io::Read;
 
 use clap::Args;
 
+use journeysim_core::error::Location;
 use journeysim_core::model::document::ModelDocument;
 use journeysim_core::model::{FitOptions, Fitted, fit_paths};
 use journeysim_core::order_selection::{OrderOptions, OrderSelection, select_order};
@@ -41,9 +42,12 @@ impl std::str::FromStr for OrderArg {
         if text.eq_ignore_ascii_case("auto") {
             return Ok(OrderArg::Auto);
         }
-        text.parse::<usize>()
-            .map(OrderArg::Fixed)
-            .map_err(|_| format!("'{text}' is not an order: give a whole number >= 1 or 'auto'"))
+        text.parse::<usize>().map(OrderArg::Fixed).map_err(|_| {
+            format!(
+                "'{text}' is not an order: give a whole number >= 1 or 'auto'",
+                text = journeysim_core::error::clip(text)
+            )
+        })
     }
 }
 
@@ -126,6 +130,14 @@ impl ChainInput {
             return Ok((map.persona_chains()?, path.clone(), Vec::new()));
         }
         let (chain, source, warnings) = self.load(model)?;
+        if chain.n_states() == 0 {
+            // Only data can give a chain without states (a model file or map must have an entry).
+            return Err(Error::input(
+                Location::file(&source),
+                "no journey in the data (a row with zero conversions and zero nulls holds none), \
+                 so there is no chain to walk",
+            ));
+        }
         Ok((vec![(1.0, chain)], source, warnings))
     }
 

@@ -27,6 +27,7 @@ const FLAGS: &[(&str, &str)] = &[
     ("conversions_col", "--conversions-col"),
     ("value_col", "--value-col"),
     ("null_col", "--null-col"),
+    ("channel_sep", "--channel-sep"),
     ("user_col", "--user-col"),
     ("time_col", "--time-col"),
     ("touchpoint_col", "--touchpoint-col"),

@@ -156,7 +156,8 @@ fn parse_delimiter(text: &str) -> Result<u8> {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
         t if t.len() == 1 && t.is_ascii() => Ok(t.as_bytes()[0]),
         t => Err(Error::Invalid(format!(
-            "--delimiter '{t}' is not one ASCII character; use ',' ';' 'tab' or another single character"
+            "--delimiter '{t}' is not one ASCII character; use ',' ';' 'tab' or another single character",
+            t = journeysim_core::error::clip(t)
         ))),
     }
 }

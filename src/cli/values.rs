@@ -20,6 +20,7 @@ fn count(text: &str, limit: u64) -> Result<u64, String> {
     }
     // Integers too long for u64 and float forms both go through f64, which only decides
     // "whole" and "too large"; a value that fits is exact (float forms name round numbers).
+    let text = journeysim_core::error::clip(text);
     match plain.parse::<f64>() {
         Ok(x) if x.is_finite() && x >= 0.0 && x.fract() == 0.0 => {
             // Below 2^64 the conversion is exact; at or above it, it would saturate.

@@ -259,3 +259,57 @@ fn bad_event_rows_exit_2_naming_file_and_line() {
     let out = run(&["attribute"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn conversions_without_a_touch_are_reported_apart_and_every_method_credits_the_same_total() {
+    // u2 orders offline; u3's touch is 40 days before its order (outside the 30-day lookback).
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(
+        &dir,
+        "ev.csv",
+        b"user_id,timestamp,touchpoint,conversion,value\n\
+          u1,2026-01-01,a,0,\nu1,2026-01-02,b,1,10\n\
+          u2,2026-01-03,,1,7\n\
+          u3,2026-01-01,a,0,\nu3,2026-02-10,,2,5\n\
+          u4,2026-01-01,b,0,\n",
+    );
+    let out = json(&["attribute", "--events", &log, "--format", "json"]);
+    let model = &out["model"];
+    assert_eq!(model["total_conversions"], 1.0);
+    assert_eq!(model["total_value"], 10.0);
+    assert_eq!(model["unattributed_conversions"], 3.0);
+    assert_eq!(model["unattributed_value"], 12.0);
+    let channels = out["channels"].as_array().unwrap();
+    for method in [
+        "markov_conversions",
+        "first_touch",
+        "last_touch",
+        "linear",
+        "position_based",
+        "time_decay",
+        "shapley",
+    ] {
+        let total: f64 = channels.iter().map(|c| c[method].as_f64().unwrap()).sum();
+        assert!((total - 1.0).abs() < 1e-9, "{method} credits {total}");
+        let value: f64 = channels
+            .iter()
+            .map(|c| {
+                c[format!("{method}_value").replace("_conversions_value", "_value")]
+                    .as_f64()
+                    .unwrap()
+            })
+            .sum();
+        assert!(
+            (value - 10.0).abs() < 1e-9,
+            "{method} credits value {value}"
+        );
+    }
+    // CSV: the (unattributed) row carries them in every credit column.
+    let csv = run(&["attribute", "--events", &log, "--format", "csv"]);
+    let text = String::from_utf8(csv.stdout).unwrap();
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("(unattributed),"))
+        .unwrap_or_else(|| panic!("no (unattributed) row in\n{text}"));
+    assert!(row.contains(",3.0,12.0,"), "{row}");
+}

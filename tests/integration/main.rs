@@ -1,6 +1,7 @@
 //! Integration tests, compiled as one binary. Fixtures live in `tests/data/`.
 
 mod architecture;
+mod bad_input;
 mod cli;
 mod events;
 mod flag_rules;

@@ -5,7 +5,71 @@
 //! The binary maps [`Error::exit_code`] to the process exit code: 2 for bad input or usage, 1 for
 //! failures of the machine (I/O on output) or of the numerics.
 
+use std::borrow::Cow;
 use std::fmt;
+
+/// The longest name, in characters, that a message quotes whole.
+const NAME_CHARS: usize = 80;
+/// The most items a message lists.
+const LIST_ITEMS: usize = 10;
+
+/// `name` as a message quotes it: whole up to 80 characters, else its first 77 and `...`, so a
+/// 1 MB state name does not make a 1 MB message. Every message that quotes user text (a name,
+/// a field, a key) quotes it through this.
+///
+/// ```
+/// use journeysim_core::error::clip;
+///
+/// assert_eq!(clip("email"), "email");
+/// let long = "x".repeat(1_000_000);
+/// assert_eq!(clip(&long).chars().count(), 80);
+/// assert!(clip(&long).ends_with("..."));
+/// ```
+pub fn clip(name: &str) -> Cow<'_, str> {
+    match name.char_indices().nth(NAME_CHARS) {
+        None => Cow::Borrowed(name),
+        Some(_) => {
+            let end = name
+                .char_indices()
+                .nth(NAME_CHARS - 3)
+                .map_or(name.len(), |(i, _)| i);
+            Cow::Owned(format!("{}...", &name[..end]))
+        }
+    }
+}
+
+/// `items` as a message lists them: each [`clip`]ped, joined by `", "`, at most 10 and then
+/// `"and N more"`, so an error about 5,000 channels stays readable.
+///
+/// ```
+/// use journeysim_core::error::clip_list;
+///
+/// assert_eq!(clip_list(["a", "b"]), "a, b");
+/// let many: Vec<String> = (0..5000).map(|i| format!("c{i}")).collect();
+/// assert_eq!(clip_list(&many), "c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 and 4990 more");
+/// ```
+pub fn clip_list<I, S>(items: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let mut out = String::new();
+    let mut more = 0usize;
+    for (i, item) in items.into_iter().enumerate() {
+        if i >= LIST_ITEMS {
+            more += 1;
+            continue;
+        }
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&clip(item.as_ref()));
+    }
+    if more > 0 {
+        out.push_str(&format!(" and {more} more"));
+    }
+    out
+}
 
 /// Where in the input a problem was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,7 +199,27 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]
 mod tests {
-    use super::Error;
+    use super::{Error, clip, clip_list};
+
+    #[test]
+    fn clip_cuts_on_characters_not_bytes() {
+        let name = "é".repeat(81);
+        let cut = clip(&name);
+        assert_eq!(cut.chars().count(), 80);
+        assert_eq!(cut, format!("{}...", "é".repeat(77)));
+        let exact = "é".repeat(80);
+        assert_eq!(clip(&exact), exact);
+    }
+
+    #[test]
+    fn clip_list_says_how_many_are_left_out() {
+        assert_eq!(clip_list(Vec::<String>::new()), "");
+        let ten: Vec<String> = (0..10).map(|i| i.to_string()).collect();
+        assert_eq!(clip_list(&ten), "0, 1, 2, 3, 4, 5, 6, 7, 8, 9");
+        let eleven: Vec<String> = (0..11).map(|i| i.to_string()).collect();
+        assert!(clip_list(&eleven).ends_with("9 and 1 more"));
+        assert_eq!(clip_list(["x".repeat(200)]).len(), 80);
+    }
 
     #[test]
     fn an_option_error_names_the_option_not_a_flag() {

@@ -479,7 +479,7 @@ pub fn data_funnel(
         // Names the touchpoints without a stage.
         stages.assign(&channels, stages_source)?;
     }
-    let chain = fitter.finish(channels)?;
+    let chain = fitter.finish_named(channels, &name)?;
     let exact = chain_exact(&chain, &stage_of, stages.stages.len())?;
     let mut funnel = assemble(
         &name,

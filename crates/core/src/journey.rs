@@ -6,7 +6,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::error::Result;
+use crate::error::{Error, Location, Result};
 
 /// Dense index of a channel in a [`ChannelTable`].
 pub type ChannelId = u32;
@@ -120,12 +120,47 @@ pub struct ReadSummary {
     pub value: f64,
     /// Sum of non-converting journeys over used rows.
     pub nulls: f64,
+    /// Conversions that kept no touch (an event log's offline orders, or orders whose touches
+    /// all fell outside the lookback): no method can credit them, so they are counted here and
+    /// not in `conversions`, which every method shares out.
+    pub unattributed_conversions: f64,
+    /// The value of those conversions, likewise not in `value`.
+    pub unattributed_value: f64,
 }
 
 impl ReadSummary {
     /// All journeys read.
     pub fn journeys(&self) -> f64 {
         self.conversions + self.nulls
+    }
+
+    /// Fails, naming `source`, when a total passed the largest finite number: counts near
+    /// `f64::MAX` add up to infinity, which no later figure can recover from (NaN credits, a
+    /// `null` in JSON). Every reader calls this once its rows are read; infinity is sticky, so
+    /// one check at the end sees an overflow anywhere.
+    pub fn check_totals(&self, source: &str) -> Result<()> {
+        let totals = [
+            ("conversions", self.conversions),
+            ("conversion value", self.value),
+            ("nulls", self.nulls),
+            ("journeys (conversions + nulls)", self.journeys()),
+            ("conversions without a touch", self.unattributed_conversions),
+            (
+                "value of conversions without a touch",
+                self.unattributed_value,
+            ),
+        ];
+        match totals.iter().find(|(_, total)| !total.is_finite()) {
+            Some((name, _)) => Err(Error::input(
+                Location::file(source),
+                format!(
+                    "the total of {name} over all rows passes {:e}, the largest number that can \
+                     be added up; scale the counts down",
+                    f64::MAX
+                ),
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Human-readable warnings about what was skipped or is degenerate; empty when all is well.
@@ -252,6 +287,7 @@ impl PathSource for MemoryPaths<'_> {
                 segment: None,
             });
         }
+        summary.check_totals(self.name)?;
         Ok((summary, summary.warnings(self.name)))
     }
 }

@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Result, clip, clip_list};
 use crate::journey::ChannelTable;
 
 /// A stage map: ordered stages and the stage of every touchpoint (`stages.json`, and the optional
@@ -56,17 +56,18 @@ impl StageMap {
             if self.stages[..i].contains(s) {
                 return Err(at(
                     format!("stages[{i}]"),
-                    format!("duplicate stage name '{s}'"),
+                    format!("duplicate stage name '{}'", clip(s)),
                 ));
             }
         }
         for (t, s) in &self.touchpoints {
             if !self.stages.contains(s) {
                 return Err(at(
-                    format!("touchpoints.{t}"),
+                    format!("touchpoints.{}", clip(t)),
                     format!(
-                        "unknown stage '{s}'; the stages are {}",
-                        self.stages.join(", ")
+                        "unknown stage '{}'; the stages are {}",
+                        clip(s),
+                        clip_list(&self.stages)
                     ),
                 ));
             }
@@ -83,9 +84,11 @@ impl StageMap {
             return Err(Error::input(
                 Location::file(source),
                 format!(
-                    "touchpoints.{t}: unknown touchpoint '{t}'{}; the data's touchpoints are {}",
+                    "touchpoints.{}: unknown touchpoint '{}'{}; the data's touchpoints are {}",
+                    clip(t),
+                    clip(t),
                     crate::suggest::did_you_mean(t, known.iter().copied()),
-                    known.join(", ")
+                    clip_list(&known)
                 ),
             ));
         }
@@ -101,7 +104,7 @@ impl StageMap {
                 Location::file(source),
                 format!(
                     "touchpoints: no stage for {}; give every touchpoint a stage",
-                    unstaged.join(", ")
+                    clip_list(&unstaged)
                 ),
             ));
         }

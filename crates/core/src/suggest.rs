@@ -36,7 +36,9 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -
         .map(|c| (edit_distance(name, c), c))
         .filter(|&(d, _)| d <= limit)
         .min()
-        .map_or(String::new(), |(_, c)| format!("; did you mean '{c}'?"))
+        .map_or(String::new(), |(_, c)| {
+            format!("; did you mean '{}'?", crate::error::clip(c))
+        })
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ use rustc_hash::FxHashMap;
 
 use crate::table_input::{self, csv_error};
 use crate::time::parse_timestamp;
-use journeysim_core::error::{Error, Location, Result};
+use journeysim_core::error::{Error, Location, Result, clip};
 use journeysim_core::journey::{
     ChannelId, ChannelTable, PathRow, PathSource, ReadSummary, SourceRow,
 };
@@ -115,16 +115,18 @@ pub struct EventsSummary {
     pub users: u64,
     /// Journeys cut (converting or not).
     pub journeys: u64,
-    /// Conversions (counts summed).
+    /// Conversions of journeys with touches (counts summed): what attribution shares out.
     pub conversions: f64,
-    /// Conversion value.
+    /// Their conversion value.
     pub value: f64,
     /// Journeys that ended without converting.
     pub nulls: f64,
     /// Touches dropped for being older than the lookback window.
     pub dropped_touches: u64,
-    /// Conversions with no touch left in their journey (not attributable).
+    /// Conversions with no touch left in their journey (not attributable, not in `conversions`).
     pub untouched_conversions: f64,
+    /// The value of those conversions (not in `value`).
+    pub untouched_value: f64,
     /// Rows with a value but no conversion (the value is ignored).
     pub value_without_conversion_rows: u64,
     /// First line out of (user, time) order, when the input was not sorted.
@@ -151,8 +153,9 @@ impl EventsSummary {
         }
         if self.untouched_conversions > 0.0 {
             out.push(format!(
-                "{source}: {} conversions had no touch within the lookback window and are not attributed",
-                self.untouched_conversions
+                "{source}: {} conversions (value {}) had no touch within the lookback window; no \
+                 method credits them, they are reported as unattributed",
+                self.untouched_conversions, self.untouched_value
             ));
         }
         if self.value_without_conversion_rows > 0 {
@@ -178,6 +181,8 @@ impl EventsSummary {
             conversions: self.conversions,
             value: self.value,
             nulls: self.nulls,
+            unattributed_conversions: self.untouched_conversions,
+            unattributed_value: self.untouched_value,
         }
     }
 }
@@ -224,10 +229,11 @@ impl Cutter {
             summary.dropped_touches += keep_from as u64;
             self.touches.drain(..keep_from);
             self.times.drain(..keep_from);
-            summary.conversions += e.conversions;
             if self.touches.is_empty() {
                 summary.untouched_conversions += e.conversions;
+                summary.untouched_value += e.value;
             } else {
+                summary.conversions += e.conversions;
                 summary.journeys += 1;
                 summary.value += e.value;
                 visit(&EventJourney {
@@ -435,11 +441,15 @@ fn field<'r>(record: &'r csv::ByteRecord, i: usize, name: &str, at: &At<'_>) -> 
     let bytes = record.get(i).ok_or_else(|| {
         Error::input(
             at.location(),
-            format!("missing field '{name}' (too few fields)"),
+            format!("missing field '{}' (too few fields)", clip(name)),
         )
     })?;
-    std::str::from_utf8(bytes)
-        .map_err(|_| Error::input(at.location(), format!("field '{name}' is not valid UTF-8")))
+    std::str::from_utf8(bytes).map_err(|_| {
+        Error::input(
+            at.location(),
+            format!("field '{}' is not valid UTF-8", clip(name)),
+        )
+    })
 }
 
 fn parse_time(
@@ -453,8 +463,9 @@ fn parse_time(
         Error::input(
             at.location(),
             format!(
-                "{} '{text}' is not a timestamp; expected RFC 3339 such as 2026-01-05T14:03:00Z (or Unix seconds)",
-                format.time_col
+                "{} '{}' is not a timestamp; expected RFC 3339 such as 2026-01-05T14:03:00Z (or Unix seconds)",
+                clip(&format.time_col),
+                clip(text)
             ),
         )
     })
@@ -464,13 +475,16 @@ fn parse_amount(text: &str, name: &str, at: &At<'_>) -> Result<f64> {
     if text.is_empty() {
         return Ok(0.0);
     }
-    let x: f64 = text
-        .parse()
-        .map_err(|_| Error::input(at.location(), format!("{name} '{text}' is not a number")))?;
+    let x: f64 = text.parse().map_err(|_| {
+        Error::input(
+            at.location(),
+            format!("{} '{}' is not a number", clip(name), clip(text)),
+        )
+    })?;
     if !x.is_finite() || x < 0.0 {
         return Err(Error::input(
             at.location(),
-            format!("{name} is {text}; it must be a number >= 0"),
+            format!("{} is {}; it must be a number >= 0", clip(name), clip(text)),
         ));
     }
     Ok(x)
@@ -518,7 +532,10 @@ fn parse_event(
         if touchpoint.contains('>') {
             return Err(Error::input(
                 at.location(),
-                format!("touchpoint '{touchpoint}' contains '>', which separates touches in paths"),
+                format!(
+                    "touchpoint '{}' contains '>', which separates touches in paths",
+                    clip(touchpoint)
+                ),
             ));
         }
         Some(channels.intern(touchpoint))
@@ -731,6 +748,7 @@ fn finish(summary: EventsSummary, source: &str) -> Result<EventsSummary> {
             "no data rows after the header; expected at least one event",
         ));
     }
+    summary.as_read_summary().check_totals(source)?;
     Ok(summary)
 }
 
@@ -808,7 +826,31 @@ mod tests {
             (7, 2, 4, 1)
         );
         assert_eq!((s.conversions, s.value, s.nulls), (3.0, 80.0, 2.0));
+        assert_eq!((s.untouched_conversions, s.untouched_value), (0.0, 0.0));
         assert_eq!(s.unsorted, None);
+    }
+
+    #[test]
+    fn conversions_without_a_touch_are_counted_apart_from_the_attributed_ones() {
+        // c orders offline (no touch at all); d's only touch is 40 days before its order.
+        let log = format!(
+            "{LOG}c,2026-01-05T00:00:00Z,,1,70,y\n\
+             d,2026-01-01T00:00:00Z,social,0,,y\nd,2026-02-10T00:00:00Z,,2,8,y\n"
+        );
+        let (j, s) = journeys(&log, &EventsFormat::default());
+        let converting: f64 = j.iter().map(|x| x.1).sum();
+        assert_eq!((converting, s.conversions, s.value), (3.0, 3.0, 80.0));
+        assert_eq!((s.untouched_conversions, s.untouched_value), (3.0, 78.0));
+        let read = s.as_read_summary();
+        assert_eq!(
+            (read.unattributed_conversions, read.unattributed_value),
+            (3.0, 78.0)
+        );
+        assert!(
+            s.warnings("e.csv")
+                .iter()
+                .any(|w| w.contains("3 conversions (value 78)"))
+        );
     }
 
     #[test]
@@ -857,8 +899,8 @@ mod tests {
             let touches: usize = forward.iter().map(|j| j.0.split(" > ").count()).sum();
             proptest::prop_assert_eq!(touches as u64 + s.dropped_touches, rows.len() as u64);
             let converting: f64 = forward.iter().map(|j| j.1).sum();
-            proptest::prop_assert_eq!(converting + s.untouched_conversions, s.conversions);
-            proptest::prop_assert_eq!(s.conversions, rows.iter().filter(|r| r.3).count() as f64);
+            proptest::prop_assert_eq!(converting, s.conversions);
+            proptest::prop_assert_eq!(s.conversions + s.untouched_conversions, rows.iter().filter(|r| r.3).count() as f64);
             let mut reversed_body = body.clone();
             reversed_body.reverse();
             let reversed = format!("user_id,timestamp,touchpoint,conversion,value\n{}\n", reversed_body.join("\n"));

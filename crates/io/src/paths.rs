@@ -34,7 +34,7 @@
 use std::io::Read;
 
 use crate::table_input::{self, Header, csv_error};
-use journeysim_core::error::{Error, Location, Result};
+use journeysim_core::error::{Error, Location, Result, clip};
 use journeysim_core::journey::{
     ChannelId, ChannelTable, PathRow, PathSource, ReadSummary, SourceRow,
 };
@@ -133,6 +133,7 @@ pub fn read_paths<R: Read>(
     channels: &mut ChannelTable,
     mut visit: impl FnMut(&PathRow<'_>),
 ) -> Result<ReadSummary> {
+    check_format(format)?;
     let (mut reader, header) = table_input::open(
         input,
         source,
@@ -194,17 +195,57 @@ pub fn read_paths<R: Read>(
             "no data rows after the header; expected at least one path",
         ));
     }
+    summary.check_totals(source)?;
     Ok(summary)
 }
 
-/// The positions of the path, conversion, value and null columns.
+/// The positions of the path, conversion, value and null columns. An optional column missing
+/// under its default name while the header has columns nothing reads is an error: it was most
+/// likely renamed (ChannelAttribution's `path;conversions;value;nulls`), and reading it as absent
+/// would make every journey convert.
 fn find_columns(header: &Header, format: &PathsFormat) -> Result<PathColumns> {
-    Ok(PathColumns {
+    let columns = PathColumns {
         path: header.required(&format.path_col, "path_col")?,
         conversions: header.required(&format.conversions_col, "conversions_col")?,
         value: header.optional(&format.value_col, "value_col", format.value_required)?,
         null: header.optional(&format.null_col, "null_col", format.null_required)?,
-    })
+    };
+    let used: Vec<usize> = [Some(columns.path), Some(columns.conversions)]
+        .into_iter()
+        .chain([columns.value, columns.null])
+        .flatten()
+        .collect();
+    let unused = header.unused(&used);
+    if !unused.is_empty() {
+        if columns.null.is_none() {
+            return Err(header.unclaimed(
+                &format.null_col,
+                "non-converting counts",
+                "null_col",
+                &unused,
+            ));
+        }
+        if columns.value.is_none() {
+            return Err(header.unclaimed(
+                &format.value_col,
+                "conversion value",
+                "value_col",
+                &unused,
+            ));
+        }
+    }
+    Ok(columns)
+}
+
+/// Checks the options that do not depend on the data.
+fn check_format(format: &PathsFormat) -> Result<()> {
+    if format.channel_sep.is_empty() {
+        return Err(Error::option(
+            "channel_sep",
+            "is empty; an empty separator cannot split a path into channels: give one such as '>'",
+        ));
+    }
+    Ok(())
 }
 
 /// Parses a non-negative finite number from field `index`.
@@ -218,7 +259,8 @@ fn parse_count(
         Error::input(
             at(),
             format!(
-                "missing field '{column}' (the row has {} fields)",
+                "missing field '{}' (the row has {} fields)",
+                clip(column),
                 record.len()
             ),
         )
@@ -228,7 +270,11 @@ fn parse_count(
     let value: f64 = text.parse().map_err(|_| {
         Error::input(
             at(),
-            format!("{column} is '{text}'; expected a number such as 3 or 2.5"),
+            format!(
+                "{} is '{}'; expected a number such as 3 or 2.5",
+                clip(column),
+                clip(text)
+            ),
         )
     })?;
     if !value.is_finite() {
@@ -279,7 +325,8 @@ fn parse_path(
             return Err(Error::input(
                 at(),
                 format!(
-                    "the path '{text}' has an empty channel at position {}",
+                    "the path '{}' has an empty channel at position {}",
+                    clip(text),
                     position + 1
                 ),
             ));
@@ -342,6 +389,48 @@ mod tests {
         assert!(
             err.to_string().contains("columns found: path, conv"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_renamed_optional_column_is_not_taken_as_absent() {
+        let err =
+            read("path,total_conversions,total_conversion_value,nulls\na,1,2,3\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "t.csv line 1: no column 'total_null' (non-converting counts) in the header, but it \
+             has unused columns: nulls; name the non-converting counts column with `null_col`, \
+             or remove the unused columns if there is none"
+        );
+        let err = read("path,total_conversions,total_null,val\na,1,3,2\n").unwrap_err();
+        assert!(err.to_string().contains("`value_col`"), "{err}");
+        // Without unused columns, missing optional columns are zero.
+        read("path,total_conversions\na,1\n").unwrap();
+    }
+
+    #[test]
+    fn a_channel_separator_that_cannot_split_is_refused() {
+        let format = PathsFormat {
+            channel_sep: String::new(),
+            ..PathsFormat::default()
+        };
+        let err = read_paths(
+            &b"path,total_conversions\na,1\n"[..],
+            "t.csv",
+            &format,
+            &mut ChannelTable::new(),
+            |_| {},
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Option {
+                    option: "channel_sep",
+                    ..
+                }
+            ),
+            "{err:?}"
         );
     }
 

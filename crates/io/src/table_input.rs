@@ -6,7 +6,7 @@
 
 use std::io::{BufRead, BufReader, Cursor, Read};
 
-use journeysim_core::error::{Error, Location, Result};
+use journeysim_core::error::{Error, Location, Result, clip, clip_list};
 
 /// The header's column names, for finding columns and saying which exist.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +32,30 @@ impl Header {
         }
     }
 
+    /// The names of the columns not at `used` positions, in header order.
+    pub fn unused(&self, used: &[usize]) -> Vec<&str> {
+        (0..self.names.len())
+            .filter(|i| !used.contains(i))
+            .map(|i| self.names[i].as_str())
+            .collect()
+    }
+
+    /// The error for an optional column `name` (of `what`, named with `option`) that is not in
+    /// the header while the `unused` columns are: most likely the column was renamed, and taking
+    /// it as absent would silently change every figure.
+    pub fn unclaimed(&self, name: &str, what: &str, option: &str, unused: &[&str]) -> Error {
+        Error::input(
+            Location::line(&self.source, 1),
+            format!(
+                "no column '{}' ({what}) in the header, but it has unused columns: {}; \
+                 name the {what} column with `{option}`, or remove the unused columns if there \
+                 is none",
+                clip(name),
+                clip_list(unused)
+            ),
+        )
+    }
+
     fn position(&self, name: &str) -> Option<usize> {
         self.names.iter().position(|n| n == name)
     }
@@ -40,8 +64,9 @@ impl Header {
         Error::input(
             Location::line(&self.source, 1),
             format!(
-                "no column '{name}' in the header; columns found: {}; name it with `{option}`",
-                self.names.join(", ")
+                "no column '{}' in the header; columns found: {}; name it with `{option}`",
+                clip(name),
+                clip_list(&self.names)
             ),
         )
     }

@@ -46,10 +46,12 @@ pub fn format_rfc3339(seconds: i64) -> String {
 }
 
 /// Parses a timestamp into Unix seconds (fractions kept). `None` when it is not one of the
-/// accepted forms (see the module docs) or names an impossible date or time.
+/// accepted forms (see the module docs) or names an impossible date or time. Never panics: every
+/// accepted form is ASCII, so any other text is refused before the fields are cut out by
+/// position (a byte position inside a multi-byte character would not be a `str` boundary).
 pub fn parse_timestamp(text: &str) -> Option<f64> {
     let t = text.trim();
-    if t.is_empty() {
+    if t.is_empty() || !t.is_ascii() {
         return None;
     }
     if t.bytes()
@@ -149,7 +151,34 @@ mod tests {
         }
     }
 
+    #[test]
+    fn non_ascii_inside_a_field_is_refused_not_a_panic() {
+        for bad in [
+            "2026-01-0é",
+            "2026-01-01T00:00:0é",
+            "2026-01-01T00:00:00+0é0",
+            "2026-01-01T00:00:00+é",
+            "2026-01-01T00:00:00.é",
+            "é026-01-01",
+            "20é6-01-01",
+            "2026-01-01Té0:00:00",
+            "１７６７２２５６００",
+        ] {
+            assert_eq!(parse_timestamp(bad), None, "{bad}");
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn any_string_parses_or_is_refused_without_panicking(text in "\\PC*") {
+            let _ = parse_timestamp(&text);
+        }
+
+        #[test]
+        fn timestamp_shaped_strings_never_panic(text in "[0-9é+:.TZ -]{0,30}") {
+            let _ = parse_timestamp(&text);
+        }
+
         #[test]
         fn formatting_then_parsing_gives_the_same_second(seconds in -62_135_596_800i64..253_402_300_799) {
             // Years 0001 to 9999, the range RFC 3339 can write.

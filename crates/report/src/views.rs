@@ -22,6 +22,15 @@ impl Report for Attribution {
             m.conversion_probability,
             m.value_per_journey,
         );
+        if m.unattributed_conversions > 0.0 {
+            out.push_str(&format!(
+                "unattributed: {} conversions, value {} (no touch left in their journey; every \
+                 method credits only the {} above)\n",
+                number(m.unattributed_conversions),
+                number(m.unattributed_value),
+                number(m.total_conversions),
+            ));
+        }
         if let Some(i) = &m.intervals {
             out.push_str(&format!(
                 "intervals: {:.0}% percentile, {} resamples ({}), seed {}\n",
@@ -81,7 +90,15 @@ pub(crate) fn channel_csv(
 ) -> csv::Result<()> {
     let rows: Vec<(&str, Vec<(String, String)>)> = groups
         .iter()
-        .flat_map(|(group, result)| result.channels.iter().map(move |c| (*group, csv_fields(c))))
+        .flat_map(|(group, result)| {
+            let unattributed = unattributed_row(result);
+            result
+                .channels
+                .iter()
+                .chain(unattributed.as_ref())
+                .map(move |c| (*group, csv_fields(c)))
+                .collect::<Vec<_>>()
+        })
         .collect();
     let Some((_, widest)) = rows.iter().max_by_key(|(_, fields)| fields.len()) else {
         return Ok(());
@@ -102,6 +119,43 @@ pub(crate) fn channel_csv(
         }
     }
     Ok(())
+}
+
+/// The CSV row `(unattributed)` of conversions that kept no touch, when there are any: each
+/// method's credit columns hold them (conversions, or value), so every method's column adds up
+/// to all conversions; the removal effects, intervals and ordered Shapley stay empty.
+fn unattributed_row(result: &Attribution) -> Option<ChannelAttribution> {
+    let m = &result.model;
+    if m.unattributed_conversions <= 0.0 {
+        return None;
+    }
+    let first = result.channels.first()?;
+    let (c, v) = (Some(m.unattributed_conversions), Some(m.unattributed_value));
+    let same = |present: Option<f64>, x: Option<f64>| present.and(x);
+    Some(ChannelAttribution {
+        channel: "(unattributed)".into(),
+        removal_effect: None,
+        removal_effect_value: None,
+        markov_conversions: same(first.markov_conversions, c),
+        markov_value: same(first.markov_value, v),
+        removal_effect_ci: None,
+        markov_conversions_ci: None,
+        markov_value_ci: None,
+        first_touch: same(first.first_touch, c),
+        last_touch: same(first.last_touch, c),
+        linear: same(first.linear, c),
+        position_based: same(first.position_based, c),
+        time_decay: same(first.time_decay, c),
+        first_touch_value: same(first.first_touch_value, v),
+        last_touch_value: same(first.last_touch_value, v),
+        linear_value: same(first.linear_value, v),
+        position_based_value: same(first.position_based_value, v),
+        time_decay_value: same(first.time_decay_value, v),
+        shapley: same(first.shapley, c),
+        shapley_value: same(first.shapley_value, v),
+        shapley_ordered: None,
+        shapley_ordered_value: None,
+    })
 }
 
 /// A table column: its header and how to fill a cell.

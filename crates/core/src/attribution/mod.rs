@@ -87,6 +87,12 @@ pub struct ModelSummary {
     pub total_value: f64,
     /// Non-converting journeys in the data.
     pub total_nulls: f64,
+    /// Conversions in the data that kept no touch (an event log's offline orders, or orders
+    /// whose touches all fell outside the lookback): no method credits them, so every method's
+    /// credits add up to `total_conversions`, and these come on top.
+    pub unattributed_conversions: f64,
+    /// The value of those conversions, on top of `total_value`.
+    pub unattributed_value: f64,
     /// Data rows read.
     pub rows: u64,
     /// Rows skipped for having zero conversions and zero nulls.
@@ -252,7 +258,8 @@ impl AttributionMethod {
             .ok_or_else(|| {
                 let names: Vec<&str> = AttributionMethod::ALL.iter().map(|m| m.name()).collect();
                 crate::Error::Invalid(format!(
-                    "unknown model '{name}'; choose from {}",
+                    "unknown model '{}'; choose from {}",
+                    crate::error::clip(name),
                     names.join(", ")
                 ))
             })
@@ -421,7 +428,7 @@ impl AttributionBuilder {
             .recorder
             .as_ref()
             .map(|_| self.fitter.states().to_vec());
-        let chain = self.fitter.finish(table)?;
+        let chain = self.fitter.finish_named(table, source)?;
         let channel_count = chain.channels().len();
 
         let markov = methods.has(AttributionMethod::Markov);
@@ -520,6 +527,8 @@ impl AttributionBuilder {
                 total_conversions: summary.conversions,
                 total_value: summary.value,
                 total_nulls: summary.nulls,
+                unattributed_conversions: summary.unattributed_conversions,
+                unattributed_value: summary.unattributed_value,
                 rows: summary.rows,
                 skipped_rows: summary.skipped_rows,
                 position_first_share: heuristic_options.first_share,

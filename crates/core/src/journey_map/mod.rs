@@ -54,7 +54,7 @@ use rand_distr::{Distribution as _, Exp, Gamma, LogNormal};
 use serde::{Deserialize, Serialize};
 
 use crate::attribution::removal::mixture_removal_effects;
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Result, clip, clip_list};
 use crate::journey::ChannelTable;
 use crate::model::{Chain, ChainParts, StateId, Transition};
 use crate::solve::absorb;
@@ -403,7 +403,8 @@ fn check_name(source: &str, path: &str, name: &str) -> Result<()> {
             source,
             path,
             format!(
-                "'{name}' may not contain '>' (it separates touches in paths) or surrounding spaces"
+                "'{name}' may not contain '>' (it separates touches in paths) or surrounding spaces",
+                name = crate::error::clip(name)
             ),
         ));
     }
@@ -429,7 +430,10 @@ impl JourneyMap {
                 return Err(at(
                     source,
                     &format!("stages[{i}]"),
-                    format!("duplicate stage name '{stage}'"),
+                    format!(
+                        "duplicate stage name '{stage}'",
+                        stage = crate::error::clip(stage)
+                    ),
                 ));
             }
         }
@@ -449,14 +453,14 @@ impl JourneyMap {
                 return Err(at(
                     source,
                     &format!("{path}.name"),
-                    format!("'{}' is reserved for the end of a journey", t.name),
+                    format!("'{}' is reserved for the end of a journey", clip(&t.name)),
                 ));
             }
             if index.insert(t.name.as_str(), i).is_some() {
                 return Err(at(
                     source,
                     &format!("{path}.name"),
-                    format!("duplicate touchpoint name '{}'", t.name),
+                    format!("duplicate touchpoint name '{}'", clip(&t.name)),
                 ));
             }
             let stage = *stage_index.get(t.stage.as_str()).ok_or_else(|| {
@@ -465,12 +469,12 @@ impl JourneyMap {
                     &format!("{path}.stage"),
                     format!(
                         "unknown stage '{}'{}; the stages are {}",
-                        t.stage,
+                        clip(&t.stage),
                         crate::suggest::did_you_mean(
                             &t.stage,
                             file.stages.iter().map(String::as_str)
                         ),
-                        file.stages.join(", ")
+                        clip_list(&file.stages)
                     ),
                 )
             })?;
@@ -484,7 +488,10 @@ impl JourneyMap {
                 return Err(at(
                     source,
                     &format!("stages[{s}]"),
-                    format!("stage '{stage}' has no touchpoint"),
+                    format!(
+                        "stage '{stage}' has no touchpoint",
+                        stage = crate::error::clip(stage)
+                    ),
                 ));
             }
         }
@@ -498,15 +505,16 @@ impl JourneyMap {
                     name => *index.get(name).ok_or_else(|| {
                         at(
                             source,
-                            &format!("{path}.{to}"),
+                            &format!("{path}.{}", clip(to)),
                             format!(
-                                "unknown touchpoint '{to}'{} (targets are touchpoints, \"conversion\" or \"null\")",
-                                crate::suggest::did_you_mean(to, index.keys().copied())
+                                "unknown touchpoint '{}'{} (targets are touchpoints, \"conversion\" or \"null\")",
+                                clip(to),
+                                crate::suggest::did_you_mean(to, index.keys().copied()),
                             ),
                         )
                     })?,
                 };
-                check_probability(source, &format!("{path}.{to}"), p)?;
+                check_probability(source, &format!("{path}.{}", clip(to)), p)?;
                 row[target] = p;
             }
             check_sum(source, path, row.iter().sum())?;
@@ -522,7 +530,8 @@ impl JourneyMap {
                         &format!("{path}.{name}"),
                         format!(
                             "unknown touchpoint '{name}'{}",
-                            crate::suggest::did_you_mean(name, index.keys().copied())
+                            crate::suggest::did_you_mean(name, index.keys().copied()),
+                            name = crate::error::clip(name)
                         ),
                     )
                 })?;
@@ -571,7 +580,7 @@ impl JourneyMap {
                 return Err(at(
                     source,
                     &format!("{path}.name"),
-                    format!("duplicate persona name '{}'", spec.name),
+                    format!("duplicate persona name '{}'", clip(&spec.name)),
                 ));
             }
             if !(spec.share > 0.0 && spec.share <= 1.0) {
@@ -591,7 +600,7 @@ impl JourneyMap {
                             format!(
                                 "the touchpoints' entry shares sum to {}, not 1, and persona '{}' does not give its own",
                                 file.touchpoints.iter().map(|t| t.entry).sum::<f64>(),
-                                spec.name
+                                clip(&spec.name)
                             ),
                         )
                     })?;
@@ -608,7 +617,8 @@ impl JourneyMap {
                         &tpath,
                         format!(
                             "unknown touchpoint '{name}'{}",
-                            crate::suggest::did_you_mean(name, index.keys().copied())
+                            crate::suggest::did_you_mean(name, index.keys().copied()),
+                            name = crate::error::clip(name)
                         ),
                     )
                 })?;
@@ -662,7 +672,8 @@ impl JourneyMap {
                     &path,
                     format!(
                         "persona '{}': from touchpoint '{}' a journey can never reach conversion or null",
-                        p.name, map.touchpoints[s as usize].name
+                        clip(&p.name),
+                        clip(&map.touchpoints[s as usize].name)
                     ),
                 ));
             }

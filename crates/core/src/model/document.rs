@@ -25,7 +25,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, clip};
 use crate::journey::{ChannelId, ChannelTable};
 use crate::model::{Chain, ChainParts, StateId, Transition};
 
@@ -201,13 +201,17 @@ impl ModelDocument {
             for name in &names {
                 touches.push(channels.get(name).ok_or_else(|| {
                     invalid(format!(
-                        "state '{}' names unknown channel '{name}'",
-                        record.state
+                        "state '{}' names unknown channel '{}'",
+                        clip(&record.state),
+                        clip(name)
                     ))
                 })?);
             }
             if index.insert(record.state.as_str(), i as StateId).is_some() {
-                return Err(invalid(format!("state '{}' appears twice", record.state)));
+                return Err(invalid(format!(
+                    "state '{}' appears twice",
+                    clip(&record.state)
+                )));
             }
             states.push(touches.into());
         }
@@ -217,7 +221,11 @@ impl ModelDocument {
                 CONVERSION => Ok(n),
                 NULL => Ok(n + 1),
                 name => index.get(name).copied().ok_or_else(|| {
-                    invalid(format!("row {from}: transition to unknown state '{name}'"))
+                    invalid(format!(
+                        "row {}: transition to unknown state '{}'",
+                        clip(from),
+                        clip(name)
+                    ))
                 }),
             }
         };
@@ -225,7 +233,10 @@ impl ModelDocument {
         for t in &self.entry {
             let s = resolve("(start)", &t.to)?;
             if s >= n {
-                return Err(invalid(format!("(start) cannot go straight to {}", t.to)));
+                return Err(invalid(format!(
+                    "(start) cannot go straight to {}",
+                    clip(&t.to)
+                )));
             }
             entry.push(Transition {
                 to: s,

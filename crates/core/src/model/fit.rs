@@ -27,7 +27,7 @@
 use rustc_hash::FxHashMap;
 
 use super::{Chain, ChainParts, StateId, Transition};
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result, clip};
 use crate::journey::{ChannelId, ChannelTable, PathRow, PathSource, ReadSummary, SourceRow};
 
 /// What to fit.
@@ -206,6 +206,16 @@ impl Fitter {
         edges.sort_by_key(|e| (e.0, e.1));
 
         let entry_total: f64 = entry.iter().map(|e| e.1).sum();
+        let overflow = |row: &str| {
+            Error::Invalid(format!(
+                "the weights out of {row} add up past {:e}, the largest number that can be \
+                 added up; scale the counts down",
+                f64::MAX
+            ))
+        };
+        if !entry_total.is_finite() {
+            return Err(overflow("(start)"));
+        }
         let entry = entry
             .into_iter()
             .map(|(s, w)| Transition {
@@ -223,6 +233,12 @@ impl Fitter {
             let (run, tail) = rest.split_at(len);
             rest = tail;
             let total: f64 = run.iter().map(|e| e.2).sum();
+            if !total.is_finite() {
+                return Err(overflow(&format!(
+                    "state '{}'",
+                    clip(&names[order[s as usize] as usize].join(" > "))
+                )));
+            }
             rows.push(
                 run.iter()
                     .map(|&(_, to, w)| Transition {
@@ -275,6 +291,17 @@ impl Fitter {
     }
 }
 
+impl Fitter {
+    /// [`Fitter::finish`] for data read from `source`: a chain the data cannot make (weights that
+    /// overflow, values that are not finite) is an input error naming it.
+    pub fn finish_named(self, channels: ChannelTable, source: &str) -> Result<Chain> {
+        self.finish(channels).map_err(|e| match e {
+            Error::Invalid(message) => Error::input(Location::file(source), message),
+            other => other,
+        })
+    }
+}
+
 /// What was fitted and what was read.
 #[derive(Debug, Clone)]
 pub struct Fitted {
@@ -295,12 +322,13 @@ pub fn fit_paths(
 ) -> Result<Fitted> {
     let mut fitter = Fitter::new(options)?;
     let mut channels = ChannelTable::new();
+    let name = source.name().to_owned();
     let (summary, warnings) = source.read(&mut channels, &mut |row| {
         fitter.observe(&row.path);
         also(row);
     })?;
     Ok(Fitted {
-        chain: fitter.finish(channels)?,
+        chain: fitter.finish_named(channels, &name)?,
         summary,
         warnings,
     })

@@ -14,7 +14,7 @@
 pub mod document;
 pub mod fit;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, clip};
 use crate::journey::{ChannelId, ChannelTable};
 
 pub use fit::{FitOptions, Fitted, Fitter, fit_paths};
@@ -474,14 +474,14 @@ impl Chain {
             if let Some(p) = probs.iter().find(|p| !(0.0..=1.0 + TOLERANCE).contains(*p)) {
                 return Err(Error::Invalid(format!(
                     "model row {}: probability {p} is outside [0, 1]",
-                    name()
+                    clip(&name())
                 )));
             }
             let sum: f64 = probs.iter().sum();
             if (sum - 1.0).abs() > TOLERANCE {
                 return Err(Error::Invalid(format!(
                     "model row {}: probabilities sum to {sum}, not 1",
-                    name()
+                    clip(&name())
                 )));
             }
             Ok(())
@@ -491,12 +491,62 @@ impl Chain {
         for s in 0..n as StateId {
             check_row(&|| self.state_name(s), self.row(s).1)?;
         }
+        self.check_values()?;
         if let Some(s) = self.unabsorbable_states().first() {
             return Err(Error::Invalid(format!(
                 "model state '{}' can never reach (conversion) or (null): journeys through it \
                  would never end",
-                self.state_name(*s)
+                clip(&self.state_name(*s))
             )));
+        }
+        Ok(())
+    }
+
+    /// Every value per conversion is finite, and every value distribution has finite values and
+    /// finite weights >= 0 whose sums (of weights, and of value x weight) stay finite: the
+    /// simulation draws from it and averages it, which an overflow would turn into NaN.
+    fn check_values(&self) -> Result<()> {
+        let bad = |s: usize, what: String| {
+            Err(Error::Invalid(format!(
+                "model state '{}': {what}",
+                clip(&self.state_name(s as StateId))
+            )))
+        };
+        for (s, &v) in self.value_per_conversion.iter().enumerate() {
+            if !v.is_finite() {
+                return bad(s, format!("value_per_conversion is {v}; it must be finite"));
+            }
+        }
+        for (s, distribution) in self.value_distribution.iter().enumerate() {
+            let (mut weights, mut total) = (0.0_f64, 0.0_f64);
+            for &(v, w) in distribution {
+                if !v.is_finite() {
+                    return bad(
+                        s,
+                        format!("value_distribution has value {v}; values must be finite"),
+                    );
+                }
+                if !(w.is_finite() && w >= 0.0) {
+                    return bad(
+                        s,
+                        format!(
+                            "value_distribution has weight {w}; weights must be finite and >= 0"
+                        ),
+                    );
+                }
+                weights += w;
+                total += v.abs() * w;
+            }
+            if !(weights.is_finite() && total.is_finite()) {
+                return bad(
+                    s,
+                    format!(
+                        "value_distribution adds up past {:e}, the largest number that can be \
+                         added up; scale the values or weights down",
+                        f64::MAX
+                    ),
+                );
+            }
         }
         Ok(())
     }

@@ -160,8 +160,10 @@ impl Editable {
         }
     }
 
+    /// State `s`'s name as a message quotes it ([`crate::error::clip`]ped): it is only used in
+    /// messages.
     fn state_name(&self, s: usize) -> String {
-        self.channels.format_path(&self.states[s])
+        crate::error::clip(&self.channels.format_path(&self.states[s])).into_owned()
     }
 
     /// Resolves a name: `"*"`, a whole state (`a > b`), or a touchpoint.
@@ -181,7 +183,12 @@ impl Editable {
                             .all(|(&c, w)| self.channels.name(c) == *w)
                 })
                 .map(|s| Selector::State(s as StateId))
-                .ok_or_else(|| format!("the model has no state '{name}'"));
+                .ok_or_else(|| {
+                    format!(
+                        "the model has no state '{name}'",
+                        name = crate::error::clip(name)
+                    )
+                });
         }
         self.channels
             .get(name)
@@ -204,12 +211,18 @@ impl Editable {
             all.sort();
             format!(
                 "unknown touchpoint '{name}'; the model has: {}",
-                all.join(", ")
+                crate::error::clip_list(&all),
+                name = crate::error::clip(name)
             )
         } else {
             format!(
                 "unknown touchpoint '{name}'; did you mean {}?",
-                close.join(" or ")
+                close
+                    .iter()
+                    .map(|c| crate::error::clip(c))
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                name = crate::error::clip(name)
             )
         }
     }
@@ -258,7 +271,12 @@ impl Editable {
             Change::RemoveTouchpoint { touchpoint, mode } => {
                 let c = match self.selector(touchpoint)? {
                     Selector::Touchpoint(c) => c,
-                    _ => return Err(format!("'{touchpoint}' is not a touchpoint")),
+                    _ => {
+                        return Err(format!(
+                            "'{touchpoint}' is not a touchpoint",
+                            touchpoint = crate::error::clip(touchpoint)
+                        ));
+                    }
                 };
                 match mode {
                     RemoveMode::Drop => {
@@ -374,7 +392,7 @@ impl Editable {
         let rows = visits_from(&p_rr, &starts).map_err(|_| {
             format!(
                 "journeys reaching '{}' never leave it, so it cannot be skipped",
-                self.channels.name(c)
+                crate::error::clip(self.channels.name(c))
             )
         })?;
         let mut visits: Vec<Vec<f64>> = vec![Vec::new(); m];
@@ -553,7 +571,9 @@ impl Editable {
         }
         if !touched {
             return Err(format!(
-                "no state matching '{from}' has a transition to '{to}'; the change would do nothing"
+                "no state matching '{from}' has a transition to '{to}'; the change would do nothing",
+                from = crate::error::clip(from),
+                to = crate::error::clip(to)
             ));
         }
         Ok(())
@@ -581,8 +601,9 @@ impl Editable {
         };
         if wanted > 1.0 + 1e-12 {
             return Err(format!(
-                "P({} -> {to_name}) would become {wanted}, above 1",
-                self.state_name(s)
+                "P({} -> {}) would become {wanted}, above 1",
+                self.state_name(s),
+                crate::error::clip(to_name)
             ));
         }
         let wanted = wanted.min(1.0);
@@ -592,7 +613,8 @@ impl Editable {
                 "state '{}' goes only to '{to_name}', so the rest of its row is empty and cannot \
                  take the remaining {:.6}",
                 self.state_name(s),
-                1.0 - wanted
+                1.0 - wanted,
+                to_name = crate::error::clip(to_name)
             ));
         }
         let rest_scale = if rest > 0.0 {
@@ -616,7 +638,8 @@ impl Editable {
                 return Err(format!(
                     "state '{}' has no transition to '{to_name}' to set, and '{to_name}' is not \
                      one state",
-                    self.state_name(s)
+                    self.state_name(s),
+                    to_name = crate::error::clip(to_name)
                 ));
             };
             row.push((target, wanted));
@@ -662,7 +685,8 @@ impl Editable {
                 Ok(())
             }
             None => Err(format!(
-                "the model has no state for journeys starting at '{name}'"
+                "the model has no state for journeys starting at '{name}'",
+                name = crate::error::clip(name)
             )),
         }
     }
@@ -672,7 +696,8 @@ impl Editable {
         let mass = self.entry_mass(from_selector);
         if mass == 0.0 {
             return Err(format!(
-                "no journey starts at '{from}', so there is nothing to shift"
+                "no journey starts at '{from}', so there is nothing to shift",
+                from = crate::error::clip(from)
             ));
         }
         for s in 0..self.states.len() {
@@ -689,7 +714,8 @@ impl Editable {
         let rest = 1.0 - current;
         if rest <= 1e-15 && probability < 1.0 {
             return Err(format!(
-                "every journey starts at '{touchpoint}', so no other entry can take the rest"
+                "every journey starts at '{touchpoint}', so no other entry can take the rest",
+                touchpoint = crate::error::clip(touchpoint)
             ));
         }
         let rest_scale = if rest > 0.0 {
@@ -728,15 +754,28 @@ impl Editable {
             ));
         }
         if self.channels.get(name).is_some() {
-            return Err(format!("touchpoint '{name}' already exists"));
+            return Err(format!(
+                "touchpoint '{name}' already exists",
+                name = crate::error::clip(name)
+            ));
         }
         let like_channel = match self.selector(like)? {
             Selector::Touchpoint(c) => c,
-            _ => return Err(format!("'{like}' is not a touchpoint")),
+            _ => {
+                return Err(format!(
+                    "'{like}' is not a touchpoint",
+                    like = crate::error::clip(like)
+                ));
+            }
         };
         let like_state = (0..self.states.len())
             .find(|&s| *self.states[s] == [like_channel])
-            .ok_or_else(|| format!("the model has no state for '{like}'"))?;
+            .ok_or_else(|| {
+                format!(
+                    "the model has no state for '{like}'",
+                    like = crate::error::clip(like)
+                )
+            })?;
         let new_channel = self.channels.intern(name);
         let new_state = self.states.len();
         self.states.push(vec![new_channel].into());

@@ -1,0 +1,512 @@
+//! The bad-input catalogue: the binary on inputs an adversarial user would give. Every case runs
+//! twice (to standard output, and with `--out`) and must exit with its expected code: 2 (bad
+//! input: nothing on standard output, no file left behind) or 0 (a warning case: the output is
+//! written). Either way standard error names the input and says what was wrong, and no NaN,
+//! infinite or null number appears on standard output or in the `--out` file.
+//!
+//! To add a case, add a row to [`CASES`] under a comment naming its item: its arguments may name
+//! the case's temporary files as `{dir}/NAME` (written from `files` before the run); `stdin` is
+//! fed to the binary when given.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+/// One bad input: what to run and a fragment its error must contain.
+struct Case {
+    name: &'static str,
+    /// The expected exit code: 2 for bad input, 0 for a case that only warns.
+    exit: i32,
+    /// Arguments; `{dir}` is the case's temporary directory.
+    args: &'static [&'static str],
+    /// Files written into `{dir}` before the run: (name, contents).
+    files: &'static [(&'static str, &'static str)],
+    /// Standard input, when the case reads `-`.
+    stdin: Option<&'static str>,
+    /// The input the message must name (a file name, or `<stdin>`), on standard error.
+    names: &'static str,
+    /// A fragment the message must contain.
+    stderr: &'static str,
+}
+
+const CASES: &[Case] = &[
+    // Item: non-ASCII characters inside a timestamp (used to panic slicing bytes).
+    Case {
+        name: "timestamp_non_ascii_day",
+        exit: 2,
+        args: &["attribute", "--events", "{dir}/ev.csv"],
+        files: &[(
+            "ev.csv",
+            "user_id,timestamp,touchpoint,conversion,value\nu1,2026-01-0é,a,1,0\n",
+        )],
+        stdin: None,
+        names: "ev.csv line 2",
+        stderr: "'2026-01-0é' is not a timestamp",
+    },
+    Case {
+        name: "timestamp_non_ascii_second",
+        exit: 2,
+        args: &["attribute", "--events", "{dir}/ev.csv"],
+        files: &[(
+            "ev.csv",
+            "user_id,timestamp,touchpoint,conversion,value\nu1,2026-01-01T00:00:00Z,a,0,0\nu1,2026-01-01T00:00:0é,a,1,0\n",
+        )],
+        stdin: None,
+        names: "ev.csv line 3",
+        stderr: "is not a timestamp",
+    },
+    Case {
+        name: "timestamp_non_ascii_offset",
+        exit: 2,
+        args: &["fit", "--events", "-"],
+        files: &[],
+        stdin: Some(
+            "user_id,timestamp,touchpoint,conversion,value\nu1,2026-01-01T00:00:00+0é0,a,1,0\n",
+        ),
+        names: "<stdin> line 2",
+        stderr: "'2026-01-01T00:00:00+0é0' is not a timestamp",
+    },
+    // Item: a key given twice in a JSON object (serde kept the last one, silently).
+    Case {
+        name: "json_model_duplicate_field",
+        exit: 2,
+        args: &["simulate", "--model", "{dir}/m.json", "--journeys", "100"],
+        files: &[(
+            "m.json",
+            r#"{"format": "journeysim-model", "version": 1, "order": 1, "channels": ["a"],
+  "entry": [{"to": "a", "probability": 1.0}],
+  "states": [{"state": "a", "transitions": [{"to": "(conversion)", "probability": 0.5}, {"to": "(null)", "probability": 0.5}]}],
+  "order": 2}"#,
+        )],
+        stdin: None,
+        names: "m.json line 4",
+        stderr: "duplicate key 'order'",
+    },
+    Case {
+        name: "json_map_duplicate_transition",
+        exit: 2,
+        args: &["graph", "--map", "{dir}/map.json"],
+        files: &[(
+            "map.json",
+            r#"{"name": "m", "stages": ["A"], "touchpoints": [
+  {"name": "a", "stage": "A", "entry": 1.0,
+   "transitions": {"conversion": 0.2, "null": 0.3, "conversion": 0.5}}]}"#,
+        )],
+        stdin: None,
+        names: "map.json line 3",
+        stderr: "duplicate key 'conversion'",
+    },
+    Case {
+        name: "json_stage_duplicate_touchpoint",
+        exit: 2,
+        args: &["fit", "{dir}/p.csv", "--stages", "{dir}/st.json"],
+        files: &[
+            ("p.csv", "path,total_conversions,total_null\na > b,1,1\n"),
+            (
+                "st.json",
+                "{\"stages\": [\"A\", \"B\"],\n \"touchpoints\": {\"a\": \"A\", \"b\": \"B\",\n \"a\": \"B\"}}",
+            ),
+        ],
+        stdin: None,
+        names: "st.json line 3",
+        stderr: "duplicate key 'a'",
+    },
+    Case {
+        name: "json_scenario_duplicate_change_field",
+        exit: 2,
+        args: &[
+            "whatif",
+            "{dir}/p.csv",
+            "--scenario",
+            "{dir}/sc.json",
+            "--journeys",
+            "100",
+        ],
+        files: &[
+            ("p.csv", "path,total_conversions,total_null\na > b,1,1\n"),
+            (
+                "sc.json",
+                r#"{"name": "s", "changes": [
+  {"change": "remove_touchpoint", "touchpoint": "a", "touchpoint": "b", "mode": "drop"}]}"#,
+            ),
+        ],
+        stdin: None,
+        names: "sc.json line 2",
+        stderr: "duplicate key 'touchpoint'",
+    },
+    // Item: totals that overflow (counts near f64::MAX added up to infinity: NaN credits, `null`
+    // in JSON, a model file that cannot be read back).
+    Case {
+        name: "totals_conversions_overflow",
+        exit: 2,
+        args: &["attribute", "{dir}/p.csv", "--format", "json"],
+        files: &[(
+            "p.csv",
+            "path,total_conversions,total_conversion_value,total_null\na > b,1e308,1,1\nb,1e308,1,1\n",
+        )],
+        stdin: None,
+        names: "p.csv",
+        stderr: "the total of conversions over all rows passes",
+    },
+    Case {
+        name: "totals_nulls_overflow",
+        exit: 2,
+        args: &["fit", "{dir}/p.csv"],
+        files: &[(
+            "p.csv",
+            "path,total_conversions,total_conversion_value,total_null\na > b,1,1,1e308\nb,1,1,1e308\n",
+        )],
+        stdin: None,
+        names: "p.csv",
+        stderr: "the total of nulls over all rows passes",
+    },
+    Case {
+        name: "totals_value_overflow",
+        exit: 2,
+        args: &["attribute", "{dir}/p.csv"],
+        files: &[(
+            "p.csv",
+            "path,total_conversions,total_conversion_value,total_null\na > b,1,1e308,1\nb,1,1e308,1\n",
+        )],
+        stdin: None,
+        names: "p.csv",
+        stderr: "the total of conversion value over all rows passes",
+    },
+    Case {
+        name: "totals_journeys_overflow",
+        exit: 2,
+        args: &["paths", "{dir}/p.csv"],
+        files: &[(
+            "p.csv",
+            "path,total_conversions,total_null\na > b,1e308,1e308\n",
+        )],
+        stdin: None,
+        names: "p.csv",
+        stderr: "the total of journeys (conversions + nulls) over all rows passes",
+    },
+    Case {
+        name: "totals_state_weights_overflow",
+        exit: 2,
+        args: &["fit", "{dir}/p.csv", "--format", "json"],
+        files: &[(
+            "p.csv",
+            "path,total_conversions,total_null\na > b > a > b,1e308,0\n",
+        )],
+        stdin: None,
+        names: "p.csv",
+        stderr: "the weights out of state 'a' add up past",
+    },
+    Case {
+        name: "totals_event_value_overflow",
+        exit: 2,
+        args: &["attribute", "--events", "{dir}/ev.csv", "--format", "json"],
+        files: &[(
+            "ev.csv",
+            "user_id,timestamp,touchpoint,conversion,value\nu1,2026-01-01,a,0,\nu1,2026-01-02,,1,1e308\nu2,2026-01-01,b,0,\nu2,2026-01-02,,1,1e308\n",
+        )],
+        stdin: None,
+        names: "ev.csv",
+        stderr: "the total of conversion value over all rows passes",
+    },
+    Case {
+        name: "model_value_distribution_overflow",
+        exit: 2,
+        args: &["simulate", "--model", "{dir}/m.json", "--journeys", "100"],
+        files: &[(
+            "m.json",
+            r#"{"format": "journeysim-model", "version": 1, "order": 1, "channels": ["a"],
+  "entry": [{"to": "a", "probability": 1.0}],
+  "states": [{"state": "a", "value_distribution": [[1e308, 1.0], [1e308, 1.0]],
+    "transitions": [{"to": "(conversion)", "probability": 0.5}, {"to": "(null)", "probability": 0.5}]}]}"#,
+        )],
+        stdin: None,
+        names: "m.json",
+        stderr: "state 'a': value_distribution adds up past",
+    },
+    Case {
+        name: "model_value_distribution_negative_weight",
+        exit: 2,
+        args: &["simulate", "--model", "{dir}/m.json", "--journeys", "100"],
+        files: &[(
+            "m.json",
+            r#"{"format": "journeysim-model", "version": 1, "order": 1, "channels": ["a"],
+  "entry": [{"to": "a", "probability": 1.0}],
+  "states": [{"state": "a", "value_distribution": [[10.0, 2.0], [30.0, -1.0]],
+    "transitions": [{"to": "(conversion)", "probability": 0.5}, {"to": "(null)", "probability": 0.5}]}]}"#,
+        )],
+        stdin: None,
+        names: "m.json",
+        stderr: "state 'a': value_distribution has weight -1; weights must be finite and >= 0",
+    },
+    // Item: renamed columns taken as absent (every journey converted, P(conversion) = 1).
+    Case {
+        name: "renamed_null_column",
+        exit: 2,
+        args: &[
+            "attribute",
+            "{dir}/p.csv",
+            "--conversions-col",
+            "conversions",
+        ],
+        files: &[(
+            "p.csv",
+            "path;conversions;value;nulls\na > b;1;10;3\nb;2;20;5\n",
+        )],
+        stdin: None,
+        names: "p.csv line 1",
+        stderr: "no column 'total_null' (non-converting counts) in the header, but it has unused columns: value, nulls; name the non-converting counts column with --null-col",
+    },
+    Case {
+        name: "renamed_value_column",
+        exit: 2,
+        args: &[
+            "fit",
+            "{dir}/p.csv",
+            "--conversions-col",
+            "conversions",
+            "--null-col",
+            "nulls",
+        ],
+        files: &[(
+            "p.csv",
+            "path;conversions;value;nulls\na > b;1;10;3\nb;2;20;5\n",
+        )],
+        stdin: None,
+        names: "p.csv line 1",
+        stderr: "no column 'total_conversion_value' (conversion value) in the header, but it has unused columns: value; name the conversion value column with --value-col",
+    },
+    // Item: a channel separator that cannot split a path.
+    Case {
+        name: "channel_sep_empty",
+        exit: 2,
+        args: &["attribute", "{dir}/p.csv", "--channel-sep", ""],
+        files: &[("p.csv", "path,total_conversions,total_null\na > b,1,1\n")],
+        stdin: None,
+        names: "--channel-sep",
+        stderr: "is empty; an empty separator cannot split a path into channels",
+    },
+    // Item: all-zero data must name the file when a command cannot go on.
+    Case {
+        name: "simulate_all_zero_data",
+        exit: 2,
+        args: &["simulate", "{dir}/p.csv", "--journeys", "100"],
+        files: &[(
+            "p.csv",
+            "path,total_conversions,total_null\na > b,0,0\nb,0,0\n",
+        )],
+        stdin: None,
+        names: "p.csv",
+        stderr: "no journey in the data",
+    },
+    Case {
+        name: "whatif_all_zero_data",
+        exit: 2,
+        args: &[
+            "whatif",
+            "{dir}/p.csv",
+            "--scenario",
+            "{dir}/sc.json",
+            "--journeys",
+            "100",
+        ],
+        files: &[
+            ("p.csv", "path,total_conversions,total_null\na > b,0,0\n"),
+            (
+                "sc.json",
+                r#"{"name": "s", "changes": [{"change": "remove_touchpoint", "touchpoint": "a", "mode": "drop"}]}"#,
+            ),
+        ],
+        stdin: None,
+        names: "p.csv",
+        stderr: "no journey in the data",
+    },
+    Case {
+        name: "attribute_all_zero_data_warns",
+        exit: 0,
+        args: &["attribute", "{dir}/p.csv", "--format", "json"],
+        files: &[("p.csv", "path,total_conversions,total_null\na > b,0,0\n")],
+        stdin: None,
+        names: "p.csv",
+        stderr: "skipped 1 row(s) with zero conversions and zero nulls",
+    },
+    // Item: conversions that keep no touch are reported apart (a warning, exit 0), in every
+    // format.
+    Case {
+        name: "events_offline_orders_json",
+        exit: 0,
+        args: &["attribute", "--events", "{dir}/ev.csv", "--format", "json"],
+        files: &[(
+            "ev.csv",
+            "user_id,timestamp,touchpoint,conversion,value\nu1,2026-01-01,a,0,\nu1,2026-01-02,b,1,10\nu2,2026-01-03,,1,7\n",
+        )],
+        stdin: None,
+        names: "ev.csv",
+        stderr: "1 conversions (value 7) had no touch within the lookback window",
+    },
+    Case {
+        name: "events_only_offline_orders_csv",
+        exit: 0,
+        args: &["attribute", "--events", "{dir}/ev.csv", "--format", "csv"],
+        files: &[(
+            "ev.csv",
+            "user_id,timestamp,touchpoint,conversion,value\nu1,2026-01-01,a,0,\nu2,2026-01-03,,1,7\n",
+        )],
+        stdin: None,
+        names: "ev.csv",
+        stderr: "had no touch within the lookback window",
+    },
+    // Item: long names and lists in messages are cut (~80 characters, 10 items and N more).
+    Case {
+        name: "long_state_name_is_cut",
+        exit: 2,
+        args: &["simulate", "--model", "{dir}/m.json", "--journeys", "100"],
+        files: &[(
+            "m.json",
+            r#"{"format": "journeysim-model", "version": 1, "order": 1, "channels": ["xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"],
+  "entry": [{"to": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "probability": 1.0}],
+  "states": [{"state": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "transitions": [{"to": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "probability": 1.0}]}]}"#,
+        )],
+        stdin: None,
+        names: "m.json",
+        stderr: "model state 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' can never reach (conversion) or (null)",
+    },
+    Case {
+        name: "long_column_list_is_cut",
+        exit: 2,
+        args: &["attribute", "{dir}/p.csv"],
+        files: &[(
+            "p.csv",
+            "c0,c1,c2,c3,c4,c5,c6,c7,c8,c9,c10,c11,c12,c13,c14\n1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n",
+        )],
+        stdin: None,
+        names: "p.csv line 1",
+        stderr: "columns found: c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 and 5 more; name it with --path-col",
+    },
+];
+
+/// A JSON input with a UTF-8 byte-order mark is read, as CSV inputs are.
+#[test]
+fn json_with_a_byte_order_mark_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = std::fs::read_to_string("tests/golden/inputs/model_small.json").unwrap();
+    let path = dir.path().join("bom.json");
+    std::fs::write(&path, format!("\u{feff}{model}")).unwrap();
+    let output = Command::cargo_bin("journeysim")
+        .unwrap()
+        .args(["graph", "--model", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A 1 MB name quoted in an error comes back cut, so the message stays a line long.
+#[test]
+fn a_megabyte_name_gives_a_short_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "n".repeat(1 << 20);
+    let path = dir.path().join("p.csv");
+    std::fs::write(
+        &path,
+        format!("path,total_conversions,total_null\n{name} > ,1,1\n"),
+    )
+    .unwrap();
+    let output = Command::cargo_bin("journeysim")
+        .unwrap()
+        .args(["attribute", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("p.csv line 2: the path 'nnn"), "{stderr}");
+    assert!(stderr.len() < 500, "{} bytes of error", stderr.len());
+}
+
+fn run_case(case: &Case, out: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in case.files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let d = dir.path().to_str().unwrap();
+    let mut args: Vec<String> = case.args.iter().map(|a| a.replace("{dir}", d)).collect();
+    let target = dir.path().join("out.txt");
+    if out {
+        args.push("--out".into());
+        args.push(target.to_str().unwrap().into());
+    }
+    let mut cmd = Command::cargo_bin("journeysim").unwrap();
+    cmd.args(&args).timeout(std::time::Duration::from_secs(60));
+    if let Some(input) = case.stdin {
+        cmd.write_stdin(input);
+    }
+    let output = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let what = format!("case {} (out: {out}): {stderr}", case.name);
+    assert_eq!(output.status.code(), Some(case.exit), "{what}");
+    assert!(
+        stderr.contains(case.names),
+        "{what}: does not name {}",
+        case.names
+    );
+    assert!(
+        stderr.contains(case.stderr),
+        "{what}: expected {}",
+        case.stderr
+    );
+    assert_numbers_are_numbers(&stdout, &format!("{what}: stdout"));
+    if case.exit != 0 {
+        assert!(output.stdout.is_empty(), "{what}: stdout not empty");
+    }
+    if out {
+        let written = std::fs::read_to_string(&target).ok();
+        if case.exit == 0 {
+            let text = written.unwrap_or_else(|| panic!("{what}: no --out file"));
+            assert_numbers_are_numbers(&text, &format!("{what}: --out file"));
+        }
+        assert_only(
+            dir.path(),
+            case,
+            (case.exit == 0).then_some("out.txt"),
+            &what,
+        );
+    }
+}
+
+/// No NaN, infinity or JSON `null` appears as a number in `text` (the state `(null)` is a name).
+fn assert_numbers_are_numbers(text: &str, what: &str) {
+    let words = text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '(' || c == ')'));
+    for word in words {
+        let bare = word.trim_start_matches(['+', '-']);
+        assert!(
+            !matches!(
+                bare.to_ascii_lowercase().as_str(),
+                "nan" | "inf" | "infinity" | "null"
+            ),
+            "{what}: '{word}' in\n{text}"
+        );
+    }
+}
+
+/// The directory holds the case's own files, `output` if given, and nothing else.
+fn assert_only(dir: &Path, case: &Case, output: Option<&str>, what: &str) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name();
+        let name = name.to_string_lossy();
+        assert!(
+            case.files.iter().any(|(f, _)| *f == name) || output == Some(&name),
+            "{what}: left {name} behind"
+        );
+    }
+}
+
+#[test]
+fn every_bad_input_exits_as_expected_naming_the_input_without_stray_numbers_or_files() {
+    for case in CASES {
+        run_case(case, false);
+        run_case(case, true);
+    }
+}
