@@ -432,7 +432,8 @@ fn run_case(case: &Case, out: bool) {
     }
     let d = dir.path().to_str().unwrap();
     let mut args: Vec<String> = case.args.iter().map(|a| a.replace("{dir}", d)).collect();
-    let target = dir.path().join("out.txt");
+    let out_name = out_name(case);
+    let target = dir.path().join(out_name);
     if out {
         args.push("--out".into());
         args.push(target.to_str().unwrap().into());
@@ -470,9 +471,19 @@ fn run_case(case: &Case, out: bool) {
         assert_only(
             dir.path(),
             case,
-            (case.exit == 0).then_some("out.txt"),
+            (case.exit == 0).then_some(out_name),
             &what,
         );
+    }
+}
+
+/// The `--out` file a case writes: an extension that names a format the command writes (a
+/// table, or a graph for `graph`, CSV for `generate`).
+fn out_name(case: &Case) -> &'static str {
+    match case.args.first() {
+        Some(&"graph") => "out.dot",
+        Some(&"generate") => "out.csv",
+        _ => "out.txt",
     }
 }
 
