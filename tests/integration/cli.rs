@@ -354,3 +354,24 @@ fn out_files_get_ordinary_permissions() {
         .success();
     assert_eq!(mode(&out), 0o640);
 }
+
+/// A table cell longer than 65,535 characters (a 70,000-character channel name, a path of
+/// 24,000 touches) is printed in full; `format!` widths used to panic past that.
+#[test]
+fn table_cells_longer_than_65535_characters_are_printed_not_a_panic() {
+    let name = "c".repeat(70_000);
+    let long_path = ["a", "b"].repeat(12_000).join(" > ");
+    let data = format!(
+        "path,total_conversions,total_conversion_value,total_null\n{name},2,0,1\nb,1,0,1\n\
+         {long_path},1,0,0\n"
+    );
+    let (code, stdout, stderr) = run_on(data.as_bytes(), &["attribute"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains(&name), "the long channel is missing");
+    let (code, stdout, stderr) = run_on(data.as_bytes(), &["paths"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(&long_path),
+        "the 24,000-touch path is missing"
+    );
+}
