@@ -746,3 +746,44 @@ fn slow_mixing_models_are_solved_or_refused_as_bad_input() {
     assert!(stderr.contains("journeys almost never end"), "{stderr}");
     assert!(out.stdout.is_empty());
 }
+
+/// A journey of 10^8 steps runs in bounded memory: under a 600 MB address-space limit (the
+/// length histogram alone used to take 800 MB here, 1.5 GB in all) `simulate --max-steps
+/// 100000000` on a touchpoint that almost never ends finishes, and reports the journey's length.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_walk_of_10_to_the_8_steps_runs_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("loop.json");
+    std::fs::write(
+        &model,
+        r#"{"format": "journeysim-model", "version": 1, "order": 1, "channels": ["a"],
+      "entry": [{"to": "a", "probability": 1}],
+      "states": [{"state": "a", "transitions": [{"to": "a", "probability": 0.999999999999999},
+        {"to": "(conversion)", "probability": 0.5e-15}, {"to": "(null)", "probability": 0.5e-15}]}]}"#,
+    )
+    .unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("journeysim");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 600000 && exec \"$0\" \"$@\"")
+        .arg(&bin)
+        .args(["simulate", "--model", model.to_str().unwrap()])
+        .args([
+            "--journeys",
+            "1",
+            "--max-steps",
+            "100000000",
+            "--threads",
+            "1",
+        ])
+        .args(["--seed", "3", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["truncated"], 1, "{json}");
+    assert_eq!(json["path_length"]["max"], 100_000_000u64, "{json}");
+    assert_eq!(json["path_length"]["p50"], 100_000_000u64, "{json}");
+}

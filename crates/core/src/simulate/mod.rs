@@ -66,7 +66,7 @@ pub use paired::{PairedDifference, PairedTally, simulate_paired};
 pub use population::Population;
 pub use sampler::Sampler;
 pub use summary::{ChannelSimulation, ExactAbsorption, PathLength, RunInfo, Simulation, summarise};
-pub use tally::Tally;
+pub use tally::{Lengths, Tally};
 
 /// The default cap on states per journey: far beyond any real journey (the reference data's
 /// longest path has a few dozen touches), so truncation flags a near-unabsorbable chain rather
