@@ -463,7 +463,7 @@ pub fn data_funnel(
     let mut observed = ObservedFunnel::new(stages.stages.len());
     let mut unstaged = false;
     let name = source.name().to_owned();
-    let (_, warnings) = source.read(&mut channels, &mut |row| {
+    let (summary, warnings) = source.read(&mut channels, &mut |row| {
         let path = &row.path;
         fitter.observe(path);
         if path.touches.iter().any(|&c| c as usize >= stage_of.len()) {
@@ -481,6 +481,7 @@ pub fn data_funnel(
         // Names the touchpoints without a stage.
         stages.assign(&channels, stages_source)?;
     }
+    summary.check_totals(&name)?;
     if observed.journeys <= 0.0 {
         // Without a journey there are no shares to give: every figure would be 0/0.
         return Err(Error::input(

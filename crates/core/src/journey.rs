@@ -6,7 +6,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::error::Result;
+use crate::error::{Error, Location, Result};
 
 /// Dense index of a channel in a [`ChannelTable`].
 pub type ChannelId = u32;
@@ -123,6 +123,30 @@ pub struct ReadSummary {
 }
 
 impl ReadSummary {
+    /// Checks that the totals are numbers: counts or values that add up past the largest
+    /// number (`f64::MAX`, about 1.8e308) would turn every figure computed from them into inf
+    /// or NaN, so they are bad input naming `source`.
+    pub fn check_totals(&self, source: &str) -> Result<()> {
+        for (what, total) in [
+            ("conversions", self.conversions),
+            ("conversion values", self.value),
+            ("nulls", self.nulls),
+            ("journeys (conversions and nulls)", self.journeys()),
+        ] {
+            if !total.is_finite() {
+                return Err(Error::input(
+                    Location::file(source),
+                    format!(
+                        "the {what} add up to more than the largest number ({:e}); use smaller \
+                         counts or units",
+                        f64::MAX
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// All journeys read.
     pub fn journeys(&self) -> f64 {
         self.conversions + self.nulls

@@ -269,13 +269,7 @@ pub fn select_order(source: impl PathSource, options: OrderOptions) -> Result<Or
             "{name}: no journeys to compare orders on"
         )));
     }
-    if !summary.journeys().is_finite() {
-        return Err(Error::Invalid(format!(
-            "{name}: the journeys add up to more than the largest number ({}), so orders cannot be \
-             compared; use smaller counts",
-            f64::MAX
-        )));
-    }
+    summary.check_totals(&name)?;
     let symbols = channels.len() + 2;
     let heldout = heldout_log_likelihoods(&emissions, k_max, folds, symbols);
     let chains: Vec<Chain> = fitters

@@ -223,7 +223,7 @@ pub fn what_if_population(
             let all: Vec<&Chain> = std::iter::once(*chain)
                 .chain(changed.iter().map(|alts| &alts[c]))
                 .collect();
-            Sampler::aligned(&all)
+            Sampler::aligned(&all).map_err(|e| crate::simulate::naming(input, e))
         })
         .collect::<Result<_>>()?;
     let base_effects = mixture_removal_effects(baseline)?;

@@ -387,6 +387,7 @@ impl AttributionBuilder {
         summary: &ReadSummary,
         warnings: Vec<String>,
     ) -> Result<Attribution> {
+        summary.check_totals(source)?;
         let methods = &self.methods;
         let heuristic_options = self.options.heuristics;
         let fitter_states = self

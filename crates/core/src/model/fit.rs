@@ -295,10 +295,12 @@ pub fn fit_paths(
 ) -> Result<Fitted> {
     let mut fitter = Fitter::new(options)?;
     let mut channels = ChannelTable::new();
+    let source_name = &source.name().to_owned();
     let (summary, warnings) = source.read(&mut channels, &mut |row| {
         fitter.observe(&row.path);
         also(row);
     })?;
+    summary.check_totals(source_name)?;
     Ok(Fitted {
         chain: fitter.finish(channels)?,
         summary,

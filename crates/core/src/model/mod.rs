@@ -491,6 +491,33 @@ impl Chain {
         for s in 0..n as StateId {
             check_row(&|| self.state_name(s), self.row(s).1)?;
         }
+        // Values feed every expected value and simulated sum: they must be numbers, and the
+        // weights of their distribution must be weights.
+        for s in 0..n as StateId {
+            let v = self.value_per_conversion[s as usize];
+            if !v.is_finite() {
+                return Err(Error::Invalid(format!(
+                    "model state '{}': value per conversion is {v}; it must be a finite number \
+                     (values too large to divide by the conversions)",
+                    self.state_name(s)
+                )));
+            }
+            let distribution = self
+                .value_distribution
+                .get(s as usize)
+                .into_iter()
+                .flatten();
+            if let Some((x, w)) = distribution
+                .copied()
+                .find(|(x, w)| !x.is_finite() || !w.is_finite() || *w < 0.0)
+            {
+                return Err(Error::Invalid(format!(
+                    "model state '{}': the value distribution has value {x} with weight {w}; \
+                     values must be finite and weights finite and >= 0",
+                    self.state_name(s)
+                )));
+            }
+        }
         if let Some(s) = self.unabsorbable_states().first() {
             return Err(Error::Invalid(format!(
                 "model state '{}' can never reach (conversion) or (null): journeys through it \
@@ -612,6 +639,25 @@ mod tests {
         let mut parts = parts();
         change(&mut parts);
         Chain::from_rows(parts).unwrap_err().to_string()
+    }
+
+    /// Values feed every expected value and simulated sum: an infinite value per conversion
+    /// (a value total divided by few conversions) or a value distribution with a negative or
+    /// infinite weight is refused, naming the state.
+    #[test]
+    fn values_must_be_finite_and_weights_non_negative() {
+        let e = error(|p| p.value_per_conversion[1] = f64::INFINITY);
+        assert!(
+            e.contains("model state 'b': value per conversion is inf"),
+            "{e}"
+        );
+        for (x, w) in [(5.0, -1.0), (5.0, f64::INFINITY), (f64::NAN, 1.0)] {
+            let e = error(|p| p.value_distribution = vec![vec![], vec![(10.0, 1.0), (x, w)]]);
+            assert!(e.contains("model state 'b': the value distribution"), "{e}");
+        }
+        let mut fine = parts();
+        fine.value_distribution = vec![vec![], vec![(10.0, 1.0), (0.0, 0.0)]];
+        assert!(Chain::from_rows(fine).is_ok());
     }
 
     #[test]
