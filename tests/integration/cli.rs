@@ -354,3 +354,54 @@ fn out_files_get_ordinary_permissions() {
         .success();
     assert_eq!(mode(&out), 0o640);
 }
+
+/// A table cell longer than 65,535 characters (a 70,000-character channel name, a path of
+/// 24,000 touches) is printed in full; `format!` widths used to panic past that.
+#[test]
+fn table_cells_longer_than_65535_characters_are_printed_not_a_panic() {
+    let name = "c".repeat(70_000);
+    let long_path = ["a", "b"].repeat(12_000).join(" > ");
+    let data = format!(
+        "path,total_conversions,total_conversion_value,total_null\n{name},2,0,1\nb,1,0,1\n\
+         {long_path},1,0,0\n"
+    );
+    let (code, stdout, stderr) = run_on(data.as_bytes(), &["attribute"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains(&name), "the long channel is missing");
+    let (code, stdout, stderr) = run_on(data.as_bytes(), &["paths"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(&long_path),
+        "the 24,000-touch path is missing"
+    );
+}
+
+/// Counts or values whose totals pass f64::MAX gave inf, NaN and `null` in the output with exit
+/// 0 (`fit` wrote `"journeys": null`); they are bad input naming the file. Values too large to
+/// simulate are refused by `simulate`.
+#[test]
+fn totals_that_overflow_are_bad_input_not_nan() {
+    let header = "path,total_conversions,total_conversion_value,total_null\n";
+    let cases = [
+        (
+            format!("{header}a > b,1e308,0,1e308\nb,1e308,0,1e308\n"),
+            "attribute",
+        ),
+        (
+            format!("{header}a > b,1e308,0,1e308\nb,1e308,0,1e308\n"),
+            "fit",
+        ),
+        (format!("{header}a,1,1e308,0\nb,1,1e308,0\n"), "attribute"),
+        (format!("{header}a,1,1e200,1\n"), "simulate"),
+    ];
+    for (data, command) in cases {
+        let mut args = vec![command, "--format", "json"];
+        if command == "simulate" {
+            args.extend(["--journeys", "100"]);
+        }
+        let (code, stdout, stderr) = run_on(data.as_bytes(), &args);
+        assert_eq!(code, 2, "{command} on {data}: {stderr}");
+        assert!(stderr.contains("input.csv"), "{command}: {stderr}");
+        assert!(stdout.is_empty(), "{command}: {stdout}");
+    }
+}

@@ -307,3 +307,26 @@ fn failed_funnel_writes_no_svg() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!svg.exists());
 }
+
+/// Data whose every row has zero conversions and zero nulls hold no journey: exit 2 naming the
+/// file (it used to panic), also when a skipped row names a touchpoint the stage file lacks.
+#[test]
+fn funnel_of_data_without_journeys_exits_2_naming_the_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "path,total_conversions,total_conversion_value,total_null\n";
+    for (name, rows) in [
+        (
+            "staged.csv",
+            "social_ads > checkout,0,0,0\nonline_search,0,0,0\n",
+        ),
+        ("unstaged.csv", "email > search,0,0,0\nsearch,0,0,0\n"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("{header}{rows}")).unwrap();
+        let out = run(&["funnel", path.to_str().unwrap(), "--stages", STAGES]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(stderr.contains(name), "{stderr}");
+        assert!(stderr.contains("no journeys"), "{stderr}");
+    }
+}

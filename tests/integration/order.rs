@@ -184,3 +184,31 @@ fn bad_order_values_are_usage_errors() {
         .assert()
         .code(2);
 }
+
+/// Counts that add up past the largest f64 made `order` (and `--order auto`) loop forever on
+/// NaN scores: they are bad input, exit 2 naming the file, with nothing on standard output.
+#[test]
+fn counts_past_f64_max_exit_2_naming_the_file_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.csv");
+    std::fs::write(
+        &path,
+        "path,total_conversions,total_conversion_value,total_null\na > b,1e308,0,1e308\nb,1e308,0,1e308\n",
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    for args in [
+        vec!["order", path],
+        vec!["attribute", path, "--order", "auto"],
+    ] {
+        let out = Command::cargo_bin("journeysim")
+            .unwrap()
+            .args(&args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("huge.csv"), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}

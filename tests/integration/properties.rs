@@ -157,3 +157,115 @@ proptest! {
         }
     }
 }
+
+/// A count for the finiteness property: zero, an ordinary count, or a huge one (up to
+/// f64::MAX, so that sums overflow).
+fn any_count() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        2 => Just(0.0),
+        6 => 0.25f64..50.0,
+        1 => 1e150f64..1e300,
+        1 => 1e300f64..f64::MAX,
+        1 => Just(f64::MAX),
+    ]
+}
+
+type AnyRow = (Vec<u8>, f64, f64, f64);
+
+fn any_rows() -> impl Strategy<Value = Vec<AnyRow>> {
+    prop::collection::vec(
+        (
+            prop::collection::vec(0u8..4, 1..5),
+            any_count(),
+            any_count(),
+            any_count(),
+        ),
+        1..8,
+    )
+}
+
+/// The words of a result's `Debug` text that are not numbers (`NaN`, `inf`); the channel names
+/// ("a".."d") and field names never spell them.
+fn non_finite(debug: &str) -> Vec<String> {
+    debug
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .filter(|w| *w == "NaN" || *w == "inf")
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A core result is either free of NaN and inf, or an input error (exit 2).
+fn finite_or_bad_input<T: std::fmt::Debug>(
+    what: &str,
+    result: journeysim_core::Result<T>,
+) -> Result<Option<T>, TestCaseError> {
+    match result {
+        Ok(value) => {
+            let text = format!("{value:?}");
+            let found = non_finite(&text);
+            prop_assert!(found.is_empty(), "{what}: {found:?} in {text}");
+            Ok(Some(value))
+        }
+        Err(e) => {
+            prop_assert_eq!(e.exit_code(), 2, "{}: {}", what, e);
+            Ok(None)
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// No core result holds NaN or inf for finite counts, however large: attribution (with its
+    /// removal effects), order selection, the data funnel and the simulation tallies of the
+    /// fitted chain are numbers, or the input is refused (exit 2).
+    #[test]
+    fn core_results_are_finite_or_an_input_error(rows in any_rows(), order in 1usize..3) {
+        use journeysim_core::funnel::data_funnel;
+        use journeysim_core::journey::MemoryPaths;
+        use journeysim_core::model::fit_paths;
+        use journeysim_core::order_selection::{OrderOptions, select_order};
+        use journeysim_core::simulate::{SimulateOptions, simulate};
+        use journeysim_core::stages::StageMap;
+
+        let names = ["a", "b", "c", "d"];
+        let paths: Vec<Vec<&str>> = rows
+            .iter()
+            .map(|r| r.0.iter().map(|&t| names[t as usize]).collect())
+            .collect();
+        let memory: Vec<(&[&str], f64, f64, f64)> = rows
+            .iter()
+            .zip(&paths)
+            .map(|(r, p)| (&p[..], r.1, r.2, r.3))
+            .collect();
+        let source = || MemoryPaths::new("prop.csv", &memory);
+
+        let options = AttributionOptions {
+            fit: FitOptions::order(order),
+            heuristics: HeuristicOptions::default(),
+        };
+        finite_or_bad_input("attribution", attribute_paths(source(), &options))?;
+        finite_or_bad_input("order selection", select_order(source(), OrderOptions::default()))?;
+        let stages = StageMap {
+            stages: vec!["first".into(), "second".into()],
+            touchpoints: [("a", "first"), ("b", "first"), ("c", "second"), ("d", "second")]
+                .into_iter()
+                .map(|(t, s)| (t.to_owned(), s.to_owned()))
+                .collect(),
+        };
+        finite_or_bad_input(
+            "funnel",
+            data_funnel(source(), "paths", &stages, "stages.json", order),
+        )?;
+        if let Some(fitted) =
+            finite_or_bad_input("fit", fit_paths(source(), FitOptions::order(order), |_| {}))?
+        {
+            let mut sim = SimulateOptions::journeys(500);
+            sim.seed = 1;
+            finite_or_bad_input(
+                "simulation",
+                simulate(&fitted.chain, "prop.csv", &sim, &|_, _| {}),
+            )?;
+        }
+    }
+}

@@ -684,3 +684,106 @@ fn a_fixed_small_paired_run_is_pinned() {
 }
 
 const PAIRED_PINNED: (u64, u64, i64, u64) = (527, 678, 151, 151);
+
+/// A model of `n` touchpoints in cycles of 8, each looping on itself with probability
+/// 1 - 1e-6 and leaving rarely (to the next in its cycle, converting, dropping out): journeys
+/// that almost never end, which iterative sweeps cannot solve.
+fn slow_mixing_model(n: usize) -> String {
+    let eps = 1e-6;
+    let states: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let next = i / 8 * 8 + (i + 1) % 8;
+            serde_json::json!({
+                "state": format!("c{i}"),
+                "transitions": [
+                    {"to": format!("c{i}"), "probability": 1.0 - eps},
+                    {"to": format!("c{next}"), "probability": 0.5 * eps},
+                    {"to": "(conversion)", "probability": 0.2 * eps},
+                    {"to": "(null)", "probability": 0.3 * eps},
+                ]
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "format": "journeysim-model", "version": 1, "order": 1,
+        "channels": (0..n).map(|i| format!("c{i}")).collect::<Vec<_>>(),
+        "entry": [{"to": "c0", "probability": 0.5}, {"to": "c9", "probability": 0.5}],
+        "states": states,
+    })
+    .to_string()
+}
+
+/// A valid 400-state model with slow-mixing cycles is solved (it used to fail with exit 1,
+/// "Gauss-Seidel did not converge"); one too large for the direct solve is refused with
+/// exit 2 and the reason.
+#[test]
+fn slow_mixing_models_are_solved_or_refused_as_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("cycles.json");
+    std::fs::write(&small, slow_mixing_model(400)).unwrap();
+    let args = ["--journeys", "100", "--max-steps", "10", "--format", "json"];
+    let out = journeysim()
+        .args(["simulate", "--model", small.to_str().unwrap()])
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Every touchpoint ends in conversion 0.2 / (0.2 + 0.3) of the time, whatever the cycle.
+    let p = json["exact"]["conversion_probability"].as_f64().unwrap();
+    assert!((p - 0.4).abs() < 1e-9, "{p}");
+
+    let large = dir.path().join("large.json");
+    std::fs::write(&large, slow_mixing_model(4_008)).unwrap();
+    let out = journeysim()
+        .args(["simulate", "--model", large.to_str().unwrap()])
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("journeys almost never end"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+/// A journey of 10^8 steps runs in bounded memory: under a 600 MB address-space limit (the
+/// length histogram alone used to take 800 MB here, 1.5 GB in all) `simulate --max-steps
+/// 100000000` on a touchpoint that almost never ends finishes, and reports the journey's length.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_walk_of_10_to_the_8_steps_runs_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("loop.json");
+    std::fs::write(
+        &model,
+        r#"{"format": "journeysim-model", "version": 1, "order": 1, "channels": ["a"],
+      "entry": [{"to": "a", "probability": 1}],
+      "states": [{"state": "a", "transitions": [{"to": "a", "probability": 0.999999999999999},
+        {"to": "(conversion)", "probability": 0.5e-15}, {"to": "(null)", "probability": 0.5e-15}]}]}"#,
+    )
+    .unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("journeysim");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 600000 && exec \"$0\" \"$@\"")
+        .arg(&bin)
+        .args(["simulate", "--model", model.to_str().unwrap()])
+        .args([
+            "--journeys",
+            "1",
+            "--max-steps",
+            "100000000",
+            "--threads",
+            "1",
+        ])
+        .args(["--seed", "3", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["truncated"], 1, "{json}");
+    assert_eq!(json["path_length"]["max"], 100_000_000u64, "{json}");
+    assert_eq!(json["path_length"]["p50"], 100_000_000u64, "{json}");
+}

@@ -305,3 +305,38 @@ fn svg_is_valid_and_names_every_scenario() {
         assert!(text.contains(name), "{name} missing from the picture");
     }
 }
+
+/// An `add_touchpoint` whose `conversion_factor` applies to a touchpoint that never converts
+/// directly changes nothing: `whatif` says so on standard error (it used to report a silent
+/// "+0 [+0, +0]").
+#[test]
+fn conversion_factor_that_changes_nothing_is_warned_about_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("p.csv");
+    std::fs::write(
+        &data,
+        "path,total_conversions,total_conversion_value,total_null\na,3,30,2\nb > a,1,10,1\nb,0,0,4\n",
+    )
+    .unwrap();
+    let scenario = dir.path().join("chat.json");
+    std::fs::write(
+        &scenario,
+        r#"{"name": "chat", "changes": [{"change": "add_touchpoint", "name": "chat", "like": "b", "incoming_share": 0.2, "conversion_factor": 2}]}"#,
+    )
+    .unwrap();
+    let (code, stdout, stderr) = whatif(&[
+        data.to_str().unwrap(),
+        "--scenario",
+        scenario.to_str().unwrap(),
+        "--journeys",
+        "1000",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stdout.is_empty());
+    assert!(
+        stderr.contains("chat.json: changes[0] (add_touchpoint)")
+            && stderr.contains("'b' never converts directly")
+            && stderr.contains("changes nothing"),
+        "{stderr}"
+    );
+}

@@ -44,7 +44,7 @@
 
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{Error, Location, Result};
 use crate::journey::{ChannelTable, PathRow, PathSource};
 use crate::journey_map::JourneyMap;
 use crate::model::Chain;
@@ -367,7 +367,9 @@ pub fn assemble(
         .enumerate()
         .map(|(i, name)| {
             let mut touchpoints: Vec<String> = (0..channels.len())
-                .filter(|&c| stage_of[c] == i)
+                // A channel beyond `stage_of` was met only on rows without journeys (a reader
+                // interns the names of the rows it skips): it is in no stage.
+                .filter(|&c| stage_of.get(c) == Some(&i))
                 .map(|c| channels.name(c as u32).to_owned())
                 .collect();
             touchpoints.sort();
@@ -479,6 +481,14 @@ pub fn data_funnel(
         // Names the touchpoints without a stage.
         stages.assign(&channels, stages_source)?;
     }
+    if observed.journeys <= 0.0 {
+        // Without a journey there are no shares to give: every figure would be 0/0.
+        return Err(Error::input(
+            Location::file(&name),
+            "no journeys to make a funnel of: every row has zero conversions and zero nulls, or no \
+             touch",
+        ));
+    }
     let chain = fitter.finish_named(channels, &name)?;
     let exact = chain_exact(&chain, &stage_of, stages.stages.len())?;
     let mut funnel = assemble(
@@ -535,5 +545,76 @@ mod tests {
         close(flows[1].move_on, 0.5 - 0.8 * vb);
         // Every journey ends in exactly one stage.
         close(flows.iter().map(|f| f.convert + f.drop_out).sum(), 1.0);
+    }
+
+    fn two_stages() -> StageMap {
+        StageMap {
+            stages: vec!["A".into(), "B".into()],
+            touchpoints: [("a", "A"), ("b", "B")]
+                .into_iter()
+                .map(|(t, s)| (t.to_owned(), s.to_owned()))
+                .collect(),
+        }
+    }
+
+    /// Data whose every row has zero conversions and zero nulls hold no journey: the funnel is
+    /// an input error naming the data (exit 2), not a panic or a table of 0/0.
+    #[test]
+    fn data_without_journeys_is_an_input_error_naming_it() {
+        let rows = [
+            (&["a", "b"][..], 0.0, 0.0, 0.0),
+            (&["b"][..], 0.0, 0.0, 0.0),
+        ];
+        let err = data_funnel(
+            crate::journey::MemoryPaths::new("zero.csv", &rows),
+            "paths",
+            &two_stages(),
+            "stages.json",
+            1,
+        )
+        .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let text = err.to_string();
+        assert!(text.contains("zero.csv"), "{text}");
+        assert!(text.contains("no journeys"), "{text}");
+    }
+
+    /// A channel met only on rows without journeys has no stage and no flow: it is left out
+    /// of the stage lists (it used to index past the stage list and panic).
+    #[test]
+    fn channels_without_a_stage_from_skipped_rows_are_left_out() {
+        let rows = [(&["a", "b"][..], 1.0, 1.0, 1.0)];
+        let stages = two_stages();
+        let chain = crate::model::fit_paths(
+            crate::journey::MemoryPaths::new("p.csv", &rows),
+            crate::model::FitOptions::order(1),
+            |_| {},
+        )
+        .unwrap()
+        .chain;
+        let stage_of = [0, 1];
+        let exact = chain_exact(&chain, &stage_of, 2).unwrap();
+        let mut channels = chain.channels().clone();
+        channels.intern("zzz");
+        let funnel = assemble("p.csv", "paths", &stages, &channels, &stage_of, exact, None);
+        assert_eq!(funnel.stages[0].touchpoints, ["a"]);
+        assert_eq!(funnel.stages[1].touchpoints, ["b"]);
+    }
+
+    #[test]
+    fn data_with_journeys_still_gives_a_funnel() {
+        let rows = [
+            (&["a", "b"][..], 1.0, 1.0, 1.0),
+            (&["b"][..], 0.0, 0.0, 0.0),
+        ];
+        let funnel = data_funnel(
+            crate::journey::MemoryPaths::new("p.csv", &rows),
+            "paths",
+            &two_stages(),
+            "stages.json",
+            1,
+        )
+        .unwrap();
+        assert_eq!(funnel.journeys, Some(2.0));
     }
 }

@@ -208,7 +208,9 @@ pub trait PathSource {
 
     /// Interns the channels of every row into `channels` and hands each row that carries a
     /// journey to `visit`, once, in input order; returns the totals of what was read and the
-    /// warnings about it (skipped rows, dropped touches).
+    /// warnings about it (skipped rows, dropped touches). Totals that overflow are the source's
+    /// error ([`ReadSummary::check_totals`], called once its rows are read), so no consumer
+    /// ever sees an infinite total.
     fn read(
         self,
         channels: &mut ChannelTable,

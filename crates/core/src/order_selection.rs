@@ -311,6 +311,25 @@ pub fn select_order(source: impl PathSource, options: OrderOptions) -> Result<Or
             penalized_auc: auc[k].1,
         })
         .collect();
+    // Every score must be a number: a non-finite one cannot be ranked, and would be written as
+    // null or NaN.
+    if let Some(o) = orders.iter().find(|o| {
+        ![
+            o.heldout_log_likelihood,
+            o.difference_to_best,
+            o.difference_standard_error,
+            o.auc,
+            o.penalized_auc.unwrap_or(0.0),
+        ]
+        .iter()
+        .all(|x| x.is_finite())
+    }) {
+        return Err(Error::Invalid(format!(
+            "{name}: the scores of order {} are not finite numbers (the counts are too large or \
+             too uneven to compare orders on)",
+            o.order
+        )));
+    }
     let recommended = orders
         .iter()
         .find(|o| o.difference_to_best >= -o.difference_standard_error)
@@ -494,7 +513,9 @@ fn penalized_auc(chain: &Chain, channels: usize, journeys: f64, rows: u64) -> (f
         while i < points.len() {
             let (mut dp, mut dn) = (0.0, 0.0);
             let score = points[i].0;
-            while i < points.len() && points[i].0 == score {
+            // Ties by `total_cmp`, so that a NaN score (which equals nothing under `==`) still
+            // forms its group and the scan always advances.
+            while i < points.len() && points[i].0.total_cmp(&score).is_eq() {
                 dp += points[i].1;
                 dn += points[i].2;
                 i += 1;
@@ -553,5 +574,48 @@ mod tests {
         split(17.25, &mut out, &mut stream);
         assert_eq!(out.iter().sum::<f64>(), 17.25);
         assert!(out.iter().all(|&x| x >= 0.0));
+    }
+
+    fn select(rows: &[(Vec<&str>, f64, f64, f64)]) -> Result<OrderSelection> {
+        let rows: Vec<(&[&str], f64, f64, f64)> = rows
+            .iter()
+            .map(|(p, c, v, n)| (&p[..], *c, *v, *n))
+            .collect();
+        select_order(MemoryPaths::new("huge", &rows), OrderOptions::default())
+    }
+
+    #[test]
+    fn counts_past_f64_max_are_an_error_not_a_hang() {
+        // The ranking loop used to spin forever here: NaN scores never compared equal.
+        let err = select(&[
+            (vec!["a", "b"], 1e308, 0.0, 1e308),
+            (vec!["b"], 1e308, 0.0, 1e308),
+        ])
+        .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let text = err.to_string();
+        assert!(text.contains("huge"), "{text}");
+    }
+
+    /// Huge but finite totals either give finite scores or a clear error; never a hang or NaN.
+    #[test]
+    fn huge_finite_counts_give_numbers_or_an_error() {
+        for big in [1e300, 1e307, 4e307] {
+            let result = select(&[
+                (vec!["a", "b"], big, 0.0, big / 2.0),
+                (vec!["b"], big / 3.0, 0.0, big),
+                (vec!["a"], 0.0, 0.0, 1.0),
+            ]);
+            match result {
+                Ok(s) => {
+                    for o in &s.orders {
+                        assert!(o.heldout_log_likelihood.is_finite(), "{big}: {o:?}");
+                        assert!(o.difference_standard_error.is_finite(), "{big}: {o:?}");
+                        assert!(o.auc.is_finite(), "{big}: {o:?}");
+                    }
+                }
+                Err(e) => assert_eq!(e.exit_code(), 2, "{big}: {e}"),
+            }
+        }
     }
 }

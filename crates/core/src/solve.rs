@@ -55,6 +55,9 @@ pub const DENSE_LIMIT: usize = 300;
 
 const RELATIVE_TOLERANCE: f64 = 1e-14;
 const MAX_SWEEPS: usize = 1_000_000;
+/// Most unknowns the dense fallback for sweeps that do not converge factors (128 MB of
+/// matrix at the limit, seconds of LU).
+const DIRECT_LIMIT: usize = 4_000;
 
 /// Conversion probability and expected value per journey of a chain.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -385,17 +388,50 @@ fn solve_dense(q: &Transient, direction: Direction, b: &[Vec<f64>]) -> Result<Ve
 
 /// Gauss-Seidel for `x = b + M x` with `M` (nonnegative, substochastic) given by `m`'s rows,
 /// updating the unknowns in `order`, for the `K` right-hand sides of `b` together (a row is read
-/// once for all of them) until each has converged.
+/// once for all of them) until each has converged; solved directly instead when the sweeps
+/// would take more than [`MAX_SWEEPS`].
 fn solve_sweeps<const K: usize>(
     m: &impl Rows,
     b: &[Vec<f64>; K],
     order: &[usize],
 ) -> Result<[Vec<f64>; K]> {
+    match sweep(m, b, order) {
+        Sweeps::Converged(x) => Ok(x),
+        Sweeps::TooSlow { rate, sweeps } => solve_direct(m, b, order, rate, sweeps),
+    }
+}
+
+/// How the sweeps ended.
+#[derive(Debug)]
+enum Sweeps<const K: usize> {
+    /// Converged to the tolerance.
+    Converged([Vec<f64>; K]),
+    /// The observed contraction rate predicts more than [`MAX_SWEEPS`] sweeps: stopped after
+    /// `sweeps`, with the slowest right-hand side's `rate`.
+    TooSlow { rate: f64, sweeps: usize },
+}
+
+/// Sweeps before the contraction rate is trusted to predict the remaining ones: the first
+/// sweeps carry the right-hand side through the chain and their changes do not yet shrink at
+/// the chain's rate.
+const SETTLE_SWEEPS: usize = 1_000;
+/// Consecutive sweeps whose prediction must exceed [`MAX_SWEEPS`] before the sweeps give up,
+/// so that one noisy rate estimate does not end them.
+const SLOW_STREAK: usize = 100;
+
+/// The Gauss-Seidel iteration of [`solve_sweeps`]. The iterates and the stop are those of a
+/// plain loop to [`MAX_SWEEPS`]; the only addition is the early stop when, with `rho` the
+/// observed contraction rate, the sweeps still needed for `delta * rho^n / (1 - rho)` to fall
+/// below the tolerance would take the total past [`MAX_SWEEPS`] (journeys that loop for very
+/// long). So results where the sweeps converge are unchanged.
+fn sweep<const K: usize>(m: &impl Rows, b: &[Vec<f64>; K], order: &[usize]) -> Sweeps<K> {
     let mut x = vec![[0.0f64; K]; m.len()];
     // Per right-hand side, the last two sweeps' largest changes; the contraction rate is
     // estimated from both ratios (the larger), and only once both are finite.
     let mut deltas = [[f64::INFINITY; K]; 2];
-    for _ in 0..MAX_SWEEPS {
+    let mut slow_streak = 0;
+    let mut slowest = 0.0f64;
+    for done in 1..=MAX_SWEEPS {
         let mut delta = [0.0f64; K];
         for &i in order {
             let mut sum: [f64; K] = std::array::from_fn(|k| b[k][i]);
@@ -409,6 +445,8 @@ fn solve_sweeps<const K: usize>(
             }
             x[i] = sum;
         }
+        let scale = |k: usize| x.iter().fold(0.0f64, |acc, v| acc.max(v[k].abs()));
+        let rate = |k: usize| (delta[k] / deltas[1][k]).max(deltas[1][k] / deltas[0][k]);
         let converged = (0..K).all(|k| {
             if delta[k] == 0.0 {
                 return true;
@@ -416,18 +454,87 @@ fn solve_sweeps<const K: usize>(
             if !deltas[0][k].is_finite() {
                 return false;
             }
-            let scale = x.iter().fold(0.0f64, |acc, v| acc.max(v[k].abs()));
-            let rho = (delta[k] / deltas[1][k]).max(deltas[1][k] / deltas[0][k]);
-            rho < 1.0 && delta[k] * rho / (1.0 - rho) <= RELATIVE_TOLERANCE * scale
+            let rho = rate(k);
+            rho < 1.0 && delta[k] * rho / (1.0 - rho) <= RELATIVE_TOLERANCE * scale(k)
         });
         if converged {
-            return Ok(std::array::from_fn(|k| x.iter().map(|v| v[k]).collect()));
+            return Sweeps::Converged(std::array::from_fn(|k| x.iter().map(|v| v[k]).collect()));
+        }
+        if done >= SETTLE_SWEEPS {
+            // The sweeps n still needed: delta * rho^n / (1 - rho) <= tolerance * scale.
+            let too_slow = (0..K).any(|k| {
+                if delta[k] == 0.0 {
+                    return false;
+                }
+                let rho = rate(k);
+                slowest = slowest.max(rho);
+                if rho.is_nan() || rho >= 1.0 {
+                    return true;
+                }
+                let target = RELATIVE_TOLERANCE * scale(k) * (1.0 - rho) / (delta[k] * rho);
+                let remaining = target.ln() / rho.ln();
+                done as f64 + remaining > MAX_SWEEPS as f64
+            });
+            slow_streak = if too_slow { slow_streak + 1 } else { 0 };
+            if slow_streak >= SLOW_STREAK {
+                return Sweeps::TooSlow {
+                    rate: slowest,
+                    sweeps: done,
+                };
+            }
         }
         deltas = [deltas[1], delta];
     }
-    Err(Error::Numerical(format!(
-        "Gauss-Seidel did not converge in {MAX_SWEEPS} sweeps: the chain has journeys that almost never end"
-    )))
+    Sweeps::TooSlow {
+        rate: slowest,
+        sweeps: MAX_SWEEPS,
+    }
+}
+
+/// The system the sweeps solve, `x = b + M x` over the unknowns in `order` (every other unknown
+/// stays 0), solved directly by dense LU: the fallback when the sweeps have not converged in
+/// [`MAX_SWEEPS`] (journeys that loop for very long: the sweeps contract at `rate`, within
+/// about 1e-7 of 1). Chains the sweeps do solve never come here, so their results are unchanged.
+/// A chain too large to factor densely is refused as bad input: its journeys almost never end.
+fn solve_direct<const K: usize>(
+    m: &impl Rows,
+    b: &[Vec<f64>; K],
+    order: &[usize],
+    rate: f64,
+    sweeps: usize,
+) -> Result<[Vec<f64>; K]> {
+    let unknowns = order.len();
+    if unknowns > DIRECT_LIMIT {
+        return Err(Error::Invalid(format!(
+            "the model cannot be solved: its journeys almost never end (after {sweeps} sweeps an \
+             iterative solve shrinks the error only by a factor {rate} per sweep, so it would \
+             need more than {MAX_SWEEPS} sweeps), and its {unknowns} states are more than the {DIRECT_LIMIT} a \
+             direct solve takes; give loops a real chance to end"
+        )));
+    }
+    let mut position = vec![usize::MAX; m.len()];
+    for (local, &i) in order.iter().enumerate() {
+        position[i] = local;
+    }
+    let mut a = DMatrix::<f64>::identity(unknowns, unknowns);
+    for (local, &i) in order.iter().enumerate() {
+        for (j, p) in m.row(i) {
+            if position[j] != usize::MAX {
+                a[(local, position[j])] -= p;
+            }
+        }
+    }
+    let rhs = DMatrix::<f64>::from_fn(unknowns, K, |local, k| b[k][order[local]]);
+    let x = a.lu().solve(&rhs).ok_or_else(|| {
+        Error::Numerical("the chain is singular: some journeys can never end".into())
+    })?;
+    Ok(std::array::from_fn(|k| {
+        let mut out = vec![0.0; m.len()];
+        for (local, &i) in order.iter().enumerate() {
+            out[i] = x[(local, k)];
+        }
+        out
+    }))
 }
 
 /// The `keep` states deepest-first: reachable states in reverse breadth-first order from
@@ -750,6 +857,98 @@ mod tests {
         assert_close(&h, &[0.5, 1.0], 1e-12, "hitting");
         let rows = visits_from_with_limit(&q_rows(&chain), &[0], SPARSE).unwrap();
         assert_close(&rows[0], &[1.0 / eps, 0.5], 1e-12, "visits_from");
+    }
+
+    /// 400 states in cycles of 8 where every state loops back to itself with probability
+    /// 1 - 1e-6 and leaves rarely (to the next in its cycle, to another state, converts, drops
+    /// out). The sweeps contract at about 1 - 1e-6 per sweep and cannot converge in
+    /// `MAX_SWEEPS`; the solve falls back to a direct one and agrees with dense LU.
+    #[test]
+    fn slow_mixing_cycles_above_the_dense_limit_are_solved() {
+        let n = 400;
+        assert!(n > DENSE_LIMIT);
+        let eps = 1e-6;
+        let rows: Vec<Vec<(usize, f64)>> = (0..n)
+            .map(|i| {
+                let next = i / 8 * 8 + (i + 1) % 8;
+                let other = (i * 37 + 11) % n;
+                let mut row = vec![(i, 1.0 - eps), (next, 0.4 * eps)];
+                if other == i || other == next {
+                    row[1].1 += 0.3 * eps;
+                } else {
+                    row.push((other, 0.3 * eps));
+                }
+                row.push((CONV, 0.1 * eps));
+                row.push((NULL, 0.2 * eps));
+                row
+            })
+            .collect();
+        let chain = chain(&[(0, 0.6), (9, 0.4)], &rows);
+
+        // The sweeps see early that they cannot finish, rather than after a million sweeps.
+        let b = [vec![1.0; n]];
+        let order: Vec<usize> = (0..n).collect();
+        match sweep(&ChainRows(&chain), &b, &order) {
+            Sweeps::TooSlow { rate, sweeps } => {
+                assert!(sweeps < SETTLE_SWEEPS + 2 * SLOW_STREAK, "{sweeps}");
+                assert!(rate > 1.0 - 1e-5 && rate < 1.0, "{rate}");
+            }
+            Sweeps::Converged(_) => panic!("the sweeps cannot converge here"),
+        }
+
+        let [h, value] = absorption_by_state(&chain, None).unwrap();
+        let [h_lu, value_lu] = absorption_with_limit(&chain, None, DENSE).unwrap();
+        assert_close(&h, &h_lu, 1e-9, "absorption");
+        assert_close(&value, &value_lu, 1e-9, "value");
+        let exact = absorb(&chain, None).unwrap();
+        assert!(exact.conversion_probability.is_finite() && exact.conversion_probability > 0.0);
+
+        let mut removed = vec![false; n];
+        removed[3] = true;
+        removed[200] = true;
+        let [h, _] = absorption_by_state(&chain, Some(&removed)).unwrap();
+        let [h_lu, _] = absorption_with_limit(&chain, Some(&removed), DENSE).unwrap();
+        assert_close(&h, &h_lu, 1e-9, "absorption with states removed");
+
+        let v = expected_visits(&chain).unwrap();
+        let v_lu = visits_with_limit(&chain, DENSE).unwrap();
+        assert_close(&v, &v_lu, 1e-9, "visits");
+
+        let target: Vec<bool> = (0..n).map(|s| s % 50 == 7).collect();
+        let h = hitting_probabilities(&chain, &target).unwrap();
+        let h_lu = hitting_with_limit(&chain, &target, DENSE).unwrap();
+        assert_close(&h, &h_lu, 1e-9, "hitting");
+
+        let q = q_rows(&chain);
+        let rows = visits_from(&q, &[0, 9]).unwrap();
+        let rows_lu = visits_from_with_limit(&q, &[0, 9], DENSE).unwrap();
+        for (r, r_lu) in rows.iter().zip(&rows_lu) {
+            assert_close(r, r_lu, 1e-9, "visits_from");
+        }
+    }
+
+    /// A chain whose journeys almost never end and that is too large for the direct solve is
+    /// refused as bad input (exit 2) with the reason, after a few sweeps.
+    #[test]
+    fn slow_mixing_chain_too_large_for_a_direct_solve_is_refused_as_bad_input() {
+        let n = DIRECT_LIMIT + 1;
+        let eps = 1e-6;
+        let rows: Vec<Vec<(usize, f64)>> = (0..n)
+            .map(|i| {
+                vec![
+                    (i, 1.0 - eps),
+                    ((i + 1) % n, 0.5 * eps),
+                    (CONV, 0.2 * eps),
+                    (NULL, 0.3 * eps),
+                ]
+            })
+            .collect();
+        let chain = chain(&[(0, 1.0)], &rows);
+        let err = absorb(&chain, None).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "{err}");
+        let text = err.to_string();
+        assert!(text.contains("journeys almost never end"), "{text}");
+        assert!(text.contains(&format!("{n} states")), "{text}");
     }
 
     /// The dense and the sweeping solvers agree on the reference data at order 2 (hundreds of

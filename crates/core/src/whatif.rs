@@ -45,7 +45,7 @@ use rand::Rng;
 use crate::attribution::removal::{RemovalEffects, mixture_removal_effects, share};
 use crate::error::Result;
 use crate::model::Chain;
-use crate::scenario::{Scenario, apply};
+use crate::scenario::{Scenario, apply_with_warnings};
 use crate::simulate::{PairedTally, Sampler, SimulateOptions, Stop, Tally, simulate_paired};
 use crate::stats::{Z95, mean_interval, wilson_interval};
 
@@ -198,15 +198,22 @@ pub fn what_if_population(
     };
     let strata = strata(baseline, options)?;
     // Check every scenario against every component before walking anything.
-    let changed: Vec<Vec<Chain>> = scenarios
-        .iter()
-        .map(|s| {
-            baseline
-                .iter()
-                .map(|(_, chain)| apply(chain, &s.scenario, &s.file))
-                .collect::<Result<Vec<_>>>()
-        })
-        .collect::<Result<_>>()?;
+    // Changes that change nothing on some component are warned about (once each).
+    let mut apply_warnings: Vec<String> = Vec::new();
+    let mut changed: Vec<Vec<Chain>> = Vec::with_capacity(scenarios.len());
+    for s in scenarios {
+        let mut alts = Vec::with_capacity(baseline.len());
+        for (_, chain) in baseline {
+            let (alt, warnings) = apply_with_warnings(chain, &s.scenario, &s.file)?;
+            for warning in warnings {
+                if !apply_warnings.contains(&warning) {
+                    apply_warnings.push(warning);
+                }
+            }
+            alts.push(alt);
+        }
+        changed.push(alts);
+    }
     // Per component, one layout for the baseline and every scenario: shared rows map the same
     // random bits to the same targets, and every scenario meets the same baseline journeys.
     let samplers: Vec<Vec<Sampler>> = baseline
@@ -216,12 +223,12 @@ pub fn what_if_population(
             let all: Vec<&Chain> = std::iter::once(*chain)
                 .chain(changed.iter().map(|alts| &alts[c]))
                 .collect();
-            Sampler::aligned(&all)
+            Sampler::aligned(&all).map_err(|e| crate::simulate::naming(input, e))
         })
         .collect::<Result<_>>()?;
     let base_effects = mixture_removal_effects(baseline)?;
     let mut outcomes = Vec::with_capacity(scenarios.len());
-    let mut warnings = Vec::new();
+    let mut warnings = apply_warnings;
     let mut journeys = 0;
     for (i, (file, alts)) in scenarios.iter().zip(&changed).enumerate() {
         let alt_components: Vec<(f64, &Chain)> =

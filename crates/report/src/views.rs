@@ -88,24 +88,32 @@ pub(crate) fn channel_csv(
     group_column: Option<&str>,
     groups: &[(&str, &Attribution)],
 ) -> csv::Result<()> {
-    let rows: Vec<(&str, Vec<(String, String)>)> = groups
-        .iter()
-        .flat_map(|(group, result)| {
-            let unattributed = unattributed_row(result);
-            result
-                .channels
-                .iter()
-                .chain(unattributed.as_ref())
-                .map(move |c| (*group, csv_fields(c)))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let Some((_, widest)) = rows.iter().max_by_key(|(_, fields)| fields.len()) else {
+    // Rows are formatted one at a time, twice (once to find the header, once to write): holding
+    // every row's cells at once took gigabytes for thousands of segments times channels. Each
+    // group ends with its (unattributed) row when it has conversions without a touch.
+    let unattributed: Vec<Option<ChannelAttribution>> =
+        groups.iter().map(|(_, r)| unattributed_row(r)).collect();
+    let rows = || {
+        groups
+            .iter()
+            .zip(&unattributed)
+            .flat_map(|((group, result), extra)| {
+                result
+                    .channels
+                    .iter()
+                    .chain(extra.as_ref())
+                    .map(move |c| (*group, c))
+            })
+    };
+    // The header is the last of the widest rows' field names, as `max_by_key` picks it.
+    let Some((_, widest)) = rows().max_by_key(|(_, c)| csv_fields(c).len()) else {
         return Ok(());
     };
+    let widest = csv_fields(widest);
     let header: Vec<&str> = widest.iter().map(|(name, _)| name.as_str()).collect();
     writer.write_record(group_column.into_iter().chain(header.iter().copied()))?;
-    for (group, fields) in &rows {
+    for (group, c) in rows() {
+        let fields = csv_fields(c);
         let cell = |name: &str| {
             fields
                 .iter()
@@ -114,7 +122,7 @@ pub(crate) fn channel_csv(
         };
         let cells = header.iter().map(|h| cell(h));
         match group_column {
-            Some(_) => writer.write_record(std::iter::once(*group).chain(cells))?,
+            Some(_) => writer.write_record(std::iter::once(group).chain(cells))?,
             None => writer.write_record(cells)?,
         }
     }

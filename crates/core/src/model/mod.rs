@@ -664,6 +664,25 @@ mod tests {
         Chain::from_rows(parts).unwrap_err().to_string()
     }
 
+    /// Values feed every expected value and simulated sum: an infinite value per conversion
+    /// (a value total divided by few conversions) or a value distribution with a negative or
+    /// infinite weight is refused, naming the state.
+    #[test]
+    fn values_must_be_finite_and_weights_non_negative() {
+        let e = error(|p| p.value_per_conversion[1] = f64::INFINITY);
+        assert!(
+            e.contains("model state 'b': value per conversion is inf"),
+            "{e}"
+        );
+        for (x, w) in [(5.0, -1.0), (5.0, f64::INFINITY), (f64::NAN, 1.0)] {
+            let e = error(|p| p.value_distribution = vec![vec![], vec![(10.0, 1.0), (x, w)]]);
+            assert!(e.contains("model state 'b': the value distribution"), "{e}");
+        }
+        let mut fine = parts();
+        fine.value_distribution = vec![vec![], vec![(10.0, 1.0), (0.0, 0.0)]];
+        assert!(Chain::from_rows(fine).is_ok());
+    }
+
     #[test]
     fn rows_are_stored_as_given_and_taken_apart_again() {
         let chain = Chain::from_rows(parts()).unwrap();

@@ -49,25 +49,42 @@ struct Editable {
     rows: Vec<Vec<(Target, f64)>>,
     value_per_conversion: Vec<f64>,
     value_distribution: Vec<Vec<(f64, f64)>>,
+    /// What the change being applied did not do, though asked (filled by `apply`, drained per
+    /// change).
+    warnings: Vec<String>,
 }
 
 /// Applies every change of `scenario` to `chain`, in order, and returns the changed chain.
 /// Errors name the scenario (`source`), the change's index and kind, and what was wrong.
 pub fn apply(chain: &Chain, scenario: &Scenario, source: &str) -> Result<Chain> {
+    apply_with_warnings(chain, scenario, source).map(|(chain, _)| chain)
+}
+
+/// [`apply`], with warnings about parts of changes that change nothing (an `add_touchpoint`
+/// `conversion_factor` on a touchpoint that never converts directly), each naming the scenario
+/// and the change as errors do.
+pub fn apply_with_warnings(
+    chain: &Chain,
+    scenario: &Scenario,
+    source: &str,
+) -> Result<(Chain, Vec<String>)> {
     let mut model = Editable::from_chain(chain);
+    let mut warnings = Vec::new();
     for (i, change) in scenario.changes.iter().enumerate() {
-        model.apply(change).map_err(|message| {
-            Error::Invalid(format!(
-                "{source}: changes[{i}] ({}): {message}",
-                change.kind()
-            ))
-        })?;
+        let at = || format!("{source}: changes[{i}] ({})", change.kind());
+        model
+            .apply(change)
+            .map_err(|message| Error::Invalid(format!("{}: {message}", at())))?;
+        for warning in model.warnings.drain(..) {
+            warnings.push(format!("{}: {warning}", at()));
+        }
     }
-    Chain::from_rows(model.into_parts()).map_err(|e| {
+    let chain = Chain::from_rows(model.into_parts()).map_err(|e| {
         Error::Invalid(format!(
             "{source}: the changed model is not a proper journey model: {e}"
         ))
-    })
+    })?;
+    Ok((chain, warnings))
 }
 
 type Outcome<T = ()> = std::result::Result<T, String>;
@@ -112,6 +129,7 @@ impl Editable {
             rows,
             value_per_conversion: chain.value_per_conversion().to_vec(),
             value_distribution,
+            warnings: Vec::new(),
         }
     }
 
@@ -796,8 +814,17 @@ impl Editable {
         }
         if conversion_factor != 1.0 {
             let edit = Edit::Scale(conversion_factor);
-            self.edit_row(new_state, TargetSelector::Conversion, "conversion", edit)
+            let edited = self
+                .edit_row(new_state, TargetSelector::Conversion, "conversion", edit)
                 .map_err(|e| format!("conversion_factor: {e}"))?;
+            if !edited {
+                // A factor on a probability of 0 leaves it 0: say so rather than report a
+                // silent "+0".
+                self.warnings.push(format!(
+                    "'{like}' never converts directly, so a conversion_factor ({conversion_factor}) \
+                     changes nothing for '{name}'"
+                ));
+            }
         }
         Ok(())
     }
@@ -822,5 +849,121 @@ fn normalise(row: &mut [(Target, f64)]) {
     let sum: f64 = row.iter().map(|(_, p)| p).sum();
     if sum > 0.0 {
         row.iter_mut().for_each(|(_, p)| *p /= sum);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journey::MemoryPaths;
+    use crate::model::{FitOptions, fit_paths};
+    use crate::simulate::SimulateOptions;
+    use crate::solve::absorb;
+    use crate::whatif::{ScenarioFile, what_if};
+
+    /// `a` converts directly; `b` only ever leads on to `a` or drops out.
+    fn chain() -> Chain {
+        let rows = [
+            (&["a"][..], 3.0, 30.0, 2.0),
+            (&["b", "a"][..], 1.0, 10.0, 1.0),
+            (&["b"][..], 0.0, 0.0, 4.0),
+        ];
+        fit_paths(
+            MemoryPaths::new("p.csv", &rows),
+            FitOptions::order(1),
+            |_| {},
+        )
+        .unwrap()
+        .chain
+    }
+
+    fn add_like(like: &str, conversion_factor: f64) -> Scenario {
+        Scenario {
+            name: "new".into(),
+            description: String::new(),
+            changes: vec![Change::AddTouchpoint {
+                name: "new".into(),
+                like: like.into(),
+                entry_share: 0.2,
+                incoming_share: 0.0,
+                conversion_factor,
+            }],
+        }
+    }
+
+    #[test]
+    fn conversion_factor_on_a_touchpoint_that_never_converts_directly_is_warned_about() {
+        let base = chain();
+        let (changed, warnings) =
+            apply_with_warnings(&base, &add_like("b", 2.0), "s.json").unwrap();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        let w = &warnings[0];
+        assert!(
+            w.starts_with("s.json: changes[0] (add_touchpoint): "),
+            "{w}"
+        );
+        assert!(w.contains("'b' never converts directly"), "{w}");
+        assert!(w.contains("changes nothing"), "{w}");
+        // Indeed the factor changes nothing: the same as with factor 1.
+        let (same, none) = apply_with_warnings(&base, &add_like("b", 1.0), "s.json").unwrap();
+        assert!(none.is_empty());
+        assert_eq!(
+            absorb(&changed, None).unwrap(),
+            absorb(&same, None).unwrap()
+        );
+    }
+
+    #[test]
+    fn conversion_factor_that_changes_something_is_not_warned_about() {
+        let (_, warnings) = apply_with_warnings(&chain(), &add_like("a", 1.5), "s.json").unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    /// `scale_conversion` at a touchpoint that never converts directly would change nothing:
+    /// it is refused, naming the change.
+    #[test]
+    fn scale_conversion_that_changes_nothing_is_an_error() {
+        let scenario = Scenario {
+            name: "x".into(),
+            description: String::new(),
+            changes: vec![Change::ScaleConversion {
+                at: "b".into(),
+                factor: 2.0,
+            }],
+        };
+        let err = apply(&chain(), &scenario, "s.json").unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let text = err.to_string();
+        assert!(
+            text.contains("s.json: changes[0] (scale_conversion)"),
+            "{text}"
+        );
+        assert!(text.contains("the change would do nothing"), "{text}");
+    }
+
+    /// The what-if result carries the warning.
+    #[test]
+    fn what_if_carries_the_warning() {
+        let base = chain();
+        let scenarios = [ScenarioFile {
+            scenario: add_like("b", 2.0),
+            file: "s.json".into(),
+        }];
+        let result = what_if(
+            &base,
+            "p.csv",
+            &scenarios,
+            &SimulateOptions::journeys(1000),
+            &|_, _, _| {},
+        )
+        .unwrap();
+        assert!(
+            result
+                .warnings
+                .iter()
+                .any(|w| w.contains("'b' never converts directly")),
+            "{:?}",
+            result.warnings
+        );
     }
 }

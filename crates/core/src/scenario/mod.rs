@@ -44,7 +44,7 @@ mod apply;
 
 use serde::Deserialize;
 
-pub use apply::{Selector, apply};
+pub use apply::{Selector, apply, apply_with_warnings};
 
 /// A named set of changes to a model.
 #[derive(Debug, Clone, PartialEq)]

@@ -65,8 +65,9 @@ pub use batch::{BATCH_SIZE, Stop};
 pub use paired::{PairedDifference, PairedTally, simulate_paired};
 pub use population::Population;
 pub use sampler::Sampler;
+pub(crate) use sampler::naming;
 pub use summary::{ChannelSimulation, ExactAbsorption, PathLength, RunInfo, Simulation, summarise};
-pub use tally::Tally;
+pub use tally::{Lengths, Tally};
 
 /// The default cap on states per journey: far beyond any real journey (the reference data's
 /// longest path has a few dozen touches), so truncation flags a near-unabsorbable chain rather
@@ -212,7 +213,7 @@ pub fn simulate_population(
     };
     let samplers = components
         .iter()
-        .map(|(_, chain)| Sampler::new(chain))
+        .map(|(_, chain)| Sampler::new(chain).map_err(|e| sampler::naming(input, e)))
         .collect::<Result<Vec<_>>>()?;
     let population = match components {
         [_] => Population::single(&samplers[0]),

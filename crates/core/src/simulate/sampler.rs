@@ -105,6 +105,7 @@ impl Sampler {
                 "the model has no entry probabilities: no journey can start".into(),
             ));
         }
+        check_values(chain)?;
         // The walk indexes per-state arrays without bounds checks, which is sound because every
         // state it can hold is in range: `Chain::from_rows` checked that entry states are
         // transient and targets at most (null), and no chain changes its rows afterwards.
@@ -225,6 +226,43 @@ impl Sampler {
         );
         &self.value_weights[a as usize..b as usize]
     }
+}
+
+/// `error` from building a sampler of a chain read from `input`, naming it.
+pub(crate) fn naming(input: &str, error: Error) -> Error {
+    match error {
+        Error::Invalid(message) => Error::Invalid(format!("{input}: {message}")),
+        other => other,
+    }
+}
+
+/// Largest value per conversion a simulation takes. A tally sums values and their squares over
+/// up to 2^64 journeys: below this, `journeys * value^2` stays far from `f64::MAX`, so no sum,
+/// mean or interval overflows to inf or NaN.
+pub const MAX_SIMULATED_VALUE: f64 = 1e100;
+
+/// Refuses values too large to sum (see [`MAX_SIMULATED_VALUE`]), naming the state.
+fn check_values(chain: &Chain) -> Result<()> {
+    let too_large = |v: f64| v.is_nan() || v.abs() > MAX_SIMULATED_VALUE;
+    for s in 0..chain.n_states() {
+        let mean = chain.value_per_conversion()[s];
+        let largest = chain
+            .value_distribution()
+            .get(s)
+            .into_iter()
+            .flatten()
+            .map(|&(x, _)| x)
+            .find(|&x| too_large(x));
+        if let Some(v) = Some(mean).filter(|&v| too_large(v)).or(largest) {
+            return Err(Error::Invalid(format!(
+                "model state '{}': a value per conversion of {v:e} is too large to simulate \
+                 (at most {MAX_SIMULATED_VALUE:e}, so that sums of squares cannot overflow); \
+                 express values in larger units",
+                chain.state_name(s as StateId)
+            )));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::tally::Tally;
 use crate::attribution::removal::{RemovalEffects, share};
 use crate::model::Chain;
-use crate::stats::{histogram_quantile, mean_interval, ratio_interval, wilson_interval};
+use crate::stats::{mean_interval, ratio_interval, wilson_interval};
 
 /// Everything `journeysim simulate` reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -173,16 +173,12 @@ pub fn summarise(
         .collect();
 
     let touches = &tally.touches;
-    let total_touches: f64 = touches
-        .iter()
-        .enumerate()
-        .map(|(l, &c)| l as f64 * c as f64)
-        .sum();
+    let total_touches: f64 = touches.iter().map(|(l, c)| l as f64 * c as f64).sum();
     let path_length = PathLength {
         mean: total_touches / nf,
-        p50: histogram_quantile(touches, 0.5),
-        p90: histogram_quantile(touches, 0.9),
-        max: touches.iter().rposition(|&c| c > 0).unwrap_or(0) as u64,
+        p50: touches.quantile(0.5),
+        p90: touches.quantile(0.9),
+        max: touches.max(),
     };
 
     let mut warnings = Vec::new();

@@ -5,6 +5,8 @@
 //! adds its journeys in order, and batches are merged in batch-index order
 //! ([`super::batch`]), so the sums are the same bits for any thread count.
 
+use std::collections::BTreeMap;
+
 use super::walk::{End, VisitSet, Walk};
 
 /// Counts and sums over simulated journeys.
@@ -20,8 +22,8 @@ pub struct Tally {
     pub value: f64,
     /// Sum of squared conversion values.
     pub value_sq: f64,
-    /// `touches[l]`: journeys of `l` touches (grown as needed).
-    pub touches: Vec<u64>,
+    /// Journeys by their number of touches.
+    pub touches: Lengths,
     /// Per channel: journeys visiting a state that contains it.
     pub visits: Vec<u64>,
     /// Per channel: converting journeys visiting it.
@@ -51,7 +53,7 @@ impl Tally {
             truncated: 0,
             value: 0.0,
             value_sq: 0.0,
-            touches: Vec::new(),
+            touches: Lengths::default(),
             visits: vec![0; channels],
             converting_visits: vec![0; channels],
             converting_value: vec![0.0; channels],
@@ -84,11 +86,7 @@ impl Tally {
     #[inline(always)]
     pub fn record<V: VisitSet>(&mut self, walk: &Walk, visited: &V) {
         self.journeys += 1;
-        let l = walk.touches as usize;
-        if l >= self.touches.len() {
-            self.touches.resize(l + 1, 0);
-        }
-        self.touches[l] += 1;
+        self.touches.add(walk.touches as u64, 1);
         match walk.end {
             End::Conversion => {
                 let v = walk.value;
@@ -125,14 +123,89 @@ impl Tally {
         self.truncated += other.truncated;
         self.value += other.value;
         self.value_sq += other.value_sq;
-        if other.touches.len() > self.touches.len() {
-            self.touches.resize(other.touches.len(), 0);
-        }
-        add(&mut self.touches, &other.touches);
+        self.touches.merge(&other.touches);
         add(&mut self.visits, &other.visits);
         add(&mut self.converting_visits, &other.converting_visits);
         add(&mut self.converting_value, &other.converting_value);
         add(&mut self.converting_value_sq, &other.converting_value_sq);
+    }
+}
+
+/// Lengths below this are counted in an array, longer ones (rare: journeys that loop for long)
+/// one entry per distinct length, so a journey of 10^8 touches costs one entry, not 10^8 counters.
+pub(crate) const DENSE_LENGTHS: usize = 1024;
+
+/// A histogram of journey lengths whose memory grows with the distinct lengths seen, never with
+/// the longest length.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Lengths {
+    /// `dense[l]`: journeys of `l` touches, for `l` < `DENSE_LENGTHS` (grown as needed).
+    dense: Vec<u64>,
+    /// Journeys of each length of at least `DENSE_LENGTHS` touches.
+    long: BTreeMap<u64, u64>,
+}
+
+impl Lengths {
+    /// Counts `count` journeys of `length` touches.
+    #[inline(always)]
+    pub fn add(&mut self, length: u64, count: u64) {
+        if length < DENSE_LENGTHS as u64 {
+            let l = length as usize;
+            if l >= self.dense.len() {
+                self.dense.resize(l + 1, 0);
+            }
+            self.dense[l] += count;
+        } else {
+            *self.long.entry(length).or_default() += count;
+        }
+    }
+
+    /// Adds every count of `other`.
+    pub fn merge(&mut self, other: &Lengths) {
+        if other.dense.len() > self.dense.len() {
+            self.dense.resize(other.dense.len(), 0);
+        }
+        add(&mut self.dense, &other.dense);
+        for (&l, &c) in &other.long {
+            *self.long.entry(l).or_default() += c;
+        }
+    }
+
+    /// (length, journeys) in increasing length: every length below the longest short one,
+    /// then each long length seen.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        let dense = self.dense.iter().enumerate().map(|(l, &c)| (l as u64, c));
+        dense.chain(self.long.iter().map(|(&l, &c)| (l, c)))
+    }
+
+    /// The longest length with a journey (0 if none).
+    pub fn max(&self) -> u64 {
+        match self.long.last_key_value() {
+            Some((&l, _)) => l,
+            None => self.dense.iter().rposition(|&c| c > 0).unwrap_or(0) as u64,
+        }
+    }
+
+    /// The smallest length `l` with at least a share `q` of the journeys at `l` or shorter
+    /// (at least one journey), as [`crate::stats::histogram_quantile`] on the dense array.
+    pub fn quantile(&self, q: f64) -> u64 {
+        let total: u64 = self.iter().map(|(_, c)| c).sum();
+        let target = (q * total as f64).ceil().max(1.0) as u64;
+        let mut cumulative = 0u64;
+        let mut last = 0;
+        for (l, c) in self.iter() {
+            cumulative += c;
+            if cumulative >= target {
+                return l;
+            }
+            last = l;
+        }
+        last
+    }
+
+    /// Heap memory held, in counters (for tests that bound it).
+    pub fn counters(&self) -> usize {
+        self.dense.capacity() + self.long.len()
     }
 }
 
@@ -173,6 +246,56 @@ mod tests {
             (plain.truncated, plain.conversions, plain.value),
             (1, 1, 4.0)
         );
-        assert_eq!(plain.touches, vec![0, 0, 0, 4]);
+        assert_eq!(
+            plain.touches.iter().collect::<Vec<_>>(),
+            vec![(0, 0), (1, 0), (2, 0), (3, 4)]
+        );
+    }
+
+    /// A journey of 10^8 touches (and one of u32::MAX) costs one histogram entry: the lengths
+    /// counted per batch used to be an array as long as the longest journey (800 MB here).
+    #[test]
+    fn a_very_long_journey_costs_one_counter_not_one_per_touch() {
+        let walk = |touches| Walk {
+            end: End::Truncated,
+            last: 0,
+            states: touches,
+            touches,
+            value: 0.0,
+        };
+        let mut batch = Tally::for_batch(1);
+        for touches in [3, 100_000_000, 3, u32::MAX, 100_000_000] {
+            batch.record(&walk(touches), &1u64);
+        }
+        batch.settle();
+        assert!(batch.touches.counters() <= DENSE_LENGTHS + 2);
+        let mut total = Tally::new(1);
+        total.merge(&batch);
+        total.merge(&batch);
+        assert!(total.touches.counters() <= DENSE_LENGTHS + 2);
+        assert_eq!(total.touches.max(), u32::MAX as u64);
+        assert_eq!(total.touches.quantile(0.5), 100_000_000);
+        assert_eq!(total.touches.quantile(0.4), 3);
+        assert_eq!(total.touches.quantile(1.0), u32::MAX as u64);
+        assert_eq!(total.journeys, 10);
+    }
+
+    /// The quantiles and maximum agree with those of the plain dense histogram.
+    #[test]
+    fn lengths_agree_with_the_dense_histogram() {
+        let counts: Vec<u64> = (0..2000u64).map(|l| (l * 7919) % 5).collect();
+        let mut lengths = Lengths::default();
+        for (l, &c) in counts.iter().enumerate() {
+            lengths.add(l as u64, c);
+        }
+        for q in [0.0, 0.1, 0.5, 0.9, 0.99, 1.0] {
+            assert_eq!(
+                lengths.quantile(q),
+                crate::stats::histogram_quantile(&counts, q),
+                "{q}"
+            );
+        }
+        let max = counts.iter().rposition(|&c| c > 0).unwrap() as u64;
+        assert_eq!(lengths.max(), max);
     }
 }
