@@ -671,12 +671,12 @@ mod tests {
     fn values_must_be_finite_and_weights_non_negative() {
         let e = error(|p| p.value_per_conversion[1] = f64::INFINITY);
         assert!(
-            e.contains("model state 'b': value per conversion is inf"),
+            e.contains("model state 'b': value_per_conversion is inf"),
             "{e}"
         );
         for (x, w) in [(5.0, -1.0), (5.0, f64::INFINITY), (f64::NAN, 1.0)] {
             let e = error(|p| p.value_distribution = vec![vec![], vec![(10.0, 1.0), (x, w)]]);
-            assert!(e.contains("model state 'b': the value distribution"), "{e}");
+            assert!(e.contains("model state 'b': value_distribution has "), "{e}");
         }
         let mut fine = parts();
         fine.value_distribution = vec![vec![], vec![(10.0, 1.0), (0.0, 0.0)]];
