@@ -11,6 +11,7 @@ mod intervals;
 mod journey_map;
 mod map_engine;
 mod order;
+mod permutation;
 mod pictures;
 mod properties;
 mod reference;
