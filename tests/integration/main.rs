@@ -4,6 +4,7 @@ mod architecture;
 mod cli;
 mod events;
 mod funnel;
+mod fuzz_regressions;
 mod generate;
 mod golden;
 mod hand_computed;
