@@ -346,20 +346,40 @@ pub fn read_events_bytes(
     }
 }
 
-/// An event log file (`-` for standard input) as a [`PathSource`]: its journeys, with each
-/// touch's age and the journey's segment when the format names a segment column.
+/// An event log (a file, `-` for standard input, or bytes in memory) as a [`PathSource`]: its
+/// journeys, with each touch's age and the journey's segment when the format names a segment
+/// column.
 #[derive(Debug)]
 pub struct EventsReader {
-    path: String,
+    input: EventsInput,
     source: String,
     format: EventsFormat,
+}
+
+/// Where an [`EventsReader`] reads from.
+#[derive(Debug)]
+enum EventsInput {
+    /// A path (`-` for standard input), read by [`read_events_file`].
+    File(String),
+    /// Bytes already in memory, read by [`read_events_bytes`].
+    Bytes(Vec<u8>),
 }
 
 impl EventsReader {
     /// Reads the file at `path`, named `source` in messages, in `format`.
     pub fn new(path: &str, source: &str, format: &EventsFormat) -> Self {
         EventsReader {
-            path: path.to_owned(),
+            input: EventsInput::File(path.to_owned()),
+            source: source.to_owned(),
+            format: format.clone(),
+        }
+    }
+
+    /// Reads an event log held in memory, named `source` in messages, in `format`: the same
+    /// journeys as the file would give (programs and the fuzzer use it).
+    pub fn from_bytes(bytes: Vec<u8>, source: &str, format: &EventsFormat) -> Self {
+        EventsReader {
+            input: EventsInput::Bytes(bytes),
             source: source.to_owned(),
             format: format.clone(),
         }
@@ -378,14 +398,22 @@ impl PathSource for EventsReader {
     ) -> Result<(ReadSummary, Vec<String>)> {
         let segmented = self.format.segment_col.is_some();
         let mut ages = Vec::new();
-        let summary = read_events_file(&self.path, &self.source, &self.format, channels, |j| {
+        let mut journey = |j: &EventJourney<'_>| {
             j.ages_days(&mut ages);
             visit(&SourceRow {
                 path: j.row,
                 ages_days: Some(&ages),
                 segment: segmented.then_some(j.segment),
             })
-        })?;
+        };
+        let summary = match &self.input {
+            EventsInput::File(path) => {
+                read_events_file(path, &self.source, &self.format, channels, &mut journey)?
+            }
+            EventsInput::Bytes(bytes) => {
+                read_events_bytes(bytes, &self.source, &self.format, channels, &mut journey)?
+            }
+        };
         Ok((summary.as_read_summary(), summary.warnings(&self.source)))
     }
 }
@@ -938,5 +966,49 @@ mod tests {
         );
         let missing = "user,timestamp,touchpoint\na,2026-01-01,x\n";
         assert!(error(missing).contains("no column 'user_id'"));
+    }
+
+    #[test]
+    fn a_reader_of_bytes_gives_what_the_file_gives() {
+        // Unsorted (the grouped pass) with a segment column, so every part of a row is compared.
+        let text = "user_id,timestamp,touchpoint,conversion,value,persona\n\
+                    b,2026-01-02,y,1,10,p\n\
+                    a,2026-01-03,x,0,,q\n\
+                    b,2026-01-01,x,0,,p\n";
+        let format = EventsFormat {
+            segment_col: Some("persona".into()),
+            ..EventsFormat::default()
+        };
+        let rows = |reader: EventsReader| {
+            let mut channels = ChannelTable::new();
+            let mut rows = Vec::new();
+            let (summary, warnings) = reader
+                .read(&mut channels, &mut |row| {
+                    rows.push(format!(
+                        "{:?} {} {} {} {:?} {:?}",
+                        row.path.touches,
+                        row.path.conversions,
+                        row.path.value,
+                        row.path.nulls,
+                        row.ages_days,
+                        row.segment
+                    ))
+                })
+                .unwrap();
+            (
+                rows,
+                format!("{summary:?}"),
+                warnings,
+                channels.names().to_vec(),
+            )
+        };
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        let path = file.path().to_str().unwrap();
+        let from_file = rows(EventsReader::new(path, "e.csv", &format));
+        let from_bytes = rows(EventsReader::from_bytes(text.into(), "e.csv", &format));
+        assert_eq!(from_file.0.len(), 2);
+        assert!(!from_file.2.is_empty(), "the unsorted note is a warning");
+        assert_eq!(from_bytes, from_file);
     }
 }
