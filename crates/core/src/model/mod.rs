@@ -676,7 +676,10 @@ mod tests {
         );
         for (x, w) in [(5.0, -1.0), (5.0, f64::INFINITY), (f64::NAN, 1.0)] {
             let e = error(|p| p.value_distribution = vec![vec![], vec![(10.0, 1.0), (x, w)]]);
-            assert!(e.contains("model state 'b': value_distribution has "), "{e}");
+            assert!(
+                e.contains("model state 'b': value_distribution has "),
+                "{e}"
+            );
         }
         let mut fine = parts();
         fine.value_distribution = vec![vec![], vec![(10.0, 1.0), (0.0, 0.0)]];
