@@ -2,8 +2,6 @@
 //! model file, or built from a journey map. `fit`, `simulate`, `whatif`, `graph` and `funnel`
 //! all go through here, so a chain means the same thing whichever command asked for it.
 
-use std::io::Read;
-
 use clap::Args;
 
 use journeysim_core::error::Location;
@@ -13,7 +11,6 @@ use journeysim_core::order_selection::{OrderOptions, OrderSelection, select_orde
 use journeysim_core::{Chain, Error, Result};
 use journeysim_io::map_file::read_map;
 use journeysim_io::model_file::read_model;
-use journeysim_io::paths::PathsReader;
 
 use super::input::PathsInput;
 
@@ -61,18 +58,9 @@ impl ModelArgs {
         match self.order {
             OrderArg::Fixed(k) => Ok((k, None)),
             OrderArg::Auto => {
-                let mut bytes = Vec::new();
-                input
-                    .open()?
-                    .read_to_end(&mut bytes)
-                    .map_err(|source| Error::Read {
-                        path: input.source().to_owned(),
-                        source,
-                    })?;
-                let selection = select_order(
-                    PathsReader::new(bytes.as_slice(), input.source(), &input.format()?),
-                    OrderOptions::default(),
-                )?;
+                let bytes = input.read_all()?;
+                let selection =
+                    select_order(input.data(Some(bytes.clone()))?, OrderOptions::default())?;
                 eprintln!(
                     "order auto: {} ({})",
                     selection.recommended_order, selection.reason

@@ -137,6 +137,31 @@ impl PathsInput {
         }
     }
 
+    /// The whole input, paths file or event log (or standard input for `-`), read into memory:
+    /// what `--order auto` compares orders on and then fits, as a stream can be read only once.
+    pub fn read_all(&self) -> Result<Vec<u8>> {
+        let file = match self.events_file()? {
+            Some(events) => events,
+            None => self.paths_file()?,
+        };
+        let read_error = |source| Error::Read {
+            path: self.source().to_owned(),
+            source,
+        };
+        let mut bytes = Vec::new();
+        if file == "-" {
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut bytes)
+                .map_err(read_error)?;
+        } else {
+            File::open(file)
+                .and_then(|mut f| f.read_to_end(&mut bytes))
+                .map_err(read_error)?;
+        }
+        Ok(bytes)
+    }
+
     /// The paths file (or standard input for `-`), opened for streaming.
     pub fn open(&self) -> Result<Box<dyn Read>> {
         let file = self.paths_file()?;
@@ -192,15 +217,14 @@ impl PathSource for DataSource {
 
 impl PathsInput {
     /// The input as a source of rows: the event log when `--events` is given, else the paths
-    /// file, or the `buffered` bytes of it that `--order auto` read.
+    /// file; from the `buffered` bytes of it that `--order auto` read, when given.
     pub fn data(&self, buffered: Option<Vec<u8>>) -> Result<DataSource> {
         if let Some(events) = self.events_file()? {
             let format = self.events_format()?;
-            return Ok(DataSource::Events(EventsReader::new(
-                events,
-                self.source(),
-                &format,
-            )));
+            return Ok(DataSource::Events(match buffered {
+                Some(bytes) => EventsReader::from_bytes(bytes, self.source(), &format),
+                None => EventsReader::new(events, self.source(), &format),
+            }));
         }
         self.paths(buffered).map(DataSource::Paths)
     }

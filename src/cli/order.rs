@@ -37,7 +37,7 @@ pub fn run(args: OrderArgs) -> Result<()> {
         folds: args.folds,
         seed: args.seed,
     };
-    let result = select_order(input.paths(None)?, options)?;
+    let result = select_order(input.data(None)?, options)?;
     warn(&result.warnings);
     args.output.emit(&result, Format::Table)
 }

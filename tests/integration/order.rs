@@ -212,3 +212,55 @@ fn counts_past_f64_max_exit_2_naming_the_file_not_a_hang() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+/// `--order auto` and `order` read an event log too, from a file or from standard input (which
+/// can be read only once: it is held in memory, compared on, then fitted from memory), and give
+/// what the fixed recommended order gives.
+#[test]
+fn order_auto_and_order_read_event_logs_from_files_and_standard_input() {
+    let events = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample_events.csv");
+    let log = std::fs::read(events).unwrap();
+    let run = |args: &[&str], stdin: Option<&[u8]>| {
+        let mut cmd = Command::cargo_bin("journeysim").unwrap();
+        cmd.args(args);
+        if let Some(bytes) = stdin {
+            cmd.write_stdin(bytes.to_vec());
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        (String::from_utf8(out.stdout).unwrap(), stderr)
+    };
+    let (file_order, _) = run(&["order", "--events", events, "--format", "json"], None);
+    let (stdin_order, _) = run(&["order", "--events", "-", "--format", "json"], Some(&log));
+    let recommended =
+        serde_json::from_str::<serde_json::Value>(&file_order).unwrap()["recommended_order"]
+            .as_u64()
+            .unwrap()
+            .to_string();
+    assert_eq!(
+        file_order.replace(events, "<stdin>"),
+        stdin_order,
+        "order: file and standard input differ"
+    );
+    let attribute = |input: &str, order: &str, stdin: Option<&[u8]>| {
+        run(
+            &[
+                "attribute",
+                "--events",
+                input,
+                "--order",
+                order,
+                "--format",
+                "csv",
+            ],
+            stdin,
+        )
+    };
+    let (fixed, _) = attribute(events, &recommended, None);
+    let (auto_file, note) = attribute(events, "auto", None);
+    assert!(note.contains("order auto: "), "{note}");
+    let (auto_stdin, _) = attribute("-", "auto", Some(&log));
+    assert_eq!(auto_file, fixed);
+    assert_eq!(auto_stdin, fixed);
+}
