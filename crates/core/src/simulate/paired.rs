@@ -31,7 +31,7 @@ use super::batch::{self, Stop};
 use super::coupling::Coupling;
 use super::sampler::Sampler;
 use super::tally::Tally;
-use super::walk::{End, VisitSet, Walk, WideSet};
+use super::walk::{End, VisitSet, Walk, WideSet, path_touches};
 use crate::error::Result;
 use crate::rng::{self, Stream};
 use crate::stats::{Z95, mean_interval};
@@ -379,7 +379,7 @@ fn ended(sampler: &Sampler, first: u32, last: u32, states: u32, end: End) -> Wal
         end,
         last,
         states,
-        touches: sampler.window[first as usize] + states - 1,
+        touches: path_touches(sampler.window[first as usize], states),
         value: 0.0,
     }
 }

@@ -86,7 +86,7 @@ impl Tally {
     #[inline(always)]
     pub fn record<V: VisitSet>(&mut self, walk: &Walk, visited: &V) {
         self.journeys += 1;
-        self.touches.add(walk.touches as u64, 1);
+        self.touches.add(walk.touches, 1);
         match walk.end {
             End::Conversion => {
                 let v = walk.value;
@@ -256,11 +256,11 @@ mod tests {
     /// counted per batch used to be an array as long as the longest journey (800 MB here).
     #[test]
     fn a_very_long_journey_costs_one_counter_not_one_per_touch() {
-        let walk = |touches| Walk {
+        let walk = |touches: u32| Walk {
             end: End::Truncated,
             last: 0,
             states: touches,
-            touches,
+            touches: touches.into(),
             value: 0.0,
         };
         let mut batch = Tally::for_batch(1);

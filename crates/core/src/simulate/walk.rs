@@ -32,8 +32,9 @@ pub struct Walk {
     /// Transient states visited.
     pub states: u32,
     /// Touches: the first state's window plus one per later state (the path length the data
-    /// would show, with repeats collapsed as when fitting).
-    pub touches: u32,
+    /// would show, with repeats collapsed as when fitting). Wider than `states`: a walk of
+    /// `u32::MAX` states from an order-k window has more touches than a `u32` holds.
+    pub touches: u64,
     /// Conversion value (0 unless it converted).
     pub value: f64,
 }
@@ -129,7 +130,7 @@ pub fn walk<R: Rng + ?Sized, V: VisitSet>(
         let next = unsafe { table.step(state, rng.next_u64()) };
         if next >= conversion {
             let last = table.id(state);
-            let touches = sampler.window[table.id(first) as usize] + states - 1;
+            let touches = path_touches(sampler.window[table.id(first) as usize], states);
             return if next == conversion {
                 Walk {
                     end: End::Conversion,
@@ -153,7 +154,7 @@ pub fn walk<R: Rng + ?Sized, V: VisitSet>(
                 end: End::Truncated,
                 last: table.id(state),
                 states,
-                touches: sampler.window[table.id(first) as usize] + states - 1,
+                touches: path_touches(sampler.window[table.id(first) as usize], states),
                 value: 0.0,
             };
         }
@@ -162,9 +163,25 @@ pub fn walk<R: Rng + ?Sized, V: VisitSet>(
     }
 }
 
+/// The touches of a walk that entered at a state of `window` touches and visited `states`
+/// states: the window, then one touch per later state.
+#[inline(always)]
+pub(crate) fn path_touches(window: u32, states: u32) -> u64 {
+    u64::from(window) + u64::from(states) - 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A walk of `u32::MAX` states (`--max-steps 4294967295`) from an order-3 window has
+    /// 2^32 + 1 touches: counted, not wrapped to 1.
+    #[test]
+    fn touches_of_the_longest_walk_do_not_wrap() {
+        assert_eq!(path_touches(1, 1), 1);
+        assert_eq!(path_touches(3, 5), 7);
+        assert_eq!(path_touches(3, u32::MAX), u64::from(u32::MAX) + 2);
+    }
     use crate::rng;
 
     fn sampler(text: &str) -> Sampler {
