@@ -82,9 +82,10 @@ fn out_onto_a_fifo_writes_through_and_keeps_the_fifo() {
 #[cfg(target_os = "linux")]
 fn out_onto_a_full_device_fails_with_exit_1_naming_it() {
     let full = Path::new("/dev/full");
-    if !std::fs::metadata(full).is_ok_and(|m| m.file_type().is_char_device()) {
-        return;
-    }
+    assert!(
+        std::fs::metadata(full).is_ok_and(|m| m.file_type().is_char_device()),
+        "Linux has /dev/full; without it this test would prove nothing"
+    );
     let out = run(&[
         "attribute",
         &sample(),
