@@ -540,17 +540,11 @@ fn solve_direct<const K: usize>(
 /// The `keep` states deepest-first: reachable states in reverse breadth-first order from
 /// (start), then the states (start) cannot reach, as they only feed into the others.
 fn backward_order(chain: &Chain, keep: &[bool]) -> Vec<usize> {
-    let n = chain.n_states();
-    let reachable = chain.reachable_from_start();
-    let mut is_reachable = vec![false; n];
+    let (reachable, unreachable) = breadth_first(chain);
     reachable
-        .iter()
-        .for_each(|&s| is_reachable[s as usize] = true);
-    reachable
-        .iter()
+        .into_iter()
         .rev()
-        .map(|&s| s as usize)
-        .chain((0..n).filter(|&s| !is_reachable[s]))
+        .chain(unreachable)
         .filter(|&s| keep[s])
         .collect()
 }
@@ -558,17 +552,23 @@ fn backward_order(chain: &Chain, keep: &[bool]) -> Vec<usize> {
 /// Every state in breadth-first order from (start), the unreachable ones last: visits flow
 /// forward, so on acyclic parts one sweep suffices.
 fn forward_order(chain: &Chain) -> Vec<usize> {
-    let n = chain.n_states();
-    let reachable = chain.reachable_from_start();
-    let mut is_reachable = vec![false; n];
-    reachable
-        .iter()
-        .for_each(|&s| is_reachable[s as usize] = true);
-    reachable
+    let (reachable, unreachable) = breadth_first(chain);
+    reachable.into_iter().chain(unreachable).collect()
+}
+
+/// The states (start) reaches, in breadth-first order, and the others, in id order.
+fn breadth_first(chain: &Chain) -> (Vec<usize>, Vec<usize>) {
+    let reachable: Vec<usize> = chain
+        .reachable_from_start()
         .iter()
         .map(|&s| s as usize)
-        .chain((0..n).filter(|&s| !is_reachable[s]))
-        .collect()
+        .collect();
+    let mut is_reachable = vec![false; chain.n_states()];
+    reachable.iter().for_each(|&s| is_reachable[s] = true);
+    let unreachable = (0..chain.n_states())
+        .filter(|&s| !is_reachable[s])
+        .collect();
+    (reachable, unreachable)
 }
 
 #[cfg(test)]
