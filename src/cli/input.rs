@@ -187,6 +187,11 @@ fn parse_delimiter(text: &str) -> Result<u8> {
     }
 }
 
+/// Shows a hint about how an input was read (not about its data) on standard error.
+fn note(hint: &str) {
+    eprintln!("note: {hint}");
+}
+
 /// The data of a command, paths or an event log, as one [`PathSource`].
 pub enum DataSource {
     /// An aggregated paths file (or the bytes `--order auto` buffered).
@@ -221,10 +226,11 @@ impl PathsInput {
     pub fn data(&self, buffered: Option<Vec<u8>>) -> Result<DataSource> {
         if let Some(events) = self.events_file()? {
             let format = self.events_format()?;
-            return Ok(DataSource::Events(match buffered {
+            let reader = match buffered {
                 Some(bytes) => EventsReader::from_bytes(bytes, self.source(), &format),
                 None => EventsReader::new(events, self.source(), &format),
-            }));
+            };
+            return Ok(DataSource::Events(reader.on_hint(note)));
         }
         self.paths(buffered).map(DataSource::Paths)
     }
@@ -239,11 +245,9 @@ impl PathsInput {
             segment_col: Some(segment_col.to_owned()),
             ..self.events_format()?
         };
-        Ok(DataSource::Events(EventsReader::new(
-            events,
-            self.source(),
-            &format,
-        )))
+        Ok(DataSource::Events(
+            EventsReader::new(events, self.source(), &format).on_hint(note),
+        ))
     }
 
     /// The paths file as a source of rows (the commands that read no event log).

@@ -93,40 +93,13 @@ fn unsorted_log_gives_the_same_attribution_with_a_note() {
     let sorted = run(&["attribute", "--events", &events, "--format", "json"]);
     let unsorted = run(&["attribute", "--events", &shuffled, "--format", "json"]);
     assert!(unsorted.status.success());
-    let (a, b): (Value, Value) = (
-        serde_json::from_slice(&sorted.stdout).unwrap(),
-        serde_json::from_slice(&unsorted.stdout).unwrap(),
+    // Same journeys, read in an order of their own: the same bytes, the file name aside.
+    assert_eq!(
+        String::from_utf8_lossy(&sorted.stdout).replace(&events, "LOG"),
+        String::from_utf8_lossy(&unsorted.stdout).replace(&shuffled, "LOG")
     );
-    // Same journeys in the same order; channel ids are interned in a different order, so sums
-    // over channels may differ in the last bit.
-    for (x, y) in a["channels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .zip(b["channels"].as_array().unwrap())
-    {
-        assert_eq!(x["channel"], y["channel"]);
-        for (field, u) in x
-            .as_object()
-            .unwrap()
-            .iter()
-            .filter(|(f, _)| *f != "channel")
-        {
-            // Ordered Shapley is an array (one credit per position); compare it elementwise.
-            let numbers = |v: &Value| match v.as_array() {
-                Some(items) => items.iter().map(|x| x.as_f64().unwrap()).collect(),
-                None => vec![v.as_f64().unwrap()],
-            };
-            let (us, ws) = (numbers(u), numbers(&y[field]));
-            assert_eq!(us.len(), ws.len(), "{field}");
-            for (u, w) in us.into_iter().zip(ws) {
-                assert!(
-                    (u - w).abs() <= 1e-12 * w.abs().max(1.0),
-                    "{field}: {u} vs {w}"
-                );
-            }
-        }
-    }
+    // How the file was read is a note on standard error, not a warning in the data.
+    assert!(!String::from_utf8_lossy(&unsorted.stdout).contains("not sorted"));
     assert!(String::from_utf8_lossy(&unsorted.stderr).contains("not sorted by user, then time"));
 }
 

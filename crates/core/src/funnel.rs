@@ -48,6 +48,7 @@ use crate::error::{Error, Location, Result};
 use crate::journey::{ChannelTable, PathRow, PathSource};
 use crate::journey_map::JourneyMap;
 use crate::model::Chain;
+use crate::row_order::Canonical;
 use crate::solve::{absorb, absorption_by_state, expected_visits, hitting_probabilities};
 use crate::stages::StageMap;
 
@@ -463,7 +464,7 @@ pub fn data_funnel(
     let mut observed = ObservedFunnel::new(stages.stages.len());
     let mut unstaged = false;
     let name = source.name().to_owned();
-    let (_, warnings) = source.read(&mut channels, &mut |row| {
+    let (_, warnings) = Canonical::new(source).read(&mut channels, &mut |row| {
         let path = &row.path;
         fitter.observe(path);
         if path.touches.iter().any(|&c| c as usize >= stage_of.len()) {

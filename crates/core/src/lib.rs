@@ -40,6 +40,7 @@ pub mod model;
 pub mod order_selection;
 pub mod progress;
 pub mod rng;
+pub mod row_order;
 pub mod scenario;
 pub mod simulate;
 pub mod solve;

@@ -78,6 +78,7 @@ use crate::error::{Error, Result};
 use crate::journey::{ChannelTable, PathSource};
 use crate::model::{Chain, FitOptions, Fitter};
 use crate::rng;
+use crate::row_order::Canonical;
 
 /// What to compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -239,7 +240,7 @@ pub fn select_order(source: impl PathSource, options: OrderOptions) -> Result<Or
     let mut row_number = 0u64;
     let mut fold_journeys = vec![0.0; folds];
     let name = source.name().to_owned();
-    let (summary, warnings) = source.read(&mut channels, &mut |row| {
+    let (summary, warnings) = Canonical::new(source).read(&mut channels, &mut |row| {
         let row = &row.path;
         row_number += 1;
         fitters.iter_mut().for_each(|f| f.observe(row));

@@ -27,6 +27,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::journey::{ChannelId, ChannelTable, PathSource};
+use crate::row_order::Canonical;
 use crate::stats::wilson_interval;
 
 /// Options of [`top_paths`].
@@ -114,7 +115,7 @@ pub fn top_paths(source: impl PathSource, options: TopPathOptions) -> Result<Top
     let mut channels = ChannelTable::new();
     let mut paths: FxHashMap<Box<[ChannelId]>, [f64; 3]> = FxHashMap::default();
     let name = source.name().to_owned();
-    let (summary, warnings) = source.read(&mut channels, &mut |row| {
+    let (summary, warnings) = Canonical::new(source).read(&mut channels, &mut |row| {
         let entry = paths.entry(row.path.touches.into()).or_default();
         entry[0] += row.path.conversions;
         entry[1] += row.path.value;

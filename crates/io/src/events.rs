@@ -22,9 +22,11 @@
 //! checked for that order in a first, allocation-free pass; an unsorted file (or standard input,
 //! which cannot be read twice) is instead grouped in memory (one record of ~40 bytes per event
 //! plus the user names) and [`EventsSummary::unsorted`] says so, so the caller can tell the user
-//! to sort it (`sort -t, -k1,1 -k2,2` on RFC 3339 UTC times) for bounded memory. Ties in time keep
-//! file order.
+//! to sort it (`sort -t, -k1,1 -k2,2` on RFC 3339 UTC times) for bounded memory. A user's events
+//! at the same instant are put in an order of their own content (touchpoint name in byte order,
+//! then conversions, then value, then segment), so no output depends on the order of the rows.
 
+use std::cmp::Ordering;
 use std::fs::File;
 use std::io::Read;
 
@@ -134,17 +136,23 @@ pub struct EventsSummary {
 }
 
 impl EventsSummary {
-    /// Warnings a user should see.
-    pub fn warnings(&self, source: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Some(line) = self.unsorted {
-            out.push(format!(
+    /// How the log could be read in less memory, when it was not sorted: a hint about the file,
+    /// not about the data (it is not among [`warnings`](Self::warnings), so that no output
+    /// depends on the order of the rows).
+    pub fn order_hint(&self, source: &str) -> Option<String> {
+        self.unsorted.map(|line| {
+            format!(
                 "{source}: not sorted by user, then time (line {line} is out of order); \
                  grouped {} events in memory. Sort it (e.g. `sort -t, -k1,1 -k2,2` for RFC 3339 \
                  UTC times) to stream it in bounded memory",
                 self.rows
-            ));
-        }
+            )
+        })
+    }
+
+    /// Warnings about the data a user should see.
+    pub fn warnings(&self, source: &str) -> Vec<String> {
+        let mut out = Vec::new();
         if self.dropped_touches > 0 {
             out.push(format!(
                 "{source}: {} touches fell outside the lookback window before their conversion and were dropped",
@@ -195,6 +203,25 @@ struct Event {
     conversions: f64,
     value: f64,
     segment: u32,
+}
+
+/// The order of one user's events at the same instant, so that it is the data's and not the
+/// file's: by touchpoint name (bytes; a conversion without a touch first), then conversions,
+/// then value, then segment. `journeysim sql` orders ties the same way.
+fn tie_order(a: &Event, b: &Event, channels: &ChannelTable, segments: &[String]) -> Ordering {
+    let name = |e: &Event| e.touch.map_or("", |c| channels.name(c));
+    name(a)
+        .cmp(name(b))
+        .then(a.conversions.total_cmp(&b.conversions))
+        .then(a.value.total_cmp(&b.value))
+        .then_with(|| segments[a.segment as usize].cmp(&segments[b.segment as usize]))
+}
+
+/// Puts events of one instant in [`tie_order`].
+fn sort_ties(ties: &mut [Event], channels: &ChannelTable, segments: &[String]) {
+    if ties.len() > 1 {
+        ties.sort_by(|a, b| tie_order(a, b, channels, segments));
+    }
 }
 
 /// Cuts one user's time-ordered events into journeys.
@@ -349,11 +376,24 @@ pub fn read_events_bytes(
 /// An event log (a file, `-` for standard input, or bytes in memory) as a [`PathSource`]: its
 /// journeys, with each touch's age and the journey's segment when the format names a segment
 /// column.
-#[derive(Debug)]
 pub struct EventsReader {
     input: EventsInput,
     source: String,
     format: EventsFormat,
+    on_hint: Option<Hint>,
+}
+
+/// Where an [`EventsReader`] sends its [`EventsSummary::order_hint`].
+type Hint = Box<dyn FnMut(&str)>;
+
+impl std::fmt::Debug for EventsReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventsReader")
+            .field("input", &self.input)
+            .field("source", &self.source)
+            .field("format", &self.format)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Where an [`EventsReader`] reads from.
@@ -372,6 +412,7 @@ impl EventsReader {
             input: EventsInput::File(path.to_owned()),
             source: source.to_owned(),
             format: format.clone(),
+            on_hint: None,
         }
     }
 
@@ -382,7 +423,17 @@ impl EventsReader {
             input: EventsInput::Bytes(bytes),
             source: source.to_owned(),
             format: format.clone(),
+            on_hint: None,
         }
+    }
+}
+
+impl EventsReader {
+    /// Hands [`EventsSummary::order_hint`] to `hint` when the log was not sorted (a program
+    /// shows it on its error stream; it is not one of the warnings about the data).
+    pub fn on_hint(mut self, hint: impl FnMut(&str) + 'static) -> Self {
+        self.on_hint = Some(Box::new(hint));
+        self
     }
 }
 
@@ -414,6 +465,10 @@ impl PathSource for EventsReader {
                 read_events_bytes(bytes, &self.source, &self.format, channels, &mut journey)?
             }
         };
+        if let (Some(hint), Some(on_hint)) = (summary.order_hint(&self.source), self.on_hint) {
+            let mut on_hint = on_hint;
+            on_hint(&hint);
+        }
         Ok((summary.as_read_summary(), summary.warnings(&self.source)))
     }
 }
@@ -676,6 +731,8 @@ fn read_events_sorted<R: Read>(
     let mut cutter = new_cutter(format);
     let mut record = csv::ByteRecord::new();
     let mut current_user: Vec<u8> = Vec::new();
+    // The user's events at the current instant, held until time moves on.
+    let mut ties: Vec<Event> = Vec::new();
     while reader
         .read_byte_record(&mut record)
         .map_err(|e| csv_error(e, source))?
@@ -686,14 +743,25 @@ fn read_events_sorted<R: Read>(
         };
         summary.rows += 1;
         let user = check_user(&record, &columns, format, &at)?;
-        if user != current_user.as_slice() {
+        let event = parse_event(&record, &columns, format, &at, channels, &mut segments)?;
+        let new_user = user != current_user.as_slice();
+        if new_user || ties.first().is_some_and(|t| t.time != event.time) {
+            sort_ties(&mut ties, channels, &segments.names);
+            for e in ties.drain(..) {
+                cutter.push(e, &segments.names, &mut summary, &mut visit);
+            }
+        }
+        if new_user {
             cutter.end_without_conversion(&segments.names, &mut summary, &mut visit);
             summary.users += 1;
             current_user.clear();
             current_user.extend_from_slice(user);
         }
-        let event = parse_event(&record, &columns, format, &at, channels, &mut segments)?;
-        cutter.push(event, &segments.names, &mut summary, &mut visit);
+        ties.push(event);
+    }
+    sort_ties(&mut ties, channels, &segments.names);
+    for e in ties.drain(..) {
+        cutter.push(e, &segments.names, &mut summary, &mut visit);
     }
     cutter.end_without_conversion(&segments.names, &mut summary, &mut visit);
     finish(summary, source)
@@ -732,8 +800,7 @@ fn read_events_grouped<R: Read>(
         let event = parse_event(&record, &columns, format, &at, channels, &mut segments)?;
         events.push((id, event));
     }
-    // Users in byte order (as a sorted file would give them), events by time; the sort is
-    // stable, so ties keep file order.
+    // Users in byte order (as a sorted file would give them), events by time, ties by content.
     let mut user_order: Vec<(&Vec<u8>, u32)> = users.iter().map(|(u, &id)| (u, id)).collect();
     user_order.sort();
     let mut rank = vec![0u32; users.len()];
@@ -744,6 +811,7 @@ fn read_events_grouped<R: Read>(
         rank[a.0 as usize]
             .cmp(&rank[b.0 as usize])
             .then(a.1.time.total_cmp(&b.1.time))
+            .then_with(|| tie_order(&a.1, &b.1, channels, &segments.names))
     });
     summary.users = users.len() as u64;
     let mut cutter = new_cutter(format);
@@ -891,7 +959,15 @@ mod tests {
         let (grouped, s) = journeys(&shuffled, &EventsFormat::default());
         assert_eq!(sorted, grouped);
         assert_eq!(s.unsorted, Some(3));
-        assert!(s.warnings("e.csv")[0].contains("not sorted by user, then time"));
+        assert!(
+            s.order_hint("e.csv")
+                .unwrap()
+                .contains("not sorted by user, then time")
+        );
+        assert!(
+            !s.warnings("e.csv").iter().any(|w| w.contains("not sorted")),
+            "a hint, not a warning"
+        );
     }
 
     #[test]
@@ -1005,10 +1081,23 @@ mod tests {
         let file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(file.path(), text).unwrap();
         let path = file.path().to_str().unwrap();
-        let from_file = rows(EventsReader::new(path, "e.csv", &format));
-        let from_bytes = rows(EventsReader::from_bytes(text.into(), "e.csv", &format));
+        let hints = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let hinted = |reader: EventsReader| {
+            let hints = hints.clone();
+            reader.on_hint(move |h| hints.borrow_mut().push(h.to_owned()))
+        };
+        let from_file = rows(hinted(EventsReader::new(path, "e.csv", &format)));
+        let from_bytes = rows(hinted(EventsReader::from_bytes(
+            text.into(),
+            "e.csv",
+            &format,
+        )));
         assert_eq!(from_file.0.len(), 2);
-        assert!(!from_file.2.is_empty(), "the unsorted note is a warning");
+        assert_eq!(
+            hints.borrow().len(),
+            2,
+            "each read hints that it was unsorted"
+        );
         assert_eq!(from_bytes, from_file);
     }
 }

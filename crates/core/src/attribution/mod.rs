@@ -43,6 +43,7 @@ use crate::error::Result;
 use crate::journey::{ChannelTable, PathRow, PathSource, ReadSummary};
 use crate::model::{FitOptions, Fitter};
 use crate::progress;
+use crate::row_order::Canonical;
 use crate::solve::absorb;
 pub use heuristics::{HeuristicCredits, HeuristicOptions, Heuristics, RuleCredits};
 pub use intervals::{
@@ -332,7 +333,7 @@ pub fn attribute_with_progress(
     let mut builder = AttributionBuilder::new(options, half_life_days)?.with_methods(methods)?;
     let mut channels = ChannelTable::new();
     let name = source.name().to_owned();
-    let (summary, warnings) = source.read(&mut channels, &mut |row| {
+    let (summary, warnings) = Canonical::new(source).read(&mut channels, &mut |row| {
         builder.observe(&row.path, row.ages_days)
     })?;
     builder.finish_with_progress(channels, &name, &summary, warnings, progress)

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::{Attribution, AttributionBuilder, AttributionOptions, MethodOptions};
 use crate::error::Result;
+use crate::row_order::Canonical;
 use rustc_hash::FxHashMap;
 
 use crate::journey::{ChannelId, ChannelTable, PathRow, PathSource, ReadSummary, SourceRow};
@@ -97,7 +98,7 @@ pub fn attribute_segments(
     let mut channels = ChannelTable::new();
     let mut error = None;
     let name = source.name().to_owned();
-    let (summary, warnings) = source.read(&mut channels, &mut |j| {
+    let (summary, warnings) = Canonical::new(source).read(&mut channels, &mut |j| {
         total.observe(&j.path, j.ages_days);
         let segment = j.segment.unwrap_or_default();
         if !segments.contains_key(segment) {

@@ -29,6 +29,7 @@ use rustc_hash::FxHashMap;
 use super::{Chain, ChainParts, StateId, Transition};
 use crate::error::{Error, Location, Result, clip};
 use crate::journey::{ChannelId, ChannelTable, PathRow, PathSource, ReadSummary, SourceRow};
+use crate::row_order::Canonical;
 
 /// What to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -323,7 +324,7 @@ pub fn fit_paths(
     let mut fitter = Fitter::new(options)?;
     let mut channels = ChannelTable::new();
     let name = source.name().to_owned();
-    let (summary, warnings) = source.read(&mut channels, &mut |row| {
+    let (summary, warnings) = Canonical::new(source).read(&mut channels, &mut |row| {
         fitter.observe(&row.path);
         also(row);
     })?;
