@@ -32,6 +32,7 @@
 
 pub mod attribution;
 pub mod error;
+pub mod exact_sum;
 pub mod funnel;
 pub mod ground_truth;
 pub mod journey;

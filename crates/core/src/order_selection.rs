@@ -240,31 +240,34 @@ pub fn select_order(source: impl PathSource, options: OrderOptions) -> Result<Or
     let mut row_number = 0u64;
     let mut fold_journeys = vec![0.0; folds];
     let name = source.name().to_owned();
-    let (summary, warnings) = Canonical::new(source).read(&mut channels, &mut |row| {
-        let row = &row.path;
-        row_number += 1;
-        fitters.iter_mut().for_each(|f| f.observe(row));
-        if row.journeys() <= 0.0 || row.touches.is_empty() {
-            return;
-        }
-        let mut stream = rng::stream(options.seed, row_number);
-        split(row.conversions, &mut conversions, &mut stream);
-        split(row.nulls, &mut nulls, &mut stream);
-        for f in 0..folds {
-            journeys[f] = conversions[f] + nulls[f];
-            fold_journeys[f] += journeys[f];
-        }
-        history.clear();
-        history.push(START);
-        for &c in row.touches {
-            if history.last() != Some(&c) {
-                emissions.add(&history, c, &journeys);
-                history.push(c);
-            }
-        }
-        emissions.add(&history, CONVERSION, &conversions);
-        emissions.add(&history, NULL, &nulls);
-    })?;
+    let (summary, warnings) =
+        Canonical::new(source)
+            .without_ages()
+            .read(&mut channels, &mut |row| {
+                let row = &row.path;
+                row_number += 1;
+                fitters.iter_mut().for_each(|f| f.observe(row));
+                if row.journeys() <= 0.0 || row.touches.is_empty() {
+                    return;
+                }
+                let mut stream = rng::stream(options.seed, row_number);
+                split(row.conversions, &mut conversions, &mut stream);
+                split(row.nulls, &mut nulls, &mut stream);
+                for f in 0..folds {
+                    journeys[f] = conversions[f] + nulls[f];
+                    fold_journeys[f] += journeys[f];
+                }
+                history.clear();
+                history.push(START);
+                for &c in row.touches {
+                    if history.last() != Some(&c) {
+                        emissions.add(&history, c, &journeys);
+                        history.push(c);
+                    }
+                }
+                emissions.add(&history, CONVERSION, &conversions);
+                emissions.add(&history, NULL, &nulls);
+            })?;
     if summary.journeys() <= 0.0 {
         return Err(Error::Invalid(format!(
             "{name}: no journeys to compare orders on"

@@ -4,16 +4,22 @@
 //! order of first appearance (channels, states), the rows a seeded stream draws for (bootstrap
 //! weights, held-out folds) and the ties of every sort. Rather than make each of them
 //! order-free, [`Canonical`] fixes the order at the one place rows enter: it reads every row of
-//! a [`PathSource`], numbers the channels in name (byte) order, and hands the rows on in an order
-//! decided by their content alone, so everything downstream sees one sequence whatever the
-//! file's order. The totals of the summary are summed again in that order.
+//! a [`PathSource`], merges identical journeys (same touches, value per conversion, touch ages
+//! and segment; their counts summed exactly, [`ExactSum`]), numbers the channels in name (byte)
+//! order, and hands the merged rows on in an order decided by their content alone. Everything
+//! downstream then sees one sequence whatever the file's order, and the totals of the summary
+//! are summed again in it.
 //!
-//! The order is by a 64-bit hash of each row's content (touches, counts, ages, segment), ties
-//! broken by the content itself: it is cheaper than sorting paths by name and just as fixed.
-//! Identical rows are interchangeable, so their relative order does not matter.
+//! The order is by a 64-bit hash of each key, ties broken by the key itself: cheaper than
+//! sorting paths by name and just as fixed. Merging changes no figure beyond the last bits
+//! (every method is linear in a row's counts, the Bayesian bootstrap's Gamma weights add up,
+//! and value per conversion is part of the key, so value distributions keep their samples).
 //!
-//! **Memory**: one record per row (about 40 bytes plus 4 per touch, 8 more per touch for rows
-//! with ages), which for aggregated paths is the size of the distinct-paths table.
+//! **Memory**: one record per distinct journey (about 80 bytes plus 4 per touch), which is the
+//! size of the table of distinct paths, whatever the number of events; with touch ages kept (time
+//! decay by real time, time to convert), journeys rarely repeat and it is one record per journey
+//! (8 more bytes per touch). Consumers that do not use ages ask for
+//! [`Canonical::without_ages`].
 //!
 //! ```
 //! use journeysim_core::journey::{ChannelTable, MemoryPaths, PathSource};
@@ -38,24 +44,32 @@
 
 use std::cmp::Ordering;
 use std::hash::Hasher;
-use std::ops::Range;
 
 use rustc_hash::{FxHashMap, FxHasher};
 
 use crate::error::Result;
+use crate::exact_sum::ExactSum;
 use crate::journey::{ChannelId, ChannelTable, PathRow, PathSource, ReadSummary, SourceRow};
 
-/// A [`PathSource`] that hands on the rows of `S` in an order fixed by their content, with
-/// channels numbered in name order (see the module documentation).
+/// A [`PathSource`] that hands on the journeys of `S` merged by content and in an order fixed by
+/// that content, with channels numbered in name order (see the module documentation).
 #[derive(Debug, Clone)]
 pub struct Canonical<S> {
     inner: S,
+    ages: bool,
 }
 
 impl<S: PathSource> Canonical<S> {
-    /// `inner`, read in canonical order.
+    /// `inner`, read in canonical order, touch ages kept.
     pub fn new(inner: S) -> Self {
-        Canonical { inner }
+        Canonical { inner, ages: true }
+    }
+
+    /// Drops the touches' ages, for consumers that do not use them: journeys that differ only
+    /// in time then merge, and memory is one record per distinct path.
+    pub fn without_ages(mut self) -> Self {
+        self.ages = false;
+        self
     }
 }
 
@@ -64,10 +78,10 @@ impl<S: PathSource> PathSource for Canonical<S> {
         self.inner.name()
     }
 
-    /// Reads every row of the inner source first, then interns its channels into `channels` in
-    /// name order and visits the rows in canonical order. The summary's conversions, value and
-    /// nulls are summed again in that order; its other fields and the warnings are the inner
-    /// source's.
+    /// Reads every row of the inner source first, merging identical journeys, then interns its
+    /// channels into `channels` in name order and visits the merged rows in canonical order.
+    /// The summary's conversions, value and nulls are summed again in that order; its other
+    /// fields (rows read, rows skipped) and the warnings are the inner source's.
     fn read(
         self,
         channels: &mut ChannelTable,
@@ -75,7 +89,7 @@ impl<S: PathSource> PathSource for Canonical<S> {
     ) -> Result<(ReadSummary, Vec<String>)> {
         let name = self.inner.name().to_owned();
         let mut own = ChannelTable::new();
-        let mut rows = Rows::default();
+        let mut rows = Rows::new(self.ages);
         let (mut summary, warnings) = self.inner.read(&mut own, &mut |row| rows.push(row))?;
         let mut renumber = vec![0; own.len()];
         for id in own.sorted_ids() {
@@ -100,123 +114,219 @@ impl<S: PathSource> PathSource for Canonical<S> {
     }
 }
 
-/// One buffered row; its touches and ages live in the shared arenas of [`Rows`].
+/// No index (no ages, no segment, end of a chain).
+const NONE: u32 = u32::MAX;
+
+/// The journeys of one key: the same touches, value per conversion, ages and segment.
 #[derive(Debug, Clone)]
 struct Record {
-    touches: Range<usize>,
-    /// Start of its ages in [`Rows::ages`] (same length as the touches), if it has ages.
-    ages: Option<usize>,
-    conversions: f64,
-    value: f64,
-    nulls: f64,
-    /// Index into [`Rows::segments`], if it has a segment.
-    segment: Option<u32>,
+    /// Start of the touches in [`Rows::touches`].
+    start: usize,
+    len: u32,
+    /// Start of the ages in [`Rows::ages`] (`len` of them), or `usize::MAX` for none.
+    ages: usize,
+    /// Index into [`Rows::segments`], or [`NONE`].
+    segment: u32,
+    /// Bits of value per conversion (0 for rows without conversions).
+    per_conversion: u64,
+    /// The next record whose key has the same hash, or [`NONE`].
+    next: u32,
+    conversions: ExactSum,
+    value: ExactSum,
+    nulls: ExactSum,
 }
 
-/// Every row of a source, in arenas.
-#[derive(Debug, Default)]
+/// Every distinct journey of a source, in arenas, with its counts summed exactly.
+#[derive(Debug)]
 struct Rows {
+    keep_ages: bool,
     records: Vec<Record>,
     touches: Vec<ChannelId>,
     ages: Vec<f64>,
     segments: Vec<String>,
     segment_index: FxHashMap<String, u32>,
+    /// First record of each key hash (collisions chain through [`Record::next`]).
+    by_hash: FxHashMap<u64, u32>,
 }
 
 impl Rows {
+    fn new(keep_ages: bool) -> Self {
+        Rows {
+            keep_ages,
+            records: Vec::new(),
+            touches: Vec::new(),
+            ages: Vec::new(),
+            segments: Vec::new(),
+            segment_index: FxHashMap::default(),
+            by_hash: FxHashMap::default(),
+        }
+    }
+
     fn push(&mut self, row: &SourceRow<'_>) {
-        let start = self.touches.len();
-        self.touches.extend_from_slice(row.path.touches);
-        let ages = row.ages_days.map(|ages| {
-            let at = self.ages.len();
-            self.ages.extend_from_slice(ages);
-            at
-        });
-        let segment = row.segment.map(|s| match self.segment_index.get(s) {
-            Some(&id) => id,
-            None => {
-                let id = self.segments.len() as u32;
-                self.segments.push(s.to_owned());
-                self.segment_index.insert(s.to_owned(), id);
-                id
-            }
-        });
-        self.records.push(Record {
-            touches: start..self.touches.len(),
+        let path = &row.path;
+        let ages = row.ages_days.filter(|_| self.keep_ages);
+        let per_conversion = if path.conversions > 0.0 {
+            (path.value / path.conversions).to_bits()
+        } else {
+            0
+        };
+        let segment = match row.segment {
+            None => NONE,
+            Some(s) => match self.segment_index.get(s) {
+                Some(&id) => id,
+                None => {
+                    let id = self.segments.len() as u32;
+                    self.segments.push(s.to_owned());
+                    self.segment_index.insert(s.to_owned(), id);
+                    id
+                }
+            },
+        };
+        let hash = key_hash(
+            path.touches,
+            per_conversion,
             ages,
-            conversions: row.path.conversions,
-            value: row.path.value,
-            nulls: row.path.nulls,
-            segment,
-        });
+            segment.to_le_bytes().as_slice(),
+        );
+        let mut at = self.by_hash.get(&hash).copied().unwrap_or(NONE);
+        while at != NONE {
+            let record = &self.records[at as usize];
+            if record.per_conversion == per_conversion
+                && record.segment == segment
+                && self.touches_of(record) == path.touches
+                && same_ages(self.ages_of(record), ages)
+            {
+                break;
+            }
+            at = record.next;
+        }
+        if at == NONE {
+            at = u32::try_from(self.records.len()).expect("fewer than 2^32 distinct journeys");
+            let start = self.touches.len();
+            self.touches.extend_from_slice(path.touches);
+            let ages_at = match ages {
+                Some(ages) => {
+                    self.ages.extend_from_slice(ages);
+                    self.ages.len() - ages.len()
+                }
+                None => usize::MAX,
+            };
+            let next = self.by_hash.insert(hash, at).unwrap_or(NONE);
+            self.records.push(Record {
+                start,
+                len: path.touches.len() as u32,
+                ages: ages_at,
+                segment,
+                per_conversion,
+                next,
+                conversions: ExactSum::default(),
+                value: ExactSum::default(),
+                nulls: ExactSum::default(),
+            });
+        }
+        let record = &mut self.records[at as usize];
+        record.conversions.add(path.conversions);
+        record.value.add(path.value);
+        record.nulls.add(path.nulls);
+    }
+
+    fn touches_of(&self, record: &Record) -> &[ChannelId] {
+        &self.touches[record.start..record.start + record.len as usize]
+    }
+
+    fn ages_of(&self, record: &Record) -> Option<&[f64]> {
+        (record.ages != usize::MAX)
+            .then(|| &self.ages[record.ages..record.ages + record.len as usize])
+    }
+
+    fn segment_of(&self, record: &Record) -> Option<&str> {
+        (record.segment != NONE).then(|| self.segments[record.segment as usize].as_str())
     }
 
     fn get(&self, r: usize) -> SourceRow<'_> {
         let record = &self.records[r];
         SourceRow {
             path: PathRow {
-                touches: &self.touches[record.touches.clone()],
-                conversions: record.conversions,
-                value: record.value,
-                nulls: record.nulls,
+                touches: self.touches_of(record),
+                conversions: record.conversions.value(),
+                value: record.value.value(),
+                nulls: record.nulls.value(),
             },
-            ages_days: record
-                .ages
-                .map(|at| &self.ages[at..at + record.touches.len()]),
-            segment: record.segment.map(|s| self.segments[s as usize].as_str()),
+            ages_days: self.ages_of(record),
+            segment: self.segment_of(record),
         }
     }
 
-    /// Row indices in canonical order: by content hash, then by content.
+    /// Record indices in canonical order: by the hash of their key (channels numbered by name,
+    /// the segment by its text), then by the key itself.
     fn canonical_order(&self) -> Vec<usize> {
-        let mut keyed: Vec<(u64, usize)> = (0..self.records.len())
-            .map(|r| (self.content_hash(r), r))
+        let mut keyed: Vec<(u64, usize)> = self
+            .records
+            .iter()
+            .enumerate()
+            .map(|(r, record)| {
+                let segment = self.segment_of(record).map_or(&[][..], str::as_bytes);
+                let hash = key_hash(
+                    self.touches_of(record),
+                    record.per_conversion,
+                    self.ages_of(record),
+                    segment,
+                );
+                (hash, r)
+            })
             .collect();
         keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| self.compare(a.1, b.1)));
         keyed.into_iter().map(|(_, r)| r).collect()
     }
 
-    fn content_hash(&self, r: usize) -> u64 {
-        let row = self.get(r);
-        let mut hasher = FxHasher::default();
-        hasher.write_usize(row.path.touches.len());
-        for &touch in row.path.touches {
-            hasher.write_u32(touch);
-        }
-        for x in [row.path.conversions, row.path.value, row.path.nulls] {
-            hasher.write_u64(x.to_bits());
-        }
-        if let Some(ages) = row.ages_days {
-            hasher.write_u8(1);
-            for age in ages {
-                hasher.write_u64(age.to_bits());
-            }
-        }
-        if let Some(segment) = row.segment {
-            hasher.write_u8(2);
-            hasher.write(segment.as_bytes());
-        }
-        hasher.finish()
-    }
-
-    /// A total order on row content (floats by their bits, so it is total).
+    /// A total order on keys (floats by their bits); distinct records never compare equal.
     fn compare(&self, a: usize, b: usize) -> Ordering {
-        let (a, b) = (self.get(a), self.get(b));
-        let bits = |row: &SourceRow<'_>| {
-            [row.path.conversions, row.path.value, row.path.nulls].map(f64::to_bits)
-        };
-        a.path
-            .touches
-            .cmp(b.path.touches)
-            .then_with(|| bits(&a).cmp(&bits(&b)))
-            .then_with(|| match (a.ages_days, b.ages_days) {
-                (Some(x), Some(y)) => x
+        let (x, y) = (&self.records[a], &self.records[b]);
+        self.touches_of(x)
+            .cmp(self.touches_of(y))
+            .then(x.per_conversion.cmp(&y.per_conversion))
+            .then_with(|| match (self.ages_of(x), self.ages_of(y)) {
+                (Some(p), Some(q)) => p
                     .iter()
                     .map(|t| t.to_bits())
-                    .cmp(y.iter().map(|t| t.to_bits())),
-                (x, y) => x.is_some().cmp(&y.is_some()),
+                    .cmp(q.iter().map(|t| t.to_bits())),
+                (p, q) => p.is_some().cmp(&q.is_some()),
             })
-            .then_with(|| a.segment.cmp(&b.segment))
+            .then_with(|| self.segment_of(x).cmp(&self.segment_of(y)))
+    }
+}
+
+/// Hash of a journey's key: touches, value per conversion, ages and segment.
+fn key_hash(
+    touches: &[ChannelId],
+    per_conversion: u64,
+    ages: Option<&[f64]>,
+    segment: &[u8],
+) -> u64 {
+    let mut hasher = FxHasher::default();
+    hasher.write_usize(touches.len());
+    for &touch in touches {
+        hasher.write_u32(touch);
+    }
+    hasher.write_u64(per_conversion);
+    if let Some(ages) = ages {
+        hasher.write_u8(1);
+        for age in ages {
+            hasher.write_u64(age.to_bits());
+        }
+    }
+    hasher.write(segment);
+    hasher.finish()
+}
+
+/// Ages equal bit for bit (so that every key is equal to itself, NaN or not).
+fn same_ages(a: Option<&[f64]>, b: Option<&[f64]>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a
+            .iter()
+            .map(|x| x.to_bits())
+            .eq(b.iter().map(|x| x.to_bits())),
+        (a, b) => a.is_none() && b.is_none(),
     }
 }
 
@@ -298,26 +408,42 @@ mod tests {
     }
 
     #[test]
-    fn rows_that_differ_only_in_ages_or_segment_are_ordered_by_them() {
-        let mut rows = Rows::default();
+    fn identical_journeys_merge_and_differing_ones_stay_apart() {
+        let mut rows = Rows::new(true);
         let touches = [0u32, 1];
-        let row = |ages: Option<&'static [f64]>, segment: Option<&'static str>| SourceRow {
-            path: PathRow {
-                touches: &touches,
-                conversions: 1.0,
-                value: 0.0,
-                nulls: 0.0,
-            },
-            ages_days: ages,
-            segment,
-        };
-        rows.push(&row(Some(&[2.0, 1.0]), Some("q")));
-        rows.push(&row(Some(&[2.0, 1.0]), Some("p")));
-        rows.push(&row(Some(&[3.0, 1.0]), None));
-        rows.push(&row(None, None));
-        assert_eq!(rows.compare(0, 1), Ordering::Greater);
-        assert_eq!(rows.compare(0, 2), Ordering::Less);
-        assert_eq!(rows.compare(3, 2), Ordering::Less);
-        assert_eq!(rows.compare(2, 2), Ordering::Equal);
+        let row =
+            |value: f64, ages: Option<&'static [f64]>, segment: Option<&'static str>| SourceRow {
+                path: PathRow {
+                    touches: &touches,
+                    conversions: 1.0,
+                    value,
+                    nulls: 0.0,
+                },
+                ages_days: ages,
+                segment,
+            };
+        rows.push(&row(10.0, Some(&[2.0, 1.0]), Some("q")));
+        rows.push(&row(10.0, Some(&[2.0, 1.0]), Some("q")));
+        rows.push(&row(10.0, Some(&[2.0, 1.0]), Some("p")));
+        rows.push(&row(10.0, Some(&[3.0, 1.0]), Some("q")));
+        rows.push(&row(10.0, None, Some("q")));
+        rows.push(&row(20.0, Some(&[2.0, 1.0]), Some("q")));
+        assert_eq!(rows.records.len(), 5);
+        let merged = rows.get(0);
+        assert_eq!((merged.path.conversions, merged.path.value), (2.0, 20.0));
+        assert_eq!(rows.compare(0, 1), Ordering::Greater, "segment p before q");
+        assert_eq!(rows.compare(0, 2), Ordering::Less, "ages 2 before 3");
+        assert_eq!(rows.compare(3, 0), Ordering::Less, "no ages first");
+        assert_eq!(
+            rows.compare(0, 4),
+            Ordering::Less,
+            "10 per conversion before 20"
+        );
+        // Without ages, the journeys that differed only in time merge.
+        let mut rows = Rows::new(false);
+        rows.push(&row(10.0, Some(&[2.0, 1.0]), None));
+        rows.push(&row(10.0, Some(&[3.0, 1.0]), None));
+        assert_eq!(rows.records.len(), 1);
+        assert_eq!(rows.get(0).ages_days, None);
     }
 }

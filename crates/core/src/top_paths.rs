@@ -115,12 +115,15 @@ pub fn top_paths(source: impl PathSource, options: TopPathOptions) -> Result<Top
     let mut channels = ChannelTable::new();
     let mut paths: FxHashMap<Box<[ChannelId]>, [f64; 3]> = FxHashMap::default();
     let name = source.name().to_owned();
-    let (summary, warnings) = Canonical::new(source).read(&mut channels, &mut |row| {
-        let entry = paths.entry(row.path.touches.into()).or_default();
-        entry[0] += row.path.conversions;
-        entry[1] += row.path.value;
-        entry[2] += row.path.nulls;
-    })?;
+    let (summary, warnings) =
+        Canonical::new(source)
+            .without_ages()
+            .read(&mut channels, &mut |row| {
+                let entry = paths.entry(row.path.touches.into()).or_default();
+                entry[0] += row.path.conversions;
+                entry[1] += row.path.value;
+                entry[2] += row.path.nulls;
+            })?;
     let mut entries: Vec<PathEntry> = paths
         .iter()
         .map(|(touches, &[conversions, value, nulls])| {

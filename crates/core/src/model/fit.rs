@@ -324,10 +324,13 @@ pub fn fit_paths(
     let mut fitter = Fitter::new(options)?;
     let mut channels = ChannelTable::new();
     let name = source.name().to_owned();
-    let (summary, warnings) = Canonical::new(source).read(&mut channels, &mut |row| {
-        fitter.observe(&row.path);
-        also(row);
-    })?;
+    let (summary, warnings) =
+        Canonical::new(source)
+            .without_ages()
+            .read(&mut channels, &mut |row| {
+                fitter.observe(&row.path);
+                also(row);
+            })?;
     Ok(Fitted {
         chain: fitter.finish_named(channels, &name)?,
         summary,
