@@ -163,6 +163,7 @@ fn unattributed_row(result: &Attribution) -> Option<ChannelAttribution> {
         shapley_value: same(first.shapley_value, v),
         shapley_ordered: None,
         shapley_ordered_value: None,
+        costs: None,
     })
 }
 

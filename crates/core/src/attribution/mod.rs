@@ -115,6 +115,12 @@ pub struct ModelSummary {
     /// used real time instead of positions.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_decay_half_life_days: Option<f64>,
+    /// The costs file the money figures come from (with costs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost_input: Option<String>,
+    /// The period's total cost, CAC and ROAS (with costs; see [`crate::cost`]).
+    #[serde(flatten)]
+    pub costs: Option<crate::cost::CostSummary>,
 }
 
 /// How the intervals in a result were computed.
@@ -199,6 +205,9 @@ pub struct ChannelAttribution {
     /// Ordered Shapley: value credited at each distinct-channel position.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shapley_ordered_value: Option<Vec<f64>>,
+    /// The channel's cost, CPA and ROAS by method (with costs; see [`crate::cost`]).
+    #[serde(flatten)]
+    pub costs: Option<crate::cost::ChannelCost>,
 }
 
 /// An attribution method that `--models` can choose.
@@ -503,6 +512,7 @@ impl AttributionBuilder {
                     shapley_ordered_value: methods
                         .has(AttributionMethod::ShapleyOrdered)
                         .then(|| s.ordered_value.clone()),
+                    costs: None,
                 }
             })
             .collect();
@@ -543,6 +553,8 @@ impl AttributionBuilder {
                 }),
                 order_selection: None,
                 time_decay_half_life_days: self.half_life_days,
+                cost_input: None,
+                costs: None,
             },
             channels,
             warnings,
