@@ -27,7 +27,7 @@ enum Command {
     /// Attribute conversions and value to channels: exact Markov removal effects beside
     /// first/last touch, linear, position-based and time-decay.
     #[command(
-        after_help = "Example:\n  journeysim attribute data/paths_10k.csv --order 2 --format json --out attribution.json\n  journeysim attribute data/paths_10k.csv --models markov,shapley --intervals --resamples 500 --seed 7"
+        after_help = "Example:\n  journeysim attribute data/paths_10k.csv --order 2 --format json --out attribution.json\n  journeysim attribute data/paths_10k.csv --models markov,shapley --intervals --resamples 500 --seed 7\n  journeysim attribute data/paths_10k.csv --costs data/costs_10k.csv --currency EUR"
     )]
     Attribute(cli::attribute::AttributeArgs),
     /// Fit an order-k chain and save it as a versioned JSON model file.
