@@ -3,9 +3,9 @@
 
 use clap::Args;
 
+use journeysim_core::attribution::pricing::price_attribution;
 use journeysim_core::attribution::segments::attribute_segments;
 use journeysim_core::attribution::{AttributionOptions, attribute_with_progress};
-use journeysim_core::cost::price_attribution;
 use journeysim_core::model::FitOptions;
 use journeysim_core::{Error, Result};
 use journeysim_io::output::write_output;

@@ -26,7 +26,6 @@
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use crate::attribution::{Attribution, AttributionMethod, ChannelAttribution};
 use crate::error::{Error, Location, Result, clip, clip_list};
 use crate::suggest::did_you_mean;
 
@@ -195,6 +194,11 @@ pub struct Priced {
 }
 
 impl Priced {
+    /// The costs file's name.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
     /// The cost of `channel`, `None` when the file gives none.
     pub fn cost(&self, channel: &str) -> Option<f64> {
         self.costs
@@ -275,15 +279,18 @@ pub struct CostSummary {
 }
 
 /// One method's CPA and ROAS for a channel.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Efficiency {
-    /// The method.
-    pub method: AttributionMethod,
+    /// The method's name (`markov`, `last_touch`, ...).
+    pub method: String,
     /// `cost / conversions credited`.
     pub cpa: Option<f64>,
     /// `value credited / cost`.
     pub roas: Option<f64>,
 }
+
+/// The name of the Markov method, whose CPA and ROAS are the unsuffixed `cpa` and `roas`.
+pub const MARKOV: &str = "markov";
 
 /// One channel's cost and what it bought under each method reported. Serialised (flattened into
 /// the channel) as `cost`; Markov's `cpa` and `roas` (and `cpa_ci`, `roas_ci` with intervals);
@@ -313,14 +320,15 @@ impl ChannelCost {
     pub fn fields(&self) -> Vec<(String, CostField)> {
         let mut out = vec![("cost".to_owned(), CostField::Number(self.cost))];
         for e in &self.methods {
-            let suffix = match e.method {
-                AttributionMethod::Markov => String::new(),
-                m => format!("_{}", m.name()),
+            let markov = e.method == MARKOV;
+            let suffix = if markov {
+                String::new()
+            } else {
+                format!("_{}", e.method)
             };
             out.push((format!("cpa{suffix}"), CostField::Number(e.cpa)));
             out.push((format!("roas{suffix}"), CostField::Number(e.roas)));
-            if e.method == AttributionMethod::Markov
-                && let Some(ci) = &self.intervals
+            if markov && let Some(ci) = &self.intervals
             {
                 out.push(("cpa_ci".to_owned(), CostField::Interval(ci.cpa)));
                 out.push(("roas_ci".to_owned(), CostField::Interval(ci.roas)));
@@ -349,74 +357,6 @@ impl Serialize for ChannelCost {
         }
         map.end()
     }
-}
-
-/// The conversions and value method `method` credits to `c` (ordered Shapley: summed over
-/// positions), `None` when the method was not run.
-pub fn credits(c: &ChannelAttribution, method: AttributionMethod) -> Option<(f64, f64)> {
-    use AttributionMethod as M;
-    let both = |a: Option<f64>, b: Option<f64>| Some((a?, b?));
-    match method {
-        M::Markov => both(c.markov_conversions, c.markov_value),
-        M::FirstTouch => both(c.first_touch, c.first_touch_value),
-        M::LastTouch => both(c.last_touch, c.last_touch_value),
-        M::Linear => both(c.linear, c.linear_value),
-        M::PositionBased => both(c.position_based, c.position_based_value),
-        M::TimeDecay => both(c.time_decay, c.time_decay_value),
-        M::Shapley => both(c.shapley, c.shapley_value),
-        M::ShapleyOrdered => both(
-            c.shapley_ordered.as_ref().map(|v| v.iter().sum()),
-            c.shapley_ordered_value.as_ref().map(|v| v.iter().sum()),
-        ),
-    }
-}
-
-/// Prices an attribution: every channel's cost, CPA and ROAS under each method reported (with
-/// intervals of Markov's when its credits have them), the period's total cost, CAC and ROAS in
-/// the model summary, and the note about channels without a cost. Fails when a cost names a
-/// channel the data lack.
-///
-/// The intervals come from the credits' bootstrap intervals: ROAS is the value credit over a
-/// fixed cost, so its percentile interval is `markov_value_ci / cost`; CPA falls as the credit
-/// rises, so its interval is `cost / markov_conversions_ci` with the ends swapped (an end at
-/// zero credit leaves the CPA unbounded: `None`).
-pub fn price_attribution(attribution: &mut Attribution, costs: &Costs) -> Result<()> {
-    let priced = costs.resolve(attribution.channels.iter().map(|c| c.channel.as_str()))?;
-    let methods: Vec<AttributionMethod> = AttributionMethod::ALL
-        .into_iter()
-        .filter(|m| attribution.model.methods.iter().any(|n| n == m.name()))
-        .collect();
-    for c in &mut attribution.channels {
-        let cost = priced.cost(&c.channel);
-        let efficiencies = methods
-            .iter()
-            .filter_map(|&m| {
-                let (conversions, value) = credits(c, m)?;
-                Some(Efficiency {
-                    method: m,
-                    cpa: cpa(cost, conversions),
-                    roas: roas(cost, value),
-                })
-            })
-            .collect();
-        let intervals = match (c.markov_conversions_ci, c.markov_value_ci) {
-            (Some([lo, hi]), Some([value_lo, value_hi])) => Some(EfficiencyIntervals {
-                cpa: [cpa(cost, hi), cpa(cost, lo)],
-                roas: [roas(cost, value_lo), roas(cost, value_hi)],
-            }),
-            _ => None,
-        };
-        c.costs = Some(ChannelCost {
-            cost,
-            methods: efficiencies,
-            intervals,
-        });
-    }
-    let m = &mut attribution.model;
-    m.costs = Some(priced.summary(m.total_conversions, m.total_value));
-    m.cost_input = Some(costs.source().to_owned());
-    attribution.warnings.extend(priced.note());
-    Ok(())
 }
 
 /// The money figures of a walk through the period's journeys: how many journeys a period has,
@@ -594,12 +534,12 @@ mod tests {
             cost: Some(10.0),
             methods: vec![
                 Efficiency {
-                    method: AttributionMethod::Markov,
+                    method: MARKOV.into(),
                     cpa: Some(2.0),
                     roas: None,
                 },
                 Efficiency {
-                    method: AttributionMethod::LastTouch,
+                    method: "last_touch".into(),
                     cpa: Some(5.0),
                     roas: Some(1.5),
                 },

@@ -39,8 +39,8 @@ pub(crate) fn efficiency_tables<'a>(
     let with_ci = first.intervals.is_some();
     let mut methods: Vec<String> = Vec::new();
     for e in &first.methods {
-        methods.push(e.method.name().to_owned());
-        if with_ci && e.method == journeysim_core::attribution::AttributionMethod::Markov {
+        methods.push(e.method.clone());
+        if with_ci && e.method == journeysim_core::cost::MARKOV {
             methods.push("markov_ci".to_owned());
         }
     }
@@ -62,7 +62,7 @@ pub(crate) fn efficiency_tables<'a>(
         for e in &c.methods {
             cpa_row.push(money_cell(e.cpa, currency));
             roas_row.push(roas_cell(e.roas));
-            if e.method == journeysim_core::attribution::AttributionMethod::Markov
+            if e.method == journeysim_core::cost::MARKOV
                 && let Some(ci) = &c.intervals
             {
                 cpa_row.push(interval(ci.cpa, &|x| money_cell(x, currency)));

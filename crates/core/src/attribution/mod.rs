@@ -3,7 +3,8 @@
 //! - [`removal`]: exact Markov removal effects (Anderl et al. 2016) and the credits they imply;
 //! - [`heuristics`]: first touch, last touch, linear, position-based, time-decay;
 //! - [`shapley`]: simplified and ordered Shapley values (Zhao et al. 2018);
-//! - [`intervals`]: Bayesian-bootstrap percentile intervals on the Markov results.
+//! - [`intervals`]: Bayesian-bootstrap percentile intervals on the Markov results;
+//! - [`pricing`]: each channel's cost, CPA and ROAS under every method (with `--costs`).
 //!
 //! [`attribute`] runs them in one streaming pass over any [`PathSource`] and returns the
 //! shared result type [`Attribution`], whose serialised field names are a contract that scripts
@@ -33,6 +34,7 @@
 
 pub mod heuristics;
 pub mod intervals;
+pub mod pricing;
 pub mod removal;
 pub mod segments;
 pub mod shapley;
