@@ -111,15 +111,9 @@ pub struct ChainInput {
 pub type Components = Vec<(f64, Chain)>;
 
 impl ChainInput {
-    /// The chains to walk with their shares, the input's name and any warnings.
-    pub fn load_population(&self, model: &ModelArgs) -> Result<(Components, String, Vec<String>)> {
-        let (components, source, warnings, _) = self.load_population_counted(model)?;
-        Ok((components, source, warnings))
-    }
-
-    /// [`load_population`](Self::load_population), with the journeys the input holds when it
-    /// says (data, or a model file whose `totals` `journeysim fit` wrote; a map or a
-    /// hand-written model has no counts): the period `--costs` cover.
+    /// The chains to walk with their shares, the input's name, any warnings, and the journeys
+    /// the input holds when it says (data, or a model file whose `totals` `journeysim fit`
+    /// wrote; a map or a hand-written model has no counts): the period `--costs` cover.
     pub fn load_population_counted(
         &self,
         model: &ModelArgs,

@@ -389,11 +389,10 @@ impl PeriodCosts {
     }
 
     /// The figures of a period whose journeys convert with probability `conversion_probability`
-    /// and are worth `value_per_journey` each (exact figures of a chain).
-    pub fn period(&self, conversion_probability: f64, value_per_journey: f64) -> Period {
+    /// and are worth `value_per_journey` each (exact figures of a chain), at a total `cost`.
+    pub fn period(&self, conversion_probability: f64, value_per_journey: f64, cost: f64) -> Period {
         let conversions = conversion_probability * self.journeys;
         let value = value_per_journey * self.journeys;
-        let cost = self.priced.total_cost();
         Period {
             journeys: self.journeys,
             conversions,
@@ -519,11 +518,11 @@ mod tests {
         let costs = Costs::new("c.csv", vec![entry("a", 500.0, 2)], None).unwrap();
         let period = PeriodCosts::new(&costs, ["a"], 1000.0).unwrap();
         // 1000 journeys converting at 0.05 worth 2 each: 50 conversions, 2000 value.
-        let p = period.period(0.05, 2.0);
+        let p = period.period(0.05, 2.0, 500.0);
         assert_eq!(p.conversions, 50.0);
         assert_eq!(p.cac, Some(10.0));
         assert_eq!(p.roas, Some(4.0));
-        let q = period.period(0.1, 2.0);
+        let q = period.period(0.1, 2.0, 500.0);
         assert_eq!(q.minus(&p).cac, Some(-5.0));
         assert!(PeriodCosts::new(&costs, ["a"], 0.0).is_err());
     }
