@@ -228,8 +228,9 @@ impl Priced {
             return None;
         }
         Some(format!(
-            "{} gives no cost for {} channel(s) of the data ({}): their cost, CPA and ROAS are \
-             null, and the total cost, CAC and ROAS count only the channels with a cost",
+            "{} gives no cost for {} channel(s) of the data ({}): their cost and the figures \
+             that need it (CPA, ROAS) are null, and the totals count only the channels with a \
+             cost",
             self.source,
             self.missing.len(),
             clip_list(&self.missing)
