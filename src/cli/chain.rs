@@ -161,6 +161,11 @@ impl ChainInput {
         }
         let (fitted, warnings) = fit_data(input, model)?;
         let journeys = fitted.summary.journeys();
-        Ok((fitted.chain, input.source().to_owned(), warnings, Some(journeys)))
+        Ok((
+            fitted.chain,
+            input.source().to_owned(),
+            warnings,
+            Some(journeys),
+        ))
     }
 }

@@ -13,9 +13,9 @@ use journeysim_report::svg::{ScenarioItem, scenario_chart};
 
 use super::chain::{ChainInput, ModelArgs};
 use super::costs::{CostArgs, PeriodArgs};
-use super::simulate::channel_names;
 use super::engine::{EngineArgs, ProgressBar};
 use super::output::{OutputArgs, warn};
+use super::simulate::channel_names;
 use journeysim_io::scenario_file::read_scenario;
 
 /// Arguments of `whatif`.

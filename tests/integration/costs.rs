@@ -25,8 +25,8 @@ fn sample_costs() -> HashMap<String, f64> {
 
 /// An independent exact reference: channel -> column -> value.
 fn reference(order: usize) -> HashMap<String, HashMap<String, f64>> {
-    let text = std::fs::read_to_string(format!("tests/data/paths_10k_exact_order{order}.csv"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(format!("tests/data/paths_10k_exact_order{order}.csv")).unwrap();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     lines
@@ -61,7 +61,11 @@ const METHODS: [(&str, &str, &str); 8] = [
     ("position_based", "position_based", "position_based_value"),
     ("time_decay", "time_decay", "time_decay_value"),
     ("shapley", "shapley", "shapley_value"),
-    ("shapley_ordered", "shapley_ordered", "shapley_ordered_value"),
+    (
+        "shapley_ordered",
+        "shapley_ordered",
+        "shapley_ordered_value",
+    ),
 ];
 
 /// A credit field: a number, or ordered Shapley's positions summed.
@@ -108,10 +112,9 @@ fn check_every_method(order: usize) {
                 assert!(roas.is_null(), "{what}: a free channel has no ROAS: {roas}");
             }
             // Against the independent reference credits, where it has them (12 digits).
-            if let (Some(conv), Some(val)) = (
-                reference[name].get(conversions),
-                reference[name].get(value),
-            ) {
+            if let (Some(conv), Some(val)) =
+                (reference[name].get(conversions), reference[name].get(value))
+            {
                 close(cpa, cost / conv, 1e-9, &format!("{what} (reference)"));
                 if cost > 0.0 {
                     close(roas, val / cost, 1e-9, &format!("{what} (reference)"));
@@ -170,15 +173,41 @@ fn cpa_and_roas_intervals_come_from_the_credit_resamples() {
         let cost = costs[name];
         let ci = |f: &str, i: usize| c[f][i].as_f64().unwrap();
         // CPA falls as the credit rises: the ends swap.
-        close(&c["cpa_ci"][0], cost / ci("markov_conversions_ci", 1), 1e-12, name);
-        close(&c["cpa_ci"][1], cost / ci("markov_conversions_ci", 0), 1e-12, name);
+        close(
+            &c["cpa_ci"][0],
+            cost / ci("markov_conversions_ci", 1),
+            1e-12,
+            name,
+        );
+        close(
+            &c["cpa_ci"][1],
+            cost / ci("markov_conversions_ci", 0),
+            1e-12,
+            name,
+        );
         if cost > 0.0 {
-            close(&c["roas_ci"][0], ci("markov_value_ci", 0) / cost, 1e-12, name);
-            close(&c["roas_ci"][1], ci("markov_value_ci", 1) / cost, 1e-12, name);
+            close(
+                &c["roas_ci"][0],
+                ci("markov_value_ci", 0) / cost,
+                1e-12,
+                name,
+            );
+            close(
+                &c["roas_ci"][1],
+                ci("markov_value_ci", 1) / cost,
+                1e-12,
+                name,
+            );
             let point = c["cpa"].as_f64().unwrap();
-            assert!(ci("cpa_ci", 0) <= point && point <= ci("cpa_ci", 1), "{name}");
+            assert!(
+                ci("cpa_ci", 0) <= point && point <= ci("cpa_ci", 1),
+                "{name}"
+            );
         } else {
-            assert!(c["roas_ci"][0].is_null() && c["roas_ci"][1].is_null(), "{name}");
+            assert!(
+                c["roas_ci"][0].is_null() && c["roas_ci"][1].is_null(),
+                "{name}"
+            );
         }
         // Only Markov has intervals.
         assert!(c.get("cpa_linear_ci").is_none());
@@ -201,7 +230,8 @@ fn path(dir: &tempfile::TempDir, name: &str) -> String {
 /// a > b converts 3 times (value 30) in 4 journeys, c once (value 5) in 4. Markov credits a and
 /// b 12/7 conversions each and c 4/7; the value removal effects 30/35, 30/35, 5/35 share the 35
 /// of value: 210/13 each for a and b, 35/13 for c.
-const SMALL: &str = "path,total_conversions,total_conversion_value,total_null\na > b,3,30,1\nc,1,5,3\n";
+const SMALL: &str =
+    "path,total_conversions,total_conversion_value,total_null\na > b,3,30,1\nc,1,5,3\n";
 
 #[test]
 fn hand_computed_figures_in_every_format() {
@@ -233,7 +263,10 @@ fn hand_computed_figures_in_every_format() {
     let (a, b, cc) = (channel("a"), channel("b"), channel("c"));
     close(&a["cpa"], 1200.0 * 7.0 / 12.0, 1e-12, "a cpa");
     close(&a["roas"], 210.0 / 13.0 / 1200.0, 1e-12, "a roas");
-    assert!(a["cpa_last_touch"].is_null(), "no conversion credited: no CPA");
+    assert!(
+        a["cpa_last_touch"].is_null(),
+        "no conversion credited: no CPA"
+    );
     close(&a["roas_last_touch"], 0.0, 0.0, "a roas last touch");
     close(&b["cpa"], 0.0, 0.0, "b cpa");
     assert!(b["roas"].is_null(), "a cost of 0 has no ROAS");
@@ -274,11 +307,20 @@ fn a_channel_without_a_cost_gets_nulls_and_one_note() {
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.matches("gives no cost").count(), 1, "{stderr}");
-    assert!(stderr.contains("2 channel(s) of the data (b, c)"), "{stderr}");
+    assert!(
+        stderr.contains("2 channel(s) of the data (b, c)"),
+        "{stderr}"
+    );
     let out: Value = serde_json::from_slice(&out.stdout).unwrap();
     let b = &out["channels"][1];
     assert_eq!(b["channel"], "b");
-    for field in ["cost", "cpa", "roas", "cpa_first_touch", "roas_shapley_ordered"] {
+    for field in [
+        "cost",
+        "cpa",
+        "roas",
+        "cpa_first_touch",
+        "roas_shapley_ordered",
+    ] {
         assert!(b[field].is_null(), "{field}: {}", b[field]);
     }
     assert_eq!(out["warnings"].as_array().unwrap().len(), 1);
@@ -326,14 +368,24 @@ fn simulate_prices_the_data_period() {
     // Exact: a fitted chain converts its data's journeys at their observed rate, so the exact
     // CAC and ROAS are the data's.
     let p = out["exact"]["conversion_probability"].as_f64().unwrap();
-    close(&out["exact_cac"], total / (journeys * p), 1e-12, "exact cac");
+    close(
+        &out["exact_cac"],
+        total / (journeys * p),
+        1e-12,
+        "exact cac",
+    );
     close(
         &out["exact_cac"],
         total / m["total_conversions"].as_f64().unwrap(),
         1e-9,
         "exact cac = attribute's cac",
     );
-    close(&out["exact_roas"], m["total_value"].as_f64().unwrap() / total, 1e-9, "roas");
+    close(
+        &out["exact_roas"],
+        m["total_value"].as_f64().unwrap() / total,
+        1e-9,
+        "roas",
+    );
     let rate = out["conversion_rate"].as_f64().unwrap();
     close(&out["cac"], total / (journeys * rate), 1e-12, "cac");
     let ci = |f: &str, i: usize| out[f][i].as_f64().unwrap();
@@ -373,15 +425,45 @@ fn whatif_periods_match_the_data_and_a_removed_touchpoint_costs_nothing() {
         &s["scenario"]["period"],
         &s["difference"]["period"],
     );
-    close(&b["journeys"], m["journeys"].as_f64().unwrap(), 0.0, "journeys");
-    close(&b["conversions"], m["total_conversions"].as_f64().unwrap(), 1e-9, "conversions");
-    close(&b["cac"], total / m["total_conversions"].as_f64().unwrap(), 1e-9, "cac");
+    close(
+        &b["journeys"],
+        m["journeys"].as_f64().unwrap(),
+        0.0,
+        "journeys",
+    );
+    close(
+        &b["conversions"],
+        m["total_conversions"].as_f64().unwrap(),
+        1e-9,
+        "conversions",
+    );
+    close(
+        &b["cac"],
+        total / m["total_conversions"].as_f64().unwrap(),
+        1e-9,
+        "cac",
+    );
     close(&b["cost"], total, 1e-15, "baseline cost");
-    close(&a["cost"], total - costs["display"], 1e-15, "display's cost is saved");
+    close(
+        &a["cost"],
+        total - costs["display"],
+        1e-15,
+        "display's cost is saved",
+    );
     let p = s["scenario"]["conversion_probability"].as_f64().unwrap();
     let journeys = b["journeys"].as_f64().unwrap();
-    close(&a["conversions"], p * journeys, 1e-12, "scenario conversions");
-    close(&a["cac"], (total - costs["display"]) / (p * journeys), 1e-12, "cac");
+    close(
+        &a["conversions"],
+        p * journeys,
+        1e-12,
+        "scenario conversions",
+    );
+    close(
+        &a["cac"],
+        (total - costs["display"]) / (p * journeys),
+        1e-12,
+        "cac",
+    );
     close(
         &d["cac"],
         a["cac"].as_f64().unwrap() - b["cac"].as_f64().unwrap(),
@@ -394,7 +476,12 @@ fn whatif_periods_match_the_data_and_a_removed_touchpoint_costs_nothing() {
         .iter()
         .find(|c| c["channel"] == "display")
         .unwrap();
-    close(&display["scenario_cost"], 0.0, 0.0, "display under the scenario");
+    close(
+        &display["scenario_cost"],
+        0.0,
+        0.0,
+        "display under the scenario",
+    );
     assert!(display["scenario_cpa"].is_null(), "no conversion credited");
 }
 
@@ -422,10 +509,24 @@ fn funnel_cac_of_data_is_the_datas_and_a_map_needs_its_period() {
     assert_eq!(awareness["stage"], "Awareness");
     close(&awareness["cost"], 52000.0, 0.0, "awareness cost");
     let reach = awareness["observed"]["reach"].as_f64().unwrap();
-    close(&awareness["cost_per_reach"], 52000.0 / (journeys * reach), 1e-12, "per reach");
-    assert!(data["stages"][2]["cost"].is_null(), "no touchpoint of it has a cost");
+    close(
+        &awareness["cost_per_reach"],
+        52000.0 / (journeys * reach),
+        1e-12,
+        "per reach",
+    );
+    assert!(
+        data["stages"][2]["cost"].is_null(),
+        "no touchpoint of it has a cost"
+    );
 
-    let map = ["funnel", "--map", "scenarios/journey_map.json", "--costs", &c];
+    let map = [
+        "funnel",
+        "--map",
+        "scenarios/journey_map.json",
+        "--costs",
+        &c,
+    ];
     let out = run(&map);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("give --period-journeys N"));
@@ -438,9 +539,34 @@ fn funnel_cac_of_data_is_the_datas_and_a_map_needs_its_period() {
 fn cost_flags_that_cannot_apply_are_errors() {
     let cases: [&[&str]; 6] = [
         &["attribute", PATHS, "--currency", "EUR"],
-        &["simulate", PATHS, "--journeys", "10", "--costs", COSTS, "--period-journeys", "5"],
-        &["simulate", "--map", "scenarios/journey_map.json", "--journeys", "10", "--period-journeys", "5"],
-        &["attribute", "--events", "data/sample_events.csv", "--segment-col", "persona", "--costs", COSTS],
+        &[
+            "simulate",
+            PATHS,
+            "--journeys",
+            "10",
+            "--costs",
+            COSTS,
+            "--period-journeys",
+            "5",
+        ],
+        &[
+            "simulate",
+            "--map",
+            "scenarios/journey_map.json",
+            "--journeys",
+            "10",
+            "--period-journeys",
+            "5",
+        ],
+        &[
+            "attribute",
+            "--events",
+            "data/sample_events.csv",
+            "--segment-col",
+            "persona",
+            "--costs",
+            COSTS,
+        ],
         &["fit", PATHS, "--costs", COSTS],
         &["paths", PATHS, "--costs", COSTS],
     ];

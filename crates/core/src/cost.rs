@@ -23,8 +23,8 @@
 //! are priced over the period's journeys ([`PeriodCosts`]), the data's own count (or a model
 //! file's, or one the user gives for a journey map).
 
-use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 
 use crate::error::{Error, Location, Result, clip, clip_list};
 use crate::suggest::did_you_mean;
@@ -61,7 +61,10 @@ impl Costs {
         for (i, e) in entries.iter().enumerate() {
             let at = Location::line(&source, e.line);
             if e.channel.is_empty() {
-                return Err(Error::input(at, "channel is empty; name the channel it costs"));
+                return Err(Error::input(
+                    at,
+                    "channel is empty; name the channel it costs",
+                ));
             }
             if !e.cost.is_finite() || e.cost < 0.0 {
                 return Err(Error::input(
@@ -329,8 +332,7 @@ impl ChannelCost {
             };
             out.push((format!("cpa{suffix}"), CostField::Number(e.cpa)));
             out.push((format!("roas{suffix}"), CostField::Number(e.roas)));
-            if markov && let Some(ci) = &self.intervals
-            {
+            if markov && let Some(ci) = &self.intervals {
                 out.push(("cpa_ci".to_owned(), CostField::Interval(ci.cpa)));
                 out.push(("roas_ci".to_owned(), CostField::Interval(ci.roas)));
             }
@@ -509,7 +511,12 @@ mod tests {
         assert_eq!(priced.cost("b"), Some(30.0));
         assert_eq!(priced.cost("a"), None);
         assert_eq!(priced.missing(), ["a", "c"]);
-        assert!(priced.note().unwrap().contains("2 channel(s) of the data (a, c)"));
+        assert!(
+            priced
+                .note()
+                .unwrap()
+                .contains("2 channel(s) of the data (a, c)")
+        );
         let s = priced.summary(6.0, 120.0);
         assert_eq!((s.total_cost, s.cac, s.roas), (30.0, Some(5.0), Some(4.0)));
     }

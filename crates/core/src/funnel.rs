@@ -189,7 +189,11 @@ impl Funnel {
             cac: cpa(Some(priced.total_cost()), j * rate),
         });
         for s in &mut self.stages {
-            let costs: Vec<f64> = s.touchpoints.iter().filter_map(|t| priced.cost(t)).collect();
+            let costs: Vec<f64> = s
+                .touchpoints
+                .iter()
+                .filter_map(|t| priced.cost(t))
+                .collect();
             let cost = (!costs.is_empty()).then(|| costs.iter().sum::<f64>());
             let reach = s.observed.map_or(s.exact.reach, |o| o.reach);
             s.costs = Some(StageCost {

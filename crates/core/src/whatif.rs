@@ -226,10 +226,7 @@ impl WhatIf {
                     priced.cost(channel)
                 }
             };
-            let saved: f64 = removed
-                .iter()
-                .filter_map(|c| priced.cost(c))
-                .sum::<f64>();
+            let saved: f64 = removed.iter().filter_map(|c| priced.cost(c)).sum::<f64>();
             let total = priced.total_cost();
             let base = period.period(
                 s.baseline.conversion_probability,

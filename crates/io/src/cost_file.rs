@@ -59,9 +59,9 @@ pub fn parse_costs(
         let line = record.position().map_or(0, |p| p.line());
         let at = || Location::line(source, line);
         let field = |i: usize, name: &str| {
-            record.get(i).ok_or_else(|| {
-                Error::input(at(), format!("the row has no field {name}"))
-            })
+            record
+                .get(i)
+                .ok_or_else(|| Error::input(at(), format!("the row has no field {name}")))
         };
         let channel = field(channel_col, "channel")?;
         let text = field(cost_col, "cost")?;
@@ -115,13 +115,28 @@ mod tests {
     #[test]
     fn bad_fields_name_the_line_and_field() {
         for (text, fragment) in [
-            ("channel,cost\na,1\nb,-3\n", "c.csv line 3: cost of 'b' is -3"),
+            (
+                "channel,cost\na,1\nb,-3\n",
+                "c.csv line 3: cost of 'b' is -3",
+            ),
             ("channel,cost\na,NaN\n", "c.csv line 2: cost of 'a' is NaN"),
             ("channel,cost\na,inf\n", "c.csv line 2: cost of 'a' is inf"),
-            ("channel,cost\na,12k\n", "c.csv line 2: cost of 'a' is '12k', not a number"),
-            ("channel,cost\na,\n", "c.csv line 2: cost of 'a' is '', not a number"),
-            ("channel,cost\na\n", "c.csv line 2: the row has 1 fields but the header has 2"),
-            ("channel,price\na,1\n", "c.csv line 1: no column 'cost' in the header"),
+            (
+                "channel,cost\na,12k\n",
+                "c.csv line 2: cost of 'a' is '12k', not a number",
+            ),
+            (
+                "channel,cost\na,\n",
+                "c.csv line 2: cost of 'a' is '', not a number",
+            ),
+            (
+                "channel,cost\na\n",
+                "c.csv line 2: the row has 1 fields but the header has 2",
+            ),
+            (
+                "channel,price\na,1\n",
+                "c.csv line 1: no column 'cost' in the header",
+            ),
             ("channel,cost\n", "c.csv: no cost in the file"),
             ("", "c.csv: the file is empty"),
         ] {

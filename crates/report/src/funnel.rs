@@ -89,29 +89,31 @@ impl Report for Funnel {
     }
 
     fn csv(&self, writer: &mut csv::Writer<Vec<u8>>) -> csv::Result<()> {
-        writer.write_record([
-            "stage",
-            "touchpoints",
-            "reach",
-            "move_on",
-            "convert",
-            "drop_out",
-            "drop_out_rate",
-            "observed_reach",
-            "observed_move_on",
-            "observed_convert",
-            "observed_drop_out",
-            "observed_drop_out_rate",
-            "leak_rank",
-        ]
-        .into_iter()
-        .chain(
-            self.costs
-                .is_some()
-                .then_some(["cost", "cost_per_reach"])
-                .into_iter()
-                .flatten(),
-        ))?;
+        writer.write_record(
+            [
+                "stage",
+                "touchpoints",
+                "reach",
+                "move_on",
+                "convert",
+                "drop_out",
+                "drop_out_rate",
+                "observed_reach",
+                "observed_move_on",
+                "observed_convert",
+                "observed_drop_out",
+                "observed_drop_out_rate",
+                "leak_rank",
+            ]
+            .into_iter()
+            .chain(
+                self.costs
+                    .is_some()
+                    .then_some(["cost", "cost_per_reach"])
+                    .into_iter()
+                    .flatten(),
+            ),
+        )?;
         for s in &self.stages {
             let e = &s.exact;
             let mut row = vec![

@@ -98,21 +98,23 @@ impl Report for Simulation {
                     roas_cell(markov.and_then(|e| e.roas)),
                 ]
             });
-            t.row([
-                c.channel.clone(),
-                format!("{:.4}", c.visit_rate),
-                format!("{:.4}", c.removal_effect),
-                format!(
-                    "[{:.4}, {:.4}]",
-                    c.removal_effect_ci[0], c.removal_effect_ci[1]
-                ),
-                format!("{:.4}", c.exact_removal_effect),
-                number(c.markov_conversions),
-                format!("{:.4}", c.removal_effect_value),
-                number(c.markov_value),
-            ]
-            .into_iter()
-            .chain(money_cells));
+            t.row(
+                [
+                    c.channel.clone(),
+                    format!("{:.4}", c.visit_rate),
+                    format!("{:.4}", c.removal_effect),
+                    format!(
+                        "[{:.4}, {:.4}]",
+                        c.removal_effect_ci[0], c.removal_effect_ci[1]
+                    ),
+                    format!("{:.4}", c.exact_removal_effect),
+                    number(c.markov_conversions),
+                    format!("{:.4}", c.removal_effect_value),
+                    number(c.markov_value),
+                ]
+                .into_iter()
+                .chain(money_cells),
+            );
         }
         out.push_str(&t.render());
         out
@@ -127,20 +129,20 @@ impl Report for Simulation {
             .unwrap_or_default();
         writer.write_record(
             [
-            "channel",
-            "visit_rate",
-            "removal_effect",
-            "removal_effect_lo",
-            "removal_effect_hi",
-            "markov_conversions",
-            "removal_effect_value",
-            "removal_effect_value_lo",
-            "removal_effect_value_hi",
-            "markov_value",
-            "exact_removal_effect",
-            "seed",
-            "journeys",
-        ]
+                "channel",
+                "visit_rate",
+                "removal_effect",
+                "removal_effect_lo",
+                "removal_effect_hi",
+                "markov_conversions",
+                "removal_effect_value",
+                "removal_effect_value_lo",
+                "removal_effect_value_hi",
+                "markov_value",
+                "exact_removal_effect",
+                "seed",
+                "journeys",
+            ]
             .into_iter()
             .map(str::to_owned)
             .chain(cost_header),
@@ -150,23 +152,25 @@ impl Report for Simulation {
                 .costs
                 .iter()
                 .flat_map(|k| csv_cells(k).into_iter().map(|(_, cell)| cell));
-            writer.write_record([
-                c.channel.clone(),
-                c.visit_rate.to_string(),
-                c.removal_effect.to_string(),
-                c.removal_effect_ci[0].to_string(),
-                c.removal_effect_ci[1].to_string(),
-                c.markov_conversions.to_string(),
-                c.removal_effect_value.to_string(),
-                c.removal_effect_value_ci[0].to_string(),
-                c.removal_effect_value_ci[1].to_string(),
-                c.markov_value.to_string(),
-                c.exact_removal_effect.to_string(),
-                self.seed.to_string(),
-                self.journeys.to_string(),
-            ]
-            .into_iter()
-            .chain(cost_cells))?;
+            writer.write_record(
+                [
+                    c.channel.clone(),
+                    c.visit_rate.to_string(),
+                    c.removal_effect.to_string(),
+                    c.removal_effect_ci[0].to_string(),
+                    c.removal_effect_ci[1].to_string(),
+                    c.markov_conversions.to_string(),
+                    c.removal_effect_value.to_string(),
+                    c.removal_effect_value_ci[0].to_string(),
+                    c.removal_effect_value_ci[1].to_string(),
+                    c.markov_value.to_string(),
+                    c.exact_removal_effect.to_string(),
+                    self.seed.to_string(),
+                    self.journeys.to_string(),
+                ]
+                .into_iter()
+                .chain(cost_cells),
+            )?;
         }
         Ok(())
     }

@@ -81,36 +81,44 @@ impl Report for WhatIf {
     }
 
     fn csv(&self, writer: &mut csv::Writer<Vec<u8>>) -> csv::Result<()> {
-        writer.write_record([
-            "scenario",
-            "file",
-            "journeys",
-            "seed",
-            "baseline_conversion_probability",
-            "scenario_conversion_probability",
-            "baseline_value_per_journey",
-            "scenario_value_per_journey",
-            "baseline_conversions",
-            "scenario_conversions",
-            "baseline_conversion_rate",
-            "baseline_conversion_rate_lo",
-            "baseline_conversion_rate_hi",
-            "scenario_conversion_rate",
-            "scenario_conversion_rate_lo",
-            "scenario_conversion_rate_hi",
-            "baseline_value",
-            "scenario_value",
-            "difference_conversions",
-            "difference_conversions_lo",
-            "difference_conversions_hi",
-            "difference_value",
-            "difference_value_lo",
-            "difference_value_hi",
-            "difference_expected_conversions",
-            "difference_expected_value",
-        ]
-        .into_iter()
-        .chain(self.cost_input.is_some().then_some(PERIOD_COLUMNS).into_iter().flatten()))?;
+        writer.write_record(
+            [
+                "scenario",
+                "file",
+                "journeys",
+                "seed",
+                "baseline_conversion_probability",
+                "scenario_conversion_probability",
+                "baseline_value_per_journey",
+                "scenario_value_per_journey",
+                "baseline_conversions",
+                "scenario_conversions",
+                "baseline_conversion_rate",
+                "baseline_conversion_rate_lo",
+                "baseline_conversion_rate_hi",
+                "scenario_conversion_rate",
+                "scenario_conversion_rate_lo",
+                "scenario_conversion_rate_hi",
+                "baseline_value",
+                "scenario_value",
+                "difference_conversions",
+                "difference_conversions_lo",
+                "difference_conversions_hi",
+                "difference_value",
+                "difference_value_lo",
+                "difference_value_hi",
+                "difference_expected_conversions",
+                "difference_expected_value",
+            ]
+            .into_iter()
+            .chain(
+                self.cost_input
+                    .is_some()
+                    .then_some(PERIOD_COLUMNS)
+                    .into_iter()
+                    .flatten(),
+            ),
+        )?;
         for s in &self.scenarios {
             let (b, a, d) = (&s.baseline, &s.scenario, &s.difference);
             let fields: Vec<String> = [

@@ -73,7 +73,6 @@ pub fn price_attribution(attribution: &mut Attribution, costs: &Costs) -> Result
     Ok(())
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,7 +105,10 @@ mod tests {
         // module example): a and b 12/7 conversions each, c 4/7; value removal effects 30/35,
         // 30/35 and 5/35 share the 35 of value: a and b 1050/65 each, c 175/65. Last touch: b 3
         // conversions and 30 of value, c 1 and 5, a nothing.
-        let rows = [(&["a", "b"][..], 3.0, 30.0, 1.0), (&["c"][..], 1.0, 5.0, 3.0)];
+        let rows = [
+            (&["a", "b"][..], 3.0, 30.0, 1.0),
+            (&["c"][..], 1.0, 5.0, 3.0),
+        ];
         let methods = MethodOptions {
             methods: vec![AttributionMethod::Markov, AttributionMethod::LastTouch],
             intervals: None,
@@ -188,7 +190,13 @@ mod tests {
                     let point = costs.methods[0].cpa.unwrap();
                     assert!(ci.cpa[0].unwrap() <= point && point <= ci.cpa[1].unwrap());
                 }
-                None => assert_eq!(ci, EfficiencyIntervals { cpa: [None; 2], roas: [None; 2] }),
+                None => assert_eq!(
+                    ci,
+                    EfficiencyIntervals {
+                        cpa: [None; 2],
+                        roas: [None; 2]
+                    }
+                ),
             }
         }
         // b has no cost: one note names it.

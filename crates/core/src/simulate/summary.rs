@@ -144,7 +144,10 @@ impl Simulation {
             cac: cpa(Some(cost), j * self.conversion_rate),
             cac_ci: [cpa(Some(cost), j * rate_hi), cpa(Some(cost), j * rate_lo)],
             roas: roas(Some(cost), j * self.value_per_journey),
-            roas_ci: [roas(Some(cost), j * value_lo), roas(Some(cost), j * value_hi)],
+            roas_ci: [
+                roas(Some(cost), j * value_lo),
+                roas(Some(cost), j * value_hi),
+            ],
             exact_cac: cpa(Some(cost), j * self.exact.conversion_probability),
             exact_roas: roas(Some(cost), j * self.exact.value_per_journey),
         });
