@@ -45,6 +45,9 @@ impl PeriodArgs {
     /// is an error, as it cannot apply), else `--period-journeys`, else an error saying so.
     pub fn journeys(&self, known: Option<f64>, input: &str) -> Result<f64> {
         match (known, self.period_journeys) {
+            (Some(n), _) if !(n.is_finite() && n > 0.0) => Err(Error::Invalid(format!(
+                "{input} holds {n} journeys, so there is no period for --costs to price"
+            ))),
             (Some(_), Some(_)) => Err(Error::Invalid(format!(
                 "--period-journeys cannot apply: {input} gives the journeys of its period itself"
             ))),

@@ -124,6 +124,23 @@ fn check_every_method(order: usize) {
     }
     let m = &out["model"];
     let total: f64 = costs.values().sum();
+    // Every method credits every channel here, so each method's CPA times its credits gives back
+    // each channel's cost, and summed, the total.
+    for (method, conversions, _) in METHODS {
+        let suffix = if method == "markov" {
+            String::new()
+        } else {
+            format!("_{method}")
+        };
+        let spent: f64 = channels
+            .iter()
+            .map(|c| c[format!("cpa{suffix}")].as_f64().unwrap() * credit(c, conversions))
+            .sum();
+        assert!(
+            (spent - total).abs() <= 1e-9 * total,
+            "{method}: {spent} != {total}"
+        );
+    }
     close(&m["total_cost"], total, 1e-15, "total_cost");
     close(
         &m["cac"],
