@@ -768,6 +768,28 @@ const CASES: &[Case] = &[
         names: "--segment-col",
         stderr: "cannot be split by --segment-col's segments",
     },
+    Case {
+        name: "costs_unknown_channel_writes_no_svg",
+        exit: 2,
+        args: &[
+            "attribute",
+            "{dir}/p.csv",
+            "--costs",
+            "{dir}/c.csv",
+            "--svg",
+            "{dir}/credits.svg",
+        ],
+        files: &[
+            (
+                "p.csv",
+                "path,total_conversions,total_conversion_value,total_null\na > b,3,30,1\nc,1,5,3\n",
+            ),
+            ("c.csv", "channel,cost\nd,1\n"),
+        ],
+        stdin: None,
+        names: "c.csv line 2",
+        stderr: "channel 'd' is not in the data",
+    },
     // Item: an add_touchpoint conversion_factor that changes nothing said "+0" silently.
     Case {
         name: "whatif_conversion_factor_that_changes_nothing_warns",
