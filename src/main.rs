@@ -27,7 +27,7 @@ enum Command {
     /// Attribute conversions and value to channels: exact Markov removal effects beside
     /// first/last touch, linear, position-based and time-decay.
     #[command(
-        after_help = "Example:\n  journeysim attribute data/paths_10k.csv --order 2 --format json --out attribution.json\n  journeysim attribute data/paths_10k.csv --models markov,shapley --intervals --resamples 500 --seed 7"
+        after_help = "Example:\n  journeysim attribute data/paths_10k.csv --order 2 --format json --out attribution.json\n  journeysim attribute data/paths_10k.csv --models markov,shapley --intervals --resamples 500 --seed 7\n  journeysim attribute data/paths_10k.csv --costs data/costs_10k.csv --currency EUR"
     )]
     Attribute(cli::attribute::AttributeArgs),
     /// Fit an order-k chain and save it as a versioned JSON model file.
@@ -57,20 +57,20 @@ enum Command {
     /// value, path length and removal effects with 95% intervals, beside the exact figures.
     /// Bit-identical output for any --threads.
     #[command(
-        after_help = "Examples:\n  journeysim simulate data/paths_10k.csv --journeys 10000000 --seed 7\n  journeysim simulate --model model.json --precision 0.0005 --format json --out sim.json"
+        after_help = "Examples:\n  journeysim simulate data/paths_10k.csv --journeys 10000000 --seed 7\n  journeysim simulate --model model.json --precision 0.0005 --format json --out sim.json\n  journeysim simulate data/paths_10k.csv --journeys 1000000 --costs data/costs_10k.csv --currency EUR"
     )]
     Simulate(cli::simulate::SimulateArgs),
     /// What-if scenarios: change the model (remove or add a touchpoint, scale dropout or
     /// conversion, shift entries...) and compare it with the baseline, exact and simulated on
     /// common random numbers, with an interval on the difference.
     #[command(
-        after_help = "Examples:\n  journeysim whatif data/paths_10k.csv --scenario scenarios/remove_display.json --scenario scenarios/shift_display_to_search.json\n  journeysim whatif data/sample_paths.csv --scenario scenarios/checkout_abandonment.json --journeys 2000000 --seed 7 --format json --out whatif.json"
+        after_help = "Examples:\n  journeysim whatif data/paths_10k.csv --scenario scenarios/remove_display.json --scenario scenarios/shift_display_to_search.json\n  journeysim whatif data/sample_paths.csv --scenario scenarios/checkout_abandonment.json --journeys 2000000 --seed 7 --format json --out whatif.json\n  journeysim whatif data/paths_10k.csv --scenario scenarios/remove_display.json --journeys 200000 --costs data/costs_10k.csv --currency EUR"
     )]
     Whatif(cli::whatif::WhatifArgs),
     /// The stage funnel: per stage, the share of journeys that reach it, move on, convert from
     /// it and drop out there (exact from the chain, observed from data), ranked by leakage.
     #[command(
-        after_help = "Examples:\n  journeysim funnel --map scenarios/journey_map.json\n  journeysim funnel data/sample_paths.csv --stages scenarios/stages.json\n  journeysim funnel --events data/sample_events.csv --stages scenarios/stages.json --format json\n  journeysim funnel --model model.json\n  journeysim funnel --map scenarios/journey_map.json --svg funnel.svg"
+        after_help = "Examples:\n  journeysim funnel --map scenarios/journey_map.json\n  journeysim funnel data/sample_paths.csv --stages scenarios/stages.json\n  journeysim funnel --events data/sample_events.csv --stages scenarios/stages.json --format json\n  journeysim funnel --model model.json\n  journeysim funnel --map scenarios/journey_map.json --svg funnel.svg\n  journeysim funnel --map scenarios/journey_map.json --costs scenarios/journey_map_costs.csv --period-journeys 100000 --currency EUR"
     )]
     Funnel(cli::funnel::FunnelArgs),
     /// Score every attribution method against a journey map's true removal effects: generate

@@ -3,6 +3,7 @@
 
 use clap::Args;
 
+use journeysim_core::attribution::pricing::price_attribution;
 use journeysim_core::attribution::segments::attribute_segments;
 use journeysim_core::attribution::{AttributionOptions, attribute_with_progress};
 use journeysim_core::model::FitOptions;
@@ -12,6 +13,7 @@ use journeysim_report::Format;
 use journeysim_report::svg::attribution_chart;
 
 use super::chain::ModelArgs;
+use super::costs::CostArgs;
 use super::engine::ProgressBar;
 use super::input::PathsInput;
 use super::methods::{HeuristicArgs, TrustArgs};
@@ -33,6 +35,8 @@ pub struct AttributeArgs {
     #[arg(long, requires = "events")]
     segment_col: Option<String>,
     #[command(flatten)]
+    costs: CostArgs,
+    #[command(flatten)]
     output: OutputArgs,
 }
 
@@ -45,6 +49,7 @@ pub fn run(args: AttributeArgs) -> Result<()> {
         heuristics,
         trust,
         segment_col,
+        costs,
         output,
     } = args;
     if segment_col.is_some() && trust.svg.is_some() {
@@ -54,6 +59,14 @@ pub fn run(args: AttributeArgs) -> Result<()> {
                 .into(),
         ));
     }
+    if segment_col.is_some() && costs.costs.is_some() {
+        return Err(Error::Invalid(
+            "--costs are one period's costs of each channel over all journeys and cannot be split \
+             by --segment-col's segments; run without --segment-col to price the total"
+                .into(),
+        ));
+    }
+    let costs = costs.read()?;
     let (order, auto) = model.resolve(&input)?;
     let options = AttributionOptions {
         fit: FitOptions {
@@ -83,6 +96,9 @@ pub fn run(args: AttributeArgs) -> Result<()> {
     bar.finish();
     let mut result = result?;
     result.model.order_selection = selection;
+    if let Some(costs) = &costs {
+        price_attribution(&mut result, costs)?;
+    }
     if let Some(path) = &trust.svg {
         write_output(Some(path), attribution_chart(&result)?.as_bytes())?;
     }

@@ -111,13 +111,18 @@ pub struct ChainInput {
 pub type Components = Vec<(f64, Chain)>;
 
 impl ChainInput {
-    /// The chains to walk with their shares, the input's name and any warnings.
-    pub fn load_population(&self, model: &ModelArgs) -> Result<(Components, String, Vec<String>)> {
+    /// The chains to walk with their shares, the input's name, any warnings, and the journeys
+    /// the input holds when it says (data, or a model file whose `totals` `journeysim fit`
+    /// wrote; a map or a hand-written model has no counts): the period `--costs` cover.
+    pub fn load_population_counted(
+        &self,
+        model: &ModelArgs,
+    ) -> Result<(Components, String, Vec<String>, Option<f64>)> {
         if let Some(path) = &self.map {
             let map = read_map(path)?;
-            return Ok((map.persona_chains()?, path.clone(), Vec::new()));
+            return Ok((map.persona_chains()?, path.clone(), Vec::new(), None));
         }
-        let (chain, source, warnings) = self.load(model)?;
+        let (chain, source, warnings, journeys) = self.load_counted(model)?;
         if chain.n_states() == 0 {
             // Only data can give a chain without states (a model file or map must have an entry).
             return Err(Error::input(
@@ -126,7 +131,7 @@ impl ChainInput {
                  so there is no chain to walk",
             ));
         }
-        Ok((vec![(1.0, chain)], source, warnings))
+        Ok((vec![(1.0, chain)], source, warnings, journeys))
     }
 
     /// The chain, the input's name and any warnings about the input. Data are fitted with the
@@ -136,9 +141,17 @@ impl ChainInput {
             let map = read_map(path)?;
             return Ok((map.flow_chain()?, path.clone(), Vec::new()));
         }
+        let (chain, source, warnings, _) = self.load_counted(model)?;
+        Ok((chain, source, warnings))
+    }
+
+    /// The chain of a model file or data, with the journeys it holds when it says.
+    fn load_counted(&self, model: &ModelArgs) -> Result<(Chain, String, Vec<String>, Option<f64>)> {
         if let Some(path) = &self.model {
-            let chain = read_model_file(path)?.into_chain(path)?;
-            return Ok((chain, path.clone(), Vec::new()));
+            let document = read_model_file(path)?;
+            let journeys = document.totals.as_ref().map(|t| t.journeys);
+            let chain = document.into_chain(path)?;
+            return Ok((chain, path.clone(), Vec::new(), journeys));
         }
         let input = &self.data;
         if input.file.is_none() && input.events.events.is_none() {
@@ -147,6 +160,12 @@ impl ChainInput {
             ));
         }
         let (fitted, warnings) = fit_data(input, model)?;
-        Ok((fitted.chain, input.source().to_owned(), warnings))
+        let journeys = fitted.summary.journeys();
+        Ok((
+            fitted.chain,
+            input.source().to_owned(),
+            warnings,
+            Some(journeys),
+        ))
     }
 }

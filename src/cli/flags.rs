@@ -33,6 +33,8 @@ const FLAGS: &[(&str, &str)] = &[
     ("touchpoint_col", "--touchpoint-col"),
     ("conversion_col", "--conversion-col"),
     ("segment_col", "--segment-col"),
+    ("currency", "--currency"),
+    ("period_journeys", "--period-journeys"),
 ];
 
 /// The flag for the library option `option`.

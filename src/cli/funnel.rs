@@ -17,6 +17,7 @@ use journeysim_report::Format;
 use journeysim_report::svg::{FunnelStage, funnel_chart};
 
 use super::chain::read_model_file;
+use super::costs::{CostArgs, PeriodArgs};
 use super::input::PathsInput;
 use super::output::{OutputArgs, warn};
 
@@ -41,6 +42,10 @@ pub struct FunnelArgs {
     #[arg(long, value_name = "FILE", value_parser = super::values::out_path())]
     svg: Option<PathBuf>,
     #[command(flatten)]
+    costs: CostArgs,
+    #[command(flatten)]
+    period: PeriodArgs,
+    #[command(flatten)]
     output: OutputArgs,
 }
 
@@ -59,14 +64,24 @@ pub fn run(args: FunnelArgs) -> Result<()> {
             "give exactly one input: a paths FILE, --events FILE, --model M or --map M".into(),
         ));
     }
+    let costs = args.costs.read()?;
     let stage_file = args.stages.as_deref().map(read_stage_map).transpose()?;
-    let funnel = if let Some(path) = &args.map {
-        map_funnel(path, stage_file, args.stages.as_deref())?
+    let (mut funnel, journeys) = if let Some(path) = &args.map {
+        (map_funnel(path, stage_file, args.stages.as_deref())?, None)
     } else if let Some(path) = &args.model {
         model_funnel(path, stage_file, args.stages.as_deref())?
     } else {
-        data_funnel(input, stage_file, args.stages.as_deref(), args.order)?
+        let funnel = data_funnel(input, stage_file, args.stages.as_deref(), args.order)?;
+        let journeys = funnel.journeys;
+        (funnel, journeys)
     };
+    if let Some(costs) = &costs {
+        let input = funnel.input.clone();
+        let period = args
+            .period
+            .price(costs, funnel.touchpoints(), journeys, &input)?;
+        funnel.price(&period);
+    }
     warn(&funnel.warnings);
     if let Some(path) = &args.svg {
         write_output(Some(path), chart(&funnel)?.as_bytes())?;
@@ -104,13 +119,15 @@ fn map_funnel(
     funnel::map_funnel(&map, path, stages)
 }
 
-/// The exact funnel of a model file, staged by `--stages` or else by its attached stage map.
+/// The exact funnel of a model file, staged by `--stages` or else by its attached stage map,
+/// with the journeys the file holds (when `journeysim fit` wrote them).
 fn model_funnel(
     path: &str,
     stage_file: Option<StageMap>,
     stages_path: Option<&str>,
-) -> Result<Funnel> {
+) -> Result<(Funnel, Option<f64>)> {
     let file = read_model_file(path)?;
+    let journeys = file.totals.as_ref().map(|t| t.journeys);
     let (stages, stages_source) = match (stage_file, file.stages.clone()) {
         (Some(s), _) => (s, stages_path.unwrap_or_default().to_owned()),
         (None, Some(s)) => (s, path.to_owned()),
@@ -121,7 +138,10 @@ fn model_funnel(
         }
     };
     let chain = file.into_chain(path)?;
-    funnel::chain_funnel(&chain, path, &stages, &stages_source)
+    Ok((
+        funnel::chain_funnel(&chain, path, &stages, &stages_source)?,
+        journeys,
+    ))
 }
 
 /// The observed funnel of paths or an event log beside the exact one of an order-`order` chain

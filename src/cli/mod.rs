@@ -5,11 +5,12 @@
 //!
 //! Shared argument groups, by concept: [`input`] (where data come from), [`chain`] (how a chain
 //! is obtained: fitted, read from a model file or a journey map), [`methods`] (attribution
-//! method settings), [`engine`] (the simulation engine, threads, progress) and [`output`]
-//! (`--format`/`--out`, warnings). The other modules are one command each.
+//! method settings), [`costs`] (`--costs`, `--currency`, `--period-journeys`), [`engine`] (the
+//! simulation engine, threads, progress) and [`output`] (`--format`/`--out`, warnings). The other modules are one command each.
 
 pub mod attribute;
 pub mod chain;
+pub mod costs;
 pub mod engine;
 pub mod fit;
 pub mod flags;

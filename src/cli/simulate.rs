@@ -8,8 +8,16 @@ use journeysim_core::{Chain, Result};
 use journeysim_report::Format;
 
 use super::chain::{ChainInput, ModelArgs};
+use super::costs::{CostArgs, PeriodArgs};
 use super::engine::{EngineArgs, ProgressBar};
 use super::output::{OutputArgs, warn};
+
+/// Every channel of the chains to walk (a map's personas share its touchpoints).
+pub fn channel_names(components: &[(f64, Chain)]) -> impl Iterator<Item = &str> {
+    components
+        .iter()
+        .flat_map(|(_, c)| c.channels().names().iter().map(String::as_str))
+}
 
 /// Arguments of `simulate`.
 #[derive(Args)]
@@ -21,6 +29,10 @@ pub struct SimulateArgs {
     #[command(flatten)]
     engine: EngineArgs,
     #[command(flatten)]
+    costs: CostArgs,
+    #[command(flatten)]
+    period: PeriodArgs,
+    #[command(flatten)]
     output: OutputArgs,
 }
 
@@ -31,10 +43,17 @@ pub fn run(args: SimulateArgs) -> Result<()> {
         input,
         model,
         engine,
+        costs,
+        period,
         output,
     } = args;
     let options = engine.options(None)?;
-    let (components, source, warnings) = input.load_population(&model)?;
+    let costs = costs.read()?;
+    let (components, source, warnings, journeys) = input.load_population_counted(&model)?;
+    // Costs are matched with the channels before the walk, so a bad file costs no time.
+    let period = costs
+        .map(|costs| period.price(&costs, channel_names(&components), journeys, &source))
+        .transpose()?;
     warn(&warnings);
     let components: Vec<(f64, &Chain)> = components.iter().map(|(w, c)| (*w, c)).collect();
     let bar = ProgressBar::new(engine.quiet, engine.precision.is_some());
@@ -42,7 +61,10 @@ pub fn run(args: SimulateArgs) -> Result<()> {
         bar.update(done, max)
     });
     bar.finish();
-    let result = result?;
+    let mut result = result?;
+    if let Some(period) = &period {
+        result.price(period);
+    }
     warn(&result.warnings);
     output.emit(&result, Format::Table)
 }

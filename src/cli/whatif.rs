@@ -12,8 +12,10 @@ use journeysim_report::Format;
 use journeysim_report::svg::{ScenarioItem, scenario_chart};
 
 use super::chain::{ChainInput, ModelArgs};
+use super::costs::{CostArgs, PeriodArgs};
 use super::engine::{EngineArgs, ProgressBar};
 use super::output::{OutputArgs, warn};
+use super::simulate::channel_names;
 use journeysim_io::scenario_file::read_scenario;
 
 /// Arguments of `whatif`.
@@ -32,6 +34,10 @@ pub struct WhatifArgs {
     #[command(flatten)]
     engine: EngineArgs,
     #[command(flatten)]
+    costs: CostArgs,
+    #[command(flatten)]
+    period: PeriodArgs,
+    #[command(flatten)]
     output: OutputArgs,
 }
 
@@ -48,6 +54,8 @@ pub fn run(args: WhatifArgs) -> Result<()> {
         scenarios,
         svg,
         engine,
+        costs,
+        period,
         output,
     } = args;
     let options = engine.options(Some(WHATIF_DEFAULT_JOURNEYS))?;
@@ -60,7 +68,11 @@ pub fn run(args: WhatifArgs) -> Result<()> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let (components, source, warnings) = input.load_population(&model)?;
+    let costs = costs.read()?;
+    let (components, source, warnings, journeys) = input.load_population_counted(&model)?;
+    let period = costs
+        .map(|costs| period.price(&costs, channel_names(&components), journeys, &source))
+        .transpose()?;
     warn(&warnings);
     let components: Vec<(f64, &Chain)> = components.iter().map(|(w, c)| (*w, c)).collect();
     let bar = ProgressBar::new(engine.quiet, engine.precision.is_some());
@@ -72,7 +84,10 @@ pub fn run(args: WhatifArgs) -> Result<()> {
         &|_, done, max| bar.update(done, max),
     );
     bar.finish();
-    let result = result?;
+    let mut result = result?;
+    if let Some(period) = &period {
+        result.price(period, &scenarios);
+    }
     warn(&result.warnings);
     if let Some(path) = svg {
         write_output(Some(&path), chart(&result)?.as_bytes())?;

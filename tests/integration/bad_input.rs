@@ -485,6 +485,311 @@ const CASES: &[Case] = &[
         names: "--svg",
         stderr: "--segment-col",
     },
+    // Item: cost files (`--costs`): every bad field names the file, line and field; a channel
+    // the data lack lists the data's channels; a channel without a cost only warns.
+    Case {
+        name: "costs_negative",
+        exit: 2,
+        args: &["attribute", "{dir}/p.csv", "--costs", "{dir}/c.csv"],
+        files: &[
+            (
+                "p.csv",
+                "path,total_conversions,total_conversion_value,total_null\na > b,3,30,1\nc,1,5,3\n",
+            ),
+            ("c.csv", "channel,cost\na,10\nb,-3\n"),
+        ],
+        stdin: None,
+        names: "c.csv line 3",
+        stderr: "cost of 'b' is -3; a cost must be a finite number >= 0",
+    },
+    Case {
+        name: "costs_nan",
+        exit: 2,
+        args: &["attribute", "{dir}/p.csv", "--costs", "{dir}/c.csv"],
+        files: &[
+            (
+                "p.csv",
+                "path,total_conversions,total_conversion_value,total_null\na > b,3,30,1\nc,1,5,3\n",
+            ),
+            ("c.csv", "channel,cost\na,NaN\n"),
+        ],
+        stdin: None,
+        names: "c.csv line 2",
+        stderr: "cost of 'a' is NaN",
+    },
+    Case {
+        name: "costs_infinite",
+        exit: 2,
+        args: &[
+            "simulate",
+            "{dir}/p.csv",
+            "--journeys",
+            "100",
+            "--costs",
+            "{dir}/c.csv",
+        ],
+        files: &[
+            (
+                "p.csv",
+                "path,total_conversions,total_conversion_value,total_null\na > b,3,30,1\nc,1,5,3\n",
+            ),
+            ("c.csv", "channel,cost\na,1e999\n"),
+        ],
+        stdin: None,
+        names: "c.csv line 2",
+        stderr: "cost of 'a' is inf",
+    },
+    Case {
+        name: "costs_not_a_number",
+        exit: 2,
+        args: &["attribute", "{dir}/p.csv", "--costs", "{dir}/c.csv"],
+        files: &[
+            (
+                "p.csv",
+                "path,total_conversions,total_conversion_value,total_null\na > b,3,30,1\nc,1,5,3\n",
+            ),
+            ("c.csv", "channel,cost\na,€12\n"),
+        ],
+        stdin: None,
+        names: "c.csv line 2",
+        stderr: "cost of 'a' is '€12', not a number",
+    },
+    Case {
+        name: "costs_thousands_separator",
+        exit: 2,
+        args: &["attribute", "{dir}/p.csv", "--costs", "{dir}/c.csv"],
+        files: &[
+            (
+                "p.csv",
+                "path,total_conversions,total_conversion_value,total_null\na > b,3,30,1\nc,1,5,3\n",
+            ),
+            ("c.csv", "channel;cost\na;1,200\n"),
+        ],
+        stdin: None,
+        names: "c.csv line 2",
+        stderr: "cost of 'a' is '1,200', not a number",
+    },
+    Case {
+        name: "costs_unknown_channel",
+        exit: 2,
+        args: &[
+            "whatif",
+            "{dir}/p.csv",
+            "--scenario",
+            "scenarios/remove_display.json",
+            "--journeys",
+            "100",
+            "--costs",
+            "{dir}/c.csv",
+        ],
+        files: &[
+            (
+                "p.csv",
+                "path,total_conversions,total_conversion_value,total_null\na > b,3,30,1\nc,1,5,3\n",
+            ),
+            ("c.csv", "channel,cost\na,1\ndisplay,5\n"),
+        ],
+        stdin: None,
+        names: "c.csv line 3",
+        stderr: "channel 'display' is not in the data; the data's channels are: a, b, c",
+    },
+    Case {
+        name: "costs_duplicate_channel",
+        exit: 2,
+        args: &["attribute", "{dir}/p.csv", "--costs", "{dir}/c.csv"],
+        files: &[
+            (
+                "p.csv",
+                "path,total_conversions,total_conversion_value,total_null\na > b,3,30,1\nc,1,5,3\n",
+            ),
+            ("c.csv", "channel,cost\na,1\nb,2\na,3\n"),
+        ],
+        stdin: None,
+        names: "c.csv line 4",
+        stderr: "channel 'a' has a cost already on line 2",
+    },
+    Case {
+        name: "costs_empty_channel",
+        exit: 2,
+        args: &["attribute", "{dir}/p.csv", "--costs", "{dir}/c.csv"],
+        files: &[
+            (
+                "p.csv",
+                "path,total_conversions,total_conversion_value,total_null\na > b,3,30,1\nc,1,5,3\n",
+            ),
+            ("c.csv", "channel,cost\n,1\n"),
+        ],
+        stdin: None,
+        names: "c.csv line 2",
+        stderr: "channel is empty",
+    },
+    Case {
+        name: "costs_missing_column",
+        exit: 2,
+        args: &["attribute", "{dir}/p.csv", "--costs", "{dir}/c.csv"],
+        files: &[
+            (
+                "p.csv",
+                "path,total_conversions,total_conversion_value,total_null\na > b,3,30,1\nc,1,5,3\n",
+            ),
+            ("c.csv", "channel,spend\na,1\n"),
+        ],
+        stdin: None,
+        names: "c.csv line 1",
+        stderr: "no column 'cost' in the header; columns found: channel, spend",
+    },
+    Case {
+        name: "costs_short_row",
+        exit: 2,
+        args: &["attribute", "{dir}/p.csv", "--costs", "{dir}/c.csv"],
+        files: &[
+            (
+                "p.csv",
+                "path,total_conversions,total_conversion_value,total_null\na > b,3,30,1\nc,1,5,3\n",
+            ),
+            ("c.csv", "channel,cost\na,1\nb\n"),
+        ],
+        stdin: None,
+        names: "c.csv line 3",
+        stderr: "the row has 1 fields but the header has 2",
+    },
+    Case {
+        name: "costs_no_rows",
+        exit: 2,
+        args: &["attribute", "{dir}/p.csv", "--costs", "{dir}/c.csv"],
+        files: &[
+            (
+                "p.csv",
+                "path,total_conversions,total_conversion_value,total_null\na > b,3,30,1\nc,1,5,3\n",
+            ),
+            ("c.csv", "channel,cost\n"),
+        ],
+        stdin: None,
+        names: "c.csv",
+        stderr: "no cost in the file",
+    },
+    Case {
+        name: "costs_empty_file",
+        exit: 2,
+        args: &["attribute", "{dir}/p.csv", "--costs", "{dir}/c.csv"],
+        files: &[
+            (
+                "p.csv",
+                "path,total_conversions,total_conversion_value,total_null\na > b,3,30,1\nc,1,5,3\n",
+            ),
+            ("c.csv", ""),
+        ],
+        stdin: None,
+        names: "c.csv",
+        stderr: "the file is empty",
+    },
+    Case {
+        name: "costs_channel_without_cost_warns",
+        exit: 0,
+        args: &["attribute", "{dir}/p.csv", "--costs", "{dir}/c.csv"],
+        files: &[
+            (
+                "p.csv",
+                "path,total_conversions,total_conversion_value,total_null\na > b,3,30,1\nc,1,5,3\n",
+            ),
+            ("c.csv", "channel,cost\na,10\nc,0\n"),
+        ],
+        stdin: None,
+        names: "c.csv",
+        stderr: "gives no cost for 1 channel(s) of the data (b)",
+    },
+    Case {
+        name: "costs_period_journeys_on_data",
+        exit: 2,
+        args: &[
+            "simulate",
+            "{dir}/p.csv",
+            "--journeys",
+            "100",
+            "--costs",
+            "{dir}/c.csv",
+            "--period-journeys",
+            "10",
+        ],
+        files: &[
+            (
+                "p.csv",
+                "path,total_conversions,total_conversion_value,total_null\na > b,3,30,1\nc,1,5,3\n",
+            ),
+            ("c.csv", "channel,cost\na,1\n"),
+        ],
+        stdin: None,
+        names: "p.csv",
+        stderr: "--period-journeys cannot apply",
+    },
+    Case {
+        name: "costs_map_without_period",
+        exit: 2,
+        args: &[
+            "simulate",
+            "--map",
+            "scenarios/journey_map.json",
+            "--journeys",
+            "100",
+            "--costs",
+            "{dir}/c.csv",
+        ],
+        files: &[
+            (
+                "p.csv",
+                "path,total_conversions,total_conversion_value,total_null\na > b,3,30,1\nc,1,5,3\n",
+            ),
+            ("c.csv", "channel,cost\ncheckout,1\n"),
+        ],
+        stdin: None,
+        names: "scenarios/journey_map.json",
+        stderr: "give --period-journeys N",
+    },
+    Case {
+        name: "costs_with_segment_col",
+        exit: 2,
+        args: &[
+            "attribute",
+            "--events",
+            "data/sample_events.csv",
+            "--segment-col",
+            "persona",
+            "--costs",
+            "{dir}/c.csv",
+        ],
+        files: &[
+            (
+                "p.csv",
+                "path,total_conversions,total_conversion_value,total_null\na > b,3,30,1\nc,1,5,3\n",
+            ),
+            ("c.csv", "channel,cost\ncheckout,1\n"),
+        ],
+        stdin: None,
+        names: "--segment-col",
+        stderr: "cannot be split by --segment-col's segments",
+    },
+    Case {
+        name: "costs_unknown_channel_writes_no_svg",
+        exit: 2,
+        args: &[
+            "attribute",
+            "{dir}/p.csv",
+            "--costs",
+            "{dir}/c.csv",
+            "--svg",
+            "{dir}/credits.svg",
+        ],
+        files: &[
+            (
+                "p.csv",
+                "path,total_conversions,total_conversion_value,total_null\na > b,3,30,1\nc,1,5,3\n",
+            ),
+            ("c.csv", "channel,cost\nd,1\n"),
+        ],
+        stdin: None,
+        names: "c.csv line 2",
+        stderr: "channel 'd' is not in the data",
+    },
     // Item: an add_touchpoint conversion_factor that changes nothing said "+0" silently.
     Case {
         name: "whatif_conversion_factor_that_changes_nothing_warns",

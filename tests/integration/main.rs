@@ -3,6 +3,7 @@
 mod architecture;
 mod bad_input;
 mod cli;
+mod costs;
 mod events;
 mod flag_rules;
 mod funnel;

@@ -44,6 +44,7 @@
 
 use serde::Serialize;
 
+use crate::cost::{PeriodCosts, cpa};
 use crate::error::{Error, Location, Result};
 use crate::journey::{ChannelTable, PathRow, PathSource};
 use crate::journey_map::JourneyMap;
@@ -106,6 +107,9 @@ pub struct StageFunnel {
     pub observed: Option<StageFlow>,
     /// 1 = the stage that loses the most journeys.
     pub leak_rank: usize,
+    /// The stage's cost and cost per journey reaching it (with costs).
+    #[serde(flatten)]
+    pub costs: Option<StageCost>,
 }
 
 /// Everything `journeysim funnel` reports.
@@ -134,8 +138,79 @@ pub struct Funnel {
     pub ranked_by_observed: bool,
     /// Stages in journey order.
     pub stages: Vec<StageFunnel>,
+    /// The period's cost and CAC (with costs, see [`Funnel::price`]).
+    #[serde(flatten)]
+    pub costs: Option<FunnelCosts>,
     /// Things the user should know.
     pub warnings: Vec<String>,
+}
+
+/// A funnel's money figures over the costed period. A funnel counts journeys, not value, so it
+/// has no ROAS (`attribute`, `simulate` and `whatif` report it).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FunnelCosts {
+    /// The costs file.
+    pub cost_input: String,
+    /// The currency label, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Journeys in the period the costs cover.
+    pub period_journeys: f64,
+    /// The period's total cost.
+    pub total_cost: f64,
+    /// `total_cost / conversions per period` (observed conversions for data, else
+    /// `period_journeys x conversion_probability`).
+    pub cac: Option<f64>,
+}
+
+/// A stage's money figures: what its touchpoints cost and what a journey reaching it costs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct StageCost {
+    /// The summed costs of the stage's touchpoints that have one (`None` when none has).
+    pub cost: Option<f64>,
+    /// `cost / journeys per period that reach the stage` (observed reach for data, else exact).
+    pub cost_per_reach: Option<f64>,
+}
+
+impl Funnel {
+    /// Prices the funnel over the period in `period`: the total cost and CAC, and per stage its
+    /// touchpoints' cost and the cost per journey reaching it. Touchpoints without a cost get one
+    /// note.
+    pub fn price(&mut self, period: &PeriodCosts) {
+        let priced = &period.priced;
+        let j = period.journeys;
+        let rate = self
+            .observed_conversion_rate
+            .unwrap_or(self.conversion_probability);
+        self.costs = Some(FunnelCosts {
+            cost_input: priced.source().to_owned(),
+            currency: priced.currency().map(str::to_owned),
+            period_journeys: j,
+            total_cost: priced.total_cost(),
+            cac: cpa(Some(priced.total_cost()), j * rate),
+        });
+        for s in &mut self.stages {
+            let costs: Vec<f64> = s
+                .touchpoints
+                .iter()
+                .filter_map(|t| priced.cost(t))
+                .collect();
+            let cost = (!costs.is_empty()).then(|| costs.iter().sum::<f64>());
+            let reach = s.observed.map_or(s.exact.reach, |o| o.reach);
+            s.costs = Some(StageCost {
+                cost,
+                cost_per_reach: cpa(cost, j * reach),
+            });
+        }
+        self.warnings.extend(priced.note());
+    }
+
+    /// Every touchpoint of the funnel's stages.
+    pub fn touchpoints(&self) -> impl Iterator<Item = &str> {
+        self.stages
+            .iter()
+            .flat_map(|s| s.touchpoints.iter().map(String::as_str))
+    }
 }
 
 /// Exact funnel shares of `chain`, whose channels have stages `stage_of` (of `n_stages`).
@@ -380,6 +455,7 @@ pub fn assemble(
                 exact: exact_flows[i],
                 observed: observed_flows.as_ref().map(|f| f[i]),
                 leak_rank: rank[i],
+                costs: None,
             }
         })
         .collect();
@@ -396,6 +472,7 @@ pub fn assemble(
             .or(exact.mean_days_to_conversion),
         ranked_by_observed: observed_flows.is_some(),
         stages: stages_out,
+        costs: None,
         warnings: Vec::new(),
     }
 }

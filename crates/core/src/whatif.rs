@@ -43,9 +43,10 @@ use serde::Serialize;
 use rand::Rng;
 
 use crate::attribution::removal::{RemovalEffects, mixture_removal_effects, share};
+use crate::cost::{Period, PeriodCosts, cpa, roas};
 use crate::error::Result;
 use crate::model::Chain;
-use crate::scenario::{Scenario, apply_with_warnings};
+use crate::scenario::{Change, Scenario, apply_with_warnings};
 use crate::simulate::{PairedTally, Sampler, SimulateOptions, Stop, Tally, simulate_paired};
 use crate::stats::{Z95, mean_interval, wilson_interval};
 
@@ -60,6 +61,12 @@ pub struct WhatIf {
     pub seed: u64,
     /// Journeys walked through each chain, per scenario.
     pub journeys: u64,
+    /// The costs file (with costs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost_input: Option<String>,
+    /// The currency label (with costs, when given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
     /// One entry per scenario, ranked by the exact change in conversions (largest gain first).
     pub scenarios: Vec<ScenarioOutcome>,
     /// Things the user should know (truncated walks).
@@ -114,6 +121,10 @@ pub struct Arm {
     pub simulated_value_per_journey_ci: [f64; 2],
     /// Walks cut off by `--max-steps`.
     pub truncated: u64,
+    /// Exact figures per period of the data, with costs: journeys, conversions, value, cost,
+    /// CAC and ROAS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<Period>,
 }
 
 /// Scenario minus baseline over the same journeys.
@@ -137,6 +148,9 @@ pub struct Difference {
     pub conversion_probability: f64,
     /// Exact relative change in P(conversion) (0.05 = +5%); 0 when the baseline never converts.
     pub relative_conversion_probability: f64,
+    /// Scenario minus baseline of the period's figures (with costs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<Period>,
 }
 
 /// One channel's exact removal-effect attribution in both chains. A touchpoint that exists in
@@ -157,6 +171,91 @@ pub struct ChannelChange {
     pub baseline_markov_value: f64,
     /// The same under the scenario.
     pub scenario_markov_value: f64,
+    /// The channel's cost and its exact CPA and ROAS per period in both chains (with costs).
+    #[serde(flatten)]
+    pub costs: Option<ChannelChangeCost>,
+}
+
+/// A channel's cost, and the CPA and ROAS of its exact Markov credits over the period in the
+/// baseline and under the scenario. Scenarios change behaviour, not spend, so the cost is the
+/// same in both, except that a touchpoint the scenario removes costs nothing under it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChannelChangeCost {
+    /// The channel's cost, `None` when the costs file has none (or the scenario added it).
+    pub cost: Option<f64>,
+    /// Its cost under the scenario: 0 when the scenario removes it, else `cost`.
+    pub scenario_cost: Option<f64>,
+    /// `cost / baseline credited conversions per period`.
+    pub baseline_cpa: Option<f64>,
+    /// `cost / credited conversions per period under the scenario`.
+    pub scenario_cpa: Option<f64>,
+    /// `baseline credited value per period / cost`.
+    pub baseline_roas: Option<f64>,
+    /// `credited value per period under the scenario / cost`.
+    pub scenario_roas: Option<f64>,
+}
+
+impl WhatIf {
+    /// Prices every scenario over the period in `period`: each arm's exact journeys,
+    /// conversions, value, cost, CAC and ROAS per period (and their differences), and each
+    /// channel's cost with the CPA and ROAS of its exact credits taken over the period
+    /// (`credit x period_journeys / journeys`). A touchpoint a scenario removes
+    /// (`remove_touchpoint`) costs nothing under it; no other change moves money. `scenarios`
+    /// are the files the outcomes came from. Channels of the data without a cost get one note.
+    pub fn price(&mut self, period: &PeriodCosts, scenarios: &[ScenarioFile]) {
+        let priced = &period.priced;
+        let per_period = period.journeys / self.journeys.max(1) as f64;
+        self.cost_input = Some(priced.source().to_owned());
+        self.currency = priced.currency().map(str::to_owned);
+        for s in &mut self.scenarios {
+            let mut removed: Vec<&str> = scenarios
+                .iter()
+                .filter(|f| f.file == s.file && f.scenario.name == s.name)
+                .flat_map(|f| &f.scenario.changes)
+                .filter_map(|c| match c {
+                    Change::RemoveTouchpoint { touchpoint, .. } => Some(touchpoint.as_str()),
+                    _ => None,
+                })
+                .collect();
+            removed.sort_unstable();
+            removed.dedup();
+            let scenario_cost = |channel: &str| {
+                if removed.contains(&channel) {
+                    priced.cost(channel).map(|_| 0.0)
+                } else {
+                    priced.cost(channel)
+                }
+            };
+            let saved: f64 = removed.iter().filter_map(|c| priced.cost(c)).sum::<f64>();
+            let total = priced.total_cost();
+            let base = period.period(
+                s.baseline.conversion_probability,
+                s.baseline.value_per_journey,
+                total,
+            );
+            let alt = period.period(
+                s.scenario.conversion_probability,
+                s.scenario.value_per_journey,
+                (total - saved).max(0.0),
+            );
+            s.difference.period = Some(alt.minus(&base));
+            s.baseline.period = Some(base);
+            s.scenario.period = Some(alt);
+            for c in &mut s.channels {
+                let cost = priced.cost(&c.channel);
+                let alt_cost = scenario_cost(&c.channel);
+                c.costs = Some(ChannelChangeCost {
+                    cost,
+                    scenario_cost: alt_cost,
+                    baseline_cpa: cpa(cost, c.baseline_markov_conversions * per_period),
+                    scenario_cpa: cpa(alt_cost, c.scenario_markov_conversions * per_period),
+                    baseline_roas: roas(cost, c.baseline_markov_value * per_period),
+                    scenario_roas: roas(alt_cost, c.scenario_markov_value * per_period),
+                });
+            }
+        }
+        self.warnings.extend(priced.note());
+    }
 }
 
 /// A scenario and the name of the file it came from.
@@ -293,6 +392,7 @@ pub fn what_if_population(
             } else {
                 0.0
             },
+            period: None,
         };
         outcomes.push(ScenarioOutcome {
             name: file.scenario.name.clone(),
@@ -321,6 +421,8 @@ pub fn what_if_population(
         order: first.order(),
         seed: options.seed,
         journeys,
+        cost_input: None,
+        currency: None,
         scenarios: outcomes,
         warnings,
     })
@@ -437,6 +539,7 @@ fn arm(effects: &RemovalEffects, tally: &Tally) -> Arm {
         simulated_value_per_journey: per_journey,
         simulated_value_per_journey_ci: per_journey_ci,
         truncated: tally.truncated,
+        period: None,
     }
 }
 
@@ -483,6 +586,7 @@ fn channel_changes(
                 scenario_markov_conversions: pick(a, &|i| alt_conversions[i]),
                 baseline_markov_value: pick(b, &|i| base_value[i]),
                 scenario_markov_value: pick(a, &|i| alt_value[i]),
+                costs: None,
             }
         })
         .collect()

@@ -2,7 +2,8 @@
 
 use journeysim_core::funnel::{Funnel, StageFlow};
 
-use super::{Report, Table, number};
+use super::costs::money_cell;
+use super::{Report, Table, money, number};
 
 fn pct(x: f64) -> String {
     format!("{:.2}%", 100.0 * x)
@@ -22,6 +23,15 @@ impl Report for Funnel {
         }
         if let Some(m) = self.mean_days_to_conversion {
             out.push_str(&format!("; mean time to conversion {m:.2} days"));
+        }
+        if let Some(m) = &self.costs {
+            out.push_str(&format!(
+                "\ncosts ({}): total {} over a period of {} journeys, CAC {} per conversion",
+                m.cost_input,
+                money(m.total_cost, m.currency.as_deref()),
+                number(m.period_journeys),
+                money_cell(m.cac, m.currency.as_deref()),
+            ));
         }
         out.push_str("\nshares of all journeys; leak rank 1 = the stage losing the most journeys");
         out.push_str(if self.ranked_by_observed {
@@ -47,6 +57,10 @@ impl Report for Funnel {
             ]);
         }
         header.push("leak rank");
+        let currency = self.costs.as_ref().and_then(|m| m.currency.as_deref());
+        if self.costs.is_some() {
+            header.extend(["cost", "cost per journey reaching it"]);
+        }
         let mut t = Table::new(header);
         for s in &self.stages {
             let f = |x: &StageFlow| {
@@ -64,6 +78,10 @@ impl Report for Funnel {
                 row.extend(f(o));
             }
             row.push(s.leak_rank.to_string());
+            if let Some(c) = &s.costs {
+                row.push(money_cell(c.cost, currency));
+                row.push(money_cell(c.cost_per_reach, currency));
+            }
             t.row(row);
         }
         out.push_str(&t.render());
@@ -71,21 +89,31 @@ impl Report for Funnel {
     }
 
     fn csv(&self, writer: &mut csv::Writer<Vec<u8>>) -> csv::Result<()> {
-        writer.write_record([
-            "stage",
-            "touchpoints",
-            "reach",
-            "move_on",
-            "convert",
-            "drop_out",
-            "drop_out_rate",
-            "observed_reach",
-            "observed_move_on",
-            "observed_convert",
-            "observed_drop_out",
-            "observed_drop_out_rate",
-            "leak_rank",
-        ])?;
+        writer.write_record(
+            [
+                "stage",
+                "touchpoints",
+                "reach",
+                "move_on",
+                "convert",
+                "drop_out",
+                "drop_out_rate",
+                "observed_reach",
+                "observed_move_on",
+                "observed_convert",
+                "observed_drop_out",
+                "observed_drop_out_rate",
+                "leak_rank",
+            ]
+            .into_iter()
+            .chain(
+                self.costs
+                    .is_some()
+                    .then_some(["cost", "cost_per_reach"])
+                    .into_iter()
+                    .flatten(),
+            ),
+        )?;
         for s in &self.stages {
             let e = &s.exact;
             let mut row = vec![
@@ -105,6 +133,10 @@ impl Report for Funnel {
                 None => row.extend(std::iter::repeat_n(String::new(), 5)),
             }
             row.push(s.leak_rank.to_string());
+            if let Some(c) = &s.costs {
+                let cell = |x: Option<f64>| x.map_or(String::new(), |x| x.to_string());
+                row.extend([cell(c.cost), cell(c.cost_per_reach)]);
+            }
             writer.write_record(&row)?;
         }
         Ok(())

@@ -26,6 +26,7 @@
 
 #![deny(missing_docs)]
 
+mod costs;
 mod funnel;
 pub mod graph;
 mod ground_truth;
@@ -102,5 +103,44 @@ pub fn number(x: f64) -> String {
         format!("{x:.3}")
     } else {
         format!("{x:.4}")
+    }
+}
+
+/// Formats an amount of money for a table: two decimals, thousands separated by commas
+/// (`1234567.891` is `1,234,567.89`), followed by the currency label when there is one.
+pub fn money(x: f64, currency: Option<&str>) -> String {
+    let text = format!("{:.2}", x.abs());
+    let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    // A negative amount that rounds to zero is shown as zero.
+    let sign = if x < 0.0 && text.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+        "-"
+    } else {
+        ""
+    };
+    match currency {
+        Some(c) => format!("{sign}{grouped}.{cents} {c}"),
+        None => format!("{sign}{grouped}.{cents}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::money;
+
+    #[test]
+    fn money_has_thousands_separators_and_its_currency() {
+        assert_eq!(money(0.0, None), "0.00");
+        assert_eq!(money(999.999, None), "1,000.00");
+        assert_eq!(money(1234567.891, Some("EUR")), "1,234,567.89 EUR");
+        assert_eq!(money(-12345.5, None), "-12,345.50");
+        assert_eq!(money(-0.001, None), "0.00");
+        assert_eq!(money(100.0, Some("$")), "100.00 $");
     }
 }

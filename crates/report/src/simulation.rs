@@ -2,7 +2,8 @@
 //! `_hi` columns, since CSV has no arrays; the seed and journeys repeated on every row, so the
 //! run can be repeated from the CSV alone).
 
-use super::{Report, Table, number};
+use super::costs::{csv_cells, money_cell, roas_cell};
+use super::{Report, Table, money, number};
 use journeysim_core::simulate::Simulation;
 
 impl Report for Simulation {
@@ -37,6 +38,30 @@ impl Report for Simulation {
             interval(self.value_per_journey_ci),
             format!("{:.6}", self.exact.value_per_journey),
         ]);
+        if let Some(m) = &self.costs {
+            let currency = m.currency.as_deref();
+            let ends = |ci: [Option<f64>; 2], show: &dyn Fn(Option<f64>) -> String| {
+                format!("[{}, {}]", show(ci[0]), show(ci[1]))
+            };
+            t.row([
+                "CAC (cost per conversion)".to_string(),
+                money_cell(m.cac, currency),
+                ends(m.cac_ci, &|x| money_cell(x, currency)),
+                money_cell(m.exact_cac, currency),
+            ]);
+            t.row([
+                "ROAS (value / cost)".to_string(),
+                roas_cell(m.roas),
+                ends(m.roas_ci, &roas_cell),
+                roas_cell(m.exact_roas),
+            ]);
+            out.push_str(&format!(
+                "costs ({}): total {} over a period of {} journeys\n",
+                m.cost_input,
+                money(m.total_cost, currency),
+                number(m.period_journeys)
+            ));
+        }
         out.push('\n');
         out.push_str(&t.render());
         out.push_str(&format!(
@@ -49,7 +74,7 @@ impl Report for Simulation {
             l.p90,
             l.max
         ));
-        let mut t = Table::new([
+        let mut header = vec![
             "channel",
             "visit_rate",
             "removal_effect",
@@ -58,58 +83,94 @@ impl Report for Simulation {
             "markov_conversions",
             "removal_effect_value",
             "markov_value",
-        ]);
+        ];
+        let currency = self.costs.as_ref().and_then(|m| m.currency.as_deref());
+        if self.costs.is_some() {
+            header.extend(["cost", "cpa (period)", "roas (period)"]);
+        }
+        let mut t = Table::new(header);
         for c in &self.channels {
-            t.row([
-                c.channel.clone(),
-                format!("{:.4}", c.visit_rate),
-                format!("{:.4}", c.removal_effect),
-                format!(
-                    "[{:.4}, {:.4}]",
-                    c.removal_effect_ci[0], c.removal_effect_ci[1]
-                ),
-                format!("{:.4}", c.exact_removal_effect),
-                number(c.markov_conversions),
-                format!("{:.4}", c.removal_effect_value),
-                number(c.markov_value),
-            ]);
+            let money_cells = c.costs.iter().flat_map(|k| {
+                let markov = k.methods.first();
+                [
+                    money_cell(k.cost, currency),
+                    money_cell(markov.and_then(|e| e.cpa), currency),
+                    roas_cell(markov.and_then(|e| e.roas)),
+                ]
+            });
+            t.row(
+                [
+                    c.channel.clone(),
+                    format!("{:.4}", c.visit_rate),
+                    format!("{:.4}", c.removal_effect),
+                    format!(
+                        "[{:.4}, {:.4}]",
+                        c.removal_effect_ci[0], c.removal_effect_ci[1]
+                    ),
+                    format!("{:.4}", c.exact_removal_effect),
+                    number(c.markov_conversions),
+                    format!("{:.4}", c.removal_effect_value),
+                    number(c.markov_value),
+                ]
+                .into_iter()
+                .chain(money_cells),
+            );
         }
         out.push_str(&t.render());
         out
     }
 
     fn csv(&self, writer: &mut csv::Writer<Vec<u8>>) -> csv::Result<()> {
-        writer.write_record([
-            "channel",
-            "visit_rate",
-            "removal_effect",
-            "removal_effect_lo",
-            "removal_effect_hi",
-            "markov_conversions",
-            "removal_effect_value",
-            "removal_effect_value_lo",
-            "removal_effect_value_hi",
-            "markov_value",
-            "exact_removal_effect",
-            "seed",
-            "journeys",
-        ])?;
+        let cost_header: Vec<String> = self
+            .channels
+            .first()
+            .and_then(|c| c.costs.as_ref())
+            .map(|k| csv_cells(k).into_iter().map(|(name, _)| name).collect())
+            .unwrap_or_default();
+        writer.write_record(
+            [
+                "channel",
+                "visit_rate",
+                "removal_effect",
+                "removal_effect_lo",
+                "removal_effect_hi",
+                "markov_conversions",
+                "removal_effect_value",
+                "removal_effect_value_lo",
+                "removal_effect_value_hi",
+                "markov_value",
+                "exact_removal_effect",
+                "seed",
+                "journeys",
+            ]
+            .into_iter()
+            .map(str::to_owned)
+            .chain(cost_header),
+        )?;
         for c in &self.channels {
-            writer.write_record([
-                c.channel.clone(),
-                c.visit_rate.to_string(),
-                c.removal_effect.to_string(),
-                c.removal_effect_ci[0].to_string(),
-                c.removal_effect_ci[1].to_string(),
-                c.markov_conversions.to_string(),
-                c.removal_effect_value.to_string(),
-                c.removal_effect_value_ci[0].to_string(),
-                c.removal_effect_value_ci[1].to_string(),
-                c.markov_value.to_string(),
-                c.exact_removal_effect.to_string(),
-                self.seed.to_string(),
-                self.journeys.to_string(),
-            ])?;
+            let cost_cells = c
+                .costs
+                .iter()
+                .flat_map(|k| csv_cells(k).into_iter().map(|(_, cell)| cell));
+            writer.write_record(
+                [
+                    c.channel.clone(),
+                    c.visit_rate.to_string(),
+                    c.removal_effect.to_string(),
+                    c.removal_effect_ci[0].to_string(),
+                    c.removal_effect_ci[1].to_string(),
+                    c.markov_conversions.to_string(),
+                    c.removal_effect_value.to_string(),
+                    c.removal_effect_value_ci[0].to_string(),
+                    c.removal_effect_value_ci[1].to_string(),
+                    c.markov_value.to_string(),
+                    c.exact_removal_effect.to_string(),
+                    self.seed.to_string(),
+                    self.journeys.to_string(),
+                ]
+                .into_iter()
+                .chain(cost_cells),
+            )?;
         }
         Ok(())
     }

@@ -40,6 +40,9 @@ impl Report for Attribution {
                 i.seed
             ));
         }
+        if let (Some(costs), Some(source)) = (&m.costs, &m.cost_input) {
+            out.push_str(&super::costs::summary_line(source, costs));
+        }
         out.push('\n');
         let columns = attribution_columns(self);
         let mut t = Table::new(columns.iter().map(|c| c.0));
@@ -71,6 +74,12 @@ impl Report for Attribution {
             }
             out.push_str(&t.render());
         }
+        let priced = self
+            .channels
+            .iter()
+            .filter_map(|c| Some((c.channel.as_str(), c.costs.as_ref()?)));
+        let currency = m.costs.as_ref().and_then(|c| c.currency.as_deref());
+        out.push_str(&super::costs::efficiency_tables(priced, currency));
         out
     }
 
@@ -163,6 +172,7 @@ fn unattributed_row(result: &Attribution) -> Option<ChannelAttribution> {
         shapley_value: same(first.shapley_value, v),
         shapley_ordered: None,
         shapley_ordered_value: None,
+        costs: None,
     })
 }
 
@@ -275,6 +285,9 @@ fn csv_fields(c: &ChannelAttribution) -> Vec<(String, String)> {
         for (p, &x) in values.iter().flatten().enumerate() {
             number(&format!("{name}_{}", p + 1), Some(x));
         }
+    }
+    if let Some(costs) = &c.costs {
+        fields.extend(super::costs::csv_cells(costs));
     }
     fields
 }

@@ -1,8 +1,27 @@
 //! How a [`WhatIf`] reads as a table and as CSV (one row per scenario; intervals as `_lo` /
 //! `_hi` columns, since CSV has no arrays).
 
-use super::{Report, Table, number};
+use super::costs::{money_cell, roas_cell};
+use super::{Report, Table, money, number};
+use journeysim_core::cost::Period;
 use journeysim_core::whatif::{ScenarioOutcome, WhatIf};
+
+/// The CSV columns of the period's figures, with costs.
+const PERIOD_COLUMNS: [&str; 13] = [
+    "period_journeys",
+    "baseline_cost",
+    "scenario_cost",
+    "baseline_period_conversions",
+    "scenario_period_conversions",
+    "baseline_period_value",
+    "scenario_period_value",
+    "baseline_cac",
+    "scenario_cac",
+    "difference_cac",
+    "baseline_roas",
+    "scenario_roas",
+    "difference_roas",
+];
 
 fn signed(x: f64) -> String {
     if x >= 0.0 {
@@ -56,40 +75,50 @@ impl Report for WhatIf {
         }
         out.push_str(&t.render());
         for s in &self.scenarios {
-            out.push_str(&scenario_detail(s, self.journeys));
+            out.push_str(&scenario_detail(s, self.journeys, self.currency.as_deref()));
         }
         out
     }
 
     fn csv(&self, writer: &mut csv::Writer<Vec<u8>>) -> csv::Result<()> {
-        writer.write_record([
-            "scenario",
-            "file",
-            "journeys",
-            "seed",
-            "baseline_conversion_probability",
-            "scenario_conversion_probability",
-            "baseline_value_per_journey",
-            "scenario_value_per_journey",
-            "baseline_conversions",
-            "scenario_conversions",
-            "baseline_conversion_rate",
-            "baseline_conversion_rate_lo",
-            "baseline_conversion_rate_hi",
-            "scenario_conversion_rate",
-            "scenario_conversion_rate_lo",
-            "scenario_conversion_rate_hi",
-            "baseline_value",
-            "scenario_value",
-            "difference_conversions",
-            "difference_conversions_lo",
-            "difference_conversions_hi",
-            "difference_value",
-            "difference_value_lo",
-            "difference_value_hi",
-            "difference_expected_conversions",
-            "difference_expected_value",
-        ])?;
+        writer.write_record(
+            [
+                "scenario",
+                "file",
+                "journeys",
+                "seed",
+                "baseline_conversion_probability",
+                "scenario_conversion_probability",
+                "baseline_value_per_journey",
+                "scenario_value_per_journey",
+                "baseline_conversions",
+                "scenario_conversions",
+                "baseline_conversion_rate",
+                "baseline_conversion_rate_lo",
+                "baseline_conversion_rate_hi",
+                "scenario_conversion_rate",
+                "scenario_conversion_rate_lo",
+                "scenario_conversion_rate_hi",
+                "baseline_value",
+                "scenario_value",
+                "difference_conversions",
+                "difference_conversions_lo",
+                "difference_conversions_hi",
+                "difference_value",
+                "difference_value_lo",
+                "difference_value_hi",
+                "difference_expected_conversions",
+                "difference_expected_value",
+            ]
+            .into_iter()
+            .chain(
+                self.cost_input
+                    .is_some()
+                    .then_some(PERIOD_COLUMNS)
+                    .into_iter()
+                    .flatten(),
+            ),
+        )?;
         for s in &self.scenarios {
             let (b, a, d) = (&s.baseline, &s.scenario, &s.difference);
             let fields: Vec<String> = [
@@ -126,6 +155,27 @@ impl Report for WhatIf {
                 self.seed.to_string(),
             ];
             record.extend(fields);
+            if let (Some(b), Some(a), Some(d)) = (&b.period, &a.period, &d.period) {
+                let cell = |x: Option<f64>| x.map_or(String::new(), |x| x.to_string());
+                record.extend(
+                    [
+                        Some(b.journeys),
+                        Some(b.cost),
+                        Some(a.cost),
+                        Some(b.conversions),
+                        Some(a.conversions),
+                        Some(b.value),
+                        Some(a.value),
+                        b.cac,
+                        a.cac,
+                        d.cac,
+                        b.roas,
+                        a.roas,
+                        d.roas,
+                    ]
+                    .map(cell),
+                );
+            }
             writer.write_record(&record)?;
         }
         Ok(())
@@ -133,7 +183,7 @@ impl Report for WhatIf {
 }
 
 /// One scenario: both arms exact and simulated, then attribution in both chains.
-fn scenario_detail(s: &ScenarioOutcome, journeys: u64) -> String {
+fn scenario_detail(s: &ScenarioOutcome, journeys: u64, currency: Option<&str>) -> String {
     let mut out = format!("\n{} ({})\n", s.name, s.file);
     if !s.description.is_empty() {
         out.push_str(&format!("{}\n", s.description));
@@ -192,23 +242,94 @@ fn scenario_detail(s: &ScenarioOutcome, journeys: u64) -> String {
         "(two independent runs would give {} for the difference in conversions)\n",
         interval(d.unpaired_conversions_ci)
     ));
-    let mut c = Table::new([
+    if let (Some(b), Some(a), Some(d)) = (&b.period, &a.period, &d.period) {
+        out.push_str(&period_table(b, a, d, currency));
+    }
+    let mut header = vec![
         "channel",
         "removal effect",
         "under scenario",
         "markov conversions",
         "under scenario",
-    ]);
-    for ch in &s.channels {
-        c.row([
-            ch.channel.clone(),
-            format!("{:.4}", ch.baseline_removal_effect),
-            format!("{:.4}", ch.scenario_removal_effect),
-            number(ch.baseline_markov_conversions),
-            number(ch.scenario_markov_conversions),
+    ];
+    let priced = s.channels.iter().any(|c| c.costs.is_some());
+    if priced {
+        header.extend([
+            "cost",
+            "under scenario",
+            "cpa",
+            "under scenario",
+            "roas",
+            "under scenario",
         ]);
+    }
+    let mut c = Table::new(header);
+    for ch in &s.channels {
+        let money = ch.costs.iter().flat_map(|k| {
+            [
+                money_cell(k.cost, currency),
+                money_cell(k.scenario_cost, currency),
+                money_cell(k.baseline_cpa, currency),
+                money_cell(k.scenario_cpa, currency),
+                roas_cell(k.baseline_roas),
+                roas_cell(k.scenario_roas),
+            ]
+        });
+        c.row(
+            [
+                ch.channel.clone(),
+                format!("{:.4}", ch.baseline_removal_effect),
+                format!("{:.4}", ch.scenario_removal_effect),
+                number(ch.baseline_markov_conversions),
+                number(ch.scenario_markov_conversions),
+            ]
+            .into_iter()
+            .chain(money),
+        );
     }
     out.push('\n');
     out.push_str(&c.render());
     out
+}
+
+/// The period's exact figures in both arms and their difference.
+fn period_table(b: &Period, a: &Period, d: &Period, currency: Option<&str>) -> String {
+    let mut t = Table::new(["per period (exact)", "baseline", "scenario", "difference"]);
+    t.row([
+        "journeys".to_string(),
+        number(b.journeys),
+        number(a.journeys),
+        signed(d.journeys),
+    ]);
+    t.row([
+        "conversions".to_string(),
+        number(b.conversions),
+        number(a.conversions),
+        signed(d.conversions),
+    ]);
+    t.row([
+        "value".to_string(),
+        number(b.value),
+        number(a.value),
+        signed(d.value),
+    ]);
+    t.row([
+        "cost".to_string(),
+        money(b.cost, currency),
+        money(a.cost, currency),
+        money(d.cost, currency),
+    ]);
+    t.row([
+        "CAC (cost per conversion)".to_string(),
+        money_cell(b.cac, currency),
+        money_cell(a.cac, currency),
+        money_cell(d.cac, currency),
+    ]);
+    t.row([
+        "ROAS (value / cost)".to_string(),
+        roas_cell(b.roas),
+        roas_cell(a.roas),
+        d.roas.map_or("-".to_string(), |x| format!("{x:+.2}")),
+    ]);
+    format!("\n{}", t.render())
 }

@@ -3,7 +3,8 @@
 //! - [`removal`]: exact Markov removal effects (Anderl et al. 2016) and the credits they imply;
 //! - [`heuristics`]: first touch, last touch, linear, position-based, time-decay;
 //! - [`shapley`]: simplified and ordered Shapley values (Zhao et al. 2018);
-//! - [`intervals`]: Bayesian-bootstrap percentile intervals on the Markov results.
+//! - [`intervals`]: Bayesian-bootstrap percentile intervals on the Markov results;
+//! - [`pricing`]: each channel's cost, CPA and ROAS under every method (with `--costs`).
 //!
 //! [`attribute`] runs them in one streaming pass over any [`PathSource`] and returns the
 //! shared result type [`Attribution`], whose serialised field names are a contract that scripts
@@ -33,6 +34,7 @@
 
 pub mod heuristics;
 pub mod intervals;
+pub mod pricing;
 pub mod removal;
 pub mod segments;
 pub mod shapley;
@@ -116,6 +118,12 @@ pub struct ModelSummary {
     /// used real time instead of positions.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_decay_half_life_days: Option<f64>,
+    /// The costs file the money figures come from (with costs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost_input: Option<String>,
+    /// The period's total cost, CAC and ROAS (with costs; see [`crate::cost`]).
+    #[serde(flatten)]
+    pub costs: Option<crate::cost::CostSummary>,
 }
 
 /// How the intervals in a result were computed.
@@ -200,6 +208,9 @@ pub struct ChannelAttribution {
     /// Ordered Shapley: value credited at each distinct-channel position.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shapley_ordered_value: Option<Vec<f64>>,
+    /// The channel's cost, CPA and ROAS by method (with costs; see [`crate::cost`]).
+    #[serde(flatten)]
+    pub costs: Option<crate::cost::ChannelCost>,
 }
 
 /// An attribution method that `--models` can choose.
@@ -504,6 +515,7 @@ impl AttributionBuilder {
                     shapley_ordered_value: methods
                         .has(AttributionMethod::ShapleyOrdered)
                         .then(|| s.ordered_value.clone()),
+                    costs: None,
                 }
             })
             .collect();
@@ -544,6 +556,8 @@ impl AttributionBuilder {
                 }),
                 order_selection: None,
                 time_decay_half_life_days: self.half_life_days,
+                cost_input: None,
+                costs: None,
             },
             channels,
             warnings,

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::tally::Tally;
 use crate::attribution::removal::{RemovalEffects, share};
+use crate::cost::{ChannelCost, Efficiency, MARKOV, PeriodCosts, cpa, roas};
 use crate::model::Chain;
 use crate::stats::{mean_interval, ratio_interval, wilson_interval};
 
@@ -49,6 +50,9 @@ pub struct Simulation {
     pub channels: Vec<ChannelSimulation>,
     /// The analytical figures of the same chain.
     pub exact: ExactAbsorption,
+    /// The money figures of the costed period (with costs, see [`Simulation::price`]).
+    #[serde(flatten)]
+    pub costs: Option<SimulationCosts>,
     /// Things the user should know (truncation, precision not reached).
     pub warnings: Vec<String>,
 }
@@ -88,6 +92,79 @@ pub struct ChannelSimulation {
     pub markov_value: f64,
     /// The exact removal effect, for comparison.
     pub exact_removal_effect: f64,
+    /// The channel's cost, and its CPA and ROAS from the simulated credits over the period
+    /// (with costs).
+    #[serde(flatten)]
+    pub costs: Option<ChannelCost>,
+}
+
+/// A simulation's money figures: its per-journey figures taken over the period's journeys.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SimulationCosts {
+    /// The costs file.
+    pub cost_input: String,
+    /// The currency label, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Journeys in the period the costs cover.
+    pub period_journeys: f64,
+    /// The period's total cost.
+    pub total_cost: f64,
+    /// `total_cost / (period_journeys x conversion_rate)`, simulated.
+    pub cac: Option<f64>,
+    /// Its 95% interval, from the conversion rate's (`None` for an unbounded end).
+    pub cac_ci: [Option<f64>; 2],
+    /// `period_journeys x value_per_journey / total_cost`, simulated.
+    pub roas: Option<f64>,
+    /// Its 95% interval, from the value per journey's.
+    pub roas_ci: [Option<f64>; 2],
+    /// The CAC of the exact conversion probability.
+    pub exact_cac: Option<f64>,
+    /// The ROAS of the exact value per journey.
+    pub exact_roas: Option<f64>,
+}
+
+impl Simulation {
+    /// Prices the run over the period in `period`: the total cost, CAC and ROAS (simulated with
+    /// intervals, and exact), and per channel its cost, and CPA and ROAS of its simulated Markov
+    /// credits taken over the period (`credit x period_journeys / journeys`). Channels without
+    /// a cost get one note.
+    pub fn price(&mut self, period: &PeriodCosts) {
+        let priced = &period.priced;
+        let j = period.journeys;
+        let cost = priced.total_cost();
+        let per_period = j / self.journeys.max(1) as f64;
+        let [rate_lo, rate_hi] = self.conversion_rate_ci;
+        let [value_lo, value_hi] = self.value_per_journey_ci;
+        self.costs = Some(SimulationCosts {
+            cost_input: priced.source().to_owned(),
+            currency: priced.currency().map(str::to_owned),
+            period_journeys: j,
+            total_cost: cost,
+            cac: cpa(Some(cost), j * self.conversion_rate),
+            cac_ci: [cpa(Some(cost), j * rate_hi), cpa(Some(cost), j * rate_lo)],
+            roas: roas(Some(cost), j * self.value_per_journey),
+            roas_ci: [
+                roas(Some(cost), j * value_lo),
+                roas(Some(cost), j * value_hi),
+            ],
+            exact_cac: cpa(Some(cost), j * self.exact.conversion_probability),
+            exact_roas: roas(Some(cost), j * self.exact.value_per_journey),
+        });
+        for c in &mut self.channels {
+            let channel_cost = priced.cost(&c.channel);
+            c.costs = Some(ChannelCost {
+                cost: channel_cost,
+                methods: vec![Efficiency {
+                    method: MARKOV.into(),
+                    cpa: cpa(channel_cost, c.markov_conversions * per_period),
+                    roas: roas(channel_cost, c.markov_value * per_period),
+                }],
+                intervals: None,
+            });
+        }
+        self.warnings.extend(priced.note());
+    }
 }
 
 /// Exact absorption figures of the chain.
@@ -168,6 +245,7 @@ pub fn summarise(
                 removal_effect_value_ci: value_effects[i].1,
                 markov_value: value_credits[i],
                 exact_removal_effect: exact.effects[i].conversions,
+                costs: None,
             }
         })
         .collect();
@@ -227,6 +305,7 @@ pub fn summarise(
             conversion_probability: exact.base.conversion_probability,
             value_per_journey: exact.base.value_per_journey,
         },
+        costs: None,
         warnings,
     }
 }
