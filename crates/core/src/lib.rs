@@ -31,6 +31,7 @@
 #![deny(missing_docs)]
 
 pub mod attribution;
+pub mod budget;
 pub mod error;
 pub mod funnel;
 pub mod ground_truth;
