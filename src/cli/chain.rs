@@ -4,6 +4,7 @@
 
 use clap::Args;
 
+use journeysim_core::budget::period::Volume;
 use journeysim_core::error::Location;
 use journeysim_core::model::document::ModelDocument;
 use journeysim_core::model::{FitOptions, Fitted, fit_paths};
@@ -113,11 +114,27 @@ pub type Components = Vec<(f64, Chain)>;
 impl ChainInput {
     /// The chains to walk with their shares, the input's name and any warnings.
     pub fn load_population(&self, model: &ModelArgs) -> Result<(Components, String, Vec<String>)> {
+        self.load_population_with_volume(model)
+            .map(|(components, source, warnings, _)| (components, source, warnings))
+    }
+
+    /// [`ChainInput::load_population`] and the journeys the input observed: the data's
+    /// conversions + nulls, a model file's `totals.journeys` (written by `fit`), none for a map
+    /// or a hand-written model. A budget plan's figures per period need them.
+    pub fn load_population_with_volume(
+        &self,
+        model: &ModelArgs,
+    ) -> Result<(Components, String, Vec<String>, Volume)> {
         if let Some(path) = &self.map {
             let map = read_map(path)?;
-            return Ok((map.persona_chains()?, path.clone(), Vec::new()));
+            return Ok((
+                map.persona_chains()?,
+                path.clone(),
+                Vec::new(),
+                Volume::Unknown,
+            ));
         }
-        let (chain, source, warnings) = self.load(model)?;
+        let (chain, source, warnings, volume) = self.load_with_volume(model)?;
         if chain.n_states() == 0 {
             // Only data can give a chain without states (a model file or map must have an entry).
             return Err(Error::input(
@@ -126,7 +143,7 @@ impl ChainInput {
                  so there is no chain to walk",
             ));
         }
-        Ok((vec![(1.0, chain)], source, warnings))
+        Ok((vec![(1.0, chain)], source, warnings, volume))
     }
 
     /// The chain, the input's name and any warnings about the input. Data are fitted with the
@@ -136,9 +153,21 @@ impl ChainInput {
             let map = read_map(path)?;
             return Ok((map.flow_chain()?, path.clone(), Vec::new()));
         }
+        self.load_with_volume(model)
+            .map(|(chain, source, warnings, _)| (chain, source, warnings))
+    }
+
+    /// A chain from data or a model file, with the journeys it observed (see
+    /// [`ChainInput::load_population_with_volume`]).
+    fn load_with_volume(&self, model: &ModelArgs) -> Result<(Chain, String, Vec<String>, Volume)> {
         if let Some(path) = &self.model {
-            let chain = read_model_file(path)?.into_chain(path)?;
-            return Ok((chain, path.clone(), Vec::new()));
+            let document = read_model_file(path)?;
+            let volume = match document.totals {
+                Some(totals) if totals.journeys > 0.0 => Volume::Observed(totals.journeys),
+                _ => Volume::Unknown,
+            };
+            let chain = document.into_chain(path)?;
+            return Ok((chain, path.clone(), Vec::new(), volume));
         }
         let input = &self.data;
         if input.file.is_none() && input.events.events.is_none() {
@@ -147,6 +176,7 @@ impl ChainInput {
             ));
         }
         let (fitted, warnings) = fit_data(input, model)?;
-        Ok((fitted.chain, input.source().to_owned(), warnings))
+        let volume = Volume::Observed(fitted.summary.journeys());
+        Ok((fitted.chain, input.source().to_owned(), warnings, volume))
     }
 }

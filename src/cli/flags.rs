@@ -33,6 +33,11 @@ const FLAGS: &[(&str, &str)] = &[
     ("touchpoint_col", "--touchpoint-col"),
     ("conversion_col", "--conversion-col"),
     ("segment_col", "--segment-col"),
+    ("budget", "--budget"),
+    ("total", "--total"),
+    ("objective", "--objective"),
+    ("target_cpa", "--target-cpa"),
+    ("target_roas", "--target-roas"),
 ];
 
 /// The flag for the library option `option`.
