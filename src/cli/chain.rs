@@ -108,6 +108,14 @@ pub struct ChainInput {
     map: Option<String>,
 }
 
+impl ChainInput {
+    /// The data input (a paths FILE or `--events`), when one was given rather than a model or
+    /// map.
+    pub fn data_input(&self) -> Option<&PathsInput> {
+        (self.data.file.is_some() || self.data.events.events.is_some()).then_some(&self.data)
+    }
+}
+
 /// Chains with population shares: one chain (share 1) or a journey map's personas.
 pub type Components = Vec<(f64, Chain)>;
 

@@ -26,6 +26,7 @@
 
 #![deny(missing_docs)]
 
+pub mod budget;
 mod funnel;
 pub mod graph;
 mod ground_truth;

@@ -1,6 +1,7 @@
 //! How a [`WhatIf`] reads as a table and as CSV (one row per scenario; intervals as `_lo` /
 //! `_hi` columns, since CSV has no arrays).
 
+use super::budget::{period_cells, period_header, period_table};
 use super::{Report, Table, number};
 use journeysim_core::whatif::{ScenarioOutcome, WhatIf};
 
@@ -23,6 +24,9 @@ impl Report for WhatIf {
              (paired: common random numbers)\n\n",
             self.input, self.order, self.journeys, self.seed
         );
+        for line in &self.assumptions {
+            out.push_str(&format!("assumption: {line}\n\n"));
+        }
         let mut t = Table::new([
             "scenario",
             "P(conv) baseline",
@@ -56,13 +60,15 @@ impl Report for WhatIf {
         }
         out.push_str(&t.render());
         for s in &self.scenarios {
-            out.push_str(&scenario_detail(s, self.journeys));
+            out.push_str(&scenario_detail(s, self.journeys, self.currency.as_deref()));
         }
         out
     }
 
     fn csv(&self, writer: &mut csv::Writer<Vec<u8>>) -> csv::Result<()> {
-        writer.write_record([
+        // With a budget plan, the figures per period follow as more columns.
+        let periods = self.scenarios.iter().any(|s| s.baseline.period.is_some());
+        let mut header: Vec<String> = [
             "scenario",
             "file",
             "journeys",
@@ -89,7 +95,16 @@ impl Report for WhatIf {
             "difference_value_hi",
             "difference_expected_conversions",
             "difference_expected_value",
-        ])?;
+        ]
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
+        if periods {
+            for prefix in ["baseline_period", "scenario_period", "difference_period"] {
+                header.extend(period_header(prefix));
+            }
+        }
+        writer.write_record(&header)?;
         for s in &self.scenarios {
             let (b, a, d) = (&s.baseline, &s.scenario, &s.difference);
             let fields: Vec<String> = [
@@ -126,6 +141,11 @@ impl Report for WhatIf {
                 self.seed.to_string(),
             ];
             record.extend(fields);
+            if periods {
+                for p in [b.period, a.period, d.period] {
+                    record.extend(p.as_ref().map_or(vec![String::new(); 6], period_cells));
+                }
+            }
             writer.write_record(&record)?;
         }
         Ok(())
@@ -133,7 +153,7 @@ impl Report for WhatIf {
 }
 
 /// One scenario: both arms exact and simulated, then attribution in both chains.
-fn scenario_detail(s: &ScenarioOutcome, journeys: u64) -> String {
+fn scenario_detail(s: &ScenarioOutcome, journeys: u64, currency: Option<&str>) -> String {
     let mut out = format!("\n{} ({})\n", s.name, s.file);
     if !s.description.is_empty() {
         out.push_str(&format!("{}\n", s.description));
@@ -192,6 +212,13 @@ fn scenario_detail(s: &ScenarioOutcome, journeys: u64) -> String {
         "(two independent runs would give {} for the difference in conversions)\n",
         interval(d.unpaired_conversions_ci)
     ));
+    if let (Some(bp), Some(ap), Some(dp)) = (&b.period, &a.period, &d.period) {
+        out.push('\n');
+        out.push_str(&period_table(
+            &[("baseline", bp), ("scenario", ap), ("difference", dp)],
+            currency,
+        ));
+    }
     let mut c = Table::new([
         "channel",
         "removal effect",

@@ -15,9 +15,11 @@
 //! condition: every channel strictly inside its bounds has the same marginal return.
 //!
 //! With concave curves (linear, power, hill with shape <= 1) and entries channels the objective is
-//! concave and the stationary point is the optimum. Otherwise (S-shaped hill curves, visits
-//! channels feeding each other) there may be several; the search starts from today's spends and
-//! from the middle of the bounds and keeps the better end point.
+//! concave and the stationary point is the optimum. With S-shaped hill curves there may be
+//! several, so the search then starts from today's spends and from the middle of the bounds and
+//! keeps the better end point; otherwise it starts from today's. (Visits channels feeding each
+//! other can also bend the objective; the optimiser reports a stationary point, and the test
+//! against a brute-force grid covers such a plan.)
 //!
 //! With a target CPA (or ROAS) the total is not given: it is the largest budget whose optimal
 //! plan keeps CAC <= target (ROAS >= target), found by bisection over the budget with each step
@@ -26,6 +28,7 @@
 use serde::Serialize;
 
 use super::period::{Period, PeriodModel};
+use super::response::Response;
 use crate::error::{Error, Result};
 
 /// What to maximise.
@@ -289,9 +292,18 @@ impl Problem<'_, '_> {
             .map(|(l, u)| 0.5 * (l + u))
             .collect();
         let mut best: Option<(f64, Vec<f64>)> = None;
+        // A second start only where the objective may have several maxima along the curves
+        // (S-shaped hill curves); with concave curves both starts end at the same point.
+        let s_shaped = self.free.iter().any(|&i| {
+            matches!(
+                self.model.plan().channels[i].effect.map(|e| e.response),
+                Some(Response::Hill { shape, .. }) if shape > 1.0
+            )
+        });
         let starts: Vec<&[f64]> = match warm {
             Some(w) => vec![w],
-            None => vec![&today, &middle],
+            None if s_shaped => vec![&today, &middle],
+            None => vec![&today],
         };
         for start in starts {
             let (f, x) = self.ascend(self.project(start, b), b)?;
@@ -371,15 +383,27 @@ impl Problem<'_, '_> {
                 continue;
             }
             let reference_f = history.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            // Trial points need only the objective (one backward solve); the gradient (and its
+            // forward solve) is taken at the point accepted. A rejected step is shortened to the
+            // maximum of the quadratic through f, the slope and the trial, kept in [0.1, 0.5] of it.
             let mut lambda = 1.0;
-            let (next, f_next, g_next) = loop {
+            let next = loop {
                 let candidate: Vec<f64> = x.iter().zip(&d).map(|(a, c)| a + lambda * c).collect();
-                let (fc, gc, _, _) = self.evaluate(&candidate)?;
+                let fc = self
+                    .objective
+                    .of(&self.model.evaluate(&self.spends(&candidate))?);
                 if fc >= reference_f + ARMIJO * lambda * slope || lambda < 1e-12 {
-                    break (candidate, fc, gc);
+                    break candidate;
                 }
-                lambda *= 0.5;
+                let curvature = (fc - f - slope * lambda) / (lambda * lambda);
+                let best = if curvature < 0.0 {
+                    -slope / (2.0 * curvature)
+                } else {
+                    0.5 * lambda
+                };
+                lambda = best.clamp(0.1 * lambda, 0.5 * lambda);
             };
+            let (f_next, g_next, _, _) = self.evaluate(&next)?;
             let s: Vec<f64> = next.iter().zip(&x).map(|(a, c)| a - c).collect();
             let y: Vec<f64> = g_next.iter().zip(&g).map(|(a, c)| a - c).collect();
             let ss: f64 = s.iter().map(|v| v * v).sum();
