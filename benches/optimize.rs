@@ -37,7 +37,11 @@ fn plan(channels: &[String]) -> Plan {
         .map(|(i, name)| {
             ChannelSpec {
                 spend: 1000.0 * (i + 1) as f64,
-                buys: Some(if i % 3 == 2 { Buys::Visits } else { Buys::Entries }),
+                buys: Some(if i % 3 == 2 {
+                    Buys::Visits
+                } else {
+                    Buys::Entries
+                }),
                 response: Some(curves[i % curves.len()]),
                 min: None,
                 max: None,

@@ -515,8 +515,16 @@ const CASES: &[Case] = &[
     Case {
         name: "budget_negative_spend",
         exit: 2,
-        args: &["optimize", "data/paths_10k.csv", "--budget", "{dir}/plan.json"],
-        files: &[("plan.json", "{\"channels\": {\n  \"display\": {\"spend\": -3, \"buys\": \"entries\"}}}")],
+        args: &[
+            "optimize",
+            "data/paths_10k.csv",
+            "--budget",
+            "{dir}/plan.json",
+        ],
+        files: &[(
+            "plan.json",
+            "{\"channels\": {\n  \"display\": {\"spend\": -3, \"buys\": \"entries\"}}}",
+        )],
         stdin: None,
         names: "plan.json line 2",
         stderr: "channels.display: spend is -3; it must be a finite number >= 0",
@@ -524,8 +532,20 @@ const CASES: &[Case] = &[
     Case {
         name: "budget_unknown_field",
         exit: 2,
-        args: &["whatif", "data/paths_10k.csv", "--budget", "{dir}/plan.json", "--scenario", "scenarios/remove_display.json", "--journeys", "100"],
-        files: &[("plan.json", "{\"channels\": {\"display\": {\"spend\": 3, \"buy\": \"entries\"}}}")],
+        args: &[
+            "whatif",
+            "data/paths_10k.csv",
+            "--budget",
+            "{dir}/plan.json",
+            "--scenario",
+            "scenarios/remove_display.json",
+            "--journeys",
+            "100",
+        ],
+        files: &[(
+            "plan.json",
+            "{\"channels\": {\"display\": {\"spend\": 3, \"buy\": \"entries\"}}}",
+        )],
         stdin: None,
         names: "plan.json line 1",
         stderr: "channels.display: unknown field `buy`",
@@ -533,8 +553,16 @@ const CASES: &[Case] = &[
     Case {
         name: "budget_bad_curve_parameter",
         exit: 2,
-        args: &["optimize", "data/paths_10k.csv", "--budget", "{dir}/plan.json"],
-        files: &[("plan.json", "{\"channels\": {\"display\": {\"spend\": 3, \"buys\": \"visits\", \"response\": {\"curve\": \"power\", \"elasticity\": 1.5}}}}")],
+        args: &[
+            "optimize",
+            "data/paths_10k.csv",
+            "--budget",
+            "{dir}/plan.json",
+        ],
+        files: &[(
+            "plan.json",
+            "{\"channels\": {\"display\": {\"spend\": 3, \"buys\": \"visits\", \"response\": {\"curve\": \"power\", \"elasticity\": 1.5}}}}",
+        )],
         stdin: None,
         names: "plan.json line 1",
         stderr: "channels.display: response: elasticity is 1.5; it must be in (0, 1]",
@@ -542,8 +570,16 @@ const CASES: &[Case] = &[
     Case {
         name: "budget_zero_spend_with_buys",
         exit: 2,
-        args: &["optimize", "data/paths_10k.csv", "--budget", "{dir}/plan.json"],
-        files: &[("plan.json", "{\"channels\": {\"display\": {\"spend\": 0, \"buys\": \"entries\"}}}")],
+        args: &[
+            "optimize",
+            "data/paths_10k.csv",
+            "--budget",
+            "{dir}/plan.json",
+        ],
+        files: &[(
+            "plan.json",
+            "{\"channels\": {\"display\": {\"spend\": 0, \"buys\": \"entries\"}}}",
+        )],
         stdin: None,
         names: "plan.json line 1",
         stderr: "channels.display: spend is 0; a channel with buys needs today's spend > 0",
@@ -551,8 +587,16 @@ const CASES: &[Case] = &[
     Case {
         name: "budget_non_numeric_spend",
         exit: 2,
-        args: &["optimize", "data/paths_10k.csv", "--budget", "{dir}/plan.json"],
-        files: &[("plan.json", "{\"channels\": {\"display\": {\"spend\": \"1e3 EUR\"}}}")],
+        args: &[
+            "optimize",
+            "data/paths_10k.csv",
+            "--budget",
+            "{dir}/plan.json",
+        ],
+        files: &[(
+            "plan.json",
+            "{\"channels\": {\"display\": {\"spend\": \"1e3 EUR\"}}}",
+        )],
         stdin: None,
         names: "plan.json line 1",
         stderr: "channels.display: invalid type: string",
@@ -560,8 +604,16 @@ const CASES: &[Case] = &[
     Case {
         name: "budget_channel_the_data_lack",
         exit: 2,
-        args: &["optimize", "data/paths_10k.csv", "--budget", "{dir}/plan.json"],
-        files: &[("plan.json", "{\"channels\": {\"dispaly\": {\"spend\": 5, \"buys\": \"entries\"}}}")],
+        args: &[
+            "optimize",
+            "data/paths_10k.csv",
+            "--budget",
+            "{dir}/plan.json",
+        ],
+        files: &[(
+            "plan.json",
+            "{\"channels\": {\"dispaly\": {\"spend\": 5, \"buys\": \"entries\"}}}",
+        )],
         stdin: None,
         names: "'dispaly'",
         stderr: "is not a channel of the model; did you mean 'display'?; its channels: affiliate, comparison",
@@ -569,8 +621,16 @@ const CASES: &[Case] = &[
     Case {
         name: "budget_syntax_error",
         exit: 2,
-        args: &["optimize", "data/paths_10k.csv", "--budget", "{dir}/plan.json"],
-        files: &[("plan.json", "{\"channels\": {\n\"display\": {\"spend\": 5,}}}")],
+        args: &[
+            "optimize",
+            "data/paths_10k.csv",
+            "--budget",
+            "{dir}/plan.json",
+        ],
+        files: &[(
+            "plan.json",
+            "{\"channels\": {\n\"display\": {\"spend\": 5,}}}",
+        )],
         stdin: None,
         names: "plan.json line 2",
         stderr: "trailing comma",
@@ -578,8 +638,17 @@ const CASES: &[Case] = &[
     Case {
         name: "budget_map_without_journeys",
         exit: 2,
-        args: &["optimize", "--map", "scenarios/journey_map.json", "--budget", "{dir}/plan.json"],
-        files: &[("plan.json", "{\"channels\": {\"checkout\": {\"spend\": 5}}}")],
+        args: &[
+            "optimize",
+            "--map",
+            "scenarios/journey_map.json",
+            "--budget",
+            "{dir}/plan.json",
+        ],
+        files: &[(
+            "plan.json",
+            "{\"channels\": {\"checkout\": {\"spend\": 5}}}",
+        )],
         stdin: None,
         names: "budget plan",
         stderr: "give the journeys per period in the plan",
@@ -587,8 +656,20 @@ const CASES: &[Case] = &[
     Case {
         name: "budget_shift_more_than_spent",
         exit: 2,
-        args: &["whatif", "data/paths_10k.csv", "--budget", "scenarios/budget_10k.json", "--scenario", "{dir}/s.json", "--journeys", "100"],
-        files: &[("s.json", "{\"name\": \"x\", \"changes\": [{\"change\": \"shift_spend\", \"from\": \"email\", \"to\": \"display\", \"amount\": 900}]}")],
+        args: &[
+            "whatif",
+            "data/paths_10k.csv",
+            "--budget",
+            "scenarios/budget_10k.json",
+            "--scenario",
+            "{dir}/s.json",
+            "--journeys",
+            "100",
+        ],
+        files: &[(
+            "s.json",
+            "{\"name\": \"x\", \"changes\": [{\"change\": \"shift_spend\", \"from\": \"email\", \"to\": \"display\", \"amount\": 900}]}",
+        )],
         stdin: None,
         names: "s.json",
         stderr: "changes[0] (shift_spend): amount is 900, more than 'email' spends (800)",
@@ -596,8 +677,20 @@ const CASES: &[Case] = &[
     Case {
         name: "budget_spend_change_unknown_channel",
         exit: 2,
-        args: &["whatif", "data/paths_10k.csv", "--budget", "scenarios/budget_10k.json", "--scenario", "{dir}/s.json", "--journeys", "100"],
-        files: &[("s.json", "{\"name\": \"x\", \"changes\": [{\"change\": \"scale_spend\", \"channel\": \"emial\", \"factor\": 2}]}")],
+        args: &[
+            "whatif",
+            "data/paths_10k.csv",
+            "--budget",
+            "scenarios/budget_10k.json",
+            "--scenario",
+            "{dir}/s.json",
+            "--journeys",
+            "100",
+        ],
+        files: &[(
+            "s.json",
+            "{\"name\": \"x\", \"changes\": [{\"change\": \"scale_spend\", \"channel\": \"emial\", \"factor\": 2}]}",
+        )],
         stdin: None,
         names: "s.json",
         stderr: "'emial' is not a channel of the budget plan; did you mean 'email'?",
@@ -605,8 +698,18 @@ const CASES: &[Case] = &[
     Case {
         name: "budget_spend_change_negative",
         exit: 2,
-        args: &["whatif", "data/paths_10k.csv", "--budget", "scenarios/budget_10k.json", "--scenario", "{dir}/s.json"],
-        files: &[("s.json", "{\"name\": \"x\", \"changes\": [{\"change\": \"set_spend\", \"channel\": \"email\", \"spend\": -1}]}")],
+        args: &[
+            "whatif",
+            "data/paths_10k.csv",
+            "--budget",
+            "scenarios/budget_10k.json",
+            "--scenario",
+            "{dir}/s.json",
+        ],
+        files: &[(
+            "s.json",
+            "{\"name\": \"x\", \"changes\": [{\"change\": \"set_spend\", \"channel\": \"email\", \"spend\": -1}]}",
+        )],
         stdin: None,
         names: "s.json",
         stderr: "changes[0] (set_spend): spend is -1; it must be a finite amount >= 0",

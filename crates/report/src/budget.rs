@@ -215,20 +215,6 @@ fn signed(x: f64, show: &dyn Fn(f64) -> String) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn money_has_thousands_separators_and_the_currency() {
-        assert_eq!(money(1234567.891, Some("EUR")), "1,234,567.89 EUR");
-        assert_eq!(money(999.5, None), "999.50");
-        assert_eq!(money(-12000.0, None), "-12,000.00");
-        assert_eq!(money(-0.001, None), "0.00");
-        assert_eq!(grouped(100.0, 1), "100.0");
-    }
-}
-
 /// Each responsive channel's response curve `m(x)` (what it buys, in multiples of today) against
 /// its spend from 0 to its max (and past the optimal spend), one small panel per channel, with
 /// today's spend (a circle at m = 1) and the optimal spend (a triangle) marked.
@@ -333,4 +319,18 @@ pub fn response_chart(title: &str, plan: &Plan, optimal: &[f64]) -> Result<Strin
         root.present().map_err(|e| draw_error(&e))?;
     }
     Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_has_thousands_separators_and_the_currency() {
+        assert_eq!(money(1234567.891, Some("EUR")), "1,234,567.89 EUR");
+        assert_eq!(money(999.5, None), "999.50");
+        assert_eq!(money(-12000.0, None), "-12,000.00");
+        assert_eq!(money(-0.001, None), "0.00");
+        assert_eq!(grouped(100.0, 1), "100.0");
+    }
 }

@@ -125,6 +125,10 @@ const TARGET_STEPS: usize = 50;
 /// Budgets tried, from the most down, before the bisection for a target.
 const TARGET_GRID: usize = 32;
 
+/// The objective, its gradient over the variables, the period and every plan channel's
+/// `[d conversions, d value]`.
+type Evaluation = (f64, Vec<f64>, Period, Vec<[f64; 2]>);
+
 /// The responsive channels' bounds and the budget they share.
 struct Problem<'m, 'a> {
     model: &'m PeriodModel<'a>,
@@ -212,7 +216,7 @@ impl Problem<'_, '_> {
     }
 
     /// Objective, its gradient over the variables, the period and the full gradient.
-    fn evaluate(&self, x: &[f64]) -> Result<(f64, Vec<f64>, Period, Vec<[f64; 2]>)> {
+    fn evaluate(&self, x: &[f64]) -> Result<Evaluation> {
         let (period, gradient) = self.model.evaluate_with_gradient(&self.spends(x))?;
         let g = self
             .free

@@ -73,7 +73,9 @@ pub fn gain_intervals(
             Ok(None)
         }
     };
-    let gammas: Vec<(Option<Gamma<f64>>, Option<Gamma<f64>>)> = (0..index.len())
+    // Per path: the Gamma weights of its conversions and of its non-converting journeys.
+    type Weights = (Option<Gamma<f64>>, Option<Gamma<f64>>);
+    let gammas: Vec<Weights> = (0..index.len())
         .map(|r| {
             let (c, n) = index.counts(r);
             Ok((gamma(c)?, gamma(n)?))
