@@ -615,7 +615,7 @@ const CASES: &[Case] = &[
             "{\"channels\": {\"dispaly\": {\"spend\": 5, \"buys\": \"entries\"}}}",
         )],
         stdin: None,
-        names: "'dispaly'",
+        names: "plan.json: budget plan channel 'dispaly'",
         stderr: "is not a channel of the model; did you mean 'display'?; its channels: affiliate, comparison",
     },
     Case {
@@ -650,7 +650,7 @@ const CASES: &[Case] = &[
             "{\"channels\": {\"checkout\": {\"spend\": 5}}}",
         )],
         stdin: None,
-        names: "budget plan",
+        names: "plan.json: the budget plan has no",
         stderr: "give the journeys per period in the plan",
     },
     Case {

@@ -40,8 +40,10 @@ pub fn parse_plan(text: &str, source: &str) -> Result<Plan> {
         channels: Channels,
     }
     let raw: Raw = json::parse(text, source)?;
-    Plan::new(raw.currency, raw.journeys, raw.channels.0)
-        .map_err(|message| Error::input(Location::file(source), message))
+    let mut plan = Plan::new(raw.currency, raw.journeys, raw.channels.0)
+        .map_err(|message| Error::input(Location::file(source), message))?;
+    plan.source = source.to_owned();
+    Ok(plan)
 }
 
 /// The `channels` object, each channel checked as it is read.

@@ -125,12 +125,12 @@ impl<'a> PeriodModel<'a> {
         let journeys = match (plan.journeys, volume) {
             (Some(j), _) | (None, Volume::Observed(j)) => j,
             (None, Volume::Unknown) => {
-                return Err(Error::Invalid(
-                    "the budget plan has no \"journeys\" and the model has no observed \
+                return Err(Error::Invalid(format!(
+                    "{}: the budget plan has no \"journeys\" and the model has no observed \
                      journeys (a hand-written model or a journey map): give the journeys per \
-                     period in the plan, e.g. \"journeys\": 100000"
-                        .into(),
-                ));
+                     period in the plan, e.g. \"journeys\": 100000",
+                    plan.source
+                )));
             }
         };
         if !(journeys.is_finite() && journeys > 0.0) {
@@ -151,7 +151,9 @@ impl<'a> PeriodModel<'a> {
                 let mut sorted = names.clone();
                 sorted.sort();
                 return Err(Error::Invalid(format!(
-                    "budget plan channel '{}' is not a channel of the model{}; its channels: {}",
+                    "{}: budget plan channel '{}' is not a channel of the model{}; its \
+                     channels: {}",
+                    plan.source,
                     crate::error::clip(&c.channel),
                     did_you_mean(&c.channel, names.iter().map(String::as_str)),
                     clip_list(&sorted)

@@ -142,6 +142,8 @@ impl ChannelSpec {
 /// A checked budget plan: channels sorted by name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
+    /// Where the plan came from (its file name), for messages; "budget plan" by default.
+    pub source: String,
     /// Currency label of the amounts (only labels output).
     pub currency: Option<String>,
     /// Journeys per period, for a model or map without observed journeys.
@@ -175,6 +177,7 @@ impl Plan {
         }
         channels.sort_by(|a, b| a.channel.cmp(&b.channel));
         Ok(Plan {
+            source: "budget plan".into(),
             currency,
             journeys,
             channels,
