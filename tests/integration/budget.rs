@@ -509,3 +509,47 @@ fn flags_that_cannot_apply_are_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--intervals re-fits the chain"));
 }
+
+/// A journey map's personas each get their share of the plan's journeys; today's figures are
+/// the map's exact conversion probability and value per journey times those journeys.
+#[test]
+fn a_journey_map_with_the_plans_journeys() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.json");
+    std::fs::write(
+        &plan,
+        r#"{"journeys": 50000, "channels": {
+            "social_ads": {"spend": 4000, "buys": "entries", "response": {"curve": "power", "elasticity": 0.5}},
+            "email_campaign": {"spend": 500, "buys": "visits"}}}"#,
+    )
+    .unwrap();
+    let map = format!("{ROOT}/scenarios/journey_map.json");
+    let out = json(&[
+        "optimize",
+        "--map",
+        &map,
+        "--budget",
+        plan.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let simulated = json(&[
+        "simulate",
+        "--map",
+        &map,
+        "--journeys",
+        "1000",
+        "--format",
+        "json",
+    ]);
+    let p = number(&simulated["exact"]["conversion_probability"]);
+    assert!(relative(number(&out["today"]["journeys"]), 50000.0) < 1e-12);
+    assert!(
+        relative(number(&out["today"]["conversions"]), 50000.0 * p) < 1e-9,
+        "{} vs {}",
+        out["today"]["conversions"],
+        50000.0 * p
+    );
+    assert!(number(&out["gain"]["conversions"]) >= 0.0);
+    assert_eq!(number(&out["optimal"]["cost"]), 4500.0);
+}
