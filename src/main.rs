@@ -67,6 +67,13 @@ enum Command {
         after_help = "Examples:\n  journeysim whatif data/paths_10k.csv --scenario scenarios/remove_display.json --scenario scenarios/shift_display_to_search.json\n  journeysim whatif data/sample_paths.csv --scenario scenarios/checkout_abandonment.json --journeys 2000000 --seed 7 --format json --out whatif.json\n  journeysim whatif data/paths_10k.csv --scenario scenarios/remove_display.json --journeys 200000 --costs data/costs_10k.csv --currency EUR"
     )]
     Whatif(cli::whatif::WhatifArgs),
+    /// Budget optimiser: the spends of a budget plan that maximise conversions, value or profit
+    /// on the exact model (or the largest budget that keeps a target CPA or ROAS), today beside
+    /// the optimum, with marginal ROAS and CPA per channel.
+    #[command(
+        after_help = "Examples:\n  journeysim optimize data/paths_10k.csv --budget scenarios/budget_10k.json\n  journeysim optimize data/paths_10k.csv --budget scenarios/budget_10k.json --objective value --total 50000 --format json\n  journeysim optimize data/paths_10k.csv --budget scenarios/budget_10k.json --target-cpa 11 --svg curves.svg\n  journeysim optimize data/paths_10k.csv --budget scenarios/budget_10k.json --intervals --resamples 50 --seed 7"
+    )]
+    Optimize(cli::optimize::OptimizeArgs),
     /// The stage funnel: per stage, the share of journeys that reach it, move on, convert from
     /// it and drop out there (exact from the chain, observed from data), ranked by leakage.
     #[command(
@@ -97,6 +104,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Paths(args) => cli::paths::run(args),
         Command::Simulate(args) => cli::simulate::run(args),
         Command::Whatif(args) => cli::whatif::run(args),
+        Command::Optimize(args) => cli::optimize::run(args),
         Command::Funnel(args) => cli::funnel::run(args),
         Command::Validate(args) => cli::validate::run(args),
         Command::Generate(args) => cli::generate::run(args),

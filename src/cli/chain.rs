@@ -4,6 +4,7 @@
 
 use clap::Args;
 
+use journeysim_core::budget::period::Volume;
 use journeysim_core::error::Location;
 use journeysim_core::model::document::ModelDocument;
 use journeysim_core::model::{FitOptions, Fitted, fit_paths};
@@ -107,22 +108,36 @@ pub struct ChainInput {
     map: Option<String>,
 }
 
+impl ChainInput {
+    /// The data input (a paths FILE or `--events`), when one was given rather than a model or
+    /// map.
+    pub fn data_input(&self) -> Option<&PathsInput> {
+        (self.data.file.is_some() || self.data.events.events.is_some()).then_some(&self.data)
+    }
+}
+
 /// Chains with population shares: one chain (share 1) or a journey map's personas.
 pub type Components = Vec<(f64, Chain)>;
 
 impl ChainInput {
     /// The chains to walk with their shares, the input's name, any warnings, and the journeys
-    /// the input holds when it says (data, or a model file whose `totals` `journeysim fit`
-    /// wrote; a map or a hand-written model has no counts): the period `--costs` cover.
-    pub fn load_population_counted(
+    /// the input observed: the data's
+    /// conversions + nulls, a model file's `totals.journeys` (written by `fit`), none for a map
+    /// or a hand-written model. A budget plan's figures per period need them.
+    pub fn load_population_with_volume(
         &self,
         model: &ModelArgs,
-    ) -> Result<(Components, String, Vec<String>, Option<f64>)> {
+    ) -> Result<(Components, String, Vec<String>, Volume)> {
         if let Some(path) = &self.map {
             let map = read_map(path)?;
-            return Ok((map.persona_chains()?, path.clone(), Vec::new(), None));
+            return Ok((
+                map.persona_chains()?,
+                path.clone(),
+                Vec::new(),
+                Volume::Unknown,
+            ));
         }
-        let (chain, source, warnings, journeys) = self.load_counted(model)?;
+        let (chain, source, warnings, volume) = self.load_with_volume(model)?;
         if chain.n_states() == 0 {
             // Only data can give a chain without states (a model file or map must have an entry).
             return Err(Error::input(
@@ -131,7 +146,7 @@ impl ChainInput {
                  so there is no chain to walk",
             ));
         }
-        Ok((vec![(1.0, chain)], source, warnings, journeys))
+        Ok((vec![(1.0, chain)], source, warnings, volume))
     }
 
     /// The chain, the input's name and any warnings about the input. Data are fitted with the
@@ -141,17 +156,21 @@ impl ChainInput {
             let map = read_map(path)?;
             return Ok((map.flow_chain()?, path.clone(), Vec::new()));
         }
-        let (chain, source, warnings, _) = self.load_counted(model)?;
-        Ok((chain, source, warnings))
+        self.load_with_volume(model)
+            .map(|(chain, source, warnings, _)| (chain, source, warnings))
     }
 
-    /// The chain of a model file or data, with the journeys it holds when it says.
-    fn load_counted(&self, model: &ModelArgs) -> Result<(Chain, String, Vec<String>, Option<f64>)> {
+    /// A chain from data or a model file, with the journeys it observed (see
+    /// [`ChainInput::load_population_with_volume`]).
+    fn load_with_volume(&self, model: &ModelArgs) -> Result<(Chain, String, Vec<String>, Volume)> {
         if let Some(path) = &self.model {
             let document = read_model_file(path)?;
-            let journeys = document.totals.as_ref().map(|t| t.journeys);
+            let volume = match document.totals {
+                Some(totals) => Volume::Observed(totals.journeys),
+                None => Volume::Unknown,
+            };
             let chain = document.into_chain(path)?;
-            return Ok((chain, path.clone(), Vec::new(), journeys));
+            return Ok((chain, path.clone(), Vec::new(), volume));
         }
         let input = &self.data;
         if input.file.is_none() && input.events.events.is_none() {
@@ -160,12 +179,7 @@ impl ChainInput {
             ));
         }
         let (fitted, warnings) = fit_data(input, model)?;
-        let journeys = fitted.summary.journeys();
-        Ok((
-            fitted.chain,
-            input.source().to_owned(),
-            warnings,
-            Some(journeys),
-        ))
+        let volume = Volume::Observed(fitted.summary.journeys());
+        Ok((fitted.chain, input.source().to_owned(), warnings, volume))
     }
 }

@@ -35,6 +35,11 @@ const FLAGS: &[(&str, &str)] = &[
     ("segment_col", "--segment-col"),
     ("currency", "--currency"),
     ("period_journeys", "--period-journeys"),
+    ("budget", "--budget"),
+    ("total", "--total"),
+    ("objective", "--objective"),
+    ("target_cpa", "--target-cpa"),
+    ("target_roas", "--target-roas"),
 ];
 
 /// The flag for the library option `option`.

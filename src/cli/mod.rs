@@ -19,6 +19,7 @@ pub mod generate;
 pub mod graph;
 pub mod input;
 pub mod methods;
+pub mod optimize;
 pub mod order;
 pub mod output;
 pub mod paths;

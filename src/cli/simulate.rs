@@ -49,7 +49,8 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     } = args;
     let options = engine.options(None)?;
     let costs = costs.read()?;
-    let (components, source, warnings, journeys) = input.load_population_counted(&model)?;
+    let (components, source, warnings, volume) = input.load_population_with_volume(&model)?;
+    let journeys = volume.journeys();
     // Costs are matched with the channels before the walk, so a bad file costs no time.
     let period = costs
         .map(|costs| period.price(&costs, channel_names(&components), journeys, &source))

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use journeysim_core::whatif::{ScenarioFile, WhatIf, what_if_population};
-use journeysim_core::{Chain, Result};
+use journeysim_core::whatif::{Budget, ScenarioFile, WhatIf, what_if_budget};
+use journeysim_core::{Chain, Error, Result};
+use journeysim_io::budget_file::read_plan;
 use journeysim_io::output::write_output;
 use journeysim_report::Format;
 use journeysim_report::svg::{ScenarioItem, scenario_chart};
@@ -28,6 +29,11 @@ pub struct WhatifArgs {
     /// A scenario file (JSON, see scenarios/README.md); repeat for several.
     #[arg(long = "scenario", required = true, value_name = "FILE", value_parser = super::values::file_name())]
     scenarios: Vec<String>,
+    /// A budget plan (JSON, README "Budgets"): each channel's spend and what it buys; adds the
+    /// exact figures per period (journeys, conversions, value, cost, CAC, ROAS) to every arm
+    /// and allows the scale_spend, set_spend and shift_spend changes.
+    #[arg(long, value_name = "PLAN_JSON", value_parser = super::values::file_name())]
+    budget: Option<String>,
     /// Also draw baseline vs scenario conversions and the difference with its interval.
     #[arg(long, value_name = "FILE", value_parser = super::values::out_path())]
     svg: Option<PathBuf>,
@@ -52,12 +58,14 @@ pub fn run(args: WhatifArgs) -> Result<()> {
         input,
         model,
         scenarios,
+        budget,
         svg,
         engine,
         costs,
         period,
         output,
     } = args;
+    let plan = budget.as_deref().map(read_plan).transpose()?;
     let options = engine.options(Some(WHATIF_DEFAULT_JOURNEYS))?;
     let scenarios = scenarios
         .iter()
@@ -69,17 +77,33 @@ pub fn run(args: WhatifArgs) -> Result<()> {
         })
         .collect::<Result<Vec<_>>>()?;
     let costs = costs.read()?;
-    let (components, source, warnings, journeys) = input.load_population_counted(&model)?;
+    if let (Some(_), Some(plan)) = (&costs, &plan) {
+        return Err(Error::Invalid(format!(
+            "{}: --costs and --budget cannot be combined: the budget plan's spends are the \
+             channels' costs (give each channel's cost as its spend in the plan)",
+            plan.source
+        )));
+    }
+    let (components, source, warnings, volume) = input.load_population_with_volume(&model)?;
     let period = costs
-        .map(|costs| period.price(&costs, channel_names(&components), journeys, &source))
+        .map(|costs| {
+            period.price(
+                &costs,
+                channel_names(&components),
+                volume.journeys(),
+                &source,
+            )
+        })
         .transpose()?;
     warn(&warnings);
     let components: Vec<(f64, &Chain)> = components.iter().map(|(w, c)| (*w, c)).collect();
     let bar = ProgressBar::new(engine.quiet, engine.precision.is_some());
-    let result = what_if_population(
+    let budget = plan.as_ref().map(|plan| Budget { plan, volume });
+    let result = what_if_budget(
         &components,
         &source,
         &scenarios,
+        budget,
         &options,
         &|_, done, max| bar.update(done, max),
     );

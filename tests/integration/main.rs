@@ -2,6 +2,7 @@
 
 mod architecture;
 mod bad_input;
+mod budget;
 mod cli;
 mod costs;
 mod events;

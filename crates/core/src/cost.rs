@@ -394,16 +394,12 @@ impl PeriodCosts {
     /// The figures of a period whose journeys convert with probability `conversion_probability`
     /// and are worth `value_per_journey` each (exact figures of a chain), at a total `cost`.
     pub fn period(&self, conversion_probability: f64, value_per_journey: f64, cost: f64) -> Period {
-        let conversions = conversion_probability * self.journeys;
-        let value = value_per_journey * self.journeys;
-        Period {
-            journeys: self.journeys,
-            conversions,
-            value,
+        Period::new(
+            self.journeys,
+            conversion_probability * self.journeys,
+            value_per_journey * self.journeys,
             cost,
-            cac: cpa(Some(cost), conversions),
-            roas: roas(Some(cost), value),
-        }
+        )
     }
 }
 
@@ -426,6 +422,18 @@ pub struct Period {
 }
 
 impl Period {
+    /// The figures from their totals (CAC and ROAS derived, `None` where undefined).
+    pub fn new(journeys: f64, conversions: f64, value: f64, cost: f64) -> Period {
+        Period {
+            journeys,
+            conversions,
+            value,
+            cost,
+            cac: cpa(Some(cost), conversions),
+            roas: roas(Some(cost), value),
+        }
+    }
+
     /// `self - base`, field by field (`None` where either side is).
     pub fn minus(&self, base: &Period) -> Period {
         let diff = |a: Option<f64>, b: Option<f64>| Some(a? - b?);

@@ -31,6 +31,7 @@
 #![deny(missing_docs)]
 
 pub mod attribution;
+pub mod budget;
 pub mod cost;
 pub mod error;
 pub mod exact_sum;

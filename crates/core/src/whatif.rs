@@ -43,12 +43,17 @@ use serde::Serialize;
 use rand::Rng;
 
 use crate::attribution::removal::{RemovalEffects, mixture_removal_effects, share};
+use crate::budget::period::{ArmChain, PeriodModel, Volume};
+use crate::budget::plan::Plan;
+use crate::budget::{ASSUMPTION, period_of_arms};
 use crate::cost::{Period, PeriodCosts, cpa, roas};
-use crate::error::Result;
+use crate::error::{Error, Result, clip, clip_list};
 use crate::model::Chain;
-use crate::scenario::{Change, Scenario, apply_with_warnings};
+use crate::scenario::{Change, Scenario, apply_chain_changes, apply_with_warnings};
 use crate::simulate::{PairedTally, Sampler, SimulateOptions, Stop, Tally, simulate_paired};
+use crate::solve::absorb;
 use crate::stats::{Z95, mean_interval, wilson_interval};
+use crate::suggest::did_you_mean;
 
 /// Everything `journeysim whatif` reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -64,11 +69,14 @@ pub struct WhatIf {
     /// The costs file (with costs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_input: Option<String>,
-    /// The currency label (with costs, when given).
+    /// The currency label (of the costs or the budget plan, when given).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// One entry per scenario, ranked by the exact change in conversions (largest gain first).
     pub scenarios: Vec<ScenarioOutcome>,
+    /// With a budget plan: what its figures per period rest on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assumptions: Vec<String>,
     /// Things the user should know (truncated walks).
     pub warnings: Vec<String>,
 }
@@ -121,8 +129,8 @@ pub struct Arm {
     pub simulated_value_per_journey_ci: [f64; 2],
     /// Walks cut off by `--max-steps`.
     pub truncated: u64,
-    /// Exact figures per period of the data, with costs: journeys, conversions, value, cost,
-    /// CAC and ROAS.
+    /// Exact figures per period of the data (with costs, or with a budget plan at this arm's
+    /// spends): journeys, conversions, value, cost, CAC and ROAS.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<Period>,
 }
@@ -148,7 +156,7 @@ pub struct Difference {
     pub conversion_probability: f64,
     /// Exact relative change in P(conversion) (0.05 = +5%); 0 when the baseline never converts.
     pub relative_conversion_probability: f64,
-    /// Scenario minus baseline of the period's figures (with costs).
+    /// Scenario minus baseline of the period's figures (with costs or a budget plan).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<Period>,
 }
@@ -291,7 +299,35 @@ pub fn what_if_population(
     options: &SimulateOptions,
     progress: &dyn Fn(usize, u64, u64),
 ) -> Result<WhatIf> {
+    what_if_budget(baseline, input, scenarios, None, options, progress)
+}
+
+/// A budget plan for [`what_if_budget`] and where the journeys per period come from.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget<'a> {
+    /// The plan.
+    pub plan: &'a Plan,
+    /// The data's or model's own journeys per period, if known.
+    pub volume: Volume,
+}
+
+/// [`what_if_population`] with an optional budget plan: scenarios may then change spends
+/// (`scale_spend`, `set_spend`, `shift_spend`, applied by the plan's response curves before the
+/// other changes), and every arm reports its exact figures per period (`period`). Journeys per
+/// period follow the spends; the simulated figures stay per simulated journey, with a journey
+/// map's personas in the baseline's shares.
+pub fn what_if_budget(
+    baseline: &[(f64, &Chain)],
+    input: &str,
+    scenarios: &[ScenarioFile],
+    budget: Option<Budget<'_>>,
+    options: &SimulateOptions,
+    progress: &dyn Fn(usize, u64, u64),
+) -> Result<WhatIf> {
     options.check()?;
+    let model = budget
+        .map(|b| PeriodModel::new(b.plan, baseline, b.volume))
+        .transpose()?;
     let Some(&(_, first)) = baseline.first() else {
         return Err(crate::Error::Invalid("nothing to compare: no chain".into()));
     };
@@ -300,10 +336,36 @@ pub fn what_if_population(
     // Changes that change nothing on some component are warned about (once each).
     let mut apply_warnings: Vec<String> = Vec::new();
     let mut changed: Vec<Vec<Chain>> = Vec::with_capacity(scenarios.len());
+    let mut periods: Vec<Option<(Period, Period)>> = Vec::with_capacity(scenarios.len());
+    let base_period = match &model {
+        Some(model) => {
+            let arms = model.arms(&model.plan().today())?;
+            Some(arm_period(&arms, model.plan().today().iter().sum())?)
+        }
+        None => None,
+    };
     for s in scenarios {
         let mut alts = Vec::with_capacity(baseline.len());
-        for (_, chain) in baseline {
-            let (alt, warnings) = apply_with_warnings(chain, &s.scenario, &s.file)?;
+        let arms = match &model {
+            Some(model) => {
+                let spends = spends_after(model.plan(), s)?;
+                let arms = model.arms(&spends)?;
+                if arms.iter().all(|a| a.journeys <= 0.0) {
+                    return Err(Error::Invalid(format!(
+                        "{}: the scenario's spends buy no journeys at all (every first touch is \
+                         an entries channel whose spend is now 0)",
+                        s.file
+                    )));
+                }
+                Some((arms, spends.iter().sum::<f64>()))
+            }
+            None => None,
+        };
+        for (c, (_, chain)) in baseline.iter().enumerate() {
+            let (alt, warnings) = match &arms {
+                Some((arms, _)) => apply_chain_changes(&arms[c].chain, &s.scenario, &s.file)?,
+                None => apply_with_warnings(chain, &s.scenario, &s.file)?,
+            };
             for warning in warnings {
                 if !apply_warnings.contains(&warning) {
                     apply_warnings.push(warning);
@@ -311,6 +373,21 @@ pub fn what_if_population(
             }
             alts.push(alt);
         }
+        let period = match (&arms, base_period) {
+            (Some((arms, cost)), Some(base)) => {
+                let final_arms: Vec<ArmChain> = arms
+                    .iter()
+                    .zip(&alts)
+                    .map(|(a, chain)| ArmChain {
+                        journeys: a.journeys,
+                        chain: chain.clone(),
+                    })
+                    .collect();
+                Some((base, arm_period(&final_arms, *cost)?))
+            }
+            _ => None,
+        };
+        periods.push(period);
         changed.push(alts);
     }
     // Per component, one layout for the baseline and every scenario: shared rows map the same
@@ -329,7 +406,7 @@ pub fn what_if_population(
     let mut outcomes = Vec::with_capacity(scenarios.len());
     let mut warnings = apply_warnings;
     let mut journeys = 0;
-    for (i, (file, alts)) in scenarios.iter().zip(&changed).enumerate() {
+    for (i, ((file, alts), period)) in scenarios.iter().zip(&changed).zip(&periods).enumerate() {
         let alt_components: Vec<(f64, &Chain)> =
             baseline.iter().map(|c| c.0).zip(alts.iter()).collect();
         let alt_effects = mixture_removal_effects(&alt_components)?;
@@ -359,8 +436,10 @@ pub fn what_if_population(
             }
         }
         let n = combined.base.journeys as f64;
-        let baseline_arm = arm(&base_effects, &combined.base);
-        let scenario_arm = arm(&alt_effects, &combined.alt);
+        let mut baseline_arm = arm(&base_effects, &combined.base);
+        let mut scenario_arm = arm(&alt_effects, &combined.alt);
+        baseline_arm.period = period.map(|p| p.0);
+        scenario_arm.period = period.map(|p| p.1);
         let z = Z95;
         let (p_base, p_alt) = (
             base_effects.base.conversion_probability,
@@ -392,7 +471,7 @@ pub fn what_if_population(
             } else {
                 0.0
             },
-            period: None,
+            period: period.map(|(base, alt)| alt.minus(&base)),
         };
         outcomes.push(ScenarioOutcome {
             name: file.scenario.name.clone(),
@@ -422,10 +501,71 @@ pub fn what_if_population(
         seed: options.seed,
         journeys,
         cost_input: None,
-        currency: None,
+        currency: budget.and_then(|b| b.plan.currency.clone()),
         scenarios: outcomes,
+        assumptions: budget.map_or(Vec::new(), |_| vec![ASSUMPTION.to_owned()]),
         warnings,
     })
+}
+
+/// Figures per period of arm chains (each with its journeys), at total spend `cost`.
+fn arm_period(arms: &[ArmChain], cost: f64) -> Result<Period> {
+    let solved = arms
+        .iter()
+        .filter(|a| a.journeys > 0.0)
+        .map(|a| Ok((a.journeys, absorb(&a.chain, None)?)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(period_of_arms(&solved, cost))
+}
+
+/// The plan's spends after the scenario's spend changes, in order. Errors name the scenario
+/// file and the change.
+fn spends_after(plan: &Plan, file: &ScenarioFile) -> Result<Vec<f64>> {
+    let mut spends = plan.today();
+    for (i, change) in file.scenario.changes.iter().enumerate() {
+        let at = |message: String| {
+            Error::Invalid(format!(
+                "{}: changes[{i}] ({}): {message}",
+                file.file,
+                change.kind()
+            ))
+        };
+        let index = |name: &str| {
+            plan.index(name).ok_or_else(|| {
+                let names: Vec<&str> = plan.names().collect();
+                at(format!(
+                    "'{}' is not a channel of the budget plan{}; its channels: {}",
+                    clip(name),
+                    did_you_mean(name, names.iter().copied()),
+                    clip_list(&names)
+                ))
+            })
+        };
+        match change {
+            Change::ScaleSpend { channel, factor } => spends[index(channel)?] *= factor,
+            Change::SetSpend { channel, spend } => spends[index(channel)?] = *spend,
+            Change::ShiftSpend { from, to, amount } => {
+                let (f, t) = (index(from)?, index(to)?);
+                if *amount > spends[f] * (1.0 + 1e-12) {
+                    return Err(at(format!(
+                        "amount is {amount}, more than '{}' spends ({})",
+                        clip(from),
+                        spends[f]
+                    )));
+                }
+                spends[f] = (spends[f] - amount).max(0.0);
+                spends[t] += amount;
+            }
+            _ => {}
+        }
+    }
+    if let Some(total) = Some(spends.iter().sum::<f64>()).filter(|t| !t.is_finite()) {
+        return Err(Error::Invalid(format!(
+            "{}: the scenario's spends add up to {total}; scale them down",
+            file.file
+        )));
+    }
+    Ok(spends)
 }
 
 /// The options of each component's paired run: journeys in proportion to the shares (largest

@@ -6,6 +6,7 @@
 
 #![deny(missing_docs)]
 
+pub mod budget_file;
 pub mod cost_file;
 pub mod events;
 pub mod generated;

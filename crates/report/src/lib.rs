@@ -26,6 +26,7 @@
 
 #![deny(missing_docs)]
 
+pub mod budget;
 mod costs;
 mod funnel;
 pub mod graph;

@@ -1,27 +1,10 @@
 //! How a [`WhatIf`] reads as a table and as CSV (one row per scenario; intervals as `_lo` /
 //! `_hi` columns, since CSV has no arrays).
 
+use super::budget::{period_cells, period_header, period_table};
 use super::costs::{money_cell, roas_cell};
-use super::{Report, Table, money, number};
-use journeysim_core::cost::Period;
+use super::{Report, Table, number};
 use journeysim_core::whatif::{ScenarioOutcome, WhatIf};
-
-/// The CSV columns of the period's figures, with costs.
-const PERIOD_COLUMNS: [&str; 13] = [
-    "period_journeys",
-    "baseline_cost",
-    "scenario_cost",
-    "baseline_period_conversions",
-    "scenario_period_conversions",
-    "baseline_period_value",
-    "scenario_period_value",
-    "baseline_cac",
-    "scenario_cac",
-    "difference_cac",
-    "baseline_roas",
-    "scenario_roas",
-    "difference_roas",
-];
 
 fn signed(x: f64) -> String {
     if x >= 0.0 {
@@ -42,6 +25,9 @@ impl Report for WhatIf {
              (paired: common random numbers)\n\n",
             self.input, self.order, self.journeys, self.seed
         );
+        for line in &self.assumptions {
+            out.push_str(&format!("assumption: {line}\n\n"));
+        }
         let mut t = Table::new([
             "scenario",
             "P(conv) baseline",
@@ -81,44 +67,45 @@ impl Report for WhatIf {
     }
 
     fn csv(&self, writer: &mut csv::Writer<Vec<u8>>) -> csv::Result<()> {
-        writer.write_record(
-            [
-                "scenario",
-                "file",
-                "journeys",
-                "seed",
-                "baseline_conversion_probability",
-                "scenario_conversion_probability",
-                "baseline_value_per_journey",
-                "scenario_value_per_journey",
-                "baseline_conversions",
-                "scenario_conversions",
-                "baseline_conversion_rate",
-                "baseline_conversion_rate_lo",
-                "baseline_conversion_rate_hi",
-                "scenario_conversion_rate",
-                "scenario_conversion_rate_lo",
-                "scenario_conversion_rate_hi",
-                "baseline_value",
-                "scenario_value",
-                "difference_conversions",
-                "difference_conversions_lo",
-                "difference_conversions_hi",
-                "difference_value",
-                "difference_value_lo",
-                "difference_value_hi",
-                "difference_expected_conversions",
-                "difference_expected_value",
-            ]
-            .into_iter()
-            .chain(
-                self.cost_input
-                    .is_some()
-                    .then_some(PERIOD_COLUMNS)
-                    .into_iter()
-                    .flatten(),
-            ),
-        )?;
+        // With a budget plan, the figures per period follow as more columns.
+        let periods = self.scenarios.iter().any(|s| s.baseline.period.is_some());
+        let mut header: Vec<String> = [
+            "scenario",
+            "file",
+            "journeys",
+            "seed",
+            "baseline_conversion_probability",
+            "scenario_conversion_probability",
+            "baseline_value_per_journey",
+            "scenario_value_per_journey",
+            "baseline_conversions",
+            "scenario_conversions",
+            "baseline_conversion_rate",
+            "baseline_conversion_rate_lo",
+            "baseline_conversion_rate_hi",
+            "scenario_conversion_rate",
+            "scenario_conversion_rate_lo",
+            "scenario_conversion_rate_hi",
+            "baseline_value",
+            "scenario_value",
+            "difference_conversions",
+            "difference_conversions_lo",
+            "difference_conversions_hi",
+            "difference_value",
+            "difference_value_lo",
+            "difference_value_hi",
+            "difference_expected_conversions",
+            "difference_expected_value",
+        ]
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
+        if periods {
+            for prefix in ["baseline_period", "scenario_period", "difference_period"] {
+                header.extend(period_header(prefix));
+            }
+        }
+        writer.write_record(&header)?;
         for s in &self.scenarios {
             let (b, a, d) = (&s.baseline, &s.scenario, &s.difference);
             let fields: Vec<String> = [
@@ -155,26 +142,10 @@ impl Report for WhatIf {
                 self.seed.to_string(),
             ];
             record.extend(fields);
-            if let (Some(b), Some(a), Some(d)) = (&b.period, &a.period, &d.period) {
-                let cell = |x: Option<f64>| x.map_or(String::new(), |x| x.to_string());
-                record.extend(
-                    [
-                        Some(b.journeys),
-                        Some(b.cost),
-                        Some(a.cost),
-                        Some(b.conversions),
-                        Some(a.conversions),
-                        Some(b.value),
-                        Some(a.value),
-                        b.cac,
-                        a.cac,
-                        d.cac,
-                        b.roas,
-                        a.roas,
-                        d.roas,
-                    ]
-                    .map(cell),
-                );
+            if periods {
+                for p in [b.period, a.period, d.period] {
+                    record.extend(p.as_ref().map_or(vec![String::new(); 6], period_cells));
+                }
             }
             writer.write_record(&record)?;
         }
@@ -242,8 +213,12 @@ fn scenario_detail(s: &ScenarioOutcome, journeys: u64, currency: Option<&str>) -
         "(two independent runs would give {} for the difference in conversions)\n",
         interval(d.unpaired_conversions_ci)
     ));
-    if let (Some(b), Some(a), Some(d)) = (&b.period, &a.period, &d.period) {
-        out.push_str(&period_table(b, a, d, currency));
+    if let (Some(bp), Some(ap), Some(dp)) = (&b.period, &a.period, &d.period) {
+        out.push('\n');
+        out.push_str(&period_table(
+            &[("baseline", bp), ("scenario", ap), ("difference", dp)],
+            currency,
+        ));
     }
     let mut header = vec![
         "channel",
@@ -290,46 +265,4 @@ fn scenario_detail(s: &ScenarioOutcome, journeys: u64, currency: Option<&str>) -
     out.push('\n');
     out.push_str(&c.render());
     out
-}
-
-/// The period's exact figures in both arms and their difference.
-fn period_table(b: &Period, a: &Period, d: &Period, currency: Option<&str>) -> String {
-    let mut t = Table::new(["per period (exact)", "baseline", "scenario", "difference"]);
-    t.row([
-        "journeys".to_string(),
-        number(b.journeys),
-        number(a.journeys),
-        signed(d.journeys),
-    ]);
-    t.row([
-        "conversions".to_string(),
-        number(b.conversions),
-        number(a.conversions),
-        signed(d.conversions),
-    ]);
-    t.row([
-        "value".to_string(),
-        number(b.value),
-        number(a.value),
-        signed(d.value),
-    ]);
-    t.row([
-        "cost".to_string(),
-        money(b.cost, currency),
-        money(a.cost, currency),
-        money(d.cost, currency),
-    ]);
-    t.row([
-        "CAC (cost per conversion)".to_string(),
-        money_cell(b.cac, currency),
-        money_cell(a.cac, currency),
-        money_cell(d.cac, currency),
-    ]);
-    t.row([
-        "ROAS (value / cost)".to_string(),
-        roas_cell(b.roas),
-        roas_cell(a.roas),
-        d.roas.map_or("-".to_string(), |x| format!("{x:+.2}")),
-    ]);
-    format!("\n{}", t.render())
 }

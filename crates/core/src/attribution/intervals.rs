@@ -217,6 +217,12 @@ impl PathIndex {
     pub fn is_empty(&self) -> bool {
         self.conversions.is_empty()
     }
+
+    /// Path `r`'s observed (conversions, non-converting journeys): the counts a resample
+    /// replaces with Gamma(count, 1) weights.
+    pub fn counts(&self, r: usize) -> (f64, f64) {
+        (self.conversions[r], self.nulls[r])
+    }
 }
 
 /// Percentile intervals, indexed by channel id, each `[lo, hi]`.

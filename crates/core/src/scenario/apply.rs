@@ -68,9 +68,34 @@ pub fn apply_with_warnings(
     scenario: &Scenario,
     source: &str,
 ) -> Result<(Chain, Vec<String>)> {
+    if let Some((i, change)) = scenario
+        .changes
+        .iter()
+        .enumerate()
+        .find(|(_, c)| c.is_spend())
+    {
+        return Err(Error::Invalid(format!(
+            "{source}: changes[{i}] ({}): a change of spend needs a budget plan (`budget`) \
+             saying what the spend buys",
+            change.kind()
+        )));
+    }
+    apply_chain_changes(chain, scenario, source)
+}
+
+/// [`apply_with_warnings`] for a scenario whose spend changes a budget plan has already applied
+/// (`crate::budget::period::PeriodModel::arms`): they are skipped here.
+pub fn apply_chain_changes(
+    chain: &Chain,
+    scenario: &Scenario,
+    source: &str,
+) -> Result<(Chain, Vec<String>)> {
     let mut model = Editable::from_chain(chain);
     let mut warnings = Vec::new();
     for (i, change) in scenario.changes.iter().enumerate() {
+        if change.is_spend() {
+            continue;
+        }
         let at = || format!("{source}: changes[{i}] ({})", change.kind());
         model
             .apply(change)
@@ -347,6 +372,10 @@ impl Editable {
                     }
                 }
                 Ok(())
+            }
+            // A budget plan applies these (`apply_chain_changes` skips them; `apply` refuses).
+            Change::ScaleSpend { .. } | Change::SetSpend { .. } | Change::ShiftSpend { .. } => {
+                Err("a change of spend needs a budget plan (`budget`)".into())
             }
         }
     }

@@ -44,7 +44,7 @@ mod apply;
 
 use serde::Deserialize;
 
-pub use apply::{Selector, apply, apply_with_warnings};
+pub use apply::{Selector, apply, apply_chain_changes, apply_with_warnings};
 
 /// A named set of changes to a model.
 #[derive(Debug, Clone, PartialEq)]
@@ -161,6 +161,29 @@ pub enum Change {
         /// Factor (>= 0).
         factor: f64,
     },
+    /// Multiply a budget plan channel's spend (needs a plan, see [`crate::budget`]).
+    ScaleSpend {
+        /// The plan channel.
+        channel: String,
+        /// Factor (>= 0).
+        factor: f64,
+    },
+    /// Set a budget plan channel's spend.
+    SetSpend {
+        /// The plan channel.
+        channel: String,
+        /// The new spend (>= 0).
+        spend: f64,
+    },
+    /// Move `amount` of spend from one plan channel to another.
+    ShiftSpend {
+        /// The channel losing spend.
+        from: String,
+        /// The channel gaining it.
+        to: String,
+        /// The amount moved (>= 0, at most `from`'s spend).
+        amount: f64,
+    },
 }
 
 impl Change {
@@ -176,7 +199,18 @@ impl Change {
             Change::SetEntry { .. } => "set_entry",
             Change::AddTouchpoint { .. } => "add_touchpoint",
             Change::ScaleValue { .. } => "scale_value",
+            Change::ScaleSpend { .. } => "scale_spend",
+            Change::SetSpend { .. } => "set_spend",
+            Change::ShiftSpend { .. } => "shift_spend",
         }
+    }
+
+    /// Whether the change is to a budget plan's spend (applied by the plan, not to the chain).
+    pub fn is_spend(&self) -> bool {
+        matches!(
+            self,
+            Change::ScaleSpend { .. } | Change::SetSpend { .. } | Change::ShiftSpend { .. }
+        )
     }
 }
 
@@ -203,12 +237,22 @@ fn check_numbers(change: &Change) -> std::result::Result<(), String> {
             Err(format!("factor is {f}; it must be a finite number >= 0"))
         }
     };
+    let amount = |name: &str, x: f64| {
+        if x.is_finite() && x >= 0.0 {
+            Ok(())
+        } else {
+            Err(format!("{name} is {x}; it must be a finite amount >= 0"))
+        }
+    };
     match change {
         Change::RemoveTouchpoint { .. } => Ok(()),
         Change::ScaleTransition { factor: f, .. }
         | Change::ScaleDropout { factor: f, .. }
         | Change::ScaleConversion { factor: f, .. }
-        | Change::ScaleValue { factor: f, .. } => factor(*f),
+        | Change::ScaleValue { factor: f, .. }
+        | Change::ScaleSpend { factor: f, .. } => factor(*f),
+        Change::SetSpend { spend, .. } => amount("spend", *spend),
+        Change::ShiftSpend { amount: a, .. } => amount("amount", *a),
         Change::SetTransition { probability: p, .. } | Change::SetEntry { probability: p, .. } => {
             probability("probability", *p)
         }
