@@ -1,5 +1,6 @@
-//! Row order is not information: permuting the rows of a paths file or an event log, or the
-//! touchpoints of a stage file, must give byte-identical output from every command that reads
+//! Row order is not information: permuting the rows of a paths file, an event log (tied
+//! timestamps included) or a cost file, or the touchpoints of a stage file, must give
+//! byte-identical output from every command that reads
 //! them. Each case runs the binary on a small input cut from `data/` and on several seeded
 //! shuffles of it, written under the same file name (the name is part of the output), and
 //! compares standard output byte for byte.
@@ -442,6 +443,47 @@ fn stage_files_touchpoint_order_changes_nothing() {
             let order = shuffled(&touchpoints, seed);
             assert_ne!(order, touchpoints, "seed {seed} permutes the touchpoints");
             write(&order);
+            assert_same_bytes(&expected, &stdout(dir.path(), args), args, seed);
+        }
+    }
+}
+
+#[test]
+fn cost_files_row_order_changes_nothing() {
+    // Costs with fractions, so a total summed in file order could move in its last digits.
+    let (header, rows) = cut("data/costs_10k.csv", usize::MAX, 1);
+    let rows: Vec<String> = rows.iter().map(|r| format!("{r}.37")).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = concat!(env!("CARGO_MANIFEST_DIR"), "/data/paths_10k.csv");
+    let commands: [&[&str]; 2] = [
+        &[
+            "attribute",
+            paths,
+            "--costs",
+            "costs.csv",
+            "--format",
+            "json",
+        ],
+        &[
+            "whatif",
+            paths,
+            "--costs",
+            "costs.csv",
+            "--scenario",
+            SCENARIO,
+            "--journeys",
+            "2000",
+            "--format",
+            "csv",
+        ],
+    ];
+    let file = dir.path().join("costs.csv");
+    for args in commands {
+        std::fs::write(&file, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+        let expected = stdout(dir.path(), args);
+        for seed in SEEDS {
+            let shuffled = shuffled(&rows, seed);
+            std::fs::write(&file, format!("{header}\n{}\n", shuffled.join("\n"))).unwrap();
             assert_same_bytes(&expected, &stdout(dir.path(), args), args, seed);
         }
     }
