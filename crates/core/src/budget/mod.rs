@@ -5,7 +5,7 @@
 //! - [`response`]: the response curves `m(x)` (linear, power, hill) with `m(1) = 1`, `m(0) = 0`;
 //! - [`period`]: journeys, conversions, value, cost, CAC and ROAS per period at any spends,
 //!   exactly, with their exact gradient;
-//! - [`optimize`]: the spectral projected gradient optimiser and the target CPA/ROAS search;
+//! - [`optimize`](mod@optimize): the spectral projected gradient optimiser and the target CPA/ROAS search;
 //! - [`resample`]: a Bayesian-bootstrap interval of the gain, re-fitted on every resample.
 //!
 //! The plan states what the path data cannot show (how spend turns into touches); every result
