@@ -316,6 +316,27 @@ row_order_case!(
     ]
 );
 
+row_order_case!(
+    optimize_intervals_of_paths_ignore_row_order,
+    paths_input,
+    [
+        "optimize",
+        "{input}",
+        "--budget",
+        BUDGET,
+        "--intervals",
+        "--resamples",
+        "5",
+        "--seed",
+        "3",
+        "--format",
+        "json"
+    ]
+);
+
+/// The shipped budget plan for `data/paths_10k.csv`.
+const BUDGET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/budget_10k.json");
+
 /// The shipped scenario that removes display (a channel of `data/paths_10k.csv`).
 const SCENARIO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/remove_display.json");
 

@@ -268,24 +268,15 @@ pub fn bootstrap_with_progress(
     progress: progress::Report<'_>,
 ) -> Result<Intervals> {
     let options = options.check()?;
-    let gamma = |shape: f64| -> Result<Option<Gamma<f64>>> {
-        if shape > 0.0 {
-            Gamma::new(shape, 1.0).map(Some).map_err(|e| {
-                Error::Invalid(format!("bootstrap weight for a count of {shape}: {e}"))
-            })
-        } else {
-            Ok(None)
-        }
-    };
     let conversion_gammas: Vec<Option<Gamma<f64>>> = index
         .conversions
         .iter()
-        .map(|&c| gamma(c))
+        .map(|&c| bootstrap_weight(c))
         .collect::<Result<_>>()?;
     let null_gammas: Vec<Option<Gamma<f64>>> = index
         .nulls
         .iter()
-        .map(|&n| gamma(n))
+        .map(|&n| bootstrap_weight(n))
         .collect::<Result<_>>()?;
     let counter = Counter::new(progress, Task::Resamples, options.resamples as u64);
     let draws: Vec<Draw> = (0..options.resamples as u64)
@@ -315,6 +306,18 @@ pub fn bootstrap_with_progress(
         markov_conversions: (0..channels).map(|c| interval(c, 1)).collect(),
         markov_value: (0..channels).map(|c| interval(c, 2)).collect(),
     })
+}
+
+/// The Bayesian bootstrap's weight of a count: Gamma(count, 1), the sum of `count` unit
+/// exponentials (a fractional count included); `None` for a count of 0, which weighs nothing.
+pub(crate) fn bootstrap_weight(count: f64) -> Result<Option<Gamma<f64>>> {
+    if count > 0.0 {
+        Gamma::new(count, 1.0)
+            .map(Some)
+            .map_err(|e| Error::Invalid(format!("bootstrap weight for a count of {count}: {e}")))
+    } else {
+        Ok(None)
+    }
 }
 
 /// Removal effect and credits of every channel of `chain`.

@@ -12,11 +12,14 @@ use statrs::statistics::{Data, OrderStatistics};
 
 use super::period::{PeriodModel, Volume};
 use super::plan::Plan;
-use crate::attribution::intervals::{IntervalOptions, PathIndex, PathRecorder, reweight};
-use crate::error::{Error, Result};
+use crate::attribution::intervals::{
+    IntervalOptions, PathIndex, PathRecorder, bootstrap_weight, reweight,
+};
+use crate::error::Result;
 use crate::journey::{ChannelTable, PathSource, ReadSummary};
 use crate::model::{Chain, FitOptions, Fitter};
 use crate::rng;
+use crate::row_order::Canonical;
 
 /// A chain fitted with each distinct path's edges indexed, for resampling.
 #[derive(Debug, Clone)]
@@ -37,10 +40,14 @@ pub fn fit_indexed(source: impl PathSource, options: FitOptions) -> Result<Index
     let mut recorder = PathRecorder::new();
     let mut channels = ChannelTable::new();
     let name = source.name().to_owned();
-    let (summary, warnings) = source.read(&mut channels, &mut |row| {
-        fitter.observe(&row.path);
-        recorder.record(&row.path, fitter.last_sequence());
-    })?;
+    // In canonical order, like every fit: the resamples draw their weights row by row.
+    let (summary, warnings) =
+        Canonical::new(source)
+            .without_ages()
+            .read(&mut channels, &mut |row| {
+                fitter.observe(&row.path);
+                recorder.record(&row.path, fitter.last_sequence());
+            })?;
     let states = fitter.states().to_vec();
     let chain = fitter.finish_named(channels, &name)?;
     let index = recorder.index(&chain, &states)?;
@@ -64,21 +71,12 @@ pub fn gain_intervals(
 ) -> Result<[[f64; 2]; 2]> {
     let options = options.check()?;
     let index = &fit.index;
-    let gamma = |shape: f64| -> Result<Option<Gamma<f64>>> {
-        if shape > 0.0 {
-            Gamma::new(shape, 1.0).map(Some).map_err(|e| {
-                Error::Invalid(format!("bootstrap weight for a count of {shape}: {e}"))
-            })
-        } else {
-            Ok(None)
-        }
-    };
     // Per path: the Gamma weights of its conversions and of its non-converting journeys.
     type Weights = (Option<Gamma<f64>>, Option<Gamma<f64>>);
     let gammas: Vec<Weights> = (0..index.len())
         .map(|r| {
             let (c, n) = index.counts(r);
-            Ok((gamma(c)?, gamma(n)?))
+            Ok((bootstrap_weight(c)?, bootstrap_weight(n)?))
         })
         .collect::<Result<_>>()?;
     let observed: f64 = (0..index.len())
