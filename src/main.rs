@@ -80,6 +80,13 @@ enum Command {
         after_help = "Examples:\n  journeysim funnel --map scenarios/journey_map.json\n  journeysim funnel data/sample_paths.csv --stages scenarios/stages.json\n  journeysim funnel --events data/sample_events.csv --stages scenarios/stages.json --format json\n  journeysim funnel --model model.json\n  journeysim funnel --map scenarios/journey_map.json --svg funnel.svg\n  journeysim funnel --map scenarios/journey_map.json --costs scenarios/journey_map_costs.csv --period-journeys 100000 --currency EUR"
     )]
     Funnel(cli::funnel::FunnelArgs),
+    /// What changed between two sets of journeys (two periods, markets or segments):
+    /// P(conversion), value per journey, every channel's removal effect and credit shares with
+    /// bootstrap intervals on the differences, and a G-test of every state's transition row.
+    #[command(
+        after_help = "Examples:\n  journeysim compare --events data/sample_events.csv --split-at 2026-01-20\n  journeysim compare --events data/sample_events.csv --segment-col persona --segments bargain_hunter,busy_professional --format json\n  journeysim compare --events data/sample_events.csv --split-at 2026-01-20 --stages scenarios/stages.json --svg compare.svg\n  journeysim compare data/sample_paths.csv data/sample_paths.csv --resamples 50"
+    )]
+    Compare(cli::compare::CompareArgs),
     /// Score every attribution method against a journey map's true removal effects: generate
     /// journeys, attribute them, report each method's total absolute share error.
     #[command(
@@ -92,6 +99,19 @@ enum Command {
         after_help = "Examples:\n  journeysim generate --map scenarios/journey_map.json --journeys 100000 --seed 1 --format paths --out paths.csv\n  journeysim generate --map scenarios/journey_map.json --journeys 5000 --format events --out events.csv"
     )]
     Generate(cli::generate::GenerateArgs),
+    /// An event log cut into journeys (the rules of --events) and written as the paths table:
+    /// the CSV every command reads, so a cut can be stored and reused.
+    #[command(
+        after_help = "Examples:\n  journeysim aggregate --events data/sample_events.csv --out paths.csv\n  journeysim aggregate --events data/sample_events.csv --lookback-days 14 --segment-col persona --out paths.csv"
+    )]
+    Aggregate(cli::aggregate::AggregateArgs),
+    /// The SQL query that cuts a warehouse's event table into the paths table with the
+    /// semantics of --events (DuckDB, PostgreSQL, Spark, BigQuery, Snowflake): run it there,
+    /// export the small result, attribute it here.
+    #[command(
+        after_help = "The table's time column is a TIMESTAMP; its conversion and value columns must exist and be\nnumeric (NULL counts as 0). The semantics, and what differs from the CSV reader: README,\n\"At warehouse scale\".\n\nExamples:\n  journeysim sql --dialect bigquery --table my_project.analytics.events --out cut.sql\n  journeysim sql --dialect postgres --table events --lookback-days 14 --segment-col persona"
+    )]
+    Sql(cli::sql::SqlArgs),
 }
 
 /// Runs the chosen command.
@@ -106,12 +126,16 @@ fn run(cli: Cli) -> Result<()> {
         Command::Whatif(args) => cli::whatif::run(args),
         Command::Optimize(args) => cli::optimize::run(args),
         Command::Funnel(args) => cli::funnel::run(args),
+        Command::Compare(args) => cli::compare::run(args),
         Command::Validate(args) => cli::validate::run(args),
         Command::Generate(args) => cli::generate::run(args),
+        Command::Aggregate(args) => cli::aggregate::run(args),
+        Command::Sql(args) => cli::sql::run(args),
     }
 }
 
-/// On SIGINT or SIGTERM, removes the temporary file of an `--out` being written and exits with
+/// On SIGINT or SIGTERM, removes the temporary file of an `--out` being written and the
+/// partitions of an event log being grouped ([`journeysim_io::spill`]), and exits with
 /// 128 + the signal (130, 143), so an interrupted run leaves nothing beside its destination.
 #[cfg(unix)]
 fn clean_up_on_signals() {
@@ -121,6 +145,7 @@ fn clean_up_on_signals() {
             std::thread::spawn(move || {
                 if let Some(signal) = signals.forever().next() {
                     journeysim_io::output::remove_pending_temporary_files();
+                    journeysim_io::spill::remove_spill_directories();
                     std::process::exit(128 + signal);
                 }
             });

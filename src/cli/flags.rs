@@ -33,6 +33,7 @@ const FLAGS: &[(&str, &str)] = &[
     ("touchpoint_col", "--touchpoint-col"),
     ("conversion_col", "--conversion-col"),
     ("segment_col", "--segment-col"),
+    ("table", "--table"),
     ("currency", "--currency"),
     ("period_journeys", "--period-journeys"),
     ("budget", "--budget"),

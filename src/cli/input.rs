@@ -10,9 +10,10 @@ use journeysim_core::journey::{ChannelTable, PathSource, ReadSummary, SourceRow}
 use journeysim_core::{Error, Result};
 use journeysim_io::events::{EventsFormat, EventsReader};
 use journeysim_io::paths::{PathsFormat, PathsReader};
+use journeysim_io::spill::{DEFAULT_MEMORY_LIMIT, Memory};
 
 /// Where the paths come from and how they are laid out.
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub struct PathsInput {
     /// Aggregated paths file (`-` for standard input); leave out with --events.
     #[arg(value_parser = super::values::file_name())]
@@ -41,13 +42,23 @@ pub struct PathsInput {
 }
 
 /// An event log instead of paths: one row per touch, cut into journeys.
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub struct EventArgs {
     /// Event log (`user_id,timestamp,touchpoint[,conversion,value]`, `-` for standard input)
     /// to read instead of a paths FILE. Sorted by user, then time, it streams in bounded memory;
     /// otherwise it is grouped in memory (with a note on stderr).
     #[arg(long, value_name = "FILE", value_parser = super::values::file_name())]
     pub events: Option<String>,
+    #[command(flatten)]
+    pub columns: EventColumns,
+    #[command(flatten)]
+    pub memory: MemoryArgs,
+}
+
+/// The columns and windows of an event log: one definition for every command that reads one
+/// (`--events`, `aggregate`) and for `sql`, which cuts a warehouse table the same way.
+#[derive(Args, Clone)]
+pub struct EventColumns {
     /// Event log: user column.
     #[arg(long, default_value = "user_id")]
     user_col: String,
@@ -66,6 +77,55 @@ pub struct EventArgs {
     /// Event log: a journey without conversion ends after a gap of more than this many days.
     #[arg(long, default_value_t = 30.0)]
     inactivity_days: f64,
+}
+
+/// How much memory grouping an unsorted event log may take, and where it spills beyond it:
+/// for the commands that read a log here (not for `sql`, which leaves that to the warehouse).
+#[derive(Args, Clone)]
+pub struct MemoryArgs {
+    /// Event log: memory that grouping an unsorted log (or standard input) may take; beyond it
+    /// the log is partitioned by user into temporary files, with the same results. `256MB`,
+    /// `1GiB`, `1e9` (bytes) [default: 1GiB].
+    #[arg(long, value_name = "SIZE", value_parser = journeysim_io::spill::parse_size)]
+    pub memory_limit: Option<u64>,
+    /// Event log: directory for those temporary files (removed when the command ends, also on
+    /// an error or Ctrl-C) [default: the system's temporary directory].
+    #[arg(long, value_name = "DIR", value_parser = super::values::file_name())]
+    pub temp_dir: Option<String>,
+}
+
+impl MemoryArgs {
+    /// The memory limit and temporary directory for grouping an unsorted event log.
+    pub fn memory(&self) -> Memory {
+        Memory {
+            limit: self.memory_limit.unwrap_or(DEFAULT_MEMORY_LIMIT),
+            temp_dir: self.temp_dir.as_ref().map(Into::into),
+        }
+    }
+}
+
+impl EventColumns {
+    /// The event-log format of these columns, with `value_col` (the user's, else the default)
+    /// and `delimiter`; no segment column.
+    pub fn format(&self, value_col: Option<&str>, delimiter: Option<u8>) -> EventsFormat {
+        let defaults = EventsFormat::default();
+        EventsFormat {
+            user_col: self.user_col.clone(),
+            time_col: self.time_col.clone(),
+            touchpoint_col: self.touchpoint_col.clone(),
+            conversion_required: self.conversion_col.is_some(),
+            conversion_col: self
+                .conversion_col
+                .clone()
+                .unwrap_or(defaults.conversion_col),
+            value_required: value_col.is_some(),
+            value_col: value_col.map_or(defaults.value_col, str::to_owned),
+            segment_col: None,
+            delimiter,
+            lookback_days: self.lookback_days,
+            inactivity_days: self.inactivity_days,
+        }
+    }
 }
 
 impl PathsInput {
@@ -90,6 +150,15 @@ impl PathsInput {
             (Some(_), Some(_)) => Err(Error::Invalid(
                 "give either a paths FILE or --events FILE, not both".into(),
             )),
+            (Some(_), None)
+                if self.events.memory.memory_limit.is_some()
+                    || self.events.memory.temp_dir.is_some() =>
+            {
+                Err(Error::Invalid(
+                    "--memory-limit and --temp-dir apply to an event log (--events FILE) only"
+                        .into(),
+                ))
+            }
             (Some(f), None) => Ok(f),
             (None, Some(_)) => Err(Error::Invalid(
                 "this command reads a paths FILE; --events is not supported here".into(),
@@ -112,21 +181,11 @@ impl PathsInput {
 
     /// How to read the event log.
     pub fn events_format(&self) -> Result<EventsFormat> {
-        let e = &self.events;
-        let defaults = EventsFormat::default();
-        Ok(EventsFormat {
-            user_col: e.user_col.clone(),
-            time_col: e.time_col.clone(),
-            touchpoint_col: e.touchpoint_col.clone(),
-            conversion_required: e.conversion_col.is_some(),
-            conversion_col: e.conversion_col.clone().unwrap_or(defaults.conversion_col),
-            value_required: self.value_col.is_some(),
-            value_col: self.value_col.clone().unwrap_or(defaults.value_col),
-            segment_col: None,
-            delimiter: self.delimiter.as_deref().map(parse_delimiter).transpose()?,
-            lookback_days: e.lookback_days,
-            inactivity_days: e.inactivity_days,
-        })
+        let delimiter = self.delimiter.as_deref().map(parse_delimiter).transpose()?;
+        Ok(self
+            .events
+            .columns
+            .format(self.value_col.as_deref(), delimiter))
     }
 
     /// The input's name in messages.
@@ -176,7 +235,8 @@ impl PathsInput {
     }
 }
 
-fn parse_delimiter(text: &str) -> Result<u8> {
+/// `--delimiter`: `,` `;` `tab` or one ASCII character.
+pub fn parse_delimiter(text: &str) -> Result<u8> {
     match text {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
         t if t.len() == 1 && t.is_ascii() => Ok(t.as_bytes()[0]),
@@ -230,7 +290,9 @@ impl PathsInput {
                 Some(bytes) => EventsReader::from_bytes(bytes, self.source(), &format),
                 None => EventsReader::new(events, self.source(), &format),
             };
-            return Ok(DataSource::Events(reader.on_hint(note)));
+            return Ok(DataSource::Events(
+                reader.memory(self.events.memory.memory()).on_hint(note),
+            ));
         }
         self.paths(buffered).map(DataSource::Paths)
     }
@@ -246,7 +308,9 @@ impl PathsInput {
             ..self.events_format()?
         };
         Ok(DataSource::Events(
-            EventsReader::new(events, self.source(), &format).on_hint(note),
+            EventsReader::new(events, self.source(), &format)
+                .memory(self.events.memory.memory())
+                .on_hint(note),
         ))
     }
 
@@ -257,5 +321,34 @@ impl PathsInput {
             None => self.open()?,
         };
         Ok(PathsReader::new(reader, self.source(), &self.format()?))
+    }
+}
+
+impl PathsInput {
+    /// The same layout reading `file` instead: a paths file, or an event log when this input is
+    /// one (the second input of `compare`).
+    pub fn other(&self, file: &str) -> PathsInput {
+        let mut other = self.clone();
+        if other.events.events.is_some() {
+            other.events.events = Some(file.to_owned());
+            other.file = None;
+        } else {
+            other.file = Some(file.to_owned());
+        }
+        other
+    }
+
+    /// The event log with each journey's segment `labels[0]` when its first touch is before
+    /// `at` (Unix seconds), else `labels[1]` (`compare --split-at`).
+    pub fn events_split_at(&self, at: f64, labels: [String; 2]) -> Result<DataSource> {
+        let events = self.events_file()?.ok_or_else(|| {
+            Error::Invalid("--split-at needs an event log: give --events FILE".into())
+        })?;
+        Ok(DataSource::Events(
+            EventsReader::new(events, self.source(), &self.events_format()?)
+                .memory(self.events.memory.memory())
+                .on_hint(note)
+                .split_at(at, labels),
+        ))
     }
 }

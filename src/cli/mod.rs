@@ -8,8 +8,10 @@
 //! method settings), [`costs`] (`--costs`, `--currency`, `--period-journeys`), [`engine`] (the
 //! simulation engine, threads, progress) and [`output`] (`--format`/`--out`, warnings). The other modules are one command each.
 
+pub mod aggregate;
 pub mod attribute;
 pub mod chain;
+pub mod compare;
 pub mod costs;
 pub mod engine;
 pub mod fit;
@@ -24,6 +26,7 @@ pub mod order;
 pub mod output;
 pub mod paths;
 pub mod simulate;
+pub mod sql;
 pub mod validate;
 pub mod values;
 pub mod whatif;

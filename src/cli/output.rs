@@ -59,6 +59,70 @@ impl OutputArgs {
     }
 }
 
+/// The output of a command that writes one kind of text (an SQL query, a paths CSV): which
+/// `--format` names it and which `--out` extensions fit it.
+pub struct OneFormat {
+    /// What the command writes, for messages ("an SQL query").
+    pub what: &'static str,
+    /// The one `--format` that applies.
+    pub format: Format,
+    /// Its name as `--format` spells it.
+    pub format_name: &'static str,
+    /// `--out` extensions that fit without `--format` (lower case, no dot).
+    pub extensions: &'static [&'static str],
+}
+
+impl OutputArgs {
+    /// Checks `--format` and `--out` for a command that writes only `one`: another `--format`
+    /// cannot apply and is an error; without `--format`, `--out`'s extension must be one of
+    /// `one.extensions` (or none).
+    pub fn check_one(&self, one: &OneFormat) -> Result<()> {
+        if let Some(asked) = self.format {
+            let asked = match asked {
+                FormatArg::Table => Format::Table,
+                FormatArg::Json => Format::Json,
+                FormatArg::Csv => Format::Csv,
+            };
+            if asked != one.format {
+                return Err(Error::Invalid(format!(
+                    "--format: this command writes {}; only --format {} applies (or leave --format out)",
+                    one.what, one.format_name
+                )));
+            }
+            return Ok(());
+        }
+        if let Some(out) = self.out.as_deref()
+            && let Some(extension) = out.extension()
+        {
+            let extension = extension.to_string_lossy().to_ascii_lowercase();
+            if !one.extensions.contains(&extension.as_str()) {
+                return Err(Error::Invalid(format!(
+                    "--out {}: the extension .{extension} does not fit {}; use {}, or give --format {} to write it under any name",
+                    out.display(),
+                    one.what,
+                    one.extensions
+                        .iter()
+                        .map(|e| format!(".{e}"))
+                        .collect::<Vec<_>>()
+                        .join(" or "),
+                    one.format_name
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The `--out` file, if any.
+    pub fn out(&self) -> Option<&Path> {
+        self.out.as_deref()
+    }
+
+    /// Writes `bytes` to `--out` (atomically) or standard output.
+    pub fn write(&self, bytes: &[u8]) -> Result<()> {
+        write_output(self.out.as_deref(), bytes)
+    }
+}
+
 /// The format `out`'s extension names, `None` when it has no extension (or is `-`), an error
 /// when the extension names no supported format.
 fn format_of_extension(out: &Path) -> Result<Option<Format>> {

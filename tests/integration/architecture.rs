@@ -3,7 +3,8 @@
 //! - `journeysim-core` reaches none of io, report or the binary, and nothing that reads files,
 //!   parses flags, shows progress or draws (no clap, csv, indicatif, plotters, tempfile), not even
 //!   through another crate (checked on the resolved graph in `Cargo.lock`);
-//! - `journeysim-io` and `journeysim-report` do not reach each other;
+//! - `journeysim-io` and `journeysim-report` do not reach each other, and the Python bindings
+//!   (`journeysim-python`) reach core and io only;
 //! - no crate has an import cycle among its top-level modules (`crate::name` in non-test code).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -74,6 +75,19 @@ fn core_reaches_no_io_report_binary_or_face_crate() {
         .filter(|f| reached.contains(*f))
         .collect();
     assert!(found.is_empty(), "journeysim-core reaches {found:?}");
+}
+
+#[test]
+fn the_python_bindings_reach_core_and_io_only() {
+    let graph = lock_graph();
+    let reached = reach(&graph, "journeysim-python");
+    assert!(reached.contains("journeysim-core") && reached.contains("journeysim-io"));
+    for forbidden in ["journeysim", "journeysim-report", "clap", "indicatif"] {
+        assert!(
+            !reached.contains(forbidden),
+            "journeysim-python reaches {forbidden}"
+        );
+    }
 }
 
 #[test]

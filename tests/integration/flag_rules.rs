@@ -131,6 +131,7 @@ fn help(command: &str) -> String {
 #[test]
 fn segment_col_is_offered_only_where_it_works() {
     assert!(help("attribute").contains("--segment-col"));
+    assert!(help("compare").contains("--segment-col"));
     for command in [
         "fit", "order", "graph", "paths", "simulate", "whatif", "funnel", "validate", "generate",
     ] {
@@ -178,4 +179,159 @@ fn svg_with_segment_col_is_refused_and_writes_nothing() {
         "{stderr}"
     );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+fn events() -> String {
+    format!("{ROOT}/data/sample_events.csv")
+}
+
+#[test]
+fn compare_takes_two_inputs_or_one_split_and_refuses_the_rest() {
+    let (sample, events) = (sample(), events());
+    let refused: &[&[&str]] = &[
+        // One input and no split; three inputs; an event log and a paths file.
+        &["compare", &sample],
+        &["compare", "--events", &events],
+        &["compare", "--events", &events, &sample, &sample],
+        // Two ways to split at once; a split and a second input; a split of a paths file.
+        &[
+            "compare",
+            "--events",
+            &events,
+            "--split-at",
+            "2026-01-20",
+            "--segment-col",
+            "persona",
+            "--segments",
+            "a,b",
+        ],
+        &[
+            "compare",
+            "--events",
+            &events,
+            &sample,
+            "--split-at",
+            "2026-01-20",
+        ],
+        &["compare", &sample, "--split-at", "2026-01-20"],
+        &[
+            "compare",
+            &sample,
+            "--segment-col",
+            "persona",
+            "--segments",
+            "a,b",
+        ],
+        // --segments needs --segment-col and the other way round, and two values.
+        &["compare", "--events", &events, "--segments", "a,b"],
+        &["compare", "--events", &events, "--segment-col", "persona"],
+        &[
+            "compare",
+            "--events",
+            &events,
+            "--segment-col",
+            "persona",
+            "--segments",
+            "bargain_hunter,busy_professional,loyal_customer",
+        ],
+        // Intervals need two resamples and a level inside (0, 1).
+        &["compare", &sample, &sample, "--resamples", "1"],
+        &["compare", &sample, &sample, "--level", "1"],
+    ];
+    for args in refused {
+        let out = run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn compare_gives_the_same_intervals_on_any_thread_count() {
+    let events = events();
+    let args = [
+        "compare",
+        "--events",
+        &events,
+        "--split-at",
+        "2026-01-20",
+        "--resamples",
+        "60",
+        "--seed",
+        "9",
+        "--format",
+        "json",
+    ];
+    let with = |threads: &str| {
+        let out = assert_cmd::Command::cargo_bin("journeysim")
+            .unwrap()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    assert_eq!(with("1"), with("4"));
+    // Another seed moves the intervals.
+    let other = run(&[
+        "compare",
+        "--events",
+        &events,
+        "--split-at",
+        "2026-01-20",
+        "--resamples",
+        "60",
+        "--seed",
+        "10",
+        "--format",
+        "json",
+    ]);
+    assert_ne!(other.stdout, with("2"));
+}
+
+/// The lines of `--help` describing `flag` (its line and the description under it).
+fn flag_help(command: &str, flag: &str) -> String {
+    let text = help(command);
+    let mut lines = text
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with(flag));
+    let first = lines
+        .next()
+        .unwrap_or_else(|| panic!("{command}: no {flag}"));
+    format!("{first}\n{}", lines.next().unwrap_or(""))
+}
+
+#[test]
+fn sql_and_aggregate_take_the_event_log_flags_of_events_with_the_same_defaults() {
+    for flag in [
+        "--user-col",
+        "--time-col",
+        "--touchpoint-col",
+        "--conversion-col",
+        "--lookback-days",
+        "--inactivity-days",
+    ] {
+        let events = flag_help("attribute", flag);
+        assert_eq!(flag_help("aggregate", flag), events, "{flag}");
+        assert_eq!(flag_help("sql", flag), events, "{flag}");
+    }
+    for command in ["sql", "aggregate"] {
+        assert!(help(command).contains("--segment-col"), "{command}");
+        // Paths-file flags cannot apply to an event log: not offered.
+        for flag in ["--path-col", "--null-col", "--channel-sep"] {
+            assert!(!help(command).contains(flag), "{command} {flag}");
+        }
+    }
+    // sql reads no file, so it has no --delimiter and no --events.
+    let sql = help("sql");
+    assert!(!sql.contains("--delimiter") && !sql.contains("--events <"));
 }

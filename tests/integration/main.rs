@@ -1,5 +1,6 @@
 //! Integration tests, compiled as one binary. Fixtures live in `tests/data/`.
 
+mod aggregate;
 mod architecture;
 mod bad_input;
 mod budget;
@@ -25,6 +26,7 @@ mod reference;
 mod scenarios;
 mod shapley;
 mod simulate;
+mod spill;
 mod support;
 mod validate;
 mod whatif;

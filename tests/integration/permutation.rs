@@ -273,6 +273,54 @@ row_order_case!(
 );
 
 row_order_case!(
+    compare_of_paths_ignores_row_order,
+    paths_input,
+    [
+        "compare",
+        "{input}",
+        "{input}",
+        "--resamples",
+        "20",
+        "--format",
+        "json"
+    ]
+);
+row_order_case!(
+    compare_split_of_events_ignores_row_order,
+    events_input,
+    [
+        "compare",
+        "--events",
+        "{input}",
+        "--split-at",
+        "2026-01-20",
+        "--stages",
+        "{stages}",
+        "--resamples",
+        "20",
+        "--format",
+        "json"
+    ]
+);
+row_order_case!(
+    compare_segments_of_events_ignore_row_order,
+    events_input,
+    [
+        "compare",
+        "--events",
+        "{input}",
+        "--segment-col",
+        "persona",
+        "--segments",
+        "bargain_hunter,busy_professional",
+        "--resamples",
+        "20",
+        "--format",
+        "csv"
+    ]
+);
+
+row_order_case!(
     simulate_of_paths_ignores_row_order,
     paths_input,
     [
@@ -509,3 +557,18 @@ fn cost_files_row_order_changes_nothing() {
         }
     }
 }
+row_order_case!(
+    aggregate_of_events_ignores_row_order,
+    events_input,
+    [
+        "aggregate",
+        "--events",
+        "{input}",
+        "--segment-col",
+        "persona",
+        "--lookback-days",
+        "5",
+        "--inactivity-days",
+        "2"
+    ]
+);

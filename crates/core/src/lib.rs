@@ -32,6 +32,7 @@
 
 pub mod attribution;
 pub mod budget;
+pub mod compare;
 pub mod cost;
 pub mod error;
 pub mod exact_sum;
@@ -41,6 +42,7 @@ pub mod journey;
 pub mod journey_map;
 pub mod model;
 pub mod order_selection;
+pub mod paths_table;
 pub mod progress;
 pub mod rng;
 pub mod row_order;

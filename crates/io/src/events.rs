@@ -19,10 +19,12 @@
 //!
 //! **Memory.** When the rows are sorted by user (byte order), then time, journeys are cut while
 //! streaming: memory holds one user's open journey, whatever the number of events. Files are
-//! checked for that order in a first, allocation-free pass; an unsorted file (or standard input,
-//! which cannot be read twice) is instead grouped in memory (one record of ~40 bytes per event
-//! plus the user names) and [`EventsSummary::unsorted`] says so, so the caller can tell the user
-//! to sort it (`sort -t, -k1,1 -k2,2` on RFC 3339 UTC times) for bounded memory. A user's events
+//! checked for that order in a first, allocation-free pass; both passes parse on every core
+//! ([`crate::chunked`]). An unsorted file (or standard input, which cannot be read twice) is
+//! instead grouped by user (about 48 bytes per event plus the user names), in memory up to a
+//! [`Memory`] limit and partitioned by user into temporary files beyond it ([`crate::spill`]);
+//! [`EventsSummary::unsorted`] says so, so the caller can tell the user to sort it
+//! (`sort -t, -k1,1 -k2,2` on RFC 3339 UTC times) to save that step. A user's events
 //! at the same instant are put in an order of their own content (touchpoint name in byte order,
 //! then conversions, then value, then segment), so no output depends on the order of the rows.
 
@@ -32,9 +34,14 @@ use std::io::Read;
 
 use rustc_hash::FxHashMap;
 
-use crate::table_input::{self, csv_error};
+use crate::spill::Memory;
+use crate::table_input::{self, Header};
+
+mod grouped;
+pub(crate) mod parallel;
 use crate::time::parse_timestamp;
 use journeysim_core::error::{Error, Location, Result, clip};
+use journeysim_core::exact_sum::ExactSum;
 use journeysim_core::journey::{
     ChannelId, ChannelTable, PathRow, PathSource, ReadSummary, SourceRow,
 };
@@ -133,6 +140,9 @@ pub struct EventsSummary {
     pub value_without_conversion_rows: u64,
     /// First line out of (user, time) order, when the input was not sorted.
     pub unsorted: Option<u64>,
+    /// Temporary files the unsorted log was partitioned into to stay within the memory limit
+    /// (0: grouped in memory; see [`crate::spill`]).
+    pub partitions: u64,
 }
 
 impl EventsSummary {
@@ -141,11 +151,19 @@ impl EventsSummary {
     /// depends on the order of the rows).
     pub fn order_hint(&self, source: &str) -> Option<String> {
         self.unsorted.map(|line| {
+            let grouped = if self.partitions > 0 {
+                format!(
+                    "partitioned {} events by user into {} temporary files to stay within the \
+                     memory limit",
+                    self.rows, self.partitions
+                )
+            } else {
+                format!("grouped {} events in memory", self.rows)
+            };
             format!(
                 "{source}: not sorted by user, then time (line {line} is out of order); \
-                 grouped {} events in memory. Sort it (e.g. `sort -t, -k1,1 -k2,2` for RFC 3339 \
-                 UTC times) to stream it in bounded memory",
-                self.rows
+                 {grouped}. Sort it (e.g. `sort -t, -k1,1 -k2,2` for RFC 3339 UTC times) to \
+                 stream it in one pass"
             )
         })
     }
@@ -197,18 +215,23 @@ impl EventsSummary {
 
 /// One parsed row.
 #[derive(Debug, Clone, Copy)]
-struct Event {
-    time: f64,
-    touch: Option<ChannelId>,
-    conversions: f64,
-    value: f64,
-    segment: u32,
+pub(crate) struct Event {
+    pub(crate) time: f64,
+    pub(crate) touch: Option<ChannelId>,
+    pub(crate) conversions: f64,
+    pub(crate) value: f64,
+    pub(crate) segment: u32,
 }
 
 /// The order of one user's events at the same instant, so that it is the data's and not the
 /// file's: by touchpoint name (bytes; a conversion without a touch first), then conversions,
 /// then value, then segment. `journeysim sql` orders ties the same way.
-fn tie_order(a: &Event, b: &Event, channels: &ChannelTable, segments: &[String]) -> Ordering {
+pub(crate) fn tie_order(
+    a: &Event,
+    b: &Event,
+    channels: &ChannelTable,
+    segments: &[String],
+) -> Ordering {
     let name = |e: &Event| e.touch.map_or("", |c| channels.name(c));
     name(a)
         .cmp(name(b))
@@ -218,23 +241,27 @@ fn tie_order(a: &Event, b: &Event, channels: &ChannelTable, segments: &[String])
 }
 
 /// Puts events of one instant in [`tie_order`].
-fn sort_ties(ties: &mut [Event], channels: &ChannelTable, segments: &[String]) {
+pub(crate) fn sort_ties(ties: &mut [Event], channels: &ChannelTable, segments: &[String]) {
     if ties.len() > 1 {
         ties.sort_by(|a, b| tie_order(a, b, channels, segments));
     }
 }
 
 /// Cuts one user's time-ordered events into journeys.
-struct Cutter {
+pub(crate) struct Cutter {
     lookback: f64,
     inactivity: f64,
     touches: Vec<ChannelId>,
     times: Vec<f64>,
     segment: u32,
+    /// Conversions and value without a touch, summed in an order-free way: partitions and
+    /// chunks visit users in another order than one pass over the file.
+    untouched_conversions: ExactSum,
+    untouched_value: ExactSum,
 }
 
 impl Cutter {
-    fn push(
+    pub(crate) fn push(
         &mut self,
         e: Event,
         segments: &[String],
@@ -257,8 +284,10 @@ impl Cutter {
             self.touches.drain(..keep_from);
             self.times.drain(..keep_from);
             if self.touches.is_empty() {
-                summary.untouched_conversions += e.conversions;
-                summary.untouched_value += e.value;
+                self.untouched_conversions.add(e.conversions);
+                self.untouched_value.add(e.value);
+                summary.untouched_conversions = self.untouched_conversions.value();
+                summary.untouched_value = self.untouched_value.value();
             } else {
                 summary.conversions += e.conversions;
                 summary.journeys += 1;
@@ -282,7 +311,7 @@ impl Cutter {
         }
     }
 
-    fn end_without_conversion(
+    pub(crate) fn end_without_conversion(
         &mut self,
         segments: &[String],
         summary: &mut EventsSummary,
@@ -310,9 +339,9 @@ impl Cutter {
 }
 
 /// Where a row is, turned into a [`Location`] only when there is an error (no allocation per row).
-struct At<'a> {
-    source: &'a str,
-    line: u64,
+pub(crate) struct At<'a> {
+    pub(crate) source: &'a str,
+    pub(crate) line: u64,
 }
 
 impl At<'_> {
@@ -322,8 +351,8 @@ impl At<'_> {
 }
 
 /// Column positions.
-struct EventColumns {
-    user: usize,
+pub(crate) struct EventColumns {
+    pub(crate) user: usize,
     time: usize,
     touchpoint: usize,
     conversion: Option<usize>,
@@ -340,22 +369,44 @@ pub fn read_events_file(
     channels: &mut ChannelTable,
     visit: impl FnMut(&EventJourney<'_>),
 ) -> Result<EventsSummary> {
+    read_events_file_within(path, source, format, &Memory::default(), channels, visit)
+}
+
+/// [`read_events_file`] grouping an unsorted log (or standard input) within `memory`:
+/// partitioned by user on disk when it would not fit ([`crate::spill`]).
+pub fn read_events_file_within(
+    path: &str,
+    source: &str,
+    format: &EventsFormat,
+    memory: &Memory,
+    channels: &mut ChannelTable,
+    visit: impl FnMut(&EventJourney<'_>),
+) -> Result<EventsSummary> {
     let read_error = |e| Error::Read {
         path: path.to_owned(),
         source: e,
     };
     if path == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut bytes)
-            .map_err(read_error)?;
-        return read_events_grouped(&bytes[..], source, format, channels, visit, None);
+        let stdin = std::io::stdin().lock();
+        return grouped::read_grouped(stdin, None, source, format, memory, channels, visit, None);
     }
     let open = || File::open(path).map_err(read_error);
     match first_unsorted_line(open()?, source, format)? {
         None => read_events_sorted(open()?, source, format, channels, visit),
-        Some(line) => read_events_grouped(open()?, source, format, channels, visit, Some(line)),
+        Some(line) => {
+            let file = open()?;
+            let size = file.metadata().ok().map(|m| m.len());
+            grouped::read_grouped(
+                file,
+                size,
+                source,
+                format,
+                memory,
+                channels,
+                visit,
+                Some(line),
+            )
+        }
     }
 }
 
@@ -367,9 +418,33 @@ pub fn read_events_bytes(
     channels: &mut ChannelTable,
     visit: impl FnMut(&EventJourney<'_>),
 ) -> Result<EventsSummary> {
+    read_events_bytes_within(bytes, source, format, &Memory::default(), channels, visit)
+}
+
+/// [`read_events_bytes`] grouping an unsorted log within `memory` ([`crate::spill`]).
+pub fn read_events_bytes_within(
+    bytes: &[u8],
+    source: &str,
+    format: &EventsFormat,
+    memory: &Memory,
+    channels: &mut ChannelTable,
+    visit: impl FnMut(&EventJourney<'_>),
+) -> Result<EventsSummary> {
     match first_unsorted_line(bytes, source, format)? {
         None => read_events_sorted(bytes, source, format, channels, visit),
-        Some(line) => read_events_grouped(bytes, source, format, channels, visit, Some(line)),
+        Some(line) => {
+            let size = Some(bytes.len() as u64);
+            grouped::read_grouped(
+                bytes,
+                size,
+                source,
+                format,
+                memory,
+                channels,
+                visit,
+                Some(line),
+            )
+        }
     }
 }
 
@@ -380,7 +455,16 @@ pub struct EventsReader {
     input: EventsInput,
     source: String,
     format: EventsFormat,
+    memory: Memory,
     on_hint: Option<Hint>,
+    split: Option<FirstTouchSplit>,
+}
+
+/// Journeys split in two by the time of their first touch ([`EventsReader::split_at`]).
+#[derive(Debug, Clone)]
+struct FirstTouchSplit {
+    at: f64,
+    labels: [String; 2],
 }
 
 /// Where an [`EventsReader`] sends its [`EventsSummary::order_hint`].
@@ -392,6 +476,7 @@ impl std::fmt::Debug for EventsReader {
             .field("input", &self.input)
             .field("source", &self.source)
             .field("format", &self.format)
+            .field("memory", &self.memory)
             .finish_non_exhaustive()
     }
 }
@@ -412,7 +497,9 @@ impl EventsReader {
             input: EventsInput::File(path.to_owned()),
             source: source.to_owned(),
             format: format.clone(),
+            memory: Memory::default(),
             on_hint: None,
+            split: None,
         }
     }
 
@@ -423,7 +510,9 @@ impl EventsReader {
             input: EventsInput::Bytes(bytes),
             source: source.to_owned(),
             format: format.clone(),
+            memory: Memory::default(),
             on_hint: None,
+            split: None,
         }
     }
 }
@@ -433,6 +522,20 @@ impl EventsReader {
     /// shows it on its error stream; it is not one of the warnings about the data).
     pub fn on_hint(mut self, hint: impl FnMut(&str) + 'static) -> Self {
         self.on_hint = Some(Box::new(hint));
+        self
+    }
+
+    /// Gives each journey the segment `labels[0]` when its first touch is before `at` (Unix
+    /// seconds) and `labels[1]` otherwise, in place of any segment column (`compare
+    /// --split-at`).
+    pub fn split_at(mut self, at: f64, labels: [String; 2]) -> Self {
+        self.split = Some(FirstTouchSplit { at, labels });
+        self
+    }
+
+    /// Groups an unsorted log within `memory` (default: [`Memory::default`], 1 GiB).
+    pub fn memory(mut self, memory: Memory) -> Self {
+        self.memory = memory;
         self
     }
 }
@@ -448,22 +551,37 @@ impl PathSource for EventsReader {
         visit: &mut dyn FnMut(&SourceRow<'_>),
     ) -> Result<(ReadSummary, Vec<String>)> {
         let segmented = self.format.segment_col.is_some();
+        let split = self.split.clone();
         let mut ages = Vec::new();
         let mut journey = |j: &EventJourney<'_>| {
             j.ages_days(&mut ages);
+            let segment = match &split {
+                Some(s) => Some(s.labels[usize::from(j.times[0] >= s.at)].as_str()),
+                None => segmented.then_some(j.segment),
+            };
             visit(&SourceRow {
                 path: j.row,
                 ages_days: Some(&ages),
-                segment: segmented.then_some(j.segment),
+                segment,
             })
         };
         let summary = match &self.input {
-            EventsInput::File(path) => {
-                read_events_file(path, &self.source, &self.format, channels, &mut journey)?
-            }
-            EventsInput::Bytes(bytes) => {
-                read_events_bytes(bytes, &self.source, &self.format, channels, &mut journey)?
-            }
+            EventsInput::File(path) => read_events_file_within(
+                path,
+                &self.source,
+                &self.format,
+                &self.memory,
+                channels,
+                &mut journey,
+            )?,
+            EventsInput::Bytes(bytes) => read_events_bytes_within(
+                bytes,
+                &self.source,
+                &self.format,
+                &self.memory,
+                channels,
+                &mut journey,
+            )?,
         };
         if let (Some(hint), Some(on_hint)) = (summary.order_hint(&self.source), self.on_hint) {
             let mut on_hint = on_hint;
@@ -473,7 +591,7 @@ impl PathSource for EventsReader {
     }
 }
 
-fn check_format(format: &EventsFormat) -> Result<()> {
+pub(crate) fn check_format(format: &EventsFormat) -> Result<()> {
     for (name, days) in [
         ("lookback_days", format.lookback_days),
         ("inactivity_days", format.inactivity_days),
@@ -488,7 +606,7 @@ fn check_format(format: &EventsFormat) -> Result<()> {
     Ok(())
 }
 
-fn open_csv<R: Read>(
+pub(crate) fn open_csv<R: Read>(
     input: R,
     source: &str,
     format: &EventsFormat,
@@ -500,9 +618,14 @@ fn open_csv<R: Read>(
         format.delimiter,
         "user_id,timestamp,touchpoint,conversion,value",
     )?;
+    Ok((reader, find_event_columns(&header, format)?))
+}
+
+/// The columns `format` names, found in `header`.
+pub(crate) fn find_event_columns(header: &Header, format: &EventsFormat) -> Result<EventColumns> {
     let required = |name: &str, option: &str| header.required(name, option);
     let optional = |name: &str, option: &str, needed: bool| header.optional(name, option, needed);
-    let columns = EventColumns {
+    Ok(EventColumns {
         user: required(&format.user_col, "user_col")?,
         time: required(&format.time_col, "time_col")?,
         touchpoint: required(&format.touchpoint_col, "touchpoint_col")?,
@@ -516,11 +639,15 @@ fn open_csv<R: Read>(
             Some(s) => Some(required(s, "segment_col")?),
             None => None,
         },
-    };
-    Ok((reader, columns))
+    })
 }
 
-fn field<'r>(record: &'r csv::ByteRecord, i: usize, name: &str, at: &At<'_>) -> Result<&'r str> {
+pub(crate) fn field<'r>(
+    record: &'r csv::ByteRecord,
+    i: usize,
+    name: &str,
+    at: &At<'_>,
+) -> Result<&'r str> {
     let bytes = record.get(i).ok_or_else(|| {
         Error::input(
             at.location(),
@@ -535,7 +662,7 @@ fn field<'r>(record: &'r csv::ByteRecord, i: usize, name: &str, at: &At<'_>) -> 
     })
 }
 
-fn parse_time(
+pub(crate) fn parse_time(
     record: &csv::ByteRecord,
     columns: &EventColumns,
     format: &EventsFormat,
@@ -574,7 +701,7 @@ fn parse_amount(text: &str, name: &str, at: &At<'_>) -> Result<f64> {
 }
 
 /// Parses the data fields of one row (not the user).
-fn parse_event(
+pub(crate) fn parse_event(
     record: &csv::ByteRecord,
     columns: &EventColumns,
     format: &EventsFormat,
@@ -642,20 +769,20 @@ fn parse_event(
 }
 
 /// Interned segment values; id 0 is "" (no segment column).
-struct Segments {
-    names: Vec<String>,
+pub(crate) struct Segments {
+    pub(crate) names: Vec<String>,
     index: FxHashMap<String, u32>,
 }
 
 impl Segments {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Segments {
             names: vec![String::new()],
             index: FxHashMap::from_iter([(String::new(), 0)]),
         }
     }
 
-    fn intern(&mut self, name: &str) -> u32 {
+    pub(crate) fn intern(&mut self, name: &str) -> u32 {
         if let Some(&id) = self.index.get(name) {
             return id;
         }
@@ -667,41 +794,17 @@ impl Segments {
 }
 
 /// First pass: the line of the first row out of (user bytes, time) order, if any. Times are
-/// parsed (and so checked) but nothing is kept beyond the previous row.
+/// parsed (and so checked) but nothing is kept beyond the previous row; on every core
+/// ([`crate::chunked`]).
 fn first_unsorted_line<R: Read>(
     input: R,
     source: &str,
     format: &EventsFormat,
 ) -> Result<Option<u64>> {
-    let (mut reader, columns) = open_csv(input, source, format)?;
-    let mut record = csv::ByteRecord::new();
-    let mut previous_user: Vec<u8> = Vec::new();
-    let mut previous_time = f64::NEG_INFINITY;
-    let mut first = true;
-    while reader
-        .read_byte_record(&mut record)
-        .map_err(|e| csv_error(e, source))?
-    {
-        let line = record.position().map_or(0, |p| p.line());
-        let at = At { source, line };
-        let user = record.get(columns.user).unwrap_or_default();
-        let time = parse_time(&record, &columns, format, &at)?;
-        if !first {
-            match user.cmp(&previous_user[..]) {
-                std::cmp::Ordering::Less => return Ok(Some(line)),
-                std::cmp::Ordering::Equal if time < previous_time => return Ok(Some(line)),
-                _ => {}
-            }
-        }
-        first = false;
-        previous_user.clear();
-        previous_user.extend_from_slice(user);
-        previous_time = time;
-    }
-    Ok(None)
+    parallel::first_unsorted_line(input, source, format)
 }
 
-fn check_user<'r>(
+pub(crate) fn check_user<'r>(
     record: &'r csv::ByteRecord,
     columns: &EventColumns,
     format: &EventsFormat,
@@ -717,127 +820,31 @@ fn check_user<'r>(
     Ok(user.as_bytes())
 }
 
-/// Streams a log sorted by user, then time: memory is one user's open journey.
+/// Streams a log sorted by user, then time: memory is one user's open journey (and the chunks
+/// being parsed, on every core: [`crate::chunked`]).
 fn read_events_sorted<R: Read>(
     input: R,
     source: &str,
     format: &EventsFormat,
     channels: &mut ChannelTable,
-    mut visit: impl FnMut(&EventJourney<'_>),
+    visit: impl FnMut(&EventJourney<'_>),
 ) -> Result<EventsSummary> {
-    let (mut reader, columns) = open_csv(input, source, format)?;
-    let mut summary = EventsSummary::default();
-    let mut segments = Segments::new();
-    let mut cutter = new_cutter(format);
-    let mut record = csv::ByteRecord::new();
-    let mut current_user: Vec<u8> = Vec::new();
-    // The user's events at the current instant, held until time moves on.
-    let mut ties: Vec<Event> = Vec::new();
-    while reader
-        .read_byte_record(&mut record)
-        .map_err(|e| csv_error(e, source))?
-    {
-        let at = At {
-            source,
-            line: record.position().map_or(0, |p| p.line()),
-        };
-        summary.rows += 1;
-        let user = check_user(&record, &columns, format, &at)?;
-        let event = parse_event(&record, &columns, format, &at, channels, &mut segments)?;
-        let new_user = user != current_user.as_slice();
-        if new_user || ties.first().is_some_and(|t| t.time != event.time) {
-            sort_ties(&mut ties, channels, &segments.names);
-            for e in ties.drain(..) {
-                cutter.push(e, &segments.names, &mut summary, &mut visit);
-            }
-        }
-        if new_user {
-            cutter.end_without_conversion(&segments.names, &mut summary, &mut visit);
-            summary.users += 1;
-            current_user.clear();
-            current_user.extend_from_slice(user);
-        }
-        ties.push(event);
-    }
-    sort_ties(&mut ties, channels, &segments.names);
-    for e in ties.drain(..) {
-        cutter.push(e, &segments.names, &mut summary, &mut visit);
-    }
-    cutter.end_without_conversion(&segments.names, &mut summary, &mut visit);
-    finish(summary, source)
+    parallel::read_events_sorted(input, source, format, channels, visit)
 }
 
-/// Groups an unsorted log in memory, then cuts each user's events in time order.
-fn read_events_grouped<R: Read>(
-    input: R,
-    source: &str,
-    format: &EventsFormat,
-    channels: &mut ChannelTable,
-    mut visit: impl FnMut(&EventJourney<'_>),
-    unsorted: Option<u64>,
-) -> Result<EventsSummary> {
-    let (mut reader, columns) = open_csv(input, source, format)?;
-    let mut summary = EventsSummary {
-        unsorted,
-        ..EventsSummary::default()
-    };
-    let mut segments = Segments::new();
-    let mut users: FxHashMap<Vec<u8>, u32> = FxHashMap::default();
-    let mut events: Vec<(u32, Event)> = Vec::new();
-    let mut record = csv::ByteRecord::new();
-    while reader
-        .read_byte_record(&mut record)
-        .map_err(|e| csv_error(e, source))?
-    {
-        let at = At {
-            source,
-            line: record.position().map_or(0, |p| p.line()),
-        };
-        summary.rows += 1;
-        let user = check_user(&record, &columns, format, &at)?;
-        let next = users.len() as u32;
-        let id = *users.entry(user.to_vec()).or_insert(next);
-        let event = parse_event(&record, &columns, format, &at, channels, &mut segments)?;
-        events.push((id, event));
-    }
-    // Users in byte order (as a sorted file would give them), events by time, ties by content.
-    let mut user_order: Vec<(&Vec<u8>, u32)> = users.iter().map(|(u, &id)| (u, id)).collect();
-    user_order.sort();
-    let mut rank = vec![0u32; users.len()];
-    for (r, &(_, id)) in user_order.iter().enumerate() {
-        rank[id as usize] = r as u32;
-    }
-    events.sort_by(|a, b| {
-        rank[a.0 as usize]
-            .cmp(&rank[b.0 as usize])
-            .then(a.1.time.total_cmp(&b.1.time))
-            .then_with(|| tie_order(&a.1, &b.1, channels, &segments.names))
-    });
-    summary.users = users.len() as u64;
-    let mut cutter = new_cutter(format);
-    let mut current = u32::MAX;
-    for &(user, event) in &events {
-        if user != current {
-            cutter.end_without_conversion(&segments.names, &mut summary, &mut visit);
-            current = user;
-        }
-        cutter.push(event, &segments.names, &mut summary, &mut visit);
-    }
-    cutter.end_without_conversion(&segments.names, &mut summary, &mut visit);
-    finish(summary, source)
-}
-
-fn new_cutter(format: &EventsFormat) -> Cutter {
+pub(crate) fn new_cutter(format: &EventsFormat) -> Cutter {
     Cutter {
         lookback: format.lookback_days * DAY,
         inactivity: format.inactivity_days * DAY,
         touches: Vec::new(),
         times: Vec::new(),
         segment: 0,
+        untouched_conversions: ExactSum::default(),
+        untouched_value: ExactSum::default(),
     }
 }
 
-fn finish(summary: EventsSummary, source: &str) -> Result<EventsSummary> {
+pub(crate) fn finish(summary: EventsSummary, source: &str) -> Result<EventsSummary> {
     if summary.rows == 0 {
         return Err(Error::input(
             Location::file(source),
@@ -979,6 +986,39 @@ mod tests {
         let (j, _) = journeys(LOG, &format);
         let segments: Vec<&str> = j.iter().map(|x| x.4.as_str()).collect();
         assert_eq!(segments, vec!["x", "x", "y", "y"]);
+    }
+
+    #[test]
+    fn split_at_labels_journeys_by_their_first_kept_touch() {
+        // Journeys: search > email (first kept touch Jan 20; social fell out of the lookback),
+        // email (Feb 6), search (Apr 1) and b's social (Jan 1).
+        let at = crate::time::parse_timestamp("2026-02-01").unwrap();
+        let reader =
+            EventsReader::from_bytes(LOG.as_bytes().to_vec(), "e.csv", &EventsFormat::default())
+                .split_at(at, ["before".into(), "after".into()]);
+        let mut channels = ChannelTable::new();
+        let mut seen = Vec::new();
+        reader
+            .read(&mut channels, &mut |row| {
+                seen.push((row.path.touches.to_vec(), row.segment.unwrap().to_owned()))
+            })
+            .unwrap();
+        let named: Vec<(String, String)> = seen
+            .iter()
+            .map(|(t, s)| {
+                let path: Vec<&str> = t.iter().map(|&c| channels.name(c)).collect();
+                (path.join(" > "), s.clone())
+            })
+            .collect();
+        assert_eq!(
+            named,
+            [
+                ("search > email".to_owned(), "before".to_owned()),
+                ("email".to_owned(), "after".to_owned()),
+                ("search".to_owned(), "after".to_owned()),
+                ("social".to_owned(), "before".to_owned()),
+            ]
+        );
     }
 
     proptest::proptest! {

@@ -7,8 +7,10 @@
 #![deny(missing_docs)]
 
 pub mod budget_file;
+pub mod chunked;
 pub mod cost_file;
 pub mod events;
+pub mod frame;
 pub mod generated;
 pub mod json;
 pub mod map_file;
@@ -16,6 +18,8 @@ pub mod model_file;
 pub mod output;
 pub mod paths;
 pub mod scenario_file;
+pub mod spill;
+pub mod sql;
 pub mod stage_file;
 pub mod table_input;
 pub mod time;

@@ -33,11 +33,49 @@
 
 use std::io::Read;
 
-use crate::table_input::{self, Header, csv_error};
+use crate::table_input::Header;
+
+mod parallel;
 use journeysim_core::error::{Error, Location, Result, clip};
 use journeysim_core::journey::{
     ChannelId, ChannelTable, PathRow, PathSource, ReadSummary, SourceRow,
 };
+
+/// The paths table as the CSV this reader reads (`path,total_conversions,total_conversion_value,
+/// total_null`, then the segment column named `segment_col` when the table has segments): what
+/// `journeysim aggregate` writes. Numbers are written in their shortest form that reads back to
+/// the same `f64`, so reading the file gives the table's figures exactly.
+pub fn paths_table_csv(
+    table: &journeysim_core::paths_table::PathsTable,
+    segment_col: Option<&str>,
+) -> Result<Vec<u8>> {
+    let csv_error = |e: csv::Error| Error::Numerical(format!("cannot write CSV: {e}"));
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut header = vec![
+        "path",
+        "total_conversions",
+        "total_conversion_value",
+        "total_null",
+    ];
+    let segment_col = segment_col.filter(|_| table.segmented);
+    header.extend(segment_col);
+    writer.write_record(&header).map_err(csv_error)?;
+    for row in &table.rows {
+        let mut record = vec![
+            row.path.clone(),
+            row.conversions.to_string(),
+            row.value.to_string(),
+            row.nulls.to_string(),
+        ];
+        if segment_col.is_some() {
+            record.push(row.segment.clone().unwrap_or_default());
+        }
+        writer.write_record(&record).map_err(csv_error)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| Error::Numerical(format!("cannot write CSV: {e}")))
+}
 
 /// How to read a paths file: column names, delimiters.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,7 +155,7 @@ impl<R: Read> PathSource for PathsReader<R> {
 }
 
 /// Column positions found in the header.
-struct PathColumns {
+pub(crate) struct PathColumns {
     path: usize,
     conversions: usize,
     value: Option<usize>,
@@ -131,79 +169,46 @@ pub fn read_paths<R: Read>(
     source: &str,
     format: &PathsFormat,
     channels: &mut ChannelTable,
-    mut visit: impl FnMut(&PathRow<'_>),
+    visit: impl FnMut(&PathRow<'_>),
 ) -> Result<ReadSummary> {
-    check_format(format)?;
-    let (mut reader, header) = table_input::open(
-        input,
-        source,
-        format.delimiter,
-        "path,total_conversions,total_conversion_value,total_null",
-    )?;
-    let columns = find_columns(&header, format)?;
+    parallel::read_paths(input, source, format, channels, visit)
+}
 
-    let mut summary = ReadSummary::default();
-    let mut record = csv::ByteRecord::new();
-    let mut touches: Vec<ChannelId> = Vec::new();
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(csv_error(e, source)),
-        }
-        let line = record.position().map_or(0, |p| p.line());
-        let at = || Location::line(source, line);
-        summary.rows += 1;
-        let conversions = parse_count(&record, columns.conversions, &format.conversions_col, &at)?;
-        let nulls = match columns.null {
-            Some(i) => parse_count(&record, i, &format.null_col, &at)?,
-            None => 0.0,
-        };
-        let mut value = match columns.value {
-            Some(i) => parse_count(&record, i, &format.value_col, &at)?,
-            None => 0.0,
-        };
-        parse_path(
-            &record,
-            columns.path,
-            &format.channel_sep,
-            channels,
-            &mut touches,
-            &at,
-        )?;
-        if conversions == 0.0 && nulls == 0.0 {
-            summary.skipped_rows += 1;
-            continue;
-        }
-        if conversions == 0.0 && value != 0.0 {
-            summary.value_without_conversions_rows += 1;
-            value = 0.0;
-        }
-        summary.conversions += conversions;
-        summary.value += value;
-        summary.nulls += nulls;
-        visit(&PathRow {
-            touches: &touches,
-            conversions,
-            value,
-            nulls,
-        });
-    }
-    if summary.rows == 0 {
-        return Err(Error::input(
-            Location::file(source),
-            "no data rows after the header; expected at least one path",
-        ));
-    }
-    summary.check_totals(source)?;
-    Ok(summary)
+/// Parses one row's counts (conversions, value, nulls: in the order they are checked,
+/// conversions, nulls, value) and its path into `touches`.
+pub(crate) fn parse_path_row(
+    record: &csv::ByteRecord,
+    columns: &PathColumns,
+    format: &PathsFormat,
+    channels: &mut ChannelTable,
+    touches: &mut Vec<ChannelId>,
+    at: &dyn Fn() -> Location,
+) -> Result<(f64, f64, f64)> {
+    let conversions = parse_count(record, columns.conversions, &format.conversions_col, at)?;
+    let nulls = match columns.null {
+        Some(i) => parse_count(record, i, &format.null_col, at)?,
+        None => 0.0,
+    };
+    let value = match columns.value {
+        Some(i) => parse_count(record, i, &format.value_col, at)?,
+        None => 0.0,
+    };
+    parse_path(
+        record,
+        columns.path,
+        &format.channel_sep,
+        channels,
+        touches,
+        at,
+    )?;
+    Ok((conversions, value, nulls))
 }
 
 /// The positions of the path, conversion, value and null columns. An optional column missing
 /// under its default name while the header has columns nothing reads is an error: it was most
 /// likely renamed (ChannelAttribution's `path;conversions;value;nulls`), and reading it as absent
 /// would make every journey convert.
-fn find_columns(header: &Header, format: &PathsFormat) -> Result<PathColumns> {
+pub(crate) fn find_columns(header: &Header, format: &PathsFormat) -> Result<PathColumns> {
     let columns = PathColumns {
         path: header.required(&format.path_col, "path_col")?,
         conversions: header.required(&format.conversions_col, "conversions_col")?,
@@ -238,7 +243,7 @@ fn find_columns(header: &Header, format: &PathsFormat) -> Result<PathColumns> {
 }
 
 /// Checks the options that do not depend on the data.
-fn check_format(format: &PathsFormat) -> Result<()> {
+pub(crate) fn check_format(format: &PathsFormat) -> Result<()> {
     if format.channel_sep.is_empty() {
         return Err(Error::option(
             "channel_sep",

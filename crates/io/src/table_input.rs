@@ -104,6 +104,51 @@ pub fn open<R: Read>(
     Ok((reader, header))
 }
 
+/// Reads the header of `input` as [`open`] does, without starting a CSV reader on the rest: the
+/// input positioned at the first data line (line 2), the header and the delimiter, for readers
+/// that parse the data in chunks ([`crate::chunked`]).
+pub fn open_header<R: Read>(
+    input: R,
+    source: &str,
+    delimiter: Option<u8>,
+    example: &str,
+) -> Result<(BufReader<R>, Header, u8)> {
+    let mut buffered = BufReader::with_capacity(1 << 16, input);
+    let header = read_header_line(&mut buffered, source, example)?;
+    let delimiter = match delimiter {
+        Some(d) => d,
+        None => detect_delimiter(&header, source)?,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(Cursor::new(header));
+    let names = reader
+        .byte_headers()
+        .map_err(|e| csv_error(e, source))?
+        .iter()
+        .map(|f| String::from_utf8_lossy(f).trim().to_owned())
+        .collect();
+    let header = Header {
+        source: source.to_owned(),
+        names,
+    };
+    Ok((buffered, header, delimiter))
+}
+
+impl Header {
+    /// The number of columns.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether the header has no column (never, for a header that was read).
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
 /// Reads the first line (header) so the delimiter can be detected before csv parsing starts.
 fn read_header_line<R: BufRead>(input: &mut R, source: &str, example: &str) -> Result<Vec<u8>> {
     let mut header = Vec::new();
@@ -150,8 +195,13 @@ fn detect_delimiter(header: &[u8], source: &str) -> Result<u8> {
 
 /// A csv error as the input's error, with its line and, for the common cases, what was wrong.
 pub fn csv_error(e: csv::Error, source: &str) -> Error {
+    csv_error_from(e, source, 1)
+}
+
+/// [`csv_error`] for a reader that started at line `first_line` of the input.
+pub fn csv_error_from(e: csv::Error, source: &str, first_line: u64) -> Error {
     let at = match e.position() {
-        Some(p) => Location::line(source, p.line()),
+        Some(p) => Location::line(source, p.line() + first_line - 1),
         None => Location::file(source),
     };
     match e.into_kind() {

@@ -27,6 +27,7 @@
 #![deny(missing_docs)]
 
 pub mod budget;
+mod compare;
 mod costs;
 mod funnel;
 pub mod graph;

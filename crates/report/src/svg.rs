@@ -6,6 +6,8 @@
 //!   the bootstrap intervals as whiskers when the result has them (`attribute --svg`);
 //! - [`scenario_chart`]: baseline beside scenario for each item, and the difference with its
 //!   interval (for `whatif --svg`);
+//! - [`comparison_chart`]: the same for two named sides (`compare --svg`: each channel's
+//!   removal effect in A and B, and B - A with its interval);
 //! - [`funnel_chart`]: the share of journeys reaching each stage as horizontal bars, labelled in
 //!   percent (for `funnel --svg`).
 //!
@@ -130,6 +132,18 @@ pub fn attribution_chart(result: &Attribution) -> Result<String> {
 /// Baseline and scenario side by side for each item (left) and their difference with its
 /// interval (right).
 pub fn scenario_chart(title: &str, metric: &str, items: &[ScenarioItem]) -> Result<String> {
+    comparison_chart(title, metric, ["baseline", "scenario"], items)
+}
+
+/// Two sides named `names` (an item's `baseline` is the first, its `scenario` the second)
+/// side by side for each item (left) and the second minus the first with its interval
+/// (right): [`scenario_chart`], and `compare --svg` with the sides A and B.
+pub fn comparison_chart(
+    title: &str,
+    metric: &str,
+    names: [&str; 2],
+    items: &[ScenarioItem],
+) -> Result<String> {
     let labels: Vec<String> = items.iter().map(|i| i.label.clone()).collect();
     // Scenario names are long: give each group room for its label (about 7 px a character).
     let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
@@ -143,19 +157,20 @@ pub fn scenario_chart(title: &str, metric: &str, items: &[ScenarioItem]) -> Resu
         let (left, right) = root.split_horizontally(width / 2);
         let both = [
             Series {
-                name: "baseline".into(),
+                name: names[0].into(),
                 values: items.iter().map(|i| i.baseline).collect(),
                 intervals: None,
             },
             Series {
-                name: "scenario".into(),
+                name: names[1].into(),
                 values: items.iter().map(|i| i.scenario).collect(),
                 intervals: None,
             },
         ];
-        grouped_bars(&left, "baseline and scenario", metric, &labels, &both)?;
+        let both_title = format!("{} and {}", names[0], names[1]);
+        grouped_bars(&left, &both_title, metric, &labels, &both)?;
         let difference = Series {
-            name: "scenario - baseline".into(),
+            name: format!("{} - {}", names[1], names[0]),
             values: items.iter().map(|i| i.scenario - i.baseline).collect(),
             intervals: items
                 .iter()

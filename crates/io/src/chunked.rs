@@ -1,0 +1,366 @@
+//! Parsing delimited text on every core: the input is cut into byte chunks at line ends, the
+//! chunks of a batch are parsed in parallel (rayon, on the current pool), and their rows are
+//! handed on **in file order**, so every result, down to the numbering of channels and the order
+//! of floating-point sums, is the one a single pass gives, whatever the number of threads.
+//!
+//! Chunks are [`CHUNK_BYTES`] long (a fixed size: the cut never depends on the thread count)
+//! and end at a `\n`. A line break inside a quoted field would make such a cut wrong, so a
+//! chunk holding a quote (`"`) or a carriage return not followed by `\n` is not parsed in
+//! parallel: from that chunk on, the rest of the input is read by one sequential CSV reader,
+//! as before. The same happens at a chunk with a bad row, so that the error (file, line, what
+//! was wrong) is the sequential reader's, word for word.
+//!
+//! Used by the paths reader (`paths::parallel`) and by the two passes over a sorted event log,
+//! the order check and the cut (`events::parallel`). A user whose events straddle a chunk
+//! boundary needs no care: chunks only parse; journeys are cut afterwards, row by row in file
+//! order, by one cutter.
+
+use std::io::{Cursor, Read};
+
+use rayon::prelude::*;
+
+use journeysim_core::error::{Error, Location, Result};
+
+/// Bytes per chunk (1 MiB).
+pub const CHUNK_BYTES: usize = 1 << 20;
+
+/// Whether a chunk cannot be parsed on its own: a quote (a quoted field may hold a line break)
+/// or a carriage return that does not end a line (a line end the cut does not see).
+pub(crate) fn needs_sequential(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'"' || (b == b'\r' && bytes.get(i + 1).is_some_and(|&n| n != b'\n')))
+}
+
+/// A CSV reader for data rows without a header, as the readers' own (fields trimmed); the field
+/// count is checked by [`check_len`].
+pub(crate) fn data_reader<R: Read>(input: R, delimiter: u8) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(input)
+}
+
+/// The error a reader with headers gives for a row with another number of fields.
+pub(crate) fn check_len(
+    record: &csv::ByteRecord,
+    columns: usize,
+    source: &str,
+    line: u64,
+) -> Result<()> {
+    if record.len() == columns {
+        return Ok(());
+    }
+    Err(Error::input(
+        Location::line(source, line),
+        format!(
+            "the row has {} fields but the header has {columns}",
+            record.len()
+        ),
+    ))
+}
+
+/// Where the rows of [`run`] go.
+pub(crate) trait Sink<T> {
+    /// The rows of one chunk, whose first line is `line`.
+    fn consume(&mut self, rows: T, line: u64) -> Result<()>;
+    /// The rest of the input, from line `line` on, read sequentially.
+    fn sequential(&mut self, rest: &mut dyn Read, line: u64) -> Result<()>;
+    /// Whether the rest of the input is not needed.
+    fn done(&self) -> bool {
+        false
+    }
+}
+
+/// Reads `input` (positioned at the data line `first_line`) in chunks: `parse` turns a chunk
+/// into rows (`None` when it cannot: see the module documentation), the sink takes them in file
+/// order, and reads the rest of the input sequentially from the first chunk that could not be
+/// parsed.
+pub(crate) fn run<R: Read, T: Send>(
+    mut input: R,
+    source: &str,
+    first_line: u64,
+    parse: impl Fn(&[u8]) -> Option<T> + Sync,
+    sink: &mut dyn Sink<T>,
+) -> Result<()> {
+    let read_error = |e| Error::Read {
+        path: source.to_owned(),
+        source: e,
+    };
+    let batch = rayon::current_num_threads().max(1) * 2;
+    let mut carry: Vec<u8> = Vec::new();
+    let mut line = first_line;
+    let mut eof = false;
+    loop {
+        let mut chunks: Vec<Vec<u8>> = Vec::with_capacity(batch);
+        while chunks.len() < batch && !eof {
+            let mut buf = std::mem::take(&mut carry);
+            let mut filled = buf.len();
+            buf.resize(filled + CHUNK_BYTES, 0);
+            while filled < buf.len() {
+                match input.read(&mut buf[filled..]) {
+                    Ok(0) => {
+                        eof = true;
+                        break;
+                    }
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(read_error(e)),
+                }
+            }
+            buf.truncate(filled);
+            if !eof {
+                match buf.iter().rposition(|&b| b == b'\n') {
+                    Some(end) => carry = buf.split_off(end + 1),
+                    None => {
+                        // A line longer than a chunk: read on.
+                        carry = buf;
+                        continue;
+                    }
+                }
+            }
+            if !buf.is_empty() {
+                chunks.push(buf);
+            }
+        }
+        if chunks.is_empty() {
+            return Ok(());
+        }
+        let parsed: Vec<(Option<T>, u64)> = chunks
+            .par_iter()
+            .map(|chunk| {
+                let lines = chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+                let rows = if needs_sequential(chunk) {
+                    None
+                } else {
+                    parse(chunk)
+                };
+                (rows, lines)
+            })
+            .collect();
+        for (i, (rows, lines)) in parsed.into_iter().enumerate() {
+            match rows {
+                Some(rows) => {
+                    sink.consume(rows, line)?;
+                    if sink.done() {
+                        return Ok(());
+                    }
+                    line += lines;
+                }
+                None => {
+                    let mut rest = chunks[i..].concat();
+                    rest.extend_from_slice(&carry);
+                    let mut reader = Cursor::new(rest).chain(input);
+                    return sink.sequential(&mut reader, line);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::parallel::first_unsorted_line;
+    use crate::events::{EventsFormat, read_events_bytes};
+    use crate::paths::{PathsFormat, read_paths as read_paths_file};
+    use journeysim_core::journey::ChannelTable;
+
+    /// A small deterministic generator (SplitMix64).
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self, n: u64) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            (z ^ (z >> 31)) % n
+        }
+    }
+
+    /// Runs `f` on a pool of `threads` workers.
+    fn on<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(f)
+    }
+
+    /// A paths file of several chunks; `quoted` quotes the first path, which sends the whole
+    /// file to the sequential reader.
+    fn paths_text(rows: usize, quoted: bool) -> String {
+        let mut rng = Rng(3);
+        let mut text = String::from("path,total_conversions,total_conversion_value,total_null\n");
+        for i in 0..rows {
+            let len = 1 + rng.next(6);
+            let path: Vec<String> = (0..len).map(|_| format!("ch{}", rng.next(40))).collect();
+            let path = path.join(" > ");
+            let path = if quoted && i == 0 {
+                format!("\"{path}\"")
+            } else {
+                path
+            };
+            let conversions = rng.next(3);
+            text.push_str(&format!(
+                "{path},{conversions},{}.{},{}\n",
+                rng.next(500),
+                rng.next(100),
+                rng.next(4)
+            ));
+        }
+        text
+    }
+
+    fn read_all_paths(text: &str) -> Result<String> {
+        let mut channels = ChannelTable::new();
+        let mut rows = Vec::new();
+        let summary = read_paths_file(
+            text.as_bytes(),
+            "p.csv",
+            &PathsFormat::default(),
+            &mut channels,
+            |r| {
+                rows.push(format!(
+                    "{:?} {:?} {:?} {:?}",
+                    r.touches,
+                    r.conversions.to_bits(),
+                    r.value.to_bits(),
+                    r.nulls.to_bits()
+                ))
+            },
+        )?;
+        Ok(format!(
+            "{:?}\n{:?}\n{:?}",
+            channels.names(),
+            rows,
+            (
+                summary.rows,
+                summary.skipped_rows,
+                summary.conversions.to_bits(),
+                summary.value.to_bits(),
+                summary.nulls.to_bits()
+            )
+        ))
+    }
+
+    #[test]
+    fn paths_read_in_parallel_chunks_are_what_one_reader_gives_for_any_thread_count() {
+        let text = paths_text(150_000, false);
+        assert!(text.len() > 3 * CHUNK_BYTES, "several chunks");
+        let sequential = read_all_paths(&paths_text(150_000, true)).unwrap();
+        for threads in [1, 2, 4] {
+            assert_eq!(on(threads, || read_all_paths(&text)).unwrap(), sequential);
+        }
+    }
+
+    #[test]
+    fn a_bad_row_in_a_late_chunk_is_the_sequential_readers_error() {
+        let text = paths_text(150_000, false);
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines[120_000] = "a > b,1,2,-3";
+        lines[130_000] = "a > b,1,2";
+        let bad = lines.join("\n") + "\n";
+        let error = on(2, || read_all_paths(&bad)).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "p.csv line 120001: total_null is -3; counts must be >= 0"
+        );
+        lines[120_000] = "a > b,1,2,3";
+        let short = lines.join("\n") + "\n";
+        let error = on(4, || read_all_paths(&short)).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "p.csv line 130001: the row has 3 fields but the header has 4"
+        );
+    }
+
+    /// A log sorted by user then time: user `u0` has enough events to span several chunks, the
+    /// others a few each, with tied timestamps; `quoted` quotes the first touchpoint.
+    fn events_text(quoted: bool) -> String {
+        let mut rng = Rng(9);
+        let mut text = String::from("user_id,timestamp,touchpoint,conversion,value,persona\n");
+        for user in 0..12_000u64 {
+            let events = if user == 0 { 100_000 } else { 1 + rng.next(12) };
+            let mut time = 1_767_225_600 + rng.next(1_000_000);
+            for e in 0..events {
+                // A tie now and then.
+                time += if rng.next(5) == 0 {
+                    0
+                } else {
+                    rng.next(900_000)
+                };
+                let touch = format!("t{}", rng.next(9));
+                let touch = if quoted && user == 0 && e == 0 {
+                    format!("\"{touch}\"")
+                } else {
+                    touch
+                };
+                let converts = rng.next(8) == 0;
+                text.push_str(&format!(
+                    "u{user:06},{time},{touch},{},{},p{}\n",
+                    u8::from(converts),
+                    if converts { rng.next(90) } else { 0 },
+                    rng.next(3)
+                ));
+            }
+        }
+        text
+    }
+
+    fn read_all_events(text: &str) -> Result<String> {
+        let format = EventsFormat {
+            segment_col: Some("persona".into()),
+            ..EventsFormat::default()
+        };
+        let mut channels = ChannelTable::new();
+        let mut out = Vec::new();
+        let summary = read_events_bytes(text.as_bytes(), "e.csv", &format, &mut channels, |j| {
+            out.push(format!("{:?} {:?} {:?}", j.row, j.times, j.segment))
+        })?;
+        Ok(format!("{:?}\n{out:?}\n{summary:?}", channels.names()))
+    }
+
+    #[test]
+    fn a_sorted_log_cut_from_parallel_chunks_is_what_one_reader_gives() {
+        let text = events_text(false);
+        assert!(text.len() > 3 * CHUNK_BYTES, "several chunks");
+        // u0's events alone fill more than a chunk: they straddle at least one boundary.
+        assert!(text.find("\nu000001,").unwrap() > CHUNK_BYTES + 100);
+        let sequential = read_all_events(&events_text(true)).unwrap();
+        assert!(sequential.contains("unsorted: None"));
+        for threads in [1, 2, 4] {
+            assert_eq!(on(threads, || read_all_events(&text)).unwrap(), sequential);
+        }
+    }
+
+    #[test]
+    fn the_order_check_finds_the_first_row_out_of_order_in_a_late_chunk() {
+        let text = events_text(false);
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        // Swap two users' rows far into the file: the first out of order is the later user's
+        // row moved up.
+        let (a, b) = (150_000, 150_050);
+        assert_ne!(lines[a].split(',').next(), lines[b].split(',').next());
+        lines.swap(a, b);
+        let swapped = lines.join("\n") + "\n";
+        let format = EventsFormat::default();
+        let parallel = on(4, || {
+            first_unsorted_line(swapped.as_bytes(), "e.csv", &format)
+        });
+        let (user, rest) = lines[1].split_once(',').unwrap();
+        lines[1] = format!("\"{user}\",{rest}");
+        let quoted = lines.join("\n") + "\n";
+        let sequential = first_unsorted_line(quoted.as_bytes(), "e.csv", &format);
+        let found = parallel.unwrap();
+        assert!(
+            found.is_some_and(|line| line > 2 && line <= (b + 1) as u64),
+            "{found:?}"
+        );
+        assert_eq!(found, sequential.unwrap());
+    }
+}
