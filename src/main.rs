@@ -99,10 +99,11 @@ enum Command {
         after_help = "Examples:\n  journeysim generate --map scenarios/journey_map.json --journeys 100000 --seed 1 --format paths --out paths.csv\n  journeysim generate --map scenarios/journey_map.json --journeys 5000 --format events --out events.csv"
     )]
     Generate(cli::generate::GenerateArgs),
-    /// An event log cut into journeys (the rules of --events) and written as the paths table:
-    /// the CSV every command reads, so a cut can be stored and reused.
+    /// An event log cut into journeys (the rules of --events) and written as the paths table
+    /// every command reads (CSV, or Parquet for --out FILE.parquet), so a cut can be stored and
+    /// reused.
     #[command(
-        after_help = "Examples:\n  journeysim aggregate --events data/sample_events.csv --out paths.csv\n  journeysim aggregate --events data/sample_events.csv --lookback-days 14 --segment-col persona --out paths.csv"
+        after_help = "Examples:\n  journeysim aggregate --events data/sample_events.csv --out paths.csv\n  journeysim aggregate --events data/sample_events.csv --lookback-days 14 --segment-col persona --out paths.parquet"
     )]
     Aggregate(cli::aggregate::AggregateArgs),
     /// The SQL query that cuts a warehouse's event table into the paths table with the
@@ -163,6 +164,7 @@ fn clean_up_on_signals() {}
 fn main() -> ExitCode {
     let cli = Cli::parse();
     clean_up_on_signals();
+    journeysim_io::parquet_table::quiet_decoder_panics();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

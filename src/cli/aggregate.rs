@@ -6,6 +6,7 @@ use clap::Args;
 use journeysim_core::paths_table::paths_table;
 use journeysim_core::{Error, Result};
 use journeysim_io::events::{EventsFormat, EventsReader};
+use journeysim_io::parquet_table::paths_table_parquet;
 use journeysim_io::paths::paths_table_csv;
 use journeysim_report::Format;
 
@@ -15,7 +16,8 @@ use super::output::{OneFormat, OutputArgs, warn};
 /// Arguments of `aggregate`.
 #[derive(Args)]
 pub struct AggregateArgs {
-    /// Event log (`user_id,timestamp,touchpoint[,conversion,value]`, `-` for standard input).
+    /// Event log, CSV or Parquet (`user_id,timestamp,touchpoint[,conversion,value]`, `-` for
+    /// standard input).
     #[arg(long, value_name = "FILE", required = true, value_parser = super::values::file_name())]
     events: String,
     #[command(flatten)]
@@ -44,19 +46,23 @@ const PATHS_CSV: OneFormat = OneFormat {
     extensions: &["csv"],
 };
 
-/// Cuts the log, sums the journeys by path (and segment) and writes the CSV.
+/// Cuts the log, sums the journeys by path (and segment) and writes the CSV, or Parquet when
+/// `--out` ends in `.parquet`.
 pub fn run(args: AggregateArgs) -> Result<()> {
-    if let Some(out) = args.output.out()
-        && out
-            .extension()
+    let parquet = args.output.out().is_some_and(|out| {
+        out.extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
-    {
-        return Err(Error::Invalid(format!(
-            "--out {}: Parquet output is not built in this version; write the paths table as .csv",
-            out.display()
-        )));
+    });
+    if parquet && args.output.format_given() {
+        return Err(Error::Invalid(
+            "--format does not apply to --out FILE.parquet, which is written as Parquet; \
+             leave --format out, or name the file .csv"
+                .into(),
+        ));
     }
-    args.output.check_one(&PATHS_CSV)?;
+    if !parquet {
+        args.output.check_one(&PATHS_CSV)?;
+    }
     let delimiter = args.delimiter.as_deref().map(parse_delimiter).transpose()?;
     let format = EventsFormat {
         segment_col: args.segment_col.clone(),
@@ -72,6 +78,10 @@ pub fn run(args: AggregateArgs) -> Result<()> {
         .on_hint(|hint| eprintln!("note: {hint}"));
     let table = paths_table(reader)?;
     warn(&table.warnings);
-    args.output
-        .write(&paths_table_csv(&table, args.segment_col.as_deref())?)
+    let segment_col = args.segment_col.as_deref();
+    args.output.write(&if parquet {
+        paths_table_parquet(&table, segment_col)?
+    } else {
+        paths_table_csv(&table, segment_col)?
+    })
 }

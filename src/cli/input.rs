@@ -15,7 +15,7 @@ use journeysim_io::spill::{DEFAULT_MEMORY_LIMIT, Memory};
 /// Where the paths come from and how they are laid out.
 #[derive(Args, Clone)]
 pub struct PathsInput {
-    /// Aggregated paths file (`-` for standard input); leave out with --events.
+    /// Aggregated paths file, CSV or Parquet (`-` for standard input); leave out with --events.
     #[arg(value_parser = super::values::file_name())]
     pub file: Option<String>,
     #[command(flatten)]
@@ -33,7 +33,8 @@ pub struct PathsInput {
     /// Column holding non-converting counts (optional unless named) [default: total_null].
     #[arg(long)]
     null_col: Option<String>,
-    /// Field delimiter: `,` `;` `tab` or one character [default: detected from the header].
+    /// Field delimiter: `,` `;` `tab` or one character [default: detected from the header; none
+    /// for Parquet].
     #[arg(long)]
     delimiter: Option<String>,
     /// Separator between channels in a path.
@@ -44,8 +45,8 @@ pub struct PathsInput {
 /// An event log instead of paths: one row per touch, cut into journeys.
 #[derive(Args, Clone)]
 pub struct EventArgs {
-    /// Event log (`user_id,timestamp,touchpoint[,conversion,value]`, `-` for standard input)
-    /// to read instead of a paths FILE. Sorted by user, then time, it streams in bounded memory;
+    /// Event log, CSV or Parquet (`user_id,timestamp,touchpoint[,conversion,value]`, `-` for
+    /// standard input) to read instead of a paths FILE. Sorted by user, then time, it streams in bounded memory;
     /// otherwise it is grouped in memory (with a note on stderr).
     #[arg(long, value_name = "FILE", value_parser = super::values::file_name())]
     pub events: Option<String>,
@@ -220,19 +221,6 @@ impl PathsInput {
         }
         Ok(bytes)
     }
-
-    /// The paths file (or standard input for `-`), opened for streaming.
-    pub fn open(&self) -> Result<Box<dyn Read>> {
-        let file = self.paths_file()?;
-        if file == "-" {
-            return Ok(Box::new(std::io::stdin().lock()));
-        }
-        let handle = File::open(file).map_err(|source| Error::Read {
-            path: file.to_owned(),
-            source,
-        })?;
-        Ok(Box::new(handle))
-    }
 }
 
 /// `--delimiter`: `,` `;` `tab` or one ASCII character.
@@ -316,11 +304,11 @@ impl PathsInput {
 
     /// The paths file as a source of rows (the commands that read no event log).
     pub fn paths(&self, buffered: Option<Vec<u8>>) -> Result<PathsReader<Box<dyn Read>>> {
-        let reader: Box<dyn Read> = match buffered {
-            Some(bytes) => Box::new(std::io::Cursor::new(bytes)),
-            None => self.open()?,
-        };
-        Ok(PathsReader::new(reader, self.source(), &self.format()?))
+        let format = self.format()?;
+        match buffered {
+            Some(bytes) => PathsReader::from_bytes(bytes, self.source(), &format),
+            None => PathsReader::open(self.paths_file()?, self.source(), &format),
+        }
     }
 }
 

@@ -112,6 +112,11 @@ impl OutputArgs {
         Ok(())
     }
 
+    /// Whether `--format` was given.
+    pub fn format_given(&self) -> bool {
+        self.format.is_some()
+    }
+
     /// The `--out` file, if any.
     pub fn out(&self) -> Option<&Path> {
         self.out.as_deref()

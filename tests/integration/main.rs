@@ -19,6 +19,7 @@ mod journey_map;
 mod map_engine;
 mod order;
 mod output_files;
+mod parquet;
 mod permutation;
 mod pictures;
 mod properties;

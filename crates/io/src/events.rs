@@ -34,8 +34,9 @@ use std::io::Read;
 
 use rustc_hash::FxHashMap;
 
+use crate::parquet_table::MAGIC;
 use crate::spill::Memory;
-use crate::table_input::{self, Header};
+use crate::table_input::{self, Header, TableFile, in_rows, text_delimiter};
 
 mod grouped;
 pub(crate) mod parallel;
@@ -74,6 +75,21 @@ pub struct EventsFormat {
     pub lookback_days: f64,
     /// A non-converting journey ends after a gap of more than this many days.
     pub inactivity_days: f64,
+}
+
+impl EventsFormat {
+    /// The columns the reader may use (a Parquet file decodes only these).
+    pub fn columns(&self) -> Vec<&str> {
+        let mut columns = vec![
+            self.user_col.as_str(),
+            &self.time_col,
+            &self.touchpoint_col,
+            &self.conversion_col,
+            &self.value_col,
+        ];
+        columns.extend(self.segment_col.as_deref());
+        columns
+    }
 }
 
 impl Default for EventsFormat {
@@ -382,14 +398,18 @@ pub fn read_events_file_within(
     channels: &mut ChannelTable,
     visit: impl FnMut(&EventJourney<'_>),
 ) -> Result<EventsSummary> {
+    let table = TableFile::open(path, source)?;
+    if table.is_parquet() {
+        return read_parquet_events(&table, source, format, memory, channels, visit);
+    }
+    if let TableFile::Stream(_) = table {
+        let stdin = table.text(source, &[])?;
+        return grouped::read_grouped(stdin, None, source, format, memory, channels, visit, None);
+    }
     let read_error = |e| Error::Read {
         path: path.to_owned(),
         source: e,
     };
-    if path == "-" {
-        let stdin = std::io::stdin().lock();
-        return grouped::read_grouped(stdin, None, source, format, memory, channels, visit, None);
-    }
     let open = || File::open(path).map_err(read_error);
     match first_unsorted_line(open()?, source, format)? {
         None => read_events_sorted(open()?, source, format, channels, visit),
@@ -430,6 +450,10 @@ pub fn read_events_bytes_within(
     channels: &mut ChannelTable,
     visit: impl FnMut(&EventJourney<'_>),
 ) -> Result<EventsSummary> {
+    if bytes.starts_with(MAGIC) {
+        let table = TableFile::from_bytes(bytes.to_vec());
+        return read_parquet_events(&table, source, format, memory, channels, visit);
+    }
     match first_unsorted_line(bytes, source, format)? {
         None => read_events_sorted(bytes, source, format, channels, visit),
         Some(line) => {
@@ -446,6 +470,39 @@ pub fn read_events_bytes_within(
             )
         }
     }
+}
+
+/// Reads a Parquet event log as its rows' CSV text ([`crate::parquet_table`]), decoded again for
+/// each of the two passes; messages name the file's rows.
+fn read_parquet_events(
+    table: &TableFile,
+    source: &str,
+    format: &EventsFormat,
+    memory: &Memory,
+    channels: &mut ChannelTable,
+    visit: impl FnMut(&EventJourney<'_>),
+) -> Result<EventsSummary> {
+    let format = EventsFormat {
+        delimiter: text_delimiter(true, format.delimiter)?,
+        ..format.clone()
+    };
+    let columns = format.columns();
+    let open = || table.text(source, &columns);
+    let summary = match first_unsorted_line(open()?, source, &format) {
+        Ok(None) => read_events_sorted(open()?, source, &format, channels, visit),
+        Ok(Some(line)) => grouped::read_grouped(
+            open()?,
+            None,
+            source,
+            &format,
+            memory,
+            channels,
+            visit,
+            Some(line),
+        ),
+        Err(e) => Err(e),
+    };
+    summary.map_err(in_rows)
 }
 
 /// An event log (a file, `-` for standard input, or bytes in memory) as a [`PathSource`]: its

@@ -16,6 +16,7 @@ pub mod json;
 pub mod map_file;
 pub mod model_file;
 pub mod output;
+pub mod parquet_table;
 pub mod paths;
 pub mod scenario_file;
 pub mod spill;

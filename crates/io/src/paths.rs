@@ -33,7 +33,7 @@
 
 use std::io::Read;
 
-use crate::table_input::Header;
+use crate::table_input::{Header, TableFile, in_rows, text_delimiter};
 
 mod parallel;
 use journeysim_core::error::{Error, Location, Result, clip};
@@ -98,6 +98,18 @@ pub struct PathsFormat {
     pub channel_sep: String,
 }
 
+impl PathsFormat {
+    /// The columns the reader may use (a Parquet file decodes only these).
+    pub fn columns(&self) -> Vec<&str> {
+        vec![
+            self.path_col.as_str(),
+            &self.conversions_col,
+            &self.value_col,
+            &self.null_col,
+        ]
+    }
+}
+
 impl Default for PathsFormat {
     fn default() -> Self {
         PathsFormat {
@@ -120,6 +132,8 @@ pub struct PathsReader<R> {
     input: R,
     source: String,
     format: PathsFormat,
+    /// Whether the input is a Parquet file's rows as text ([`crate::parquet_table`]).
+    parquet: bool,
 }
 
 impl<R: Read> PathsReader<R> {
@@ -129,6 +143,39 @@ impl<R: Read> PathsReader<R> {
             input,
             source: source.to_owned(),
             format: format.clone(),
+            parquet: false,
+        }
+    }
+
+    /// Marks `input` as the CSV text of a Parquet file ([`crate::parquet_table::ParquetText`]):
+    /// read comma-separated (a `delimiter` in the format is an error), with messages naming
+    /// the file's rows rather than the text's lines.
+    fn parquet_text(mut self) -> Result<Self> {
+        self.format.delimiter = text_delimiter(true, self.format.delimiter)?;
+        self.parquet = true;
+        Ok(self)
+    }
+}
+
+impl PathsReader<Box<dyn Read>> {
+    /// Opens the paths file at `path` (`-` for standard input), delimited text or Parquet
+    /// (recognised by its magic bytes), named `source` in messages.
+    pub fn open(path: &str, source: &str, format: &PathsFormat) -> Result<Self> {
+        Self::from_table(TableFile::open(path, source)?, source, format)
+    }
+
+    /// Reads a paths file held in memory, delimited text or Parquet (recognised by its magic
+    /// bytes), named `source` in messages.
+    pub fn from_bytes(bytes: Vec<u8>, source: &str, format: &PathsFormat) -> Result<Self> {
+        Self::from_table(TableFile::from_bytes(bytes), source, format)
+    }
+
+    fn from_table(table: TableFile, source: &str, format: &PathsFormat) -> Result<Self> {
+        let reader = PathsReader::new(table.text(source, &format.columns())?, source, format);
+        if table.is_parquet() {
+            reader.parquet_text()
+        } else {
+            Ok(reader)
         }
     }
 }
@@ -149,7 +196,8 @@ impl<R: Read> PathSource for PathsReader<R> {
                 ages_days: None,
                 segment: None,
             })
-        })?;
+        })
+        .map_err(|e| if self.parquet { in_rows(e) } else { e })?;
         Ok((summary, summary.warnings(&self.source)))
     }
 }

@@ -4,9 +4,135 @@
 //! reported with the input's name and line. Columns are then found by name with [`Header`],
 //! whose errors list the columns that are there and the flag that renames the one that is not.
 
-use std::io::{BufRead, BufReader, Cursor, Read};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
 
 use journeysim_core::error::{Error, Location, Result, clip, clip_list};
+
+use crate::parquet_table::{MAGIC, ParquetText, is_parquet};
+
+/// An input opened by name (`-` for standard input), before any reader sees it: delimited text,
+/// or a Parquet file (recognised by its magic bytes, whatever its name) that is read as text
+/// through [`ParquetText`]. Parquet on standard input is copied to an anonymous temporary file
+/// first (its footer, at the end, is read before any row); text on standard input streams.
+#[derive(Debug)]
+pub enum TableFile {
+    /// Delimited text on standard input, its first bytes put back in front.
+    Stream(Cursor<Vec<u8>>),
+    /// Delimited text in memory.
+    Memory(Cursor<bytes::Bytes>),
+    /// A file of delimited text, reopened by name for each pass.
+    Text(String),
+    /// A Parquet file (or standard input spooled to a temporary file).
+    Parquet(File),
+    /// A Parquet file in memory.
+    ParquetBytes(bytes::Bytes),
+}
+
+impl TableFile {
+    /// Opens `path` (`-` for standard input), named `source` in messages.
+    pub fn open(path: &str, source: &str) -> Result<TableFile> {
+        let read_error = |e| Error::Read {
+            path: source.to_owned(),
+            source: e,
+        };
+        if path != "-" {
+            let mut file = File::open(path).map_err(read_error)?;
+            return Ok(if is_parquet(&mut file).map_err(read_error)? {
+                TableFile::Parquet(file)
+            } else {
+                TableFile::Text(path.to_owned())
+            });
+        }
+        let mut stdin = std::io::stdin().lock();
+        let mut first = Vec::with_capacity(MAGIC.len());
+        (&mut stdin)
+            .take(MAGIC.len() as u64)
+            .read_to_end(&mut first)
+            .map_err(read_error)?;
+        if first != MAGIC {
+            return Ok(TableFile::Stream(Cursor::new(first)));
+        }
+        let mut spooled = tempfile::tempfile().map_err(read_error)?;
+        std::io::copy(&mut Cursor::new(first).chain(stdin), &mut spooled).map_err(read_error)?;
+        spooled.seek(SeekFrom::Start(0)).map_err(read_error)?;
+        Ok(TableFile::Parquet(spooled))
+    }
+
+    /// An input already in memory: Parquet when `bytes` start with its magic bytes, else
+    /// delimited text.
+    pub fn from_bytes(bytes: Vec<u8>) -> TableFile {
+        if bytes.starts_with(MAGIC) {
+            TableFile::ParquetBytes(bytes.into())
+        } else {
+            TableFile::Memory(Cursor::new(bytes.into()))
+        }
+    }
+
+    /// Whether the input is Parquet.
+    pub fn is_parquet(&self) -> bool {
+        matches!(self, TableFile::Parquet(_) | TableFile::ParquetBytes(_))
+    }
+
+    /// A reader of the input's text, from its start: the file, the rest of standard input
+    /// (once), text in memory, or the Parquet rows as CSV with the `wanted` columns decoded.
+    /// Files and Parquet inputs can be read again; standard input cannot.
+    pub fn text(&self, source: &str, wanted: &[&str]) -> Result<Box<dyn Read>> {
+        let read_error = |e| Error::Read {
+            path: source.to_owned(),
+            source: e,
+        };
+        Ok(match self {
+            TableFile::Stream(first) => Box::new(first.clone().chain(std::io::stdin().lock())),
+            TableFile::Memory(text) => Box::new(text.clone()),
+            TableFile::ParquetBytes(bytes) => {
+                Box::new(ParquetText::new(bytes.clone(), source, wanted)?)
+            }
+            TableFile::Text(path) => Box::new(File::open(path).map_err(read_error)?),
+            TableFile::Parquet(file) => {
+                let file = file.try_clone().map_err(read_error)?;
+                Box::new(ParquetText::new(file, source, wanted)?)
+            }
+        })
+    }
+}
+
+/// The delimiter a reader uses when the user gave `delimiter`: the text of a Parquet input
+/// (`parquet`) is comma-separated, and a delimiter given for a Parquet file is an error (it has
+/// none).
+pub fn text_delimiter(parquet: bool, delimiter: Option<u8>) -> Result<Option<u8>> {
+    match (parquet, delimiter) {
+        (false, d) => Ok(d),
+        (true, None) => Ok(Some(b',')),
+        (true, Some(_)) => Err(Error::option(
+            "delimiter",
+            "does not apply to a Parquet file, whose columns are not delimited text",
+        )),
+    }
+}
+
+/// An error about the text of a Parquet input as an error about the file: "line n" of the text
+/// is row n - 1 of the file (line 1 is the header, the file's column names).
+pub fn in_rows(error: Error) -> Error {
+    let at_row = |at: Location| match at.line {
+        Some(line) if line > 1 => Location::file(format!("{} row {}", at.source, line - 1)),
+        _ => Location::file(at.source),
+    };
+    match error {
+        Error::Input { at, message } => Error::Input {
+            at: at_row(at),
+            message,
+        },
+        Error::Parse { at, message } => Error::Parse {
+            at: at_row(at),
+            message,
+        },
+        Error::Read { path, source } if source.kind() == std::io::ErrorKind::InvalidData => {
+            Error::input(Location::file(path), source.to_string())
+        }
+        other => other,
+    }
+}
 
 /// The header's column names, for finding columns and saying which exist.
 #[derive(Debug, Clone, PartialEq, Eq)]
