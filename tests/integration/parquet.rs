@@ -417,7 +417,7 @@ fn a_parquet_file_that_is_not_what_it_should_be_is_a_clear_error() {
     refused(
         &["attribute", "--events", &at("missing.parquet")],
         &[
-            "no column 'touchpoint'",
+            "missing.parquet: no column 'touchpoint' among the file's columns; columns found: ",
             "user_id, timestamp, persona, conversion, value",
             "--touchpoint-col",
         ],

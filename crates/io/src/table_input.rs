@@ -112,7 +112,7 @@ pub fn text_delimiter(parquet: bool, delimiter: Option<u8>) -> Result<Option<u8>
 }
 
 /// An error about the text of a Parquet input as an error about the file: "line n" of the text
-/// is row n - 1 of the file (line 1 is the header, the file's column names).
+/// is row n - 1 of the file, and line 1, the header, is the file's column names.
 pub fn in_rows(error: Error) -> Error {
     let at_row = |at: Location| match at.line {
         Some(line) if line > 1 => Location::file(format!("{} row {}", at.source, line - 1)),
@@ -120,8 +120,12 @@ pub fn in_rows(error: Error) -> Error {
     };
     match error {
         Error::Input { at, message } => Error::Input {
+            message: if at.line == Some(1) {
+                message.replace(" in the header", " among the file's columns")
+            } else {
+                message
+            },
             at: at_row(at),
-            message,
         },
         Error::Parse { at, message } => Error::Parse {
             at: at_row(at),
