@@ -33,15 +33,33 @@ pub(crate) fn needs_sequential(bytes: &[u8]) -> bool {
         .any(|(i, &b)| b == b'"' || (b == b'\r' && bytes.get(i + 1).is_some_and(|&n| n != b'\n')))
 }
 
-/// A CSV reader for data rows without a header, as the readers' own (fields trimmed); the field
-/// count is checked by [`check_len`].
+/// A CSV reader for data rows without a header, as the readers' own (read its rows with
+/// [`read_trimmed`]); the field count is checked by [`check_len`].
 pub(crate) fn data_reader<R: Read>(input: R, delimiter: u8) -> csv::Reader<R> {
     csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
-        .trim(csv::Trim::All)
         .from_reader(input)
+}
+
+/// Reads the next row into `record` with every field trimmed of ASCII whitespace, as csv's
+/// `Trim::All` does, but into `record`'s own buffers (csv's trimming allocates a new record per
+/// row); `raw` holds the row as read. False at the end of the input.
+pub(crate) fn read_trimmed<R: Read>(
+    reader: &mut csv::Reader<R>,
+    raw: &mut csv::ByteRecord,
+    record: &mut csv::ByteRecord,
+) -> csv::Result<bool> {
+    if !reader.read_byte_record(raw)? {
+        return Ok(false);
+    }
+    record.clear();
+    for field in raw.iter() {
+        record.push_field(field.trim_ascii());
+    }
+    record.set_position(raw.position().cloned());
+    Ok(true)
 }
 
 /// The error a reader with headers gives for a row with another number of fields.
@@ -168,6 +186,30 @@ mod tests {
     use crate::events::{EventsFormat, read_events_bytes};
     use crate::paths::{PathsFormat, read_paths as read_paths_file};
     use journeysim_core::journey::ChannelTable;
+
+    #[test]
+    fn read_trimmed_gives_the_records_of_csvs_own_trimming() {
+        let text = " a ,\tb\t, c\r\n\" q \" , x y ,\r\n,,\n \u{a0}z\u{a0} , \" , \",e\n";
+        let mut ours = data_reader(text.as_bytes(), b',');
+        let mut theirs = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let (mut raw, mut record, mut expected) = Default::default();
+        let mut rows = 0;
+        while read_trimmed(&mut ours, &mut raw, &mut record).unwrap() {
+            assert!(theirs.read_byte_record(&mut expected).unwrap());
+            assert_eq!(record, expected);
+            assert_eq!(
+                record.position().map(|p| p.line()),
+                expected.position().map(|p| p.line())
+            );
+            rows += 1;
+        }
+        assert!(!theirs.read_byte_record(&mut expected).unwrap());
+        assert_eq!(rows, 4);
+    }
 
     /// A small deterministic generator (SplitMix64).
     struct Rng(u64);

@@ -52,7 +52,7 @@ pub fn parse_costs(
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
-            Ok(true) => {}
+            Ok(true) => record.trim(),
             Ok(false) => break,
             Err(e) => return Err(csv_error(e, source)),
         }

@@ -202,7 +202,8 @@ impl Header {
     }
 }
 
-/// Opens `input` as a CSV reader positioned after the header. `delimiter` is used when given,
+/// Opens `input` as a CSV reader positioned after the header (its rows are read with
+/// [`crate::chunked::read_trimmed`], which trims every field). `delimiter` is used when given,
 /// else detected; `example` is a header to show when the input is empty.
 pub fn open<R: Read>(
     input: R,
@@ -219,7 +220,7 @@ pub fn open<R: Read>(
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(true)
-        .trim(csv::Trim::All)
+        .trim(csv::Trim::Headers)
         .from_reader(Cursor::new(header).chain(buffered));
     let names = reader
         .byte_headers()
@@ -252,7 +253,7 @@ pub fn open_header<R: Read>(
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(true)
-        .trim(csv::Trim::All)
+        .trim(csv::Trim::Headers)
         .from_reader(Cursor::new(header));
     let names = reader
         .byte_headers()

@@ -169,8 +169,8 @@ pub(crate) fn read_grouped<R: Read>(
     let mut group = Group::default();
     let mut spilled: Option<(SpillDir, Partitions)> = None;
     let mut record = csv::ByteRecord::new();
-    while reader
-        .read_byte_record(&mut record)
+    let mut raw = csv::ByteRecord::new();
+    while crate::chunked::read_trimmed(&mut reader, &mut raw, &mut record)
         .map_err(|e| csv_error(e, source))?
     {
         let at = At {

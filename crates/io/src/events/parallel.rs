@@ -35,6 +35,7 @@ fn parse_events_chunk(
 ) -> Option<EventsChunk> {
     let mut reader = data_reader(chunk, delimiter);
     let mut record = csv::ByteRecord::new();
+    let mut raw = csv::ByteRecord::new();
     let mut out = EventsChunk {
         channels: ChannelTable::new(),
         segments: Segments::new(),
@@ -42,7 +43,7 @@ fn parse_events_chunk(
         rows: Vec::new(),
     };
     let at = At { source, line: 0 };
-    while reader.read_byte_record(&mut record).ok()? {
+    while crate::chunked::read_trimmed(&mut reader, &mut raw, &mut record).ok()? {
         if record.len() != width {
             return None;
         }
@@ -143,8 +144,8 @@ impl<V: FnMut(&EventJourney<'_>)> Sink<EventsChunk> for SortedSink<'_, V> {
     fn sequential(&mut self, rest: &mut dyn Read, line: u64) -> Result<()> {
         let mut reader = data_reader(rest, self.delimiter);
         let mut record = csv::ByteRecord::new();
-        while reader
-            .read_byte_record(&mut record)
+        let mut raw = csv::ByteRecord::new();
+        while crate::chunked::read_trimmed(&mut reader, &mut raw, &mut record)
             .map_err(|e| csv_error_from(e, self.source, line))?
         {
             let at = At {
@@ -269,8 +270,8 @@ impl Sink<OrderChunk> for OrderSink<'_> {
         }
         let mut reader = data_reader(rest, self.delimiter);
         let mut record = csv::ByteRecord::new();
-        while reader
-            .read_byte_record(&mut record)
+        let mut raw = csv::ByteRecord::new();
+        while crate::chunked::read_trimmed(&mut reader, &mut raw, &mut record)
             .map_err(|e| csv_error_from(e, self.source, line))?
         {
             let at = At {
@@ -300,6 +301,7 @@ fn parse_order_chunk(
 ) -> Option<OrderChunk> {
     let mut reader = data_reader(chunk, delimiter);
     let mut record = csv::ByteRecord::new();
+    let mut raw = csv::ByteRecord::new();
     let mut out = OrderChunk {
         first: None,
         last: None,
@@ -307,7 +309,7 @@ fn parse_order_chunk(
     };
     let mut previous: Option<(Vec<u8>, f64)> = None;
     let at = At { source, line: 0 };
-    while reader.read_byte_record(&mut record).ok()? {
+    while crate::chunked::read_trimmed(&mut reader, &mut raw, &mut record).ok()? {
         if record.len() != width {
             return None;
         }

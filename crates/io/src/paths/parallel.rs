@@ -80,8 +80,9 @@ impl<V: FnMut(&PathRow<'_>)> Sink<PathsChunk> for PathsSink<'_, V> {
     fn sequential(&mut self, rest: &mut dyn Read, line: u64) -> Result<()> {
         let mut reader = data_reader(rest, self.delimiter);
         let mut record = csv::ByteRecord::new();
+        let mut raw = csv::ByteRecord::new();
         loop {
-            match reader.read_byte_record(&mut record) {
+            match crate::chunked::read_trimmed(&mut reader, &mut raw, &mut record) {
                 Ok(true) => {}
                 Ok(false) => return Ok(()),
                 Err(e) => return Err(csv_error_from(e, self.source, line)),
@@ -124,6 +125,7 @@ pub(crate) fn read_paths<R: Read>(
     let parse = |chunk: &[u8]| -> Option<PathsChunk> {
         let mut reader = data_reader(chunk, delimiter);
         let mut record = csv::ByteRecord::new();
+        let mut raw = csv::ByteRecord::new();
         let mut out = PathsChunk {
             channels: ChannelTable::new(),
             touches: Vec::new(),
@@ -131,7 +133,7 @@ pub(crate) fn read_paths<R: Read>(
         };
         let mut row = Vec::new();
         let at = || Location::file(source);
-        while reader.read_byte_record(&mut record).ok()? {
+        while crate::chunked::read_trimmed(&mut reader, &mut raw, &mut record).ok()? {
             if record.len() != width {
                 return None;
             }
