@@ -203,7 +203,7 @@ impl Header {
 }
 
 /// Opens `input` as a CSV reader positioned after the header (its rows are read with
-/// [`crate::chunked::read_trimmed`], which trims every field). `delimiter` is used when given,
+/// `chunked::read_trimmed`, which trims every field). `delimiter` is used when given,
 /// else detected; `example` is a header to show when the input is empty.
 pub fn open<R: Read>(
     input: R,
