@@ -20,7 +20,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::properties::WriterProperties;
 
-use super::support::run;
+use super::support::{SplitMix64, run, shuffled};
 
 const EVENTS: &str = "data/sample_events.csv";
 
@@ -57,19 +57,6 @@ fn shipped_events() -> Vec<Event> {
             }
         })
         .collect()
-}
-
-/// The rows shuffled (Fisher-Yates on SplitMix64), so the log must be grouped.
-fn shuffled(mut events: Vec<Event>, seed: u64) -> Vec<Event> {
-    let mut state = seed;
-    for i in (1..events.len()).rev() {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        events.swap(i, ((z ^ (z >> 31)) % (i as u64 + 1)) as usize);
-    }
-    events
 }
 
 /// How a writer may store the columns.
@@ -224,7 +211,7 @@ fn every_layout_of_the_event_log_gives_the_csv_bytes() {
     .enumerate()
     {
         // Sorted and shuffled rows: the streaming and the grouping readers.
-        for rows in [events.clone(), shuffled(events.clone(), i as u64 + 1)] {
+        for rows in [events.clone(), shuffled(&events, i as u64 + 1)] {
             let path = dir.path().join(format!("{layout:?}.parquet"));
             write_parquet(&path, column(layout, &rows), 1000);
             let path = path.to_str().unwrap();
@@ -248,7 +235,7 @@ fn parquet_on_standard_input_partitioned_and_buffered_for_order_auto_reads_the_s
     let path = dir.path().join("events.parquet");
     write_parquet(
         &path,
-        column(Layout::MillisUtc, &shuffled(shipped_events(), 9)),
+        column(Layout::MillisUtc, &shuffled(&shipped_events(), 9)),
         700,
     );
     let path = path.to_str().unwrap();
@@ -505,14 +492,8 @@ fn corrupt_parquet_is_an_error_never_a_panic() {
     );
     let bytes = std::fs::read(&valid).unwrap();
     let damaged = dir.path().join("damaged.parquet");
-    let mut state = 7u64;
-    let mut next = || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
+    let mut stream = SplitMix64(7);
+    let mut next = || stream.next();
     let mut refused_count = 0;
     for _ in 0..150 {
         let mut copy = bytes.clone();

@@ -9,26 +9,10 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
+use super::support::shuffled;
+
 /// Seeds of the shuffles each case is checked under.
 const SEEDS: [u64; 3] = [1, 7, 2026];
-
-/// A deterministic permutation of `items` from `seed` (Fisher-Yates driven by SplitMix64), so a
-/// failure names a seed that reproduces it.
-fn shuffled<T: Clone>(items: &[T], seed: u64) -> Vec<T> {
-    let mut state = seed;
-    let mut next = || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
-    let mut out = items.to_vec();
-    for i in (1..out.len()).rev() {
-        out.swap(i, (next() % (i as u64 + 1)) as usize);
-    }
-    out
-}
 
 /// Header and rows of a CSV file: every `step`-th data row of the first `step * n`.
 fn cut(path: &str, n: usize, step: usize) -> (String, Vec<String>) {

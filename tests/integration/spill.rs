@@ -9,6 +9,8 @@ use std::process::Stdio;
 
 use assert_cmd::Command;
 
+use super::support::shuffled;
+
 const STAGES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/stages.json");
 const SCENARIO: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -17,20 +19,12 @@ const SCENARIO: &str = concat!(
 const ALL_METHODS: &str =
     "markov,shapley,shapley_ordered,first_touch,last_touch,linear,position_based,time_decay";
 
-/// The shipped event log, its rows shuffled with `seed` (Fisher-Yates on SplitMix64).
+/// The shipped event log, its rows shuffled with `seed`.
 fn shuffled_log(seed: u64) -> String {
     let text = std::fs::read_to_string("data/sample_events.csv").unwrap();
     let mut lines: Vec<&str> = text.lines().collect();
     let header = lines.remove(0);
-    let mut state = seed;
-    for i in (1..lines.len()).rev() {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        lines.swap(i, ((z ^ (z >> 31)) % (i as u64 + 1)) as usize);
-    }
-    format!("{header}\n{}\n", lines.join("\n"))
+    format!("{header}\n{}\n", shuffled(&lines, seed).join("\n"))
 }
 
 /// Runs `journeysim args` in `dir` with `stdin`; (exit code, stdout, stderr).
