@@ -411,23 +411,8 @@ pub fn read_events_file_within(
         source: e,
     };
     let open = || File::open(path).map_err(read_error);
-    match first_unsorted_line(open()?, source, format)? {
-        None => read_events_sorted(open()?, source, format, channels, visit),
-        Some(line) => {
-            let file = open()?;
-            let size = file.metadata().ok().map(|m| m.len());
-            grouped::read_grouped(
-                file,
-                size,
-                source,
-                format,
-                memory,
-                channels,
-                visit,
-                Some(line),
-            )
-        }
-    }
+    let size = std::fs::metadata(path).ok().map(|m| m.len());
+    read_twice(open, size, source, format, memory, channels, visit)
 }
 
 /// Reads an event log from memory or any reader, checking its order first (two passes).
@@ -454,21 +439,33 @@ pub fn read_events_bytes_within(
         let table = TableFile::from_bytes(bytes.to_vec());
         return read_parquet_events(&table, source, format, memory, channels, visit);
     }
-    match first_unsorted_line(bytes, source, format)? {
-        None => read_events_sorted(bytes, source, format, channels, visit),
-        Some(line) => {
-            let size = Some(bytes.len() as u64);
-            grouped::read_grouped(
-                bytes,
-                size,
-                source,
-                format,
-                memory,
-                channels,
-                visit,
-                Some(line),
-            )
-        }
+    let size = Some(bytes.len() as u64);
+    read_twice(|| Ok(bytes), size, source, format, memory, channels, visit)
+}
+
+/// Reads a log that `open` gives from its start each time: checks its order in a first pass,
+/// then streams it when sorted, or groups it within `memory` (`size` bytes, when known).
+fn read_twice<R: Read>(
+    open: impl Fn() -> Result<R>,
+    size: Option<u64>,
+    source: &str,
+    format: &EventsFormat,
+    memory: &Memory,
+    channels: &mut ChannelTable,
+    visit: impl FnMut(&EventJourney<'_>),
+) -> Result<EventsSummary> {
+    match first_unsorted_line(open()?, source, format)? {
+        None => read_events_sorted(open()?, source, format, channels, visit),
+        Some(line) => grouped::read_grouped(
+            open()?,
+            size,
+            source,
+            format,
+            memory,
+            channels,
+            visit,
+            Some(line),
+        ),
     }
 }
 
@@ -488,21 +485,7 @@ fn read_parquet_events(
     };
     let columns = format.columns();
     let open = || table.text(source, &columns);
-    let summary = match first_unsorted_line(open()?, source, &format) {
-        Ok(None) => read_events_sorted(open()?, source, &format, channels, visit),
-        Ok(Some(line)) => grouped::read_grouped(
-            open()?,
-            None,
-            source,
-            &format,
-            memory,
-            channels,
-            visit,
-            Some(line),
-        ),
-        Err(e) => Err(e),
-    };
-    summary.map_err(in_rows)
+    read_twice(open, None, source, &format, memory, channels, visit).map_err(in_rows)
 }
 
 /// An event log (a file, `-` for standard input, or bytes in memory) as a [`PathSource`]: its

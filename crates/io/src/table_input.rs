@@ -212,26 +212,13 @@ pub fn open<R: Read>(
     example: &str,
 ) -> Result<(csv::Reader<impl Read>, Header)> {
     let mut buffered = BufReader::with_capacity(1 << 16, input);
-    let header = read_header_line(&mut buffered, source, example)?;
-    let delimiter = match delimiter {
-        Some(d) => d,
-        None => detect_delimiter(&header, source)?,
-    };
-    let mut reader = csv::ReaderBuilder::new()
+    let line = read_header_line(&mut buffered, source, example)?;
+    let (header, delimiter) = parse_header(&line, source, delimiter)?;
+    // The header line goes in again, so the reader's positions are the input's lines.
+    let reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(true)
-        .trim(csv::Trim::Headers)
-        .from_reader(Cursor::new(header).chain(buffered));
-    let names = reader
-        .byte_headers()
-        .map_err(|e| csv_error(e, source))?
-        .iter()
-        .map(|f| String::from_utf8_lossy(f).trim().to_owned())
-        .collect();
-    let header = Header {
-        source: source.to_owned(),
-        names,
-    };
+        .from_reader(Cursor::new(line).chain(buffered));
     Ok((reader, header))
 }
 
@@ -245,16 +232,22 @@ pub fn open_header<R: Read>(
     example: &str,
 ) -> Result<(BufReader<R>, Header, u8)> {
     let mut buffered = BufReader::with_capacity(1 << 16, input);
-    let header = read_header_line(&mut buffered, source, example)?;
+    let line = read_header_line(&mut buffered, source, example)?;
+    let (header, delimiter) = parse_header(&line, source, delimiter)?;
+    Ok((buffered, header, delimiter))
+}
+
+/// The column names of the header `line` (trimmed) and the delimiter: `delimiter` when given,
+/// else detected.
+fn parse_header(line: &[u8], source: &str, delimiter: Option<u8>) -> Result<(Header, u8)> {
     let delimiter = match delimiter {
         Some(d) => d,
-        None => detect_delimiter(&header, source)?,
+        None => detect_delimiter(line, source)?,
     };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(true)
-        .trim(csv::Trim::Headers)
-        .from_reader(Cursor::new(header));
+        .from_reader(line);
     let names = reader
         .byte_headers()
         .map_err(|e| csv_error(e, source))?
@@ -265,7 +258,7 @@ pub fn open_header<R: Read>(
         source: source.to_owned(),
         names,
     };
-    Ok((buffered, header, delimiter))
+    Ok((header, delimiter))
 }
 
 impl Header {
