@@ -27,10 +27,107 @@ pub const CHUNK_BYTES: usize = 1 << 20;
 /// Whether a chunk cannot be parsed on its own: a quote (a quoted field may hold a line break)
 /// or a carriage return that does not end a line (a line end the cut does not see).
 pub(crate) fn needs_sequential(bytes: &[u8]) -> bool {
-    bytes
-        .iter()
-        .enumerate()
-        .any(|(i, &b)| b == b'"' || (b == b'\r' && bytes.get(i + 1).is_some_and(|&n| n != b'\n')))
+    memchr::memchr2_iter(b'"', b'\r', bytes)
+        .any(|i| bytes[i] == b'"' || bytes.get(i + 1).is_some_and(|&n| n != b'\n'))
+}
+
+/// A row's fields, each trimmed of ASCII whitespace: what the readers parse, from a csv
+/// record (the sequential reader) or from a line of a chunk ([`ChunkRows`]).
+pub(crate) trait Fields {
+    /// Field `i`, if the row has it.
+    fn get(&self, i: usize) -> Option<&[u8]>;
+    /// The number of fields.
+    fn len(&self) -> usize;
+}
+
+impl Fields for csv::ByteRecord {
+    fn get(&self, i: usize) -> Option<&[u8]> {
+        csv::ByteRecord::get(self, i)
+    }
+
+    fn len(&self) -> usize {
+        csv::ByteRecord::len(self)
+    }
+}
+
+/// The fields of one line of a chunk, as ranges of the line (nothing is copied).
+#[derive(Debug, Default)]
+pub(crate) struct LineFields<'a> {
+    line: &'a [u8],
+    bounds: Vec<(usize, usize)>,
+    /// The line's number in the chunk (1-based, as csv counts).
+    pub(crate) number: u64,
+}
+
+impl Fields for LineFields<'_> {
+    fn get(&self, i: usize) -> Option<&[u8]> {
+        self.bounds
+            .get(i)
+            .map(|&(start, end)| &self.line[start..end])
+    }
+
+    fn len(&self) -> usize {
+        self.bounds.len()
+    }
+}
+
+/// The rows of a chunk that needs no sequential reader (no quote, every carriage return
+/// before a line feed), read as csv's reader reads them: a row per line, fields split at the
+/// delimiter, empty lines skipped, `\r\n` an end of line; each field trimmed of ASCII
+/// whitespace as [`read_trimmed`] does. Without quotes there is nothing else to parse, so
+/// this is a line and byte search rather than csv's state machine. A row's number is its line
+/// in the text, empty lines counted (csv's own positions skip them).
+pub(crate) struct ChunkRows<'a> {
+    rest: &'a [u8],
+    delimiter: u8,
+    /// Line number of the first line of `rest` (1-based, as csv counts).
+    line: u64,
+}
+
+impl<'a> ChunkRows<'a> {
+    /// The rows of `chunk`, which must not need the sequential reader ([`needs_sequential`]).
+    pub(crate) fn new(chunk: &'a [u8], delimiter: u8) -> Self {
+        debug_assert!(!needs_sequential(chunk));
+        ChunkRows {
+            rest: chunk,
+            delimiter,
+            line: 1,
+        }
+    }
+
+    /// Reads the next row into `fields`; false at the end.
+    pub(crate) fn read(&mut self, fields: &mut LineFields<'a>) -> bool {
+        loop {
+            if self.rest.is_empty() {
+                return false;
+            }
+            let (line, rest) = match memchr::memchr(b'\n', self.rest) {
+                Some(end) => (&self.rest[..end], &self.rest[end + 1..]),
+                None => (self.rest, &[][..]),
+            };
+            self.rest = rest;
+            let number = self.line;
+            self.line += 1;
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.is_empty() {
+                continue;
+            }
+            fields.line = line;
+            fields.number = number;
+            fields.bounds.clear();
+            let mut start = 0;
+            for end in memchr::memchr_iter(self.delimiter, line).chain([line.len()]) {
+                let field = &line[start..end];
+                let trimmed = field.trim_ascii_start();
+                let from = start + (field.len() - trimmed.len());
+                fields
+                    .bounds
+                    .push((from, from + trimmed.trim_ascii_end().len()));
+                start = end + 1;
+            }
+            return true;
+        }
+    }
 }
 
 /// A CSV reader for data rows without a header, as the readers' own (read its rows with
@@ -64,7 +161,7 @@ pub(crate) fn read_trimmed<R: Read>(
 
 /// The error a reader with headers gives for a row with another number of fields.
 pub(crate) fn check_len(
-    record: &csv::ByteRecord,
+    record: &impl Fields,
     columns: usize,
     source: &str,
     line: u64,
@@ -96,7 +193,8 @@ pub(crate) trait Sink<T> {
 /// Reads `input` (positioned at the data line `first_line`) in chunks: `parse` turns a chunk
 /// into rows (`None` when it cannot: see the module documentation), the sink takes them in file
 /// order, and reads the rest of the input sequentially from the first chunk that could not be
-/// parsed.
+/// parsed. The sink takes a batch of chunks on this thread while the next batch is parsed on
+/// the pool's others.
 pub(crate) fn run<R: Read, T: Send>(
     mut input: R,
     source: &str,
@@ -104,24 +202,100 @@ pub(crate) fn run<R: Read, T: Send>(
     parse: impl Fn(&[u8]) -> Option<T> + Sync,
     sink: &mut dyn Sink<T>,
 ) -> Result<()> {
-    let read_error = |e| Error::Read {
-        path: source.to_owned(),
-        source: e,
-    };
     let batch = rayon::current_num_threads().max(1) * 2;
-    let mut carry: Vec<u8> = Vec::new();
+    let mut reader = Batches {
+        carry: Vec::new(),
+        eof: false,
+    };
+    let parse_all = |chunks: &[Vec<u8>]| -> Vec<(Option<T>, u64)> {
+        chunks
+            .par_iter()
+            .map(|chunk| {
+                let lines = memchr::memchr_iter(b'\n', chunk).count() as u64;
+                let rows = if needs_sequential(chunk) {
+                    None
+                } else {
+                    parse(chunk)
+                };
+                (rows, lines)
+            })
+            .collect()
+    };
     let mut line = first_line;
-    let mut eof = false;
-    loop {
+    let mut chunks = reader.next(&mut input, batch, source)?;
+    let mut parsed = parse_all(&chunks);
+    while !chunks.is_empty() {
+        let next_chunks = reader.next(&mut input, batch, source)?;
+        let mut next_parsed = Vec::new();
+        let taken = rayon::in_place_scope(|scope| {
+            scope.spawn(|_| next_parsed = parse_all(&next_chunks));
+            take(sink, parsed, &mut line)
+        })?;
+        match taken {
+            Taken::All => {}
+            Taken::Done => return Ok(()),
+            Taken::Unparsed(i) => {
+                let mut rest = chunks[i..].concat();
+                rest.extend(next_chunks.concat());
+                rest.extend_from_slice(&reader.carry);
+                let mut rest = Cursor::new(rest).chain(input);
+                return sink.sequential(&mut rest, line);
+            }
+        }
+        chunks = next_chunks;
+        parsed = next_parsed;
+    }
+    Ok(())
+}
+
+/// How far [`take`] went through a batch.
+enum Taken {
+    /// Every chunk.
+    All,
+    /// The sink needs no more.
+    Done,
+    /// Up to the chunk at this index, which could not be parsed.
+    Unparsed(usize),
+}
+
+/// Hands the parsed chunks of a batch to the sink in order, counting lines.
+fn take<T>(sink: &mut dyn Sink<T>, parsed: Vec<(Option<T>, u64)>, line: &mut u64) -> Result<Taken> {
+    for (i, (rows, lines)) in parsed.into_iter().enumerate() {
+        let Some(rows) = rows else {
+            return Ok(Taken::Unparsed(i));
+        };
+        sink.consume(rows, *line)?;
+        if sink.done() {
+            return Ok(Taken::Done);
+        }
+        *line += lines;
+    }
+    Ok(Taken::All)
+}
+
+/// Cuts the input into batches of chunks that end at a line end.
+struct Batches {
+    /// The start of a line read past the last chunk.
+    carry: Vec<u8>,
+    eof: bool,
+}
+
+impl Batches {
+    /// The next `batch` chunks (fewer at the end; none after it).
+    fn next<R: Read>(&mut self, input: &mut R, batch: usize, source: &str) -> Result<Vec<Vec<u8>>> {
+        let read_error = |e| Error::Read {
+            path: source.to_owned(),
+            source: e,
+        };
         let mut chunks: Vec<Vec<u8>> = Vec::with_capacity(batch);
-        while chunks.len() < batch && !eof {
-            let mut buf = std::mem::take(&mut carry);
+        while chunks.len() < batch && !self.eof {
+            let mut buf = std::mem::take(&mut self.carry);
             let mut filled = buf.len();
             buf.resize(filled + CHUNK_BYTES, 0);
             while filled < buf.len() {
                 match input.read(&mut buf[filled..]) {
                     Ok(0) => {
-                        eof = true;
+                        self.eof = true;
                         break;
                     }
                     Ok(n) => filled += n,
@@ -130,12 +304,12 @@ pub(crate) fn run<R: Read, T: Send>(
                 }
             }
             buf.truncate(filled);
-            if !eof {
-                match buf.iter().rposition(|&b| b == b'\n') {
-                    Some(end) => carry = buf.split_off(end + 1),
+            if !self.eof {
+                match memchr::memrchr(b'\n', &buf) {
+                    Some(end) => self.carry = buf.split_off(end + 1),
                     None => {
                         // A line longer than a chunk: read on.
-                        carry = buf;
+                        self.carry = buf;
                         continue;
                     }
                 }
@@ -144,38 +318,7 @@ pub(crate) fn run<R: Read, T: Send>(
                 chunks.push(buf);
             }
         }
-        if chunks.is_empty() {
-            return Ok(());
-        }
-        let parsed: Vec<(Option<T>, u64)> = chunks
-            .par_iter()
-            .map(|chunk| {
-                let lines = chunk.iter().filter(|&&b| b == b'\n').count() as u64;
-                let rows = if needs_sequential(chunk) {
-                    None
-                } else {
-                    parse(chunk)
-                };
-                (rows, lines)
-            })
-            .collect();
-        for (i, (rows, lines)) in parsed.into_iter().enumerate() {
-            match rows {
-                Some(rows) => {
-                    sink.consume(rows, line)?;
-                    if sink.done() {
-                        return Ok(());
-                    }
-                    line += lines;
-                }
-                None => {
-                    let mut rest = chunks[i..].concat();
-                    rest.extend_from_slice(&carry);
-                    let mut reader = Cursor::new(rest).chain(input);
-                    return sink.sequential(&mut reader, line);
-                }
-            }
-        }
+        Ok(chunks)
     }
 }
 
@@ -209,6 +352,51 @@ mod tests {
         }
         assert!(!theirs.read_byte_record(&mut expected).unwrap());
         assert_eq!(rows, 4);
+    }
+
+    #[test]
+    fn chunk_rows_are_the_records_csv_reads() {
+        // Random quote-free text: fields with inner and outer whitespace (vertical tab and
+        // non-ASCII included, which are not trimmed), empty fields, empty lines, CRLF and LF
+        // line ends, with or without a final line end.
+        let pieces = [
+            "a", "bc", " ", "\t", ",", ",", ";", "\n", "\r\n", "\n\n", "é", "\u{b}", "x y",
+            "\u{a0}",
+        ];
+        let mut rng = Rng(11);
+        for case in 0..400 {
+            let text: String = (0..rng.next(60))
+                .map(|_| pieces[rng.next(pieces.len() as u64) as usize])
+                .collect();
+            assert!(!needs_sequential(text.as_bytes()), "{text:?}");
+            // Rows are on the lines that are not empty, numbered from 1 (csv's own positions
+            // skip empty lines, so the numbers are checked against the text itself).
+            let numbers: Vec<u64> = text
+                .split('\n')
+                .enumerate()
+                .filter(|(_, line)| !line.trim_end_matches('\r').is_empty())
+                .map(|(i, _)| i as u64 + 1)
+                .collect();
+            for delimiter in [b',', b';'] {
+                let mut csv_reader = data_reader(text.as_bytes(), delimiter);
+                let (mut raw, mut expected) = Default::default();
+                let mut rows = ChunkRows::new(text.as_bytes(), delimiter);
+                let mut fields = LineFields::default();
+                let mut count = 0;
+                while read_trimmed(&mut csv_reader, &mut raw, &mut expected).unwrap() {
+                    assert!(rows.read(&mut fields), "case {case}: {text:?}");
+                    let got: Vec<&[u8]> = (0..Fields::len(&fields))
+                        .map(|i| Fields::get(&fields, i).unwrap())
+                        .collect();
+                    let want: Vec<&[u8]> = expected.iter().collect();
+                    assert_eq!(got, want, "case {case}: {text:?}");
+                    assert_eq!(fields.number, numbers[count], "case {case}: {text:?}");
+                    count += 1;
+                }
+                assert_eq!(count, numbers.len(), "case {case}: {text:?}");
+                assert!(!rows.read(&mut fields), "case {case}: {text:?}");
+            }
+        }
     }
 
     /// A small deterministic generator (SplitMix64).

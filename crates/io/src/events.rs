@@ -34,6 +34,7 @@ use std::io::Read;
 
 use rustc_hash::FxHashMap;
 
+use crate::chunked::Fields;
 use crate::parquet_table::MAGIC;
 use crate::spill::Memory;
 use crate::table_input::{self, Header, TableFile, in_rows, text_delimiter};
@@ -683,7 +684,7 @@ pub(crate) fn find_event_columns(header: &Header, format: &EventsFormat) -> Resu
 }
 
 pub(crate) fn field<'r>(
-    record: &'r csv::ByteRecord,
+    record: &'r impl Fields,
     i: usize,
     name: &str,
     at: &At<'_>,
@@ -703,7 +704,7 @@ pub(crate) fn field<'r>(
 }
 
 pub(crate) fn parse_time(
-    record: &csv::ByteRecord,
+    record: &impl Fields,
     columns: &EventColumns,
     format: &EventsFormat,
     at: &At<'_>,
@@ -742,7 +743,7 @@ fn parse_amount(text: &str, name: &str, at: &At<'_>) -> Result<f64> {
 
 /// Parses the data fields of one row (not the user).
 pub(crate) fn parse_event(
-    record: &csv::ByteRecord,
+    record: &impl Fields,
     columns: &EventColumns,
     format: &EventsFormat,
     at: &At<'_>,
@@ -845,7 +846,7 @@ fn first_unsorted_line<R: Read>(
 }
 
 pub(crate) fn check_user<'r>(
-    record: &'r csv::ByteRecord,
+    record: &'r impl Fields,
     columns: &EventColumns,
     format: &EventsFormat,
     at: &At<'_>,

@@ -15,6 +15,7 @@ pub mod generated;
 pub mod json;
 pub mod map_file;
 pub mod model_file;
+mod name_cache;
 pub mod output;
 pub mod parquet_table;
 pub mod paths;

@@ -10,7 +10,7 @@ use super::{
     check_format, check_user, find_event_columns, finish, new_cutter, parse_event, parse_time,
     sort_ties,
 };
-use crate::chunked::{Sink, check_len, data_reader, run};
+use crate::chunked::{ChunkRows, Fields, LineFields, Sink, check_len, data_reader, run};
 use crate::table_input::{self, csv_error_from};
 use journeysim_core::error::Result;
 use journeysim_core::journey::{ChannelId, ChannelTable};
@@ -33,9 +33,8 @@ fn parse_events_chunk(
     width: usize,
     delimiter: u8,
 ) -> Option<EventsChunk> {
-    let mut reader = data_reader(chunk, delimiter);
-    let mut record = csv::ByteRecord::new();
-    let mut raw = csv::ByteRecord::new();
+    let mut rows = ChunkRows::new(chunk, delimiter);
+    let mut record = LineFields::default();
     let mut out = EventsChunk {
         channels: ChannelTable::new(),
         segments: Segments::new(),
@@ -43,7 +42,7 @@ fn parse_events_chunk(
         rows: Vec::new(),
     };
     let at = At { source, line: 0 };
-    while crate::chunked::read_trimmed(&mut reader, &mut raw, &mut record).ok()? {
+    while rows.read(&mut record) {
         if record.len() != width {
             return None;
         }
@@ -299,9 +298,8 @@ fn parse_order_chunk(
     width: usize,
     delimiter: u8,
 ) -> Option<OrderChunk> {
-    let mut reader = data_reader(chunk, delimiter);
-    let mut record = csv::ByteRecord::new();
-    let mut raw = csv::ByteRecord::new();
+    let mut rows = ChunkRows::new(chunk, delimiter);
+    let mut record = LineFields::default();
     let mut out = OrderChunk {
         first: None,
         last: None,
@@ -309,12 +307,12 @@ fn parse_order_chunk(
     };
     let mut previous: Option<(Vec<u8>, f64)> = None;
     let at = At { source, line: 0 };
-    while crate::chunked::read_trimmed(&mut reader, &mut raw, &mut record).ok()? {
+    while rows.read(&mut record) {
         if record.len() != width {
             return None;
         }
-        let line = record.position().map_or(1, |p| p.line()) - 1;
-        let user = record.get(columns.user).unwrap_or_default();
+        let line = record.number - 1;
+        let user = Fields::get(&record, columns.user).unwrap_or_default();
         let time = parse_time(&record, columns, format, &at).ok()?;
         if out.first.is_none() {
             out.first = Some((user.to_vec(), time, line));

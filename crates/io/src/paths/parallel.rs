@@ -4,7 +4,8 @@
 use std::io::Read;
 
 use super::{PathColumns, PathsFormat, check_format, find_columns, parse_path_row};
-use crate::chunked::{Sink, check_len, data_reader, run};
+use crate::chunked::{ChunkRows, Fields, LineFields, Sink, check_len, data_reader, run};
+use crate::name_cache::NameCache;
 use crate::table_input::{self, csv_error_from};
 use journeysim_core::error::{Error, Location, Result};
 use journeysim_core::journey::{ChannelId, ChannelTable, PathRow, ReadSummary};
@@ -25,6 +26,7 @@ struct PathsSink<'a, V> {
     width: usize,
     delimiter: u8,
     channels: &'a mut ChannelTable,
+    cache: NameCache,
     summary: ReadSummary,
     touches: Vec<ChannelId>,
     renumber: Vec<ChannelId>,
@@ -96,6 +98,7 @@ impl<V: FnMut(&PathRow<'_>)> Sink<PathsChunk> for PathsSink<'_, V> {
                 &self.columns,
                 self.format,
                 self.channels,
+                &mut self.cache,
                 &mut touches,
                 &at,
             );
@@ -123,22 +126,30 @@ pub(crate) fn read_paths<R: Read>(
     let columns = find_columns(&header, format)?;
     let width = header.len();
     let parse = |chunk: &[u8]| -> Option<PathsChunk> {
-        let mut reader = data_reader(chunk, delimiter);
-        let mut record = csv::ByteRecord::new();
-        let mut raw = csv::ByteRecord::new();
+        let mut rows = ChunkRows::new(chunk, delimiter);
+        let mut record = LineFields::default();
         let mut out = PathsChunk {
             channels: ChannelTable::new(),
             touches: Vec::new(),
             rows: Vec::new(),
         };
         let mut row = Vec::new();
+        let mut cache = NameCache::new();
         let at = || Location::file(source);
-        while crate::chunked::read_trimmed(&mut reader, &mut raw, &mut record).ok()? {
-            if record.len() != width {
+        while rows.read(&mut record) {
+            if Fields::len(&record) != width {
                 return None;
             }
-            let (c, v, n) =
-                parse_path_row(&record, &columns, format, &mut out.channels, &mut row, &at).ok()?;
+            let (c, v, n) = parse_path_row(
+                &record,
+                &columns,
+                format,
+                &mut out.channels,
+                &mut cache,
+                &mut row,
+                &at,
+            )
+            .ok()?;
             out.touches.extend_from_slice(&row);
             out.rows.push((out.touches.len(), c, v, n));
         }
@@ -151,6 +162,7 @@ pub(crate) fn read_paths<R: Read>(
         width,
         delimiter,
         channels,
+        cache: NameCache::new(),
         summary: ReadSummary::default(),
         touches: Vec::new(),
         renumber: Vec::new(),
