@@ -46,6 +46,21 @@ impl ExactSum {
         }
     }
 
+    /// The sum of the one term `x`.
+    pub fn of(x: f64) -> Self {
+        let mut sum = ExactSum::default();
+        sum.add(x);
+        sum
+    }
+
+    /// Adds every term of `other`, exactly.
+    pub fn merge(&mut self, other: &ExactSum) {
+        self.add(other.whole);
+        if let Some(rest) = &other.rest {
+            self.rest.get_or_insert_default().merge(rest);
+        }
+    }
+
     /// The correctly rounded sum of every term added.
     pub fn value(&self) -> f64 {
         match &self.rest {

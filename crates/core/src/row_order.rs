@@ -45,6 +45,7 @@
 use std::cmp::Ordering;
 use std::hash::Hasher;
 
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHasher};
 
 use crate::error::Result;
@@ -73,6 +74,38 @@ impl<S: PathSource> Canonical<S> {
     }
 }
 
+impl<S: PathSource> Canonical<S> {
+    /// Reads every row of the inner source, merging identical journeys, and interns its
+    /// channels into `channels` in name order: the rows, in canonical order, to be visited as
+    /// often as needed (by several consumers at once, say). The summary is as
+    /// [`PathSource::read`] gives it.
+    pub fn collect(
+        self,
+        channels: &mut ChannelTable,
+    ) -> Result<(CanonicalRows, ReadSummary, Vec<String>)> {
+        let name = self.inner.name().to_owned();
+        let mut own = ChannelTable::new();
+        let mut rows = Rows::new(self.ages);
+        let (mut summary, warnings) = self.inner.read(&mut own, &mut |row| rows.push(row))?;
+        let mut renumber = vec![0; own.len()];
+        for id in own.sorted_ids() {
+            renumber[id as usize] = channels.intern(own.name(id));
+        }
+        let rows = rows.into_canonical(&renumber);
+        let (mut conversions, mut value, mut nulls) = (0.0, 0.0, 0.0);
+        for row in rows.iter() {
+            conversions += row.path.conversions;
+            value += row.path.value;
+            nulls += row.path.nulls;
+        }
+        summary.conversions = conversions;
+        summary.value = value;
+        summary.nulls = nulls;
+        summary.check_totals(&name)?;
+        Ok((rows, summary, warnings))
+    }
+}
+
 impl<S: PathSource> PathSource for Canonical<S> {
     fn name(&self) -> &str {
         self.inner.name()
@@ -87,56 +120,68 @@ impl<S: PathSource> PathSource for Canonical<S> {
         channels: &mut ChannelTable,
         visit: &mut dyn FnMut(&SourceRow<'_>),
     ) -> Result<(ReadSummary, Vec<String>)> {
-        let name = self.inner.name().to_owned();
-        let mut own = ChannelTable::new();
-        let mut rows = Rows::new(self.ages);
-        let (mut summary, warnings) = self.inner.read(&mut own, &mut |row| rows.push(row))?;
-        let mut renumber = vec![0; own.len()];
-        for id in own.sorted_ids() {
-            renumber[id as usize] = channels.intern(own.name(id));
-        }
-        for touch in &mut rows.touches {
-            *touch = renumber[*touch as usize];
-        }
-        let (mut conversions, mut value, mut nulls) = (0.0, 0.0, 0.0);
-        for r in rows.canonical_order() {
-            let row = rows.get(r);
-            conversions += row.path.conversions;
-            value += row.path.value;
-            nulls += row.path.nulls;
-            visit(&row);
-        }
-        summary.conversions = conversions;
-        summary.value = value;
-        summary.nulls = nulls;
-        summary.check_totals(&name)?;
+        let (rows, summary, warnings) = self.collect(channels)?;
+        rows.iter().for_each(|row| visit(&row));
         Ok((summary, warnings))
     }
 }
 
-/// No index (no ages, no segment, end of a chain).
+/// The distinct journeys of a source in canonical order (see the module documentation), their
+/// counts summed: what [`Canonical::collect`] gives.
+#[derive(Debug)]
+pub struct CanonicalRows {
+    rows: Rows,
+}
+
+impl CanonicalRows {
+    /// The rows, in canonical order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = SourceRow<'_>> + '_ {
+        (0..self.rows.records.len()).map(|r| self.rows.get(r))
+    }
+
+    /// The number of distinct journeys.
+    pub fn len(&self) -> usize {
+        self.rows.records.len()
+    }
+
+    /// True when no row carries a journey.
+    pub fn is_empty(&self) -> bool {
+        self.rows.records.is_empty()
+    }
+}
+
+/// No index (no ages, no segment).
 const NONE: u32 = u32::MAX;
+
+/// Rows appended since the last merge before they are merged again: at least this many, and
+/// at least as many as there are distinct journeys (so merging costs a constant per row).
+const MERGE_AFTER: usize = 1 << 18;
 
 /// The journeys of one key: the same touches, value per conversion, ages and segment.
 #[derive(Debug, Clone)]
 struct Record {
+    /// [`key_hash`] of the key (in the source's channel numbering until the rows are put in
+    /// canonical order, then in name order).
+    hash: u64,
     /// Start of the touches in [`Rows::touches`].
     start: usize,
     len: u32,
-    /// Start of the ages in [`Rows::ages`] (`len` of them), or `usize::MAX` for none.
-    ages: usize,
     /// Index into [`Rows::segments`], or [`NONE`].
     segment: u32,
+    /// Start of the ages in [`Rows::ages`] (`len` of them), or `usize::MAX` for none.
+    ages: usize,
     /// Bits of value per conversion (0 for rows without conversions).
     per_conversion: u64,
-    /// The next record whose key has the same hash, or [`NONE`].
-    next: u32,
     conversions: ExactSum,
     value: ExactSum,
     nulls: ExactSum,
 }
 
-/// Every distinct journey of a source, in arenas, with its counts summed exactly.
+/// The journeys of a source, in arenas. Rows are appended as they come; every so often (and at
+/// the end) the arenas are rebuilt sorted by key hash, identical journeys merged with their
+/// counts summed exactly. Appending is a sequential write and sorting a cache-friendly pass,
+/// where a hash table of keys would cost a scattered lookup per row; memory stays within twice
+/// the distinct journeys plus [`MERGE_AFTER`] rows.
 #[derive(Debug)]
 struct Rows {
     keep_ages: bool,
@@ -145,8 +190,10 @@ struct Rows {
     ages: Vec<f64>,
     segments: Vec<String>,
     segment_index: FxHashMap<String, u32>,
-    /// First record of each key hash (collisions chain through [`Record::next`]).
-    by_hash: FxHashMap<u64, u32>,
+    /// `records[..merged]` are distinct keys, sorted by hash (as of the last merge).
+    merged: usize,
+    /// [`MERGE_AFTER`], smaller in tests.
+    merge_after: usize,
 }
 
 impl Rows {
@@ -158,7 +205,8 @@ impl Rows {
             ages: Vec::new(),
             segments: Vec::new(),
             segment_index: FxHashMap::default(),
-            by_hash: FxHashMap::default(),
+            merged: 0,
+            merge_after: MERGE_AFTER,
         }
     }
 
@@ -188,46 +236,95 @@ impl Rows {
             ages,
             segment.to_le_bytes().as_slice(),
         );
-        let mut at = self.by_hash.get(&hash).copied().unwrap_or(NONE);
-        while at != NONE {
-            let record = &self.records[at as usize];
-            if record.per_conversion == per_conversion
-                && record.segment == segment
-                && self.touches_of(record) == path.touches
-                && same_ages(self.ages_of(record), ages)
-            {
-                break;
+        let start = self.touches.len();
+        self.touches.extend_from_slice(path.touches);
+        let ages_at = match ages {
+            Some(ages) => {
+                self.ages.extend_from_slice(ages);
+                self.ages.len() - ages.len()
             }
-            at = record.next;
+            None => usize::MAX,
+        };
+        self.records.push(Record {
+            hash,
+            start,
+            len: u32::try_from(path.touches.len()).expect("fewer than 2^32 touches per journey"),
+            segment,
+            ages: ages_at,
+            per_conversion,
+            conversions: ExactSum::of(path.conversions),
+            value: ExactSum::of(path.value),
+            nulls: ExactSum::of(path.nulls),
+        });
+        if self.records.len() - self.merged >= self.merged.max(self.merge_after) {
+            self.merge();
         }
-        if at == NONE {
-            at = u32::try_from(self.records.len()).expect("fewer than 2^32 distinct journeys");
-            let start = self.touches.len();
-            self.touches.extend_from_slice(path.touches);
-            let ages_at = match ages {
-                Some(ages) => {
-                    self.ages.extend_from_slice(ages);
-                    self.ages.len() - ages.len()
-                }
-                None => usize::MAX,
-            };
-            let next = self.by_hash.insert(hash, at).unwrap_or(NONE);
-            self.records.push(Record {
-                start,
-                len: path.touches.len() as u32,
-                ages: ages_at,
+    }
+
+    /// Puts the rows in canonical order: channels renumbered (`renumber[own id]`), keys hashed
+    /// again in that numbering (segments by their text), sorted and merged.
+    fn into_canonical(mut self, renumber: &[ChannelId]) -> CanonicalRows {
+        for touch in &mut self.touches {
+            *touch = renumber[*touch as usize];
+        }
+        let mut records = std::mem::take(&mut self.records);
+        records.par_iter_mut().for_each(|record| {
+            let segment = self.segment_of(record).map_or(&[][..], str::as_bytes);
+            record.hash = key_hash(
+                self.touches_of(record),
+                record.per_conversion,
+                self.ages_of(record),
                 segment,
-                per_conversion,
-                next,
-                conversions: ExactSum::default(),
-                value: ExactSum::default(),
-                nulls: ExactSum::default(),
-            });
+            );
+        });
+        self.records = records;
+        self.merge();
+        CanonicalRows { rows: self }
+    }
+
+    /// Sorts the records by hash, then by key, and rebuilds the arenas in that order with
+    /// identical keys merged into one record.
+    fn merge(&mut self) {
+        let mut order: Vec<(u64, u32)> = self
+            .records
+            .iter()
+            .enumerate()
+            .map(|(r, record)| (record.hash, r as u32))
+            .collect();
+        order.par_sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| self.compare(a.1 as usize, b.1 as usize))
+        });
+        let mut records: Vec<Record> = Vec::with_capacity(order.len());
+        let mut touches = Vec::with_capacity(self.touches.len());
+        let mut ages = Vec::with_capacity(self.ages.len());
+        let mut previous: Option<(u64, u32)> = None;
+        for &(hash, r) in &order {
+            let record = &self.records[r as usize];
+            if let Some((h, p)) = previous
+                && h == hash
+                && self.compare(p as usize, r as usize) == Ordering::Equal
+            {
+                let last = records.last_mut().expect("a record was kept");
+                last.conversions.merge(&record.conversions);
+                last.value.merge(&record.value);
+                last.nulls.merge(&record.nulls);
+                continue;
+            }
+            previous = Some((hash, r));
+            let mut kept = record.clone();
+            kept.start = touches.len();
+            touches.extend_from_slice(self.touches_of(record));
+            if let Some(a) = self.ages_of(record) {
+                kept.ages = ages.len();
+                ages.extend_from_slice(a);
+            }
+            records.push(kept);
         }
-        let record = &mut self.records[at as usize];
-        record.conversions.add(path.conversions);
-        record.value.add(path.value);
-        record.nulls.add(path.nulls);
+        self.merged = records.len();
+        self.records = records;
+        self.touches = touches;
+        self.ages = ages;
     }
 
     fn touches_of(&self, record: &Record) -> &[ChannelId] {
@@ -257,29 +354,7 @@ impl Rows {
         }
     }
 
-    /// Record indices in canonical order: by the hash of their key (channels numbered by name,
-    /// the segment by its text), then by the key itself.
-    fn canonical_order(&self) -> Vec<usize> {
-        let mut keyed: Vec<(u64, usize)> = self
-            .records
-            .iter()
-            .enumerate()
-            .map(|(r, record)| {
-                let segment = self.segment_of(record).map_or(&[][..], str::as_bytes);
-                let hash = key_hash(
-                    self.touches_of(record),
-                    record.per_conversion,
-                    self.ages_of(record),
-                    segment,
-                );
-                (hash, r)
-            })
-            .collect();
-        keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| self.compare(a.1, b.1)));
-        keyed.into_iter().map(|(_, r)| r).collect()
-    }
-
-    /// A total order on keys (floats by their bits); distinct records never compare equal.
+    /// A total order on keys (floats by their bits); equal only for identical keys.
     fn compare(&self, a: usize, b: usize) -> Ordering {
         let (x, y) = (&self.records[a], &self.records[b]);
         self.touches_of(x)
@@ -317,17 +392,6 @@ fn key_hash(
     }
     hasher.write(segment);
     hasher.finish()
-}
-
-/// Ages equal bit for bit (so that every key is equal to itself, NaN or not).
-fn same_ages(a: Option<&[f64]>, b: Option<&[f64]>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => a
-            .iter()
-            .map(|x| x.to_bits())
-            .eq(b.iter().map(|x| x.to_bits())),
-        (a, b) => a.is_none() && b.is_none(),
-    }
 }
 
 #[cfg(test)]
@@ -408,6 +472,66 @@ mod tests {
     }
 
     #[test]
+    fn merging_as_rows_come_gives_what_one_merge_at_the_end_gives() {
+        // 5,000 rows of 300 keys (touches, value per conversion), each seen many times, in a
+        // scattered order; merged every 64 rows or only at the end.
+        let mut state = 7u64;
+        let mut next = |n: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % n
+        };
+        let rows: Vec<(Vec<ChannelId>, f64, f64, f64)> = (0..5_000)
+            .map(|_| {
+                let key = next(300);
+                let touches = (0..1 + key % 4).map(|i| ((key + i) % 7) as u32).collect();
+                let conversions = next(3) as f64;
+                let per_conversion = (key % 5) as f64 * 0.1;
+                (
+                    touches,
+                    conversions,
+                    conversions * per_conversion,
+                    next(4) as f64 + 0.5,
+                )
+            })
+            .collect();
+        let read = |merge_after: usize| {
+            let mut merged = Rows::new(false);
+            merged.merge_after = merge_after;
+            for (touches, conversions, value, nulls) in &rows {
+                merged.push(&SourceRow {
+                    path: PathRow {
+                        touches,
+                        conversions: *conversions,
+                        value: *value,
+                        nulls: *nulls,
+                    },
+                    ages_days: None,
+                    segment: None,
+                });
+            }
+            let canonical = merged.into_canonical(&(0..7).collect::<Vec<_>>());
+            canonical
+                .iter()
+                .map(|row| {
+                    format!(
+                        "{:?} {:?} {:?} {:?}",
+                        row.path.touches,
+                        row.path.conversions.to_bits(),
+                        row.path.value.to_bits(),
+                        row.path.nulls.to_bits()
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let at_the_end = read(usize::MAX);
+        assert!(at_the_end.len() <= 300 * 2, "merged: {}", at_the_end.len());
+        assert_eq!(read(64), at_the_end);
+        assert_eq!(read(1), at_the_end);
+    }
+
+    #[test]
     fn identical_journeys_merge_and_differing_ones_stay_apart() {
         let mut rows = Rows::new(true);
         let touches = [0u32, 1];
@@ -428,21 +552,29 @@ mod tests {
         rows.push(&row(10.0, Some(&[3.0, 1.0]), Some("q")));
         rows.push(&row(10.0, None, Some("q")));
         rows.push(&row(20.0, Some(&[2.0, 1.0]), Some("q")));
-        assert_eq!(rows.records.len(), 5);
-        let merged = rows.get(0);
-        assert_eq!((merged.path.conversions, merged.path.value), (2.0, 20.0));
-        assert_eq!(rows.compare(0, 1), Ordering::Greater, "segment p before q");
-        assert_eq!(rows.compare(0, 2), Ordering::Less, "ages 2 before 3");
-        assert_eq!(rows.compare(3, 0), Ordering::Less, "no ages first");
+        assert_eq!(rows.compare(0, 1), Ordering::Equal, "the same key");
+        assert_eq!(rows.compare(0, 2), Ordering::Greater, "segment p before q");
+        assert_eq!(rows.compare(0, 3), Ordering::Less, "ages 2 before 3");
+        assert_eq!(rows.compare(4, 0), Ordering::Less, "no ages first");
         assert_eq!(
-            rows.compare(0, 4),
+            rows.compare(0, 5),
             Ordering::Less,
             "10 per conversion before 20"
         );
+        rows.merge();
+        assert_eq!(rows.records.len(), 5);
+        let merged: Vec<(f64, f64)> = (0..5)
+            .map(|r| rows.get(r))
+            .filter(|row| row.segment == Some("q") && row.ages_days == Some(&[2.0, 1.0][..]))
+            .map(|row| (row.path.conversions, row.path.value))
+            .collect();
+        assert_eq!(merged.len(), 2, "20 and 10 per conversion");
+        assert!(merged.contains(&(2.0, 20.0)), "{merged:?}");
         // Without ages, the journeys that differed only in time merge.
         let mut rows = Rows::new(false);
         rows.push(&row(10.0, Some(&[2.0, 1.0]), None));
         rows.push(&row(10.0, Some(&[3.0, 1.0]), None));
+        rows.merge();
         assert_eq!(rows.records.len(), 1);
         assert_eq!(rows.get(0).ages_days, None);
     }

@@ -86,12 +86,28 @@ pub struct HeuristicCredits {
     pub value: RuleCredits,
 }
 
+/// The position-based weight of touch `i` of `length`.
+fn position_weight(options: &HeuristicOptions, length: usize, i: usize) -> f64 {
+    let (first, last) = (options.first_share, options.last_share);
+    match length {
+        1 => 1.0,
+        // Two touches: first and last split everything in the ratio of their shares.
+        2 if first + last > 0.0 => [first, last][i] / (first + last),
+        2 => 0.5,
+        _ if i == 0 => first,
+        _ if i == length - 1 => last,
+        _ => (1.0 - first - last) / (length - 2) as f64,
+    }
+}
+
 /// Accumulates heuristic credits row by row (streaming).
 #[derive(Debug, Clone, Default)]
 pub struct Heuristics {
     options: HeuristicOptions,
     credits: Vec<HeuristicCredits>,
     weights: Vec<RuleCredits>,
+    /// `2^(-d / half_life)` for `d` steps before the end, as far as paths have reached.
+    decay_by_steps: Vec<f64>,
     /// Time-decay half-life in days, used by [`Heuristics::observe_aged`] when touch times are
     /// known (event logs): a touch `a` days before the journey's end weighs `2^(-a / h)`.
     half_life_days: Option<f64>,
@@ -104,6 +120,7 @@ impl Heuristics {
             options,
             credits: Vec::new(),
             weights: Vec::new(),
+            decay_by_steps: Vec::new(),
             half_life_days: None,
         }
     }
@@ -140,16 +157,30 @@ impl Heuristics {
         self.weights.resize(length, RuleCredits::default());
         self.weights[0].first_touch = 1.0;
         self.weights[length - 1].last_touch = 1.0;
-        let (half_life, time_half_life) = (self.options.half_life, self.half_life_days);
-        let decay = |i: usize| match (ages_days, time_half_life) {
-            (Some(ages), Some(h)) => (-ages[i].max(0.0) / h).exp2(),
-            _ => (-((length - 1 - i) as f64) / half_life).exp2(),
-        };
-        let decay_total: f64 = (0..length).map(decay).sum();
+        match (ages_days, self.half_life_days) {
+            (Some(ages), Some(h)) => {
+                for (weight, age) in self.weights.iter_mut().zip(ages) {
+                    weight.time_decay = (-age.max(0.0) / h).exp2();
+                }
+            }
+            _ => {
+                // By position: the weight of d steps before the end, computed once per d.
+                while self.decay_by_steps.len() < length {
+                    let steps = self.decay_by_steps.len() as f64;
+                    self.decay_by_steps
+                        .push((-steps / self.options.half_life).exp2());
+                }
+                for (i, weight) in self.weights.iter_mut().enumerate() {
+                    weight.time_decay = self.decay_by_steps[length - 1 - i];
+                }
+            }
+        }
+        let decay_total: f64 = self.weights.iter().map(|w| w.time_decay).sum();
         for i in 0..length {
-            self.weights[i].linear = 1.0 / length as f64;
-            self.weights[i].position_based = self.position_weight(length, i);
-            self.weights[i].time_decay = decay(i) / decay_total;
+            let weight = &mut self.weights[i];
+            weight.linear = 1.0 / length as f64;
+            weight.position_based = position_weight(&self.options, length, i);
+            weight.time_decay /= decay_total;
         }
         let top = *row.touches.iter().max().expect("non-empty") as usize;
         if self.credits.len() <= top {
@@ -161,19 +192,6 @@ impl Heuristics {
                 .conversions
                 .add_scaled(&self.weights[i], row.conversions);
             credit.value.add_scaled(&self.weights[i], row.value);
-        }
-    }
-
-    fn position_weight(&self, length: usize, i: usize) -> f64 {
-        let (first, last) = (self.options.first_share, self.options.last_share);
-        match length {
-            1 => 1.0,
-            // Two touches: first and last split everything in the ratio of their shares.
-            2 if first + last > 0.0 => [first, last][i] / (first + last),
-            2 => 0.5,
-            _ if i == 0 => first,
-            _ if i == length - 1 => last,
-            _ => (1.0 - first - last) / (length - 2) as f64,
         }
     }
 

@@ -45,7 +45,7 @@ use crate::error::Result;
 use crate::journey::{ChannelTable, PathRow, PathSource, ReadSummary};
 use crate::model::{FitOptions, Fitter};
 use crate::progress;
-use crate::row_order::Canonical;
+use crate::row_order::{Canonical, CanonicalRows};
 use crate::solve::absorb;
 pub use heuristics::{HeuristicCredits, HeuristicOptions, Heuristics, RuleCredits};
 pub use intervals::{
@@ -344,9 +344,9 @@ pub fn attribute_with_progress(
     let mut builder = AttributionBuilder::new(options, half_life_days)?.with_methods(methods)?;
     let mut channels = ChannelTable::new();
     let name = source.name().to_owned();
-    let (summary, warnings) = Canonical::new(source).read(&mut channels, &mut |row| {
-        builder.observe(&row.path, row.ages_days)
-    })?;
+    let (rows, summary, warnings) = Canonical::new(source).collect(&mut channels)?;
+    builder.observe_rows(&rows);
+    drop(rows);
     builder.finish_with_progress(channels, &name, &summary, warnings, progress)
 }
 
@@ -411,6 +411,35 @@ impl AttributionBuilder {
         }
         self.heuristics.observe_aged(row, ages_days);
         self.shapley.observe(row);
+    }
+
+    /// Adds every row of `rows`, in their order, as [`observe`](Self::observe) would one by
+    /// one. The fitter (with the interval recorder) and the heuristics with Shapley are
+    /// independent, so each walks the rows on its own, in parallel; the result is the same.
+    pub fn observe_rows(&mut self, rows: &CanonicalRows) {
+        let AttributionBuilder {
+            fitter,
+            recorder,
+            heuristics,
+            shapley,
+            ..
+        } = self;
+        rayon::join(
+            || {
+                for row in rows.iter() {
+                    fitter.observe(&row.path);
+                    if let Some(recorder) = recorder.as_mut() {
+                        recorder.record(&row.path, fitter.last_sequence());
+                    }
+                }
+            },
+            || {
+                for row in rows.iter() {
+                    heuristics.observe_aged(&row.path, row.ages_days);
+                    shapley.observe(&row.path);
+                }
+            },
+        );
     }
 
     /// Builds the chain and attributes. `summary` holds the totals of what was observed.

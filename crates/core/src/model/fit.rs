@@ -58,12 +58,16 @@ impl FitOptions {
 const START: u32 = u32::MAX;
 const CONVERSION: u32 = u32::MAX - 1;
 const NULL: u32 = u32::MAX - 2;
+/// Not a state yet (in [`Fitter::by_channel`]).
+const UNKNOWN: u32 = u32::MAX;
 
 /// Accumulates transition weights from paths, one row at a time.
 #[derive(Debug)]
 pub struct Fitter {
     options: FitOptions,
     state_index: FxHashMap<Box<[ChannelId]>, StateId>,
+    /// The state of each one-touch window, by channel ([`UNKNOWN`] if not seen yet).
+    by_channel: Vec<StateId>,
     states: Vec<Box<[ChannelId]>>,
     /// Weight of each (from, to) pair, keyed `from << 32 | to`.
     transitions: FxHashMap<u64, f64>,
@@ -82,6 +86,7 @@ impl Fitter {
         Ok(Fitter {
             options,
             state_index: FxHashMap::default(),
+            by_channel: Vec::new(),
             states: Vec::new(),
             transitions: FxHashMap::default(),
             conversions_by_last: Vec::new(),
@@ -142,6 +147,25 @@ impl Fitter {
     }
 
     fn intern(&mut self, window: &[ChannelId]) -> StateId {
+        // A one-touch state (every state at order 1) is looked up by its channel directly.
+        if let &[channel] = window
+            && let Some(&id) = self.by_channel.get(channel as usize)
+            && id != UNKNOWN
+        {
+            return id;
+        }
+        let id = self.intern_hashed(window);
+        if let &[channel] = window {
+            let channel = channel as usize;
+            if self.by_channel.len() <= channel {
+                self.by_channel.resize(channel + 1, UNKNOWN);
+            }
+            self.by_channel[channel] = id;
+        }
+        id
+    }
+
+    fn intern_hashed(&mut self, window: &[ChannelId]) -> StateId {
         if let Some(&id) = self.state_index.get(window) {
             return id;
         }
