@@ -38,6 +38,10 @@ pub(crate) trait Fields {
     fn get(&self, i: usize) -> Option<&[u8]>;
     /// The number of fields.
     fn len(&self) -> usize;
+    /// Field `i` as text, if the row has it: `Err` when it is not UTF-8.
+    fn text(&self, i: usize) -> Option<std::result::Result<&str, std::str::Utf8Error>> {
+        self.get(i).map(std::str::from_utf8)
+    }
 }
 
 impl Fields for csv::ByteRecord {
@@ -54,6 +58,8 @@ impl Fields for csv::ByteRecord {
 #[derive(Debug, Default)]
 pub(crate) struct LineFields<'a> {
     line: &'a [u8],
+    /// The line as text, when all of it is UTF-8 (checked once, not field by field).
+    text: Option<&'a str>,
     bounds: Vec<(usize, usize)>,
     /// The line's number in the chunk (1-based, as csv counts).
     pub(crate) number: u64,
@@ -68,6 +74,18 @@ impl Fields for LineFields<'_> {
 
     fn len(&self) -> usize {
         self.bounds.len()
+    }
+
+    fn text(&self, i: usize) -> Option<std::result::Result<&str, std::str::Utf8Error>> {
+        match self.text {
+            // Fields end at the line's ends, at a delimiter or at ASCII whitespace, all of
+            // them character boundaries.
+            Some(text) => self
+                .bounds
+                .get(i)
+                .map(|&(start, end)| Ok(&text[start..end])),
+            None => self.get(i).map(std::str::from_utf8),
+        }
     }
 }
 
@@ -113,6 +131,7 @@ impl<'a> ChunkRows<'a> {
                 continue;
             }
             fields.line = line;
+            fields.text = std::str::from_utf8(line).ok();
             fields.number = number;
             fields.bounds.clear();
             let mut start = 0;
@@ -397,6 +416,17 @@ mod tests {
                 assert!(!rows.read(&mut fields), "case {case}: {text:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_refuses_only_its_bad_field() {
+        let mut rows = ChunkRows::new(b"a , \xff ,\xc3\xa9\n", b',');
+        let mut fields = LineFields::default();
+        assert!(rows.read(&mut fields));
+        assert_eq!(fields.text(0), Some(Ok("a")));
+        assert!(fields.text(1).is_some_and(|t| t.is_err()));
+        assert_eq!(fields.text(2), Some(Ok("é")));
+        assert_eq!(fields.text(3), None);
     }
 
     /// A small deterministic generator (SplitMix64).

@@ -689,13 +689,13 @@ pub(crate) fn field<'r>(
     name: &str,
     at: &At<'_>,
 ) -> Result<&'r str> {
-    let bytes = record.get(i).ok_or_else(|| {
+    let text = record.text(i).ok_or_else(|| {
         Error::input(
             at.location(),
             format!("missing field '{}' (too few fields)", clip(name)),
         )
     })?;
-    std::str::from_utf8(bytes).map_err(|_| {
+    text.map_err(|_| {
         Error::input(
             at.location(),
             format!("field '{}' is not valid UTF-8", clip(name)),

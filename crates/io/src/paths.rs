@@ -312,7 +312,7 @@ fn parse_count(
     column: &str,
     at: &dyn Fn() -> Location,
 ) -> Result<f64> {
-    let raw = record.get(index).ok_or_else(|| {
+    let text = record.text(index).ok_or_else(|| {
         Error::input(
             at(),
             format!(
@@ -322,8 +322,7 @@ fn parse_count(
             ),
         )
     })?;
-    let text = std::str::from_utf8(raw)
-        .map_err(|_| Error::input(at(), format!("{column} is not valid UTF-8")))?;
+    let text = text.map_err(|_| Error::input(at(), format!("{column} is not valid UTF-8")))?;
     let value: f64 = text.parse().map_err(|_| {
         Error::input(
             at(),
@@ -359,7 +358,7 @@ fn parse_path(
     touches: &mut Vec<ChannelId>,
     at: &dyn Fn() -> Location,
 ) -> Result<()> {
-    let raw = record.get(index).ok_or_else(|| {
+    let text = record.text(index).ok_or_else(|| {
         Error::input(
             at(),
             format!(
@@ -368,8 +367,7 @@ fn parse_path(
             ),
         )
     })?;
-    let text =
-        std::str::from_utf8(raw).map_err(|_| Error::input(at(), "the path is not valid UTF-8"))?;
+    let text = text.map_err(|_| Error::input(at(), "the path is not valid UTF-8"))?;
     if text.is_empty() {
         return Err(Error::input(
             at(),
@@ -397,8 +395,8 @@ fn parse_path(
         // inside a multi-byte character, so every piece is itself UTF-8).
         &[byte] if byte.is_ascii() => {
             let mut start = 0;
-            for (position, end) in memchr::memchr_iter(byte, raw)
-                .chain([raw.len()])
+            for (position, end) in memchr::memchr_iter(byte, text.as_bytes())
+                .chain([text.len()])
                 .enumerate()
             {
                 push(position, &text[start..end])?;

@@ -67,12 +67,14 @@ pub fn parse_timestamp(text: &str) -> Option<f64> {
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
+    // A short run of ASCII digits (at most four here, so no overflow).
     let num = |s: &str| -> Option<u32> {
-        if s.bytes().all(|c| c.is_ascii_digit()) && !s.is_empty() {
-            s.parse().ok()
-        } else {
-            None
+        if s.is_empty() {
+            return None;
         }
+        s.bytes().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
     };
     let year = num(&t[0..4])? as i64;
     let month = num(&t[5..7])?;
