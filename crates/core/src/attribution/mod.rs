@@ -300,6 +300,20 @@ impl MethodOptions {
     fn has(&self, method: AttributionMethod) -> bool {
         self.methods.contains(&method)
     }
+
+    /// Whether a rule-based method is asked for (otherwise rows need not go to the
+    /// heuristics).
+    fn needs_heuristics(&self) -> bool {
+        use AttributionMethod::*;
+        [FirstTouch, LastTouch, Linear, PositionBased, TimeDecay]
+            .iter()
+            .any(|&m| self.has(m))
+    }
+
+    /// Whether a Shapley method is asked for.
+    fn needs_shapley(&self) -> bool {
+        self.has(AttributionMethod::Shapley) || self.has(AttributionMethod::ShapleyOrdered)
+    }
 }
 
 /// Options of [`attribute_paths`].
@@ -409,14 +423,22 @@ impl AttributionBuilder {
         if let Some(recorder) = self.recorder.as_mut() {
             recorder.record(row, self.fitter.last_sequence());
         }
-        self.heuristics.observe_aged(row, ages_days);
-        self.shapley.observe(row);
+        if self.methods.needs_heuristics() {
+            self.heuristics.observe_aged(row, ages_days);
+        }
+        if self.methods.needs_shapley() {
+            self.shapley.observe(row);
+        }
     }
 
     /// Adds every row of `rows`, in their order, as [`observe`](Self::observe) would one by
     /// one. The fitter (with the interval recorder) and the heuristics with Shapley are
     /// independent, so each walks the rows on its own, in parallel; the result is the same.
     pub fn observe_rows(&mut self, rows: &CanonicalRows) {
+        let (needs_heuristics, needs_shapley) = (
+            self.methods.needs_heuristics(),
+            self.methods.needs_shapley(),
+        );
         let AttributionBuilder {
             fitter,
             recorder,
@@ -434,9 +456,16 @@ impl AttributionBuilder {
                 }
             },
             || {
+                if !(needs_heuristics || needs_shapley) {
+                    return;
+                }
                 for row in rows.iter() {
-                    heuristics.observe_aged(&row.path, row.ages_days);
-                    shapley.observe(&row.path);
+                    if needs_heuristics {
+                        heuristics.observe_aged(&row.path, row.ages_days);
+                    }
+                    if needs_shapley {
+                        shapley.observe(&row.path);
+                    }
                 }
             },
         );
@@ -591,5 +620,67 @@ impl AttributionBuilder {
             channels,
             warnings,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journey::MemoryPaths;
+
+    /// Each method asked for alone gives the figures it gives beside every other method
+    /// (rows skip the accumulators no chosen method reads).
+    #[test]
+    fn a_method_alone_gives_what_it_gives_among_all() {
+        let rows = [
+            (&["a", "b", "a"][..], 2.0, 30.0, 1.0),
+            (&["b"][..], 1.0, 5.0, 3.0),
+            (&["c", "a"][..], 0.0, 0.0, 2.0),
+            (&["c", "b", "b", "a"][..], 3.0, 12.5, 0.0),
+        ];
+        let run = |methods: Vec<AttributionMethod>| {
+            let options = AttributionOptions {
+                fit: FitOptions::order(1),
+                heuristics: HeuristicOptions::default(),
+            };
+            let methods = MethodOptions {
+                methods,
+                intervals: None,
+            };
+            attribute(MemoryPaths::new("t", &rows), &options, &methods, None)
+                .unwrap()
+                .channels
+        };
+        let all = run(AttributionMethod::ALL.to_vec());
+        for method in AttributionMethod::ALL {
+            let alone = run(vec![method]);
+            let pick = |c: &ChannelAttribution| match method {
+                AttributionMethod::Markov => {
+                    vec![c.removal_effect, c.markov_conversions, c.markov_value]
+                }
+                AttributionMethod::FirstTouch => vec![c.first_touch, c.first_touch_value],
+                AttributionMethod::LastTouch => vec![c.last_touch, c.last_touch_value],
+                AttributionMethod::Linear => vec![c.linear, c.linear_value],
+                AttributionMethod::PositionBased => vec![c.position_based, c.position_based_value],
+                AttributionMethod::TimeDecay => vec![c.time_decay, c.time_decay_value],
+                AttributionMethod::Shapley => vec![c.shapley, c.shapley_value],
+                AttributionMethod::ShapleyOrdered => c
+                    .shapley_ordered
+                    .clone()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(Some)
+                    .collect(),
+            };
+            let (a, b): (Vec<_>, Vec<_>) = (
+                all.iter().map(pick).collect(),
+                alone.iter().map(pick).collect(),
+            );
+            assert_eq!(a, b, "{method:?}");
+            assert!(
+                a.iter().flatten().any(|x| x.is_some_and(|x| x > 0.0)),
+                "{method:?}: nothing credited"
+            );
+        }
     }
 }
