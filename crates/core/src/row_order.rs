@@ -15,10 +15,13 @@
 //! (every method is linear in a row's counts, the Bayesian bootstrap's Gamma weights add up,
 //! and value per conversion is part of the key, so value distributions keep their samples).
 //!
-//! **Memory**: one record per distinct journey (about 80 bytes plus 4 per touch), which is the
-//! size of the table of distinct paths, whatever the number of events; with touch ages kept (time
-//! decay by real time, time to convert), journeys rarely repeat and it is one record per journey
-//! (8 more bytes per touch). Consumers that do not use ages ask for
+//! **Memory**: one record per distinct journey (about 90 bytes plus 4 per touch), which is the
+//! size of the table of distinct paths, whatever the number of events, plus the rows read since
+//! they were last merged: up to 2^20 of them (about 100 MB) or as many as there are distinct
+//! journeys, whichever is more. Rows are appended as they come and merged in bulk (sorted, not
+//! looked up one by one), and a file of up to 2^20 rows is merged once, at the end. With touch
+//! ages kept (time decay by real time, time to convert), journeys rarely repeat and it is one
+//! record per journey (8 more bytes per touch). Consumers that do not use ages ask for
 //! [`Canonical::without_ages`].
 //!
 //! ```
@@ -153,9 +156,10 @@ impl CanonicalRows {
 /// No index (no ages, no segment).
 const NONE: u32 = u32::MAX;
 
-/// Rows appended since the last merge before they are merged again: at least this many, and
-/// at least as many as there are distinct journeys (so merging costs a constant per row).
-const MERGE_AFTER: usize = 1 << 18;
+/// Rows appended since the last merge before they are merged again: at least this many (about
+/// 100 MB of records), and at least as many as there are distinct journeys (so merging costs
+/// a constant per row).
+const MERGE_AFTER: usize = 1 << 20;
 
 /// The journeys of one key: the same touches, value per conversion, ages and segment.
 #[derive(Debug, Clone)]
@@ -178,10 +182,11 @@ struct Record {
 }
 
 /// The journeys of a source, in arenas. Rows are appended as they come; every so often (and at
-/// the end) the arenas are rebuilt sorted by key hash, identical journeys merged with their
-/// counts summed exactly. Appending is a sequential write and sorting a cache-friendly pass,
-/// where a hash table of keys would cost a scattered lookup per row; memory stays within twice
-/// the distinct journeys plus [`MERGE_AFTER`] rows.
+/// the end) the records are sorted in place by key hash, identical neighbours merged with their
+/// counts summed exactly, and the touches copied again in that order. Appending is a sequential
+/// write and sorting a cache-friendly pass, where a hash table of keys would cost a scattered
+/// lookup per row; memory stays within the distinct journeys plus [`MERGE_AFTER`] rows (or as
+/// many again), and the touches twice while they are copied.
 #[derive(Debug)]
 struct Rows {
     keep_ages: bool,
@@ -245,6 +250,16 @@ impl Rows {
             }
             None => usize::MAX,
         };
+        if self.records.len() == self.records.capacity() {
+            // Grow by doubling, but never past the next merge (memory is bounded by it).
+            let merge_at = self.merged + self.merged.max(self.merge_after);
+            let room = self
+                .records
+                .len()
+                .max(1024)
+                .min(merge_at - self.records.len());
+            self.records.reserve_exact(room.max(1));
+        }
         self.records.push(Record {
             hash,
             start,
@@ -285,41 +300,29 @@ impl Rows {
     /// Sorts the records by hash, then by key, and rebuilds the arenas in that order with
     /// identical keys merged into one record.
     fn merge(&mut self) {
-        let mut order: Vec<(u64, u32)> = self
-            .records
-            .iter()
-            .enumerate()
-            .map(|(r, record)| (record.hash, r as u32))
-            .collect();
-        order.par_sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then_with(|| self.compare(a.1 as usize, b.1 as usize))
+        // Sorted in place (no second array of records), then identical neighbours merged.
+        let mut records = std::mem::take(&mut self.records);
+        records.par_sort_unstable_by(|x, y| x.hash.cmp(&y.hash).then_with(|| self.compare(x, y)));
+        records.dedup_by(|later, kept| {
+            let same = later.hash == kept.hash && self.compare(kept, later) == Ordering::Equal;
+            if same {
+                kept.conversions.merge(&later.conversions);
+                kept.value.merge(&later.value);
+                kept.nulls.merge(&later.nulls);
+            }
+            same
         });
-        let mut records: Vec<Record> = Vec::with_capacity(order.len());
+        // The touches and ages again, in the records' order and without the merged ones.
         let mut touches = Vec::with_capacity(self.touches.len());
         let mut ages = Vec::with_capacity(self.ages.len());
-        let mut previous: Option<(u64, u32)> = None;
-        for &(hash, r) in &order {
-            let record = &self.records[r as usize];
-            if let Some((h, p)) = previous
-                && h == hash
-                && self.compare(p as usize, r as usize) == Ordering::Equal
-            {
-                let last = records.last_mut().expect("a record was kept");
-                last.conversions.merge(&record.conversions);
-                last.value.merge(&record.value);
-                last.nulls.merge(&record.nulls);
-                continue;
+        for record in &mut records {
+            let (start, len) = (record.start, record.len as usize);
+            touches.extend_from_slice(&self.touches[start..start + len]);
+            record.start = touches.len() - len;
+            if record.ages != usize::MAX {
+                ages.extend_from_slice(&self.ages[record.ages..record.ages + len]);
+                record.ages = ages.len() - len;
             }
-            previous = Some((hash, r));
-            let mut kept = record.clone();
-            kept.start = touches.len();
-            touches.extend_from_slice(self.touches_of(record));
-            if let Some(a) = self.ages_of(record) {
-                kept.ages = ages.len();
-                ages.extend_from_slice(a);
-            }
-            records.push(kept);
         }
         self.merged = records.len();
         self.records = records;
@@ -355,8 +358,7 @@ impl Rows {
     }
 
     /// A total order on keys (floats by their bits); equal only for identical keys.
-    fn compare(&self, a: usize, b: usize) -> Ordering {
-        let (x, y) = (&self.records[a], &self.records[b]);
+    fn compare(&self, x: &Record, y: &Record) -> Ordering {
         self.touches_of(x)
             .cmp(self.touches_of(y))
             .then(x.per_conversion.cmp(&y.per_conversion))
@@ -552,12 +554,28 @@ mod tests {
         rows.push(&row(10.0, Some(&[3.0, 1.0]), Some("q")));
         rows.push(&row(10.0, None, Some("q")));
         rows.push(&row(20.0, Some(&[2.0, 1.0]), Some("q")));
-        assert_eq!(rows.compare(0, 1), Ordering::Equal, "the same key");
-        assert_eq!(rows.compare(0, 2), Ordering::Greater, "segment p before q");
-        assert_eq!(rows.compare(0, 3), Ordering::Less, "ages 2 before 3");
-        assert_eq!(rows.compare(4, 0), Ordering::Less, "no ages first");
         assert_eq!(
-            rows.compare(0, 5),
+            rows.compare(&rows.records[0], &rows.records[1]),
+            Ordering::Equal,
+            "the same key"
+        );
+        assert_eq!(
+            rows.compare(&rows.records[0], &rows.records[2]),
+            Ordering::Greater,
+            "segment p before q"
+        );
+        assert_eq!(
+            rows.compare(&rows.records[0], &rows.records[3]),
+            Ordering::Less,
+            "ages 2 before 3"
+        );
+        assert_eq!(
+            rows.compare(&rows.records[4], &rows.records[0]),
+            Ordering::Less,
+            "no ages first"
+        );
+        assert_eq!(
+            rows.compare(&rows.records[0], &rows.records[5]),
             Ordering::Less,
             "10 per conversion before 20"
         );
