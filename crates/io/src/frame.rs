@@ -83,8 +83,17 @@ impl FrameText {
             Cell::Text(text) => self.writer.write_field(text),
             Cell::Number(x) => {
                 self.number.clear();
-                // `Display` of an f64 is the shortest text that parses back to the same value.
-                let _ = write!(self.number, "{x}");
+                // `Display` of an f64 is the shortest text that parses back to the same value;
+                // for a whole number below 2^53 (counts, mostly) that is the integer's text,
+                // which is quicker to write (minus zero keeps its sign through `Display`).
+                if x.fract() == 0.0
+                    && x.abs() < 9_007_199_254_740_992.0
+                    && x.to_bits() != (-0.0f64).to_bits()
+                {
+                    let _ = write!(self.number, "{}", x as i64);
+                } else {
+                    let _ = write!(self.number, "{x}");
+                }
                 self.writer.write_field(&self.number)
             }
             Cell::Missing => self.writer.write_field(""),
@@ -146,6 +155,33 @@ fn in_memory(e: csv::Error) -> Error {
 mod tests {
     use super::*;
     use journeysim_core::journey::{ChannelTable, PathSource};
+
+    #[test]
+    fn numbers_are_written_as_display_writes_them() {
+        for x in [
+            0.0,
+            -0.0,
+            1.0,
+            -3.0,
+            2.5,
+            1e15,
+            9_007_199_254_740_991.0,
+            9_007_199_254_740_992.0,
+            1e16,
+            -1e300,
+            0.1 + 0.2,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            5e-324,
+        ] {
+            let mut frame = FrameText::new(&["x"]).unwrap();
+            frame.cell(Cell::Number(x)).unwrap();
+            frame.end_row().unwrap();
+            let text = String::from_utf8(frame.into_bytes().unwrap()).unwrap();
+            assert_eq!(text, format!("x\n{x}\n"), "{x:?}");
+        }
+    }
 
     #[test]
     fn text_with_the_delimiter_and_quotes_reads_back() {
