@@ -89,3 +89,29 @@ def test_channel_names_with_commas_quotes_and_unicode():
     data = {"path": ['a,"1" > é', "é"], "conv": [1, 1], "nulls": [0, 1]}
     out = journeysim.markov_model(data, "path", "conv", var_null="nulls")
     assert out["channel_name"].tolist() == ['a,"1"', "é"]
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "uint8", "uint32", "uint64", "float16"])
+def test_every_numeric_width_gives_the_same_answer(baseline, dtype):
+    # Float and signed (or up to 32-bit unsigned) NumPy columns go packed as 8-byte words;
+    # uint64 goes as a list of Python ints. Either way the answer is the lists' answer.
+    same(markov(pd.DataFrame(ROWS).astype({"conv": dtype, "nulls": dtype})), baseline)
+
+
+def test_integers_past_two_to_the_53_are_read_as_python_ints_are():
+    rows = {"path": ["a", "b > a"], "conv": [2**53 + 1, 1], "nulls": [0, 2**62]}
+    packed = journeysim.markov_model(pd.DataFrame(rows), "path", "conv", var_null="nulls")
+    listed = journeysim.markov_model(rows, "path", "conv", var_null="nulls")
+    assert packed.to_dict("list") == listed.to_dict("list")
+
+
+def test_packed_values_of_another_kind_are_refused():
+    from journeysim import _native
+
+    columns = [("path", ["a"], True), ("conv", ("f4", b"\0\0\0\0"), False)]
+    with pytest.raises(ValueError, match="packed values of kind 'f4' in 4 bytes"):
+        _native.ca_markov(columns, "path", "conv", None, None, ">", 1, False, "Data")
+    columns = [("path", ["a", "b"]), ("conv", ("i8", bytes(8)))]
+    columns = [(name, values, name == "path") for name, values in columns]
+    with pytest.raises(ValueError, match="column 'conv' has 1 values but column 'path' has 2"):
+        _native.ca_markov(columns, "path", "conv", None, None, ">", 1, False, "Data")

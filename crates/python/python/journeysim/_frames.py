@@ -1,14 +1,17 @@
 """DataFrames in and out: pandas, polars or a dict of columns become one Python list per column
 for the native module (which writes them as the text the file readers read, so a frame gets the
-files' rules and messages); results become a DataFrame of the caller's library."""
+files' rules and messages), except pandas columns of a NumPy float or integer dtype, which go
+packed as 8-byte words (no Python object per value); results become a DataFrame of the
+caller's library."""
 
 from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-Column = Tuple[str, list, bool]
+# A column's values: a list, or a packed numeric column `("f8" | "i8", bytes)`.
+Column = Tuple[str, Union[list, Tuple[str, bytes]], bool]
 
 
 def _kind(data: Any) -> str:
@@ -33,12 +36,31 @@ def column_names(data: Any) -> List[str]:
     return [str(c) for c in data.columns]
 
 
-def _values(data: Any, kind: str, name: str) -> list:
+def _packed(series: Any) -> Optional[Tuple[str, bytes]]:
+    """A pandas column of a NumPy float dtype as little-endian float64 words, of a signed (or
+    narrow unsigned) integer dtype as int64 words: every value exactly, no missing values
+    possible but float NaN, which the native side reads as a float would be. None otherwise."""
+    import numpy as np
+
+    dtype = series.dtype
+    if not isinstance(dtype, np.dtype):
+        return None
+    if dtype.kind == "f":
+        return ("f8", series.to_numpy(dtype="<f8").tobytes())
+    if dtype.kind == "i" or (dtype.kind == "u" and dtype.itemsize <= 4):
+        return ("i8", series.to_numpy(dtype="<i8").tobytes())
+    return None
+
+
+def _values(data: Any, kind: str, name: str) -> Union[list, Tuple[str, bytes]]:
     if kind == "pandas":
         series = data[name]
         if getattr(series, "ndim", 1) != 1:
             raise ValueError(f"column '{name}' appears more than once in the frame")
         dtype = series.dtype
+        packed = _packed(series)
+        if packed is not None:
+            return packed
         if getattr(dtype, "kind", None) == "f":
             return series.tolist()
         # Categorical, nullable (Int64, boolean, string) and object columns: missing values

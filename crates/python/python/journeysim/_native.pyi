@@ -1,8 +1,9 @@
 """Type stubs of the native module (built from crates/python/src by maturin)."""
 
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple, Union
 
-Column = Tuple[str, list, bool]
+# A column's values: a list, or a packed numeric column ("f8" | "i8", little-endian words).
+Column = Tuple[str, Union[list, Tuple[str, bytes]], bool]
 Transition = Tuple[str, str, float]
 PathsColumns = Tuple[List[str], List[float], List[float], List[float]]
 
