@@ -60,7 +60,11 @@ pub(crate) struct LineFields<'a> {
     line: &'a [u8],
     /// The line as text, when all of it is UTF-8 (checked once, not field by field).
     text: Option<&'a str>,
+    /// The ranges of the first fields (all of them unless [`ChunkRows::read_first`] asked
+    /// for fewer).
     bounds: Vec<(usize, usize)>,
+    /// The number of fields on the line.
+    count: usize,
     /// The line's number in the chunk (1-based, as csv counts).
     pub(crate) number: u64,
 }
@@ -73,7 +77,7 @@ impl Fields for LineFields<'_> {
     }
 
     fn len(&self) -> usize {
-        self.bounds.len()
+        self.count
     }
 
     fn text(&self, i: usize) -> Option<std::result::Result<&str, std::str::Utf8Error>> {
@@ -115,6 +119,12 @@ impl<'a> ChunkRows<'a> {
 
     /// Reads the next row into `fields`; false at the end.
     pub(crate) fn read(&mut self, fields: &mut LineFields<'a>) -> bool {
+        self.read_first(fields, usize::MAX)
+    }
+
+    /// Reads the next row into `fields`, cutting out only its first `wanted` fields (the others
+    /// are counted, not cut: [`Fields::get`] gives `None` for them); false at the end.
+    pub(crate) fn read_first(&mut self, fields: &mut LineFields<'a>, wanted: usize) -> bool {
         loop {
             if self.rest.is_empty() {
                 return false;
@@ -135,7 +145,8 @@ impl<'a> ChunkRows<'a> {
             fields.number = number;
             fields.bounds.clear();
             let mut start = 0;
-            for end in memchr::memchr_iter(self.delimiter, line).chain([line.len()]) {
+            let mut ends = memchr::memchr_iter(self.delimiter, line).chain([line.len()]);
+            for end in ends.by_ref().take(wanted) {
                 let field = &line[start..end];
                 let trimmed = field.trim_ascii_start();
                 let from = start + (field.len() - trimmed.len());
@@ -144,6 +155,7 @@ impl<'a> ChunkRows<'a> {
                     .push((from, from + trimmed.trim_ascii_end().len()));
                 start = end + 1;
             }
+            fields.count = fields.bounds.len() + ends.count();
             return true;
         }
     }
@@ -401,6 +413,8 @@ mod tests {
                 let (mut raw, mut expected) = Default::default();
                 let mut rows = ChunkRows::new(text.as_bytes(), delimiter);
                 let mut fields = LineFields::default();
+                let mut first_two = ChunkRows::new(text.as_bytes(), delimiter);
+                let mut two = LineFields::default();
                 let mut count = 0;
                 while read_trimmed(&mut csv_reader, &mut raw, &mut expected).unwrap() {
                     assert!(rows.read(&mut fields), "case {case}: {text:?}");
@@ -410,6 +424,12 @@ mod tests {
                     let want: Vec<&[u8]> = expected.iter().collect();
                     assert_eq!(got, want, "case {case}: {text:?}");
                     assert_eq!(fields.number, numbers[count], "case {case}: {text:?}");
+                    assert!(first_two.read_first(&mut two, 2));
+                    assert_eq!(Fields::len(&two), want.len(), "case {case}: {text:?}");
+                    for (i, &field) in want.iter().enumerate() {
+                        let expected = (i < 2).then_some(field);
+                        assert_eq!(Fields::get(&two, i), expected, "case {case}: {text:?}");
+                    }
                     count += 1;
                 }
                 assert_eq!(count, numbers.len(), "case {case}: {text:?}");

@@ -370,7 +370,7 @@ impl At<'_> {
 /// Column positions.
 pub(crate) struct EventColumns {
     pub(crate) user: usize,
-    time: usize,
+    pub(crate) time: usize,
     touchpoint: usize,
     conversion: Option<usize>,
     value: Option<usize>,

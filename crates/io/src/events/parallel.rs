@@ -307,7 +307,9 @@ fn parse_order_chunk(
     };
     let mut previous: Option<(Vec<u8>, f64)> = None;
     let at = At { source, line: 0 };
-    while rows.read(&mut record) {
+    // Only the user and the time are read here; the other fields are counted.
+    let wanted = columns.user.max(columns.time) + 1;
+    while rows.read_first(&mut record, wanted) {
         if record.len() != width {
             return None;
         }
