@@ -66,17 +66,6 @@ pub struct RuleCredits {
     pub time_decay: f64,
 }
 
-impl RuleCredits {
-    /// Adds `weights * amount`, rule by rule.
-    fn add_scaled(&mut self, weights: &RuleCredits, amount: f64) {
-        self.first_touch += weights.first_touch * amount;
-        self.last_touch += weights.last_touch * amount;
-        self.linear += weights.linear * amount;
-        self.position_based += weights.position_based * amount;
-        self.time_decay += weights.time_decay * amount;
-    }
-}
-
 /// Credits of every rule for one channel.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct HeuristicCredits {
@@ -105,7 +94,8 @@ fn position_weight(options: &HeuristicOptions, length: usize, i: usize) -> f64 {
 pub struct Heuristics {
     options: HeuristicOptions,
     credits: Vec<HeuristicCredits>,
-    weights: Vec<RuleCredits>,
+    /// The time-decay weights of the row being added, before normalising.
+    decay: Vec<f64>,
     /// `2^(-d / half_life)` for `d` steps before the end, as far as paths have reached.
     decay_by_steps: Vec<f64>,
     /// Time-decay half-life in days, used by [`Heuristics::observe_aged`] when touch times are
@@ -119,7 +109,7 @@ impl Heuristics {
         Heuristics {
             options,
             credits: Vec::new(),
-            weights: Vec::new(),
+            decay: Vec::new(),
             decay_by_steps: Vec::new(),
             half_life_days: None,
         }
@@ -153,15 +143,11 @@ impl Heuristics {
             return;
         }
         let length = row.touches.len();
-        self.weights.clear();
-        self.weights.resize(length, RuleCredits::default());
-        self.weights[0].first_touch = 1.0;
-        self.weights[length - 1].last_touch = 1.0;
+        self.decay.clear();
         match (ages_days, self.half_life_days) {
             (Some(ages), Some(h)) => {
-                for (weight, age) in self.weights.iter_mut().zip(ages) {
-                    weight.time_decay = (-age.max(0.0) / h).exp2();
-                }
+                self.decay
+                    .extend(ages.iter().map(|age| (-age.max(0.0) / h).exp2()));
             }
             _ => {
                 // By position: the weight of d steps before the end, computed once per d.
@@ -170,28 +156,35 @@ impl Heuristics {
                     self.decay_by_steps
                         .push((-steps / self.options.half_life).exp2());
                 }
-                for (i, weight) in self.weights.iter_mut().enumerate() {
-                    weight.time_decay = self.decay_by_steps[length - 1 - i];
-                }
+                self.decay
+                    .extend(self.decay_by_steps[..length].iter().rev());
             }
         }
-        let decay_total: f64 = self.weights.iter().map(|w| w.time_decay).sum();
-        for i in 0..length {
-            let weight = &mut self.weights[i];
-            weight.linear = 1.0 / length as f64;
-            weight.position_based = position_weight(&self.options, length, i);
-            weight.time_decay /= decay_total;
-        }
+        let decay_total: f64 = self.decay.iter().sum();
         let top = *row.touches.iter().max().expect("non-empty") as usize;
         if self.credits.len() <= top {
             self.credits.resize(top + 1, HeuristicCredits::default());
         }
+        let linear = 1.0 / length as f64;
         for (i, &c) in row.touches.iter().enumerate() {
+            let position = position_weight(&self.options, length, i);
+            let decay = self.decay[i] / decay_total;
             let credit = &mut self.credits[c as usize];
-            credit
-                .conversions
-                .add_scaled(&self.weights[i], row.conversions);
-            credit.value.add_scaled(&self.weights[i], row.value);
+            for (rules, amount) in [
+                (&mut credit.conversions, row.conversions),
+                (&mut credit.value, row.value),
+            ] {
+                // First and last touch weigh 1 on their touch and 0 elsewhere.
+                if i == 0 {
+                    rules.first_touch += amount;
+                }
+                if i == length - 1 {
+                    rules.last_touch += amount;
+                }
+                rules.linear += linear * amount;
+                rules.position_based += position * amount;
+                rules.time_decay += decay * amount;
+            }
         }
     }
 

@@ -432,7 +432,7 @@ impl AttributionBuilder {
     }
 
     /// Adds every row of `rows`, in their order, as [`observe`](Self::observe) would one by
-    /// one. The fitter (with the interval recorder) and the heuristics with Shapley are
+    /// one. The fitter (with the interval recorder), the heuristics and Shapley are
     /// independent, so each walks the rows on its own, in parallel; the result is the same.
     pub fn observe_rows(&mut self, rows: &CanonicalRows) {
         let (needs_heuristics, needs_shapley) = (
@@ -456,17 +456,19 @@ impl AttributionBuilder {
                 }
             },
             || {
-                if !(needs_heuristics || needs_shapley) {
-                    return;
-                }
-                for row in rows.iter() {
-                    if needs_heuristics {
-                        heuristics.observe_aged(&row.path, row.ages_days);
-                    }
-                    if needs_shapley {
-                        shapley.observe(&row.path);
-                    }
-                }
+                rayon::join(
+                    || {
+                        if needs_heuristics {
+                            rows.iter()
+                                .for_each(|row| heuristics.observe_aged(&row.path, row.ages_days));
+                        }
+                    },
+                    || {
+                        if needs_shapley {
+                            rows.iter().for_each(|row| shapley.observe(&row.path));
+                        }
+                    },
+                )
             },
         );
     }
