@@ -252,7 +252,9 @@ impl Rows {
         };
         if self.records.len() == self.records.capacity() {
             // Grow by doubling, but never past the next merge (memory is bounded by it).
-            let merge_at = self.merged + self.merged.max(self.merge_after);
+            let merge_at = self
+                .merged
+                .saturating_add(self.merged.max(self.merge_after));
             let room = self
                 .records
                 .len()
@@ -554,31 +556,19 @@ mod tests {
         rows.push(&row(10.0, Some(&[3.0, 1.0]), Some("q")));
         rows.push(&row(10.0, None, Some("q")));
         rows.push(&row(20.0, Some(&[2.0, 1.0]), Some("q")));
-        assert_eq!(
-            rows.compare(&rows.records[0], &rows.records[1]),
-            Ordering::Equal,
-            "the same key"
-        );
-        assert_eq!(
-            rows.compare(&rows.records[0], &rows.records[2]),
-            Ordering::Greater,
-            "segment p before q"
-        );
-        assert_eq!(
-            rows.compare(&rows.records[0], &rows.records[3]),
-            Ordering::Less,
-            "ages 2 before 3"
-        );
-        assert_eq!(
-            rows.compare(&rows.records[4], &rows.records[0]),
-            Ordering::Less,
-            "no ages first"
-        );
-        assert_eq!(
-            rows.compare(&rows.records[0], &rows.records[5]),
-            Ordering::Less,
-            "10 per conversion before 20"
-        );
+        for (a, b, expected, why) in [
+            (0, 1, Ordering::Equal, "the same key"),
+            (0, 2, Ordering::Greater, "segment p before q"),
+            (0, 3, Ordering::Less, "ages 2 before 3"),
+            (4, 0, Ordering::Less, "no ages first"),
+            (0, 5, Ordering::Less, "10 per conversion before 20"),
+        ] {
+            assert_eq!(
+                rows.compare(&rows.records[a], &rows.records[b]),
+                expected,
+                "{why}"
+            );
+        }
         rows.merge();
         assert_eq!(rows.records.len(), 5);
         let merged: Vec<(f64, f64)> = (0..5)
