@@ -5,12 +5,12 @@ use clap::Args;
 
 use journeysim_core::paths_table::paths_table;
 use journeysim_core::{Error, Result};
-use journeysim_io::events::{EventsFormat, EventsReader};
+use journeysim_io::events::{EventsFormat, EventsReader, OpenJourneys};
 use journeysim_io::parquet_table::paths_table_parquet;
 use journeysim_io::paths::paths_table_csv;
 use journeysim_report::Format;
 
-use super::input::{EventColumns, MemoryArgs, parse_delimiter};
+use super::input::{EventColumns, MemoryArgs, OpenArgs, parse_delimiter};
 use super::output::{OneFormat, OutputArgs, warn};
 
 /// Arguments of `aggregate`.
@@ -22,6 +22,8 @@ pub struct AggregateArgs {
     events: String,
     #[command(flatten)]
     columns: EventColumns,
+    #[command(flatten)]
+    open: OpenArgs,
     #[command(flatten)]
     memory: MemoryArgs,
     /// Event log: value column (optional unless named) [default: value].
@@ -68,6 +70,15 @@ pub fn run(args: AggregateArgs) -> Result<()> {
         segment_col: args.segment_col.clone(),
         ..args.columns.format(args.value_col.as_deref(), delimiter)
     };
+    let format = args.open.apply(format, OpenJourneys::Null);
+    if format.open_journeys == OpenJourneys::Censor {
+        return Err(Error::Invalid(
+            "--open-journeys censor does not apply to aggregate: a paths table keeps whole \
+             journeys and how they ended, with no place for exits censored by time; give the \
+             log itself to fit, attribute or simulate with --events, which censor by default"
+                .into(),
+        ));
+    }
     let source = if args.events == "-" {
         "<stdin>"
     } else {

@@ -39,12 +39,7 @@ pub fn run(args: FitArgs) -> Result<()> {
     let (fitted, warnings) = fit_data(&input, &model)?;
     warn(&warnings);
     let s = &fitted.summary;
-    let totals = Totals {
-        journeys: s.journeys(),
-        conversions: s.conversions,
-        value: s.value,
-        nulls: s.nulls,
-    };
+    let totals = Totals::of(s);
     let mut file = ModelDocument::from_chain(&fitted.chain, Some(input.source()), Some(totals));
     if let Some(path) = stages {
         let map = read_stage_map(&path)?;

@@ -22,6 +22,8 @@ const FLAGS: &[(&str, &str)] = &[
     ("methods", "--models"),
     ("lookback_days", "--lookback-days"),
     ("inactivity_days", "--inactivity-days"),
+    ("as_of", "--as-of"),
+    ("open_journeys", "--open-journeys"),
     ("delimiter", "--delimiter"),
     ("path_col", "--path-col"),
     ("conversions_col", "--conversions-col"),

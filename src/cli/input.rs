@@ -8,7 +8,7 @@ use clap::Args;
 
 use journeysim_core::journey::{ChannelTable, PathSource, ReadSummary, SourceRow};
 use journeysim_core::{Error, Result};
-use journeysim_io::events::{EventsFormat, EventsReader};
+use journeysim_io::events::{EventsFormat, EventsReader, OpenJourneys};
 use journeysim_io::paths::{PathsFormat, PathsReader};
 use journeysim_io::spill::{DEFAULT_MEMORY_LIMIT, Memory};
 
@@ -53,7 +53,73 @@ pub struct EventArgs {
     #[command(flatten)]
     pub columns: EventColumns,
     #[command(flatten)]
+    pub open: OpenArgs,
+    #[command(flatten)]
     pub memory: MemoryArgs,
+}
+
+/// When an event log ends and what its journeys still in progress count as: for the commands
+/// that cut a log here (not `sql`, whose paths table keeps whole journeys).
+#[derive(Args, Clone)]
+pub struct OpenArgs {
+    /// Event log: the data end at this time (a date, an RFC 3339 time or Unix seconds); later
+    /// rows are left out [default: the log's latest timestamp].
+    #[arg(long, value_name = "TIME", value_parser = as_of_time)]
+    pub as_of: Option<f64>,
+    /// Event log: journeys still in progress at the end of the data. `censor`: the exits of
+    /// touches less than --inactivity-days before the end are not known and not counted (open
+    /// journeys are neither conversions nor nulls); `null`: every journey ended with the data
+    /// (an open one is a null) [default: censor; aggregate: null].
+    #[arg(long, value_name = "POLICY", value_enum)]
+    pub open_journeys: Option<OpenJourneysArg>,
+}
+
+/// `--open-journeys` (its values are described in the flag's help: a described value would
+/// turn the whole `--help` into the long layout).
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OpenJourneysArg {
+    // Censor the exits that cannot be known yet.
+    Censor,
+    // Count open journeys as nulls.
+    Null,
+}
+
+impl OpenArgs {
+    /// `format` with these flags, `default` when --open-journeys is not given.
+    pub fn apply(&self, format: EventsFormat, default: OpenJourneys) -> EventsFormat {
+        EventsFormat {
+            as_of: self.as_of,
+            open_journeys: match self.open_journeys {
+                Some(OpenJourneysArg::Censor) => OpenJourneys::Censor,
+                Some(OpenJourneysArg::Null) => OpenJourneys::Null,
+                None => default,
+            },
+            ..format
+        }
+    }
+
+    /// Fails when a flag is given without an event log to apply to.
+    pub fn check_events(&self, events: bool) -> Result<()> {
+        let given = [
+            ("--as-of", self.as_of.is_some()),
+            ("--open-journeys", self.open_journeys.is_some()),
+        ];
+        match given.iter().find(|(_, g)| *g) {
+            Some((flag, _)) if !events => Err(Error::Invalid(format!(
+                "{flag} applies to an event log; give --events FILE, or leave {flag} out"
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Parses `--as-of`.
+fn as_of_time(text: &str) -> std::result::Result<f64, String> {
+    journeysim_io::time::parse_timestamp(text).ok_or_else(|| {
+        format!(
+            "'{text}' is not a time; give a date (2026-01-20), an RFC 3339 time or Unix seconds"
+        )
+    })
 }
 
 /// The columns and windows of an event log: one definition for every command that reads one
@@ -107,7 +173,8 @@ impl MemoryArgs {
 
 impl EventColumns {
     /// The event-log format of these columns, with `value_col` (the user's, else the default)
-    /// and `delimiter`; no segment column.
+    /// and `delimiter`; no segment column; whole journeys, ended with the data (what `sql`
+    /// cuts; [`OpenArgs::apply`] sets the end and the policy of the commands that cut here).
     pub fn format(&self, value_col: Option<&str>, delimiter: Option<u8>) -> EventsFormat {
         let defaults = EventsFormat::default();
         EventsFormat {
@@ -125,6 +192,8 @@ impl EventColumns {
             delimiter,
             lookback_days: self.lookback_days,
             inactivity_days: self.inactivity_days,
+            as_of: None,
+            open_journeys: OpenJourneys::Null,
         }
     }
 }
@@ -170,23 +239,28 @@ impl PathsInput {
         }
     }
 
-    /// The event log, when the input is one (checked against a paths FILE given too).
+    /// The event log, when the input is one (checked against a paths FILE given too, and the
+    /// flags that need a log against its absence).
     pub fn events_file(&self) -> Result<Option<&str>> {
         match (&self.file, &self.events.events) {
             (Some(_), Some(_)) => Err(Error::Invalid(
                 "give either a paths FILE or --events FILE, not both".into(),
             )),
-            (_, events) => Ok(events.as_deref()),
+            (_, events) => {
+                self.events.open.check_events(events.is_some())?;
+                Ok(events.as_deref())
+            }
         }
     }
 
     /// How to read the event log.
     pub fn events_format(&self) -> Result<EventsFormat> {
         let delimiter = self.delimiter.as_deref().map(parse_delimiter).transpose()?;
-        Ok(self
+        let format = self
             .events
             .columns
-            .format(self.value_col.as_deref(), delimiter))
+            .format(self.value_col.as_deref(), delimiter);
+        Ok(self.events.open.apply(format, OpenJourneys::Censor))
     }
 
     /// The input's name in messages.

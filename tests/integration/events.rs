@@ -38,6 +38,8 @@ fn event_log_attributes_like_the_paths_of_the_same_journeys() {
         "attribute",
         "--events",
         &events,
+        "--open-journeys",
+        "null",
         "--lookback-days",
         "3650",
         "--inactivity-days",
@@ -90,8 +92,24 @@ fn unsorted_log_gives_the_same_attribution_with_a_note() {
         "shuffled.csv",
         format!("{header}\n{}\n", lines.join("\n")).as_bytes(),
     );
-    let sorted = run(&["attribute", "--events", &events, "--format", "json"]);
-    let unsorted = run(&["attribute", "--events", &shuffled, "--format", "json"]);
+    let sorted = run(&[
+        "attribute",
+        "--events",
+        &events,
+        "--open-journeys",
+        "null",
+        "--format",
+        "json",
+    ]);
+    let unsorted = run(&[
+        "attribute",
+        "--events",
+        &shuffled,
+        "--open-journeys",
+        "null",
+        "--format",
+        "json",
+    ]);
     assert!(unsorted.status.success());
     // Same journeys, read in an order of their own: the same bytes, the file name aside.
     assert_eq!(
@@ -117,6 +135,8 @@ fn time_decay_uses_real_time_with_a_half_life_in_days() {
         "attribute",
         "--events",
         &path,
+        "--open-journeys",
+        "null",
         "--half-life-days",
         "7",
         "--format",
@@ -146,6 +166,8 @@ fn segments_give_one_attribution_each_and_add_up_to_the_total() {
         "attribute",
         "--events",
         &events,
+        "--open-journeys",
+        "null",
         "--segment-col",
         "persona",
         "--format",
@@ -169,6 +191,8 @@ fn segments_give_one_attribution_each_and_add_up_to_the_total() {
         "attribute",
         "--events",
         &events,
+        "--open-journeys",
+        "null",
         "--segment-col",
         "persona",
         "--format",
@@ -186,7 +210,14 @@ fn segments_give_one_attribution_each_and_add_up_to_the_total() {
 fn fit_and_paths_read_event_logs() {
     let dir = tempfile::tempdir().unwrap();
     let events = generate(&dir, "events");
-    let wide = ["--lookback-days", "3650", "--inactivity-days", "3650"];
+    let wide = [
+        "--lookback-days",
+        "3650",
+        "--inactivity-days",
+        "3650",
+        "--open-journeys",
+        "null",
+    ];
     let model = json(&[&["fit", "--events", &events][..], &wide].concat());
     assert_eq!(model["totals"]["journeys"], 6000.0);
     let paths = json(
@@ -198,7 +229,15 @@ fn fit_and_paths_read_event_logs() {
     );
     assert_eq!(paths["journeys"], 6000.0);
     // With the default 30-day inactivity window a few long gaps split journeys.
-    let default = json(&["paths", "--events", &events, "--format", "json"]);
+    let default = json(&[
+        "paths",
+        "--events",
+        &events,
+        "--open-journeys",
+        "null",
+        "--format",
+        "json",
+    ]);
     assert!(default["journeys"].as_f64().unwrap() >= 6000.0);
 }
 
@@ -246,7 +285,15 @@ fn conversions_without_a_touch_are_reported_apart_and_every_method_credits_the_s
           u3,2026-01-01,a,0,\nu3,2026-02-10,,2,5\n\
           u4,2026-01-01,b,0,\n",
     );
-    let out = json(&["attribute", "--events", &log, "--format", "json"]);
+    let out = json(&[
+        "attribute",
+        "--events",
+        &log,
+        "--open-journeys",
+        "null",
+        "--format",
+        "json",
+    ]);
     let model = &out["model"];
     assert_eq!(model["total_conversions"], 1.0);
     assert_eq!(model["total_value"], 10.0);
@@ -278,7 +325,15 @@ fn conversions_without_a_touch_are_reported_apart_and_every_method_credits_the_s
         );
     }
     // CSV: the (unattributed) row carries them in every credit column.
-    let csv = run(&["attribute", "--events", &log, "--format", "csv"]);
+    let csv = run(&[
+        "attribute",
+        "--events",
+        &log,
+        "--open-journeys",
+        "null",
+        "--format",
+        "csv",
+    ]);
     let text = String::from_utf8(csv.stdout).unwrap();
     let row = text
         .lines()
@@ -315,7 +370,15 @@ fn segments_cost_memory_in_proportion_to_the_data() {
             .arg("-c")
             .arg("ulimit -v 600000 && exec \"$0\" \"$@\"")
             .arg(&bin)
-            .args(["attribute", "--events", &events, "--segment-col", "user_id"])
+            .args([
+                "attribute",
+                "--events",
+                &events,
+                "--open-journeys",
+                "null",
+                "--segment-col",
+                "user_id",
+            ])
             .args(["--out", out.to_str().unwrap()])
             .output()
             .unwrap();

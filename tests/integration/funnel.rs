@@ -90,7 +90,15 @@ fn observed_funnel_of_generated_data_agrees_with_the_maps_exact_funnel() {
 #[test]
 fn event_logs_give_the_median_time_to_conversion() {
     let v = json(&[
-        "funnel", "--events", EVENTS, "--stages", STAGES, "--format", "json",
+        "funnel",
+        "--events",
+        EVENTS,
+        "--open-journeys",
+        "null",
+        "--stages",
+        STAGES,
+        "--format",
+        "json",
     ]);
     let median = v["median_days_to_conversion"].as_f64().unwrap();
     // Converting journeys have ~3 touches with dwell means of hours to days.
@@ -220,6 +228,8 @@ fn maps_exact_mean_time_to_conversion_matches_generated_event_logs() {
         "funnel",
         "--events",
         events.to_str().unwrap(),
+        "--open-journeys",
+        "null",
         "--stages",
         STAGES,
         "--lookback-days",

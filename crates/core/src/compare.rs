@@ -364,8 +364,8 @@ fn check(options: &CompareOptions) -> Result<CompareOptions> {
 /// Per-conversion credits of one row under the five heuristics, by channel.
 type RowCredits = Vec<(ChannelId, [f64; 5])>;
 
-/// A row kept for the funnel: touches, conversions, nulls, days to conversion.
-type FunnelRow = (Vec<ChannelId>, f64, f64, Option<f64>);
+/// A row kept for the funnel: touches, conversions, nulls, open journeys, days to conversion.
+type FunnelRow = (Vec<ChannelId>, f64, f64, f64, Option<f64>);
 
 /// One side as it is read.
 struct SideBuilder {
@@ -429,15 +429,7 @@ impl SideBuilder {
         let mut credits = RowCredits::new();
         if path.conversions > 0.0 {
             let mut one = self.heuristics.clone();
-            one.observe_aged(
-                &PathRow {
-                    touches: path.touches,
-                    conversions: 1.0,
-                    value: 0.0,
-                    nulls: 0.0,
-                },
-                row.ages_days,
-            );
+            one.observe_aged(&PathRow::whole(path.touches, 1.0, 0.0, 0.0), row.ages_days);
             for (c, h) in one.finish(0).iter().enumerate() {
                 let r = h.conversions;
                 let shares = [
@@ -459,7 +451,13 @@ impl SideBuilder {
                 .ages_days
                 .filter(|_| path.conversions > 0.0)
                 .map(|ages| ages[0]);
-            rows.push((path.touches.to_vec(), path.conversions, path.nulls, days));
+            rows.push((
+                path.touches.to_vec(),
+                path.conversions,
+                path.nulls,
+                path.open,
+                days,
+            ));
         }
     }
 
@@ -471,8 +469,9 @@ impl SideBuilder {
             ));
         }
         let fitter_states = self.fitter.states().to_vec();
+        let exitless = self.fitter.exitless_states();
         let chain = self.fitter.finish_named(channels, &self.name)?;
-        let index = self.recorder.index(&chain, &fitter_states)?;
+        let index = self.recorder.index(&chain, &fitter_states, &exitless)?;
         let chain_id: FxHashMap<&[ChannelId], usize> = chain
             .states()
             .iter()
@@ -490,12 +489,10 @@ impl SideBuilder {
                 let table = chain.channels();
                 let stage_of = stages.assign(table, source)?;
                 let mut observed = ObservedFunnel::new(stages.stages.len());
-                for (touches, conversions, nulls, days) in &rows {
+                for (touches, conversions, nulls, open, days) in &rows {
                     let row = PathRow {
-                        touches,
-                        conversions: *conversions,
-                        value: 0.0,
-                        nulls: *nulls,
+                        open: *open,
+                        ..PathRow::whole(touches, *conversions, 0.0, *nulls)
                     };
                     observed.observe(&row, &stage_of, *days);
                 }

@@ -169,15 +169,7 @@ pub fn score_with_progress(
     rows.sort_by(|a, b| a.0.cmp(b.0));
     let mut summary = ReadSummary::default();
     for (touches, c) in rows {
-        builder.observe(
-            &PathRow {
-                touches,
-                conversions: c[0],
-                value: c[1],
-                nulls: c[2],
-            },
-            None,
-        );
+        builder.observe(&PathRow::whole(touches, c[0], c[1], c[2]), None);
         summary.rows += 1;
         summary.conversions += c[0];
         summary.value += c[1];

@@ -83,6 +83,19 @@ impl ChannelTable {
     }
 }
 
+/// What a journey still in progress when an event log ends counts as (`journeysim_io::events`
+/// explains the rule and why).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenJourneys {
+    /// Exits of visits that began less than the inactivity window before the end are censored;
+    /// open journeys are neither conversions nor nulls ([`PathRow::censored`]).
+    #[default]
+    Censor,
+    /// Every journey is taken as ended at the end of the data: an open one is a null.
+    Null,
+}
+
 /// One row of aggregated journeys: a path of touches and how often it ended each way.
 ///
 /// Counts are `f64` because inputs may carry fractional weights; they are never truncated.
@@ -96,12 +109,52 @@ pub struct PathRow<'a> {
     pub value: f64,
     /// Journeys on this path that ended without converting.
     pub nulls: f64,
+    /// Journeys on this path still in progress when the data end: neither converted nor ended
+    /// (an event log read with open journeys censored). Their last touch's exit is not known,
+    /// so `censored >= 1` whenever `open > 0`.
+    pub open: f64,
+    /// How many of the last touches began too close to the end of the data for their exit (the
+    /// next touch, the conversion or silence) to be known: a chain is fitted from the touches up
+    /// to the first of them and learns no exit from it or after it
+    /// ([`chain_touches`](Self::chain_touches)). 0 for every journey whose exits are all known
+    /// (every row of a paths file). A row with censored touches has no nulls: a journey known
+    /// to have ended in silence had its last exit seen.
+    pub censored: usize,
 }
 
 impl PathRow<'_> {
-    /// All journeys on this path, converting or not.
+    /// All journeys on this path: converted, ended without converting, or still open.
     pub fn journeys(&self) -> f64 {
-        self.conversions + self.nulls
+        self.conversions + self.nulls + self.open
+    }
+
+    /// A row of `touches` with every exit known (no open journeys, nothing censored).
+    pub fn whole<'t>(
+        touches: &'t [ChannelId],
+        conversions: f64,
+        value: f64,
+        nulls: f64,
+    ) -> PathRow<'t> {
+        PathRow {
+            touches,
+            conversions,
+            value,
+            nulls,
+            open: 0.0,
+            censored: 0,
+        }
+    }
+
+    /// The touches a chain learns from, and whether the journey's end (conversion or null) is
+    /// known: all of them and `true` without censoring; else the touches up to and including
+    /// the first censored one (the transition into it was seen, nothing after it) and `false`.
+    pub fn chain_touches(&self) -> (&[ChannelId], bool) {
+        if self.censored == 0 {
+            (self.touches, true)
+        } else {
+            let known = self.touches.len().saturating_sub(self.censored);
+            (&self.touches[..(known + 1).min(self.touches.len())], false)
+        }
     }
 }
 
@@ -120,6 +173,15 @@ pub struct ReadSummary {
     pub value: f64,
     /// Sum of non-converting journeys over used rows.
     pub nulls: f64,
+    /// Journeys still in progress when the data end, neither conversions nor nulls (an event
+    /// log read with open journeys censored; see [`PathRow::open`]).
+    pub open: f64,
+    /// Touches whose exit was censored ([`PathRow::censored`], summed over journeys).
+    pub censored_visits: f64,
+    /// For an event log: how journeys still in progress at its end were counted, and how many
+    /// there were (in `open` under [`OpenJourneys::Censor`], in `nulls` under
+    /// [`OpenJourneys::Null`]).
+    pub open_journeys: Option<(OpenJourneys, f64)>,
     /// Conversions that kept no touch (an event log's offline orders, or orders whose touches
     /// all fell outside the lookback): no method can credit them, so they are counted here and
     /// not in `conversions`, which every method shares out.
@@ -129,9 +191,9 @@ pub struct ReadSummary {
 }
 
 impl ReadSummary {
-    /// All journeys read.
+    /// All journeys read: converted, ended without converting, or still open.
     pub fn journeys(&self) -> f64 {
-        self.conversions + self.nulls
+        self.conversions + self.nulls + self.open
     }
 
     /// Fails, naming `source`, when a total passed the largest finite number: counts near
@@ -143,7 +205,15 @@ impl ReadSummary {
             ("conversions", self.conversions),
             ("conversion value", self.value),
             ("nulls", self.nulls),
-            ("journeys (conversions + nulls)", self.journeys()),
+            ("open journeys", self.open),
+            (
+                if self.open > 0.0 {
+                    "journeys (conversions + nulls + open journeys)"
+                } else {
+                    "journeys (conversions + nulls)"
+                },
+                self.journeys(),
+            ),
             ("conversions without a touch", self.unattributed_conversions),
             (
                 "value of conversions without a touch",
@@ -279,12 +349,7 @@ impl PathSource for MemoryPaths<'_> {
             summary.value += value;
             summary.nulls += nulls;
             visit(&SourceRow {
-                path: PathRow {
-                    touches: &touches,
-                    conversions,
-                    value,
-                    nulls,
-                },
+                path: PathRow::whole(&touches, conversions, value, nulls),
                 ages_days: None,
                 segment: None,
             });

@@ -252,21 +252,26 @@ pub fn select_order(source: impl PathSource, options: OrderOptions) -> Result<Or
                 }
                 let mut stream = rng::stream(options.seed, row_number);
                 split(row.conversions, &mut conversions, &mut stream);
-                split(row.nulls, &mut nulls, &mut stream);
+                // Open journeys weigh the transitions they were seen to make, as non-converting
+                // ones, and have no exit ([`PathRow::censored`]).
+                split(row.nulls + row.open, &mut nulls, &mut stream);
                 for f in 0..folds {
                     journeys[f] = conversions[f] + nulls[f];
                     fold_journeys[f] += journeys[f];
                 }
                 history.clear();
                 history.push(START);
-                for &c in row.touches {
+                let (touches, ended) = row.chain_touches();
+                for &c in touches {
                     if history.last() != Some(&c) {
                         emissions.add(&history, c, &journeys);
                         history.push(c);
                     }
                 }
-                emissions.add(&history, CONVERSION, &conversions);
-                emissions.add(&history, NULL, &nulls);
+                if ended {
+                    emissions.add(&history, CONVERSION, &conversions);
+                    emissions.add(&history, NULL, &nulls);
+                }
             })?;
     if summary.journeys() <= 0.0 {
         return Err(Error::Invalid(format!(

@@ -5,6 +5,11 @@
 //! Rows come out sorted by path text (bytes), then segment, and every sum is correctly rounded
 //! ([`ExactSum`]), so the table does not depend on the order of the source's rows.
 //!
+//! A paths table keeps whole journeys and how they ended; it has no place for a journey still
+//! in progress or for touches whose exit is censored ([`crate::journey::PathRow::censored`]),
+//! which need each touch's time. A source giving such rows is an error: read the event log
+//! with open journeys counted as nulls, or fit from the log itself.
+//!
 //! ```
 //! use journeysim_core::journey::MemoryPaths;
 //! use journeysim_core::paths_table::paths_table;
@@ -22,7 +27,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::error::Result;
+use crate::error::{Error, Location, Result};
 use crate::exact_sum::ExactSum;
 use crate::journey::{ChannelId, ChannelTable, PathSource, ReadSummary};
 use crate::row_order::Canonical;
@@ -68,17 +73,27 @@ pub fn paths_table(source: impl PathSource) -> Result<PathsTable> {
     let mut channels = ChannelTable::new();
     let mut by_key: FxHashMap<(Vec<ChannelId>, Option<String>), Totals> = FxHashMap::default();
     let mut segmented = false;
+    let mut censored = false;
+    let name = source.name().to_owned();
     let (summary, warnings) =
         Canonical::new(source)
             .without_ages()
             .read(&mut channels, &mut |row| {
                 segmented |= row.segment.is_some();
+                censored |= row.path.censored > 0;
                 let key = (row.path.touches.to_vec(), row.segment.map(str::to_owned));
                 let totals = by_key.entry(key).or_default();
                 totals.conversions.add(row.path.conversions);
                 totals.value.add(row.path.value);
                 totals.nulls.add(row.path.nulls);
             })?;
+    if censored {
+        return Err(Error::input(
+            Location::file(&name),
+            "a paths table cannot hold journeys whose exits are censored (still in progress when \
+             the data end); read the log with open journeys counted as nulls",
+        ));
+    }
     let mut rows: Vec<PathsTableRow> = by_key
         .into_iter()
         .map(|((touches, segment), t)| PathsTableRow {

@@ -95,15 +95,17 @@ impl<S: PathSource> Canonical<S> {
             renumber[id as usize] = channels.intern(own.name(id));
         }
         let rows = rows.into_canonical(&renumber);
-        let (mut conversions, mut value, mut nulls) = (0.0, 0.0, 0.0);
+        let (mut conversions, mut value, mut nulls, mut open) = (0.0, 0.0, 0.0, 0.0);
         for row in rows.iter() {
             conversions += row.path.conversions;
             value += row.path.value;
             nulls += row.path.nulls;
+            open += row.path.open;
         }
         summary.conversions = conversions;
         summary.value = value;
         summary.nulls = nulls;
+        summary.open = open;
         summary.check_totals(&name)?;
         Ok((rows, summary, warnings))
     }
@@ -161,7 +163,8 @@ const NONE: u32 = u32::MAX;
 /// a constant per row).
 const MERGE_AFTER: usize = 1 << 20;
 
-/// The journeys of one key: the same touches, value per conversion, ages and segment.
+/// The journeys of one key: the same touches, value per conversion, ages, segment and censored
+/// touches.
 #[derive(Debug, Clone)]
 struct Record {
     /// [`key_hash`] of the key (in the source's channel numbering until the rows are put in
@@ -170,6 +173,9 @@ struct Record {
     /// Start of the touches in [`Rows::touches`].
     start: usize,
     len: u32,
+    /// [`PathRow::censored`]. A row with censored touches has no nulls, so such a record keeps
+    /// its open journeys where others keep nulls.
+    censored: u32,
     /// Index into [`Rows::segments`], or [`NONE`].
     segment: u32,
     /// Start of the ages in [`Rows::ages`] (`len` of them), or `usize::MAX` for none.
@@ -178,7 +184,8 @@ struct Record {
     per_conversion: u64,
     conversions: ExactSum,
     value: ExactSum,
-    nulls: ExactSum,
+    /// Nulls, or open journeys when `censored > 0`.
+    nulls_or_open: ExactSum,
 }
 
 /// The journeys of a source, in arenas. Rows are appended as they come; every so often (and at
@@ -235,11 +242,17 @@ impl Rows {
                 }
             },
         };
+        let censored = u32::try_from(path.censored).expect("fewer than 2^32 touches per journey");
+        debug_assert!(
+            (censored == 0 && path.open == 0.0) || (censored > 0 && path.nulls == 0.0),
+            "open journeys have censored touches and censored rows have no nulls"
+        );
         let hash = key_hash(
             path.touches,
             per_conversion,
             ages,
             segment.to_le_bytes().as_slice(),
+            censored,
         );
         let start = self.touches.len();
         self.touches.extend_from_slice(path.touches);
@@ -266,12 +279,13 @@ impl Rows {
             hash,
             start,
             len: u32::try_from(path.touches.len()).expect("fewer than 2^32 touches per journey"),
+            censored,
             segment,
             ages: ages_at,
             per_conversion,
             conversions: ExactSum::of(path.conversions),
             value: ExactSum::of(path.value),
-            nulls: ExactSum::of(path.nulls),
+            nulls_or_open: ExactSum::of(if censored > 0 { path.open } else { path.nulls }),
         });
         if self.records.len() - self.merged >= self.merged.max(self.merge_after) {
             self.merge();
@@ -292,6 +306,7 @@ impl Rows {
                 record.per_conversion,
                 self.ages_of(record),
                 segment,
+                record.censored,
             );
         });
         self.records = records;
@@ -310,7 +325,7 @@ impl Rows {
             if same {
                 kept.conversions.merge(&later.conversions);
                 kept.value.merge(&later.value);
-                kept.nulls.merge(&later.nulls);
+                kept.nulls_or_open.merge(&later.nulls_or_open);
             }
             same
         });
@@ -347,12 +362,18 @@ impl Rows {
 
     fn get(&self, r: usize) -> SourceRow<'_> {
         let record = &self.records[r];
+        let (nulls, open) = match record.censored {
+            0 => (record.nulls_or_open.value(), 0.0),
+            _ => (0.0, record.nulls_or_open.value()),
+        };
         SourceRow {
             path: PathRow {
                 touches: self.touches_of(record),
                 conversions: record.conversions.value(),
                 value: record.value.value(),
-                nulls: record.nulls.value(),
+                nulls,
+                open,
+                censored: record.censored as usize,
             },
             ages_days: self.ages_of(record),
             segment: self.segment_of(record),
@@ -364,6 +385,7 @@ impl Rows {
         self.touches_of(x)
             .cmp(self.touches_of(y))
             .then(x.per_conversion.cmp(&y.per_conversion))
+            .then(x.censored.cmp(&y.censored))
             .then_with(|| match (self.ages_of(x), self.ages_of(y)) {
                 (Some(p), Some(q)) => p
                     .iter()
@@ -375,12 +397,13 @@ impl Rows {
     }
 }
 
-/// Hash of a journey's key: touches, value per conversion, ages and segment.
+/// Hash of a journey's key: touches, value per conversion, ages, segment and censored touches.
 fn key_hash(
     touches: &[ChannelId],
     per_conversion: u64,
     ages: Option<&[f64]>,
     segment: &[u8],
+    censored: u32,
 ) -> u64 {
     let mut hasher = FxHasher::default();
     hasher.write_usize(touches.len());
@@ -388,6 +411,9 @@ fn key_hash(
         hasher.write_u32(touch);
     }
     hasher.write_u64(per_conversion);
+    if censored > 0 {
+        hasher.write_u32(censored);
+    }
     if let Some(ages) = ages {
         hasher.write_u8(1);
         for age in ages {
@@ -505,12 +531,7 @@ mod tests {
             merged.merge_after = merge_after;
             for (touches, conversions, value, nulls) in &rows {
                 merged.push(&SourceRow {
-                    path: PathRow {
-                        touches,
-                        conversions: *conversions,
-                        value: *value,
-                        nulls: *nulls,
-                    },
+                    path: PathRow::whole(touches, *conversions, *value, *nulls),
                     ages_days: None,
                     segment: None,
                 });
@@ -536,17 +557,40 @@ mod tests {
     }
 
     #[test]
+    fn censored_rows_merge_apart_from_whole_ones_and_keep_their_open_journeys() {
+        let mut rows = Rows::new(false);
+        let touches = [0u32, 1];
+        let row = |nulls: f64, open: f64, censored: usize| SourceRow {
+            path: PathRow {
+                open,
+                censored,
+                ..PathRow::whole(&touches, 0.0, 0.0, nulls)
+            },
+            ages_days: None,
+            segment: None,
+        };
+        rows.push(&row(1.0, 0.0, 0));
+        rows.push(&row(0.0, 1.0, 1));
+        rows.push(&row(0.0, 2.5, 1));
+        rows.push(&row(0.0, 1.0, 2));
+        rows.push(&row(3.0, 0.0, 0));
+        let merged: Vec<(f64, f64, usize)> = rows
+            .into_canonical(&[0, 1])
+            .iter()
+            .map(|r| (r.path.nulls, r.path.open, r.path.censored))
+            .collect();
+        let mut sorted = merged.clone();
+        sorted.sort_by_key(|r| r.2);
+        assert_eq!(sorted, [(4.0, 0.0, 0), (0.0, 3.5, 1), (0.0, 1.0, 2)]);
+    }
+
+    #[test]
     fn identical_journeys_merge_and_differing_ones_stay_apart() {
         let mut rows = Rows::new(true);
         let touches = [0u32, 1];
         let row =
             |value: f64, ages: Option<&'static [f64]>, segment: Option<&'static str>| SourceRow {
-                path: PathRow {
-                    touches: &touches,
-                    conversions: 1.0,
-                    value,
-                    nulls: 0.0,
-                },
+                path: PathRow::whole(&touches, 1.0, value, 0.0),
                 ages_days: ages,
                 segment,
             };

@@ -26,6 +26,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::exact_sum::ExactSum;
 use crate::journey::{ChannelId, ChannelTable, PathSource};
 use crate::row_order::Canonical;
 use crate::stats::wilson_interval;
@@ -113,20 +114,26 @@ pub fn top_paths(source: impl PathSource, options: TopPathOptions) -> Result<Top
         return Err(Error::option("min_journeys", "must be >= 0"));
     }
     let mut channels = ChannelTable::new();
-    let mut paths: FxHashMap<Box<[ChannelId]>, [f64; 3]> = FxHashMap::default();
+    // Summed exactly: a path's journeys can come in several rows (censored touches are part of
+    // a row's key), and the sums must not depend on how they were split.
+    let mut paths: FxHashMap<Box<[ChannelId]>, [ExactSum; 3]> = FxHashMap::default();
     let name = source.name().to_owned();
     let (summary, warnings) =
         Canonical::new(source)
             .without_ages()
             .read(&mut channels, &mut |row| {
                 let entry = paths.entry(row.path.touches.into()).or_default();
-                entry[0] += row.path.conversions;
-                entry[1] += row.path.value;
-                entry[2] += row.path.nulls;
+                entry[0].add(row.path.conversions);
+                entry[1].add(row.path.value);
+                // A journey still open is not converting (yet): the observed rates describe
+                // what happened by the end of the data, as they do without censoring.
+                entry[2].add(row.path.nulls);
+                entry[2].add(row.path.open);
             })?;
     let mut entries: Vec<PathEntry> = paths
         .iter()
-        .map(|(touches, &[conversions, value, nulls])| {
+        .map(|(touches, sums)| {
+            let [conversions, value, nulls] = sums.each_ref().map(ExactSum::value);
             let journeys = conversions + nulls;
             PathEntry {
                 path: channels.format_path(touches),

@@ -636,11 +636,11 @@ mod tests {
         lines[1] = format!("\"{user}\",{rest}");
         let quoted = lines.join("\n") + "\n";
         let sequential = first_unsorted_line(quoted.as_bytes(), "e.csv", &format);
-        let found = parallel.unwrap();
+        let found = parallel.unwrap().0;
         assert!(
             found.is_some_and(|line| line > 2 && line <= (b + 1) as u64),
             "{found:?}"
         );
-        assert_eq!(found, sequential.unwrap());
+        assert_eq!(found, sequential.unwrap().0);
     }
 }

@@ -17,6 +17,22 @@
 //! more than `inactivity_days` after the previous one, or at the end of the user's data. The
 //! segment of a journey is the segment column's value on its last row.
 //!
+//! **Journeys still in progress** ([`OpenJourneys`]). The data end at [`EventsFormat::as_of`]
+//! (default: the log's latest timestamp; later rows are left out). A journey without conversion
+//! whose last touch is less than `inactivity_days` before that end has not ended yet: it is
+//! *open*. Counting it as a null (the rule before censoring, [`OpenJourneys::Null`])
+//! understates conversion, since journeys begun in the last weeks had no time to convert; but
+//! keeping its touches and dropping only its exit to (null) overstates it, since near the end a
+//! quick exit (a touch, a conversion) can be seen and a slow one (silence) cannot yet. What
+//! [`OpenJourneys::Censor`] does instead is select on what is known whatever the outcome: a
+//! visit's exit is known only when the visit began at least `inactivity_days` before the end
+//! (any next touch or conversion would be in the log by then, or the journey has ended in
+//! silence). The exits of later visits are censored, whatever they were: the journey keeps its
+//! entry and the transitions up to its first censored touch ([`PathRow::censored`]), an open one
+//! counts as [`PathRow::open`], not as a null, and a conversion is still counted (and credited
+//! by the rule-based methods) but teaches the chain nothing past that touch. This is unbiased
+//! when the chain does not change over time (tested on logs generated from a known chain).
+//!
 //! **Memory.** When the rows are sorted by user (byte order), then time, journeys are cut while
 //! streaming: memory holds one user's open journey, whatever the number of events. Files are
 //! checked for that order in a first, allocation-free pass; both passes parse on every core
@@ -44,6 +60,7 @@ pub(crate) mod parallel;
 use crate::time::parse_timestamp;
 use journeysim_core::error::{Error, Location, Result, clip};
 use journeysim_core::exact_sum::ExactSum;
+pub use journeysim_core::journey::OpenJourneys;
 use journeysim_core::journey::{
     ChannelId, ChannelTable, PathRow, PathSource, ReadSummary, SourceRow,
 };
@@ -76,6 +93,11 @@ pub struct EventsFormat {
     pub lookback_days: f64,
     /// A non-converting journey ends after a gap of more than this many days.
     pub inactivity_days: f64,
+    /// When the data end, Unix seconds (`None`: the log's latest timestamp); later rows are left
+    /// out.
+    pub as_of: Option<f64>,
+    /// What journeys still in progress at that end count as.
+    pub open_journeys: OpenJourneys,
 }
 
 impl EventsFormat {
@@ -107,6 +129,8 @@ impl Default for EventsFormat {
             delimiter: None,
             lookback_days: 30.0,
             inactivity_days: 30.0,
+            as_of: None,
+            open_journeys: OpenJourneys::Censor,
         }
     }
 }
@@ -160,6 +184,19 @@ pub struct EventsSummary {
     /// Temporary files the unsorted log was partitioned into to stay within the memory limit
     /// (0: grouped in memory; see [`crate::spill`]).
     pub partitions: u64,
+    /// When the data end (Unix seconds): [`EventsFormat::as_of`] or the latest timestamp.
+    pub as_of: f64,
+    /// The policy the journeys were cut with.
+    pub open_journeys_policy: OpenJourneys,
+    /// Journeys without conversion still in progress at `as_of` (counted in `nulls` under
+    /// [`OpenJourneys::Null`], apart under [`OpenJourneys::Censor`]).
+    pub open_journeys: u64,
+    /// Visits whose exit was censored (0 under [`OpenJourneys::Null`]).
+    pub censored_visits: u64,
+    /// Visits in all journeys (touches kept).
+    pub visits: u64,
+    /// Rows after `as_of`, left out.
+    pub rows_after_as_of: u64,
 }
 
 impl EventsSummary {
@@ -207,6 +244,19 @@ impl EventsSummary {
                 self.value_without_conversion_rows
             ));
         }
+        if self.rows_after_as_of > 0 {
+            out.push(format!(
+                "{source}: {} rows are later than the end of the data (as of) and were left out",
+                self.rows_after_as_of
+            ));
+        }
+        if self.censored_visits * 2 > self.visits {
+            out.push(format!(
+                "{source}: the exits of {} of {} touches are censored (they began less than \
+                 the inactivity window before the end of the data); estimates rest on the rest",
+                self.censored_visits, self.visits
+            ));
+        }
         if self.conversions == 0.0 && self.journeys > 0 {
             out.push(format!(
                 "{source}: no journey converts, so every attribution is zero"
@@ -224,6 +274,12 @@ impl EventsSummary {
             conversions: self.conversions,
             value: self.value,
             nulls: self.nulls,
+            open: match self.open_journeys_policy {
+                OpenJourneys::Censor => self.open_journeys as f64,
+                OpenJourneys::Null => 0.0,
+            },
+            censored_visits: self.censored_visits as f64,
+            open_journeys: Some((self.open_journeys_policy, self.open_journeys as f64)),
             unattributed_conversions: self.untouched_conversions,
             unattributed_value: self.untouched_value,
         }
@@ -268,6 +324,13 @@ pub(crate) fn sort_ties(ties: &mut [Event], channels: &ChannelTable, segments: &
 pub(crate) struct Cutter {
     lookback: f64,
     inactivity: f64,
+    /// The end of the data: later rows are left out.
+    as_of: f64,
+    /// Visits that began after this have censored exits (`as_of - inactivity`); infinite
+    /// under [`OpenJourneys::Null`].
+    censor_after: f64,
+    /// Journeys whose last touch is after this are still open (`as_of - inactivity`).
+    open_after: f64,
     touches: Vec<ChannelId>,
     times: Vec<f64>,
     segment: u32,
@@ -285,6 +348,10 @@ impl Cutter {
         summary: &mut EventsSummary,
         visit: &mut dyn FnMut(&EventJourney<'_>),
     ) {
+        if e.time > self.as_of {
+            summary.rows_after_as_of += 1;
+            return;
+        }
         if let Some(&last) = self.times.last()
             && e.time - last > self.inactivity
         {
@@ -309,12 +376,11 @@ impl Cutter {
                 summary.conversions += e.conversions;
                 summary.journeys += 1;
                 summary.value += e.value;
+                let censored = self.censored(summary);
                 visit(&EventJourney {
                     row: PathRow {
-                        touches: &self.touches,
-                        conversions: e.conversions,
-                        value: e.value,
-                        nulls: 0.0,
+                        censored,
+                        ..PathRow::whole(&self.touches, e.conversions, e.value, 0.0)
                     },
                     times: &self.times,
                     end: e.time,
@@ -338,20 +404,39 @@ impl Cutter {
             return;
         }
         summary.journeys += 1;
-        summary.nulls += 1.0;
+        let open = self.times.last().is_some_and(|&t| t > self.open_after);
+        summary.open_journeys += u64::from(open);
+        let censored = self.censored(summary);
+        let row = if censored > 0 {
+            PathRow {
+                open: 1.0,
+                censored,
+                ..PathRow::whole(&self.touches, 0.0, 0.0, 0.0)
+            }
+        } else {
+            summary.nulls += 1.0;
+            PathRow::whole(&self.touches, 0.0, 0.0, 1.0)
+        };
         visit(&EventJourney {
-            row: PathRow {
-                touches: &self.touches,
-                conversions: 0.0,
-                value: 0.0,
-                nulls: 1.0,
-            },
+            row,
             times: &self.times,
             end: *self.times.last().expect("non-empty"),
             segment: &segments[self.segment as usize],
         });
         self.touches.clear();
         self.times.clear();
+    }
+}
+
+impl Cutter {
+    /// How many of the journey's last touches began after [`Cutter::censor_after`] (touches are
+    /// in time order), counted into `summary` with the journey's visits.
+    fn censored(&self, summary: &mut EventsSummary) -> usize {
+        let known = self.times.partition_point(|&t| t <= self.censor_after);
+        let censored = self.times.len() - known;
+        summary.visits += self.times.len() as u64;
+        summary.censored_visits += censored as u64;
+        censored
     }
 }
 
@@ -456,8 +541,8 @@ fn read_twice<R: Read>(
     visit: impl FnMut(&EventJourney<'_>),
 ) -> Result<EventsSummary> {
     match first_unsorted_line(open()?, source, format)? {
-        None => read_events_sorted(open()?, source, format, channels, visit),
-        Some(line) => grouped::read_grouped(
+        (None, latest) => read_events_sorted(open()?, source, format, latest, channels, visit),
+        (Some(line), _) => grouped::read_grouped(
             open()?,
             size,
             source,
@@ -834,14 +919,14 @@ impl Segments {
     }
 }
 
-/// First pass: the line of the first row out of (user bytes, time) order, if any. Times are
-/// parsed (and so checked) but nothing is kept beyond the previous row; on every core
-/// ([`crate::chunked`]).
+/// First pass: the line of the first row out of (user bytes, time) order, if any, and the
+/// latest time (of every row when sorted). Times are parsed (and so checked) but nothing is kept
+/// beyond the previous row; on every core ([`crate::chunked`]).
 fn first_unsorted_line<R: Read>(
     input: R,
     source: &str,
     format: &EventsFormat,
-) -> Result<Option<u64>> {
+) -> Result<(Option<u64>, f64)> {
     parallel::first_unsorted_line(input, source, format)
 }
 
@@ -867,16 +952,33 @@ fn read_events_sorted<R: Read>(
     input: R,
     source: &str,
     format: &EventsFormat,
+    latest: f64,
     channels: &mut ChannelTable,
     visit: impl FnMut(&EventJourney<'_>),
 ) -> Result<EventsSummary> {
-    parallel::read_events_sorted(input, source, format, channels, visit)
+    parallel::read_events_sorted(input, source, format, latest, channels, visit)
 }
 
-pub(crate) fn new_cutter(format: &EventsFormat) -> Cutter {
+/// The cutter of `format` for a log whose latest timestamp is `latest` (the end of the data
+/// unless [`EventsFormat::as_of`] says otherwise); `summary` records the end and the policy.
+pub(crate) fn new_cutter(
+    format: &EventsFormat,
+    latest: f64,
+    summary: &mut EventsSummary,
+) -> Cutter {
+    let as_of = format.as_of.unwrap_or(latest);
+    let inactivity = format.inactivity_days * DAY;
+    summary.as_of = as_of;
+    summary.open_journeys_policy = format.open_journeys;
     Cutter {
         lookback: format.lookback_days * DAY,
-        inactivity: format.inactivity_days * DAY,
+        inactivity,
+        as_of,
+        censor_after: match format.open_journeys {
+            OpenJourneys::Censor => as_of - inactivity,
+            OpenJourneys::Null => f64::INFINITY,
+        },
+        open_after: as_of - inactivity,
         touches: Vec::new(),
         times: Vec::new(),
         segment: 0,
@@ -893,12 +995,149 @@ pub(crate) fn finish(summary: EventsSummary, source: &str) -> Result<EventsSumma
         ));
     }
     summary.as_read_summary().check_totals(source)?;
+    if summary.visits > 0 && summary.censored_visits == summary.visits {
+        return Err(Error::input(
+            Location::file(source),
+            format!(
+                "every touch began less than the inactivity window before the end of the data \
+                 ({}), so no exit (next touch, conversion or silence) is known and nothing can \
+                 be estimated; give more history, a shorter `inactivity_days`, an earlier \
+                 `as_of`, or count journeys still open as nulls (`open_journeys` null)",
+                crate::time::format_rfc3339(summary.as_of.floor() as i64)
+            ),
+        ));
+    }
     Ok(summary)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The default format with journeys taken as ended at the end of the data: what the
+    /// tests of cutting rules check (censoring has its own tests).
+    fn whole() -> EventsFormat {
+        EventsFormat {
+            open_journeys: OpenJourneys::Null,
+            ..EventsFormat::default()
+        }
+    }
+
+    /// (path, conversions, value, nulls, open, censored) of each journey of `text`.
+    type Censored = (String, f64, f64, f64, f64, usize);
+
+    fn censored_journeys(text: &str, format: &EventsFormat) -> (Vec<Censored>, EventsSummary) {
+        let mut channels = ChannelTable::new();
+        let mut out = Vec::new();
+        let summary = read_events_bytes(text.as_bytes(), "e.csv", format, &mut channels, |j| {
+            let r = j.row;
+            out.push((
+                r.touches.to_vec(),
+                r.conversions,
+                r.value,
+                r.nulls,
+                r.open,
+                r.censored,
+            ));
+        })
+        .unwrap();
+        let out = out
+            .into_iter()
+            .map(|(touches, c, v, n, o, k)| (channels.format_path(&touches), c, v, n, o, k))
+            .collect();
+        (out, summary)
+    }
+
+    #[test]
+    fn open_journeys_are_censored_from_the_first_touch_too_close_to_the_end() {
+        // As of the latest row (April 1st) with 30 days of inactivity, touches after March 2nd
+        // have censored exits: only the last search, which also leaves its journey open.
+        let (j, s) = censored_journeys(LOG, &EventsFormat::default());
+        let censored = |p: &str, c, v, n, o, k| (p.to_owned(), c, v, n, o, k);
+        assert_eq!(
+            j,
+            [
+                censored("search > email", 1.0, 50.0, 0.0, 0.0, 0),
+                censored("email", 0.0, 0.0, 1.0, 0.0, 0),
+                censored("search", 0.0, 0.0, 0.0, 1.0, 1),
+                censored("social", 2.0, 30.0, 0.0, 0.0, 0),
+            ]
+        );
+        assert_eq!((s.open_journeys, s.censored_visits, s.visits), (1, 1, 5));
+        assert_eq!((s.nulls, s.rows_after_as_of), (1.0, 0));
+        assert_eq!(s.as_of, parse_timestamp("2026-04-01T00:00:00Z").unwrap());
+        let read = s.as_read_summary();
+        assert_eq!((read.open, read.nulls, read.journeys()), (1.0, 1.0, 5.0));
+        assert_eq!(read.open_journeys, Some((OpenJourneys::Censor, 1.0)));
+
+        // As of February 10th: the April row is left out, and touches after January 11th
+        // have censored exits. The conversion is still counted, but the chain learns only its
+        // entry into search; the email of February 6th is an open journey.
+        let format = EventsFormat {
+            as_of: parse_timestamp("2026-02-10"),
+            ..EventsFormat::default()
+        };
+        let (j, s) = censored_journeys(LOG, &format);
+        assert_eq!(
+            j,
+            [
+                censored("search > email", 1.0, 50.0, 0.0, 0.0, 2),
+                censored("email", 0.0, 0.0, 0.0, 1.0, 1),
+                censored("social", 2.0, 30.0, 0.0, 0.0, 0),
+            ]
+        );
+        assert_eq!((s.open_journeys, s.censored_visits, s.visits), (1, 3, 4));
+        assert_eq!((s.rows_after_as_of, s.nulls), (1, 0.0));
+        assert!(
+            s.warnings("e.csv")
+                .iter()
+                .any(|w| w.contains("1 rows are later"))
+        );
+
+        // The null policy: the same cut, open journeys are nulls, nothing is censored.
+        let null = EventsFormat {
+            open_journeys: OpenJourneys::Null,
+            ..format
+        };
+        let (j, s) = censored_journeys(LOG, &null);
+        assert_eq!(j[1], censored("email", 0.0, 0.0, 1.0, 0.0, 0));
+        assert!(j.iter().all(|x| x.5 == 0));
+        assert_eq!((s.open_journeys, s.censored_visits), (1, 0));
+        assert_eq!(
+            s.as_read_summary().open_journeys,
+            Some((OpenJourneys::Null, 1.0))
+        );
+    }
+
+    #[test]
+    fn a_log_whose_every_exit_is_censored_is_an_error_naming_its_end() {
+        let text = "user_id,timestamp,touchpoint\nu,2026-01-01,a\nu,2026-01-02,b\n";
+        let mut channels = ChannelTable::new();
+        let error = read_events_bytes(
+            text.as_bytes(),
+            "e.csv",
+            &EventsFormat::default(),
+            &mut channels,
+            |_| {},
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("e.csv: every touch began less than the inactivity window before the end of the data (2026-01-02T00:00:00Z)"),
+            "{error}"
+        );
+        // Censoring the same log as of a later day is no better; as nulls it reads.
+        let later = EventsFormat {
+            as_of: parse_timestamp("2026-01-20"),
+            ..EventsFormat::default()
+        };
+        assert!(
+            read_events_bytes(text.as_bytes(), "e.csv", &later, &mut channels, |_| {}).is_err()
+        );
+        assert!(
+            read_events_bytes(text.as_bytes(), "e.csv", &whole(), &mut channels, |_| {}).is_ok()
+        );
+    }
 
     type Cut = (String, f64, f64, f64, String);
 
@@ -950,7 +1189,7 @@ mod tests {
 
     #[test]
     fn cuts_at_conversions_lookback_and_inactivity() {
-        let (j, s) = journeys(LOG, &EventsFormat::default());
+        let (j, s) = journeys(LOG, &whole());
         assert_eq!(
             j.iter()
                 .map(|x| (x.0.as_str(), x.1, x.2, x.3))
@@ -981,7 +1220,7 @@ mod tests {
             "{LOG}c,2026-01-05T00:00:00Z,,1,70,y\n\
              d,2026-01-01T00:00:00Z,social,0,,y\nd,2026-02-10T00:00:00Z,,2,8,y\n"
         );
-        let (j, s) = journeys(&log, &EventsFormat::default());
+        let (j, s) = journeys(&log, &whole());
         let converting: f64 = j.iter().map(|x| x.1).sum();
         assert_eq!((converting, s.conversions, s.value), (3.0, 3.0, 80.0));
         assert_eq!((s.untouched_conversions, s.untouched_value), (3.0, 78.0));
@@ -1003,8 +1242,8 @@ mod tests {
         let header = lines.remove(0);
         lines.reverse();
         let shuffled = format!("{header}\n{}\n", lines.join("\n"));
-        let (sorted, _) = journeys(LOG, &EventsFormat::default());
-        let (grouped, s) = journeys(&shuffled, &EventsFormat::default());
+        let (sorted, _) = journeys(LOG, &whole());
+        let (grouped, s) = journeys(&shuffled, &whole());
         assert_eq!(sorted, grouped);
         assert_eq!(s.unsorted, Some(3));
         assert!(
@@ -1022,7 +1261,7 @@ mod tests {
     fn segment_is_the_value_on_the_last_row() {
         let format = EventsFormat {
             segment_col: Some("persona".into()),
-            ..EventsFormat::default()
+            ..whole()
         };
         let (j, _) = journeys(LOG, &format);
         let segments: Vec<&str> = j.iter().map(|x| x.4.as_str()).collect();
@@ -1034,9 +1273,8 @@ mod tests {
         // Journeys: search > email (first kept touch Jan 20; social fell out of the lookback),
         // email (Feb 6), search (Apr 1) and b's social (Jan 1).
         let at = crate::time::parse_timestamp("2026-02-01").unwrap();
-        let reader =
-            EventsReader::from_bytes(LOG.as_bytes().to_vec(), "e.csv", &EventsFormat::default())
-                .split_at(at, ["before".into(), "after".into()]);
+        let reader = EventsReader::from_bytes(LOG.as_bytes().to_vec(), "e.csv", &whole())
+            .split_at(at, ["before".into(), "after".into()]);
         let mut channels = ChannelTable::new();
         let mut seen = Vec::new();
         reader
@@ -1069,7 +1307,7 @@ mod tests {
             lookback in 1.0f64..40.0,
             inactivity in 1.0f64..40.0,
         ) {
-            let format = EventsFormat { lookback_days: lookback, inactivity_days: inactivity, ..EventsFormat::default() };
+            let format = EventsFormat { lookback_days: lookback, inactivity_days: inactivity, ..whole() };
             let body: Vec<String> = rows
                 .iter()
                 .enumerate()
@@ -1101,15 +1339,9 @@ mod tests {
     fn bad_rows_name_file_and_line() {
         let error = |text: &str| {
             let mut channels = ChannelTable::new();
-            read_events_bytes(
-                text.as_bytes(),
-                "e.csv",
-                &EventsFormat::default(),
-                &mut channels,
-                |_| {},
-            )
-            .unwrap_err()
-            .to_string()
+            read_events_bytes(text.as_bytes(), "e.csv", &whole(), &mut channels, |_| {})
+                .unwrap_err()
+                .to_string()
         };
         let bad_time = "user_id,timestamp,touchpoint\na,2026-01-01T00:00:00Z,x\na,yesterday,y\n";
         assert_eq!(
@@ -1134,7 +1366,7 @@ mod tests {
                     b,2026-01-01,x,0,,p\n";
         let format = EventsFormat {
             segment_col: Some("persona".into()),
-            ..EventsFormat::default()
+            ..whole()
         };
         let rows = |reader: EventsReader| {
             let mut channels = ChannelTable::new();

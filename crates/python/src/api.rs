@@ -199,12 +199,7 @@ pub fn fit(
         };
         let fitted = fit_paths(spec.reader(bytes, &source), options, |_| {})?;
         let s = &fitted.summary;
-        let totals = Totals {
-            journeys: s.journeys(),
-            conversions: s.conversions,
-            value: s.value,
-            nulls: s.nulls,
-        };
+        let totals = Totals::of(s);
         let document = ModelDocument::from_chain(&fitted.chain, Some(&source), Some(totals));
         Ok((NativeModel::new(document, &source)?, fitted.warnings))
     })
@@ -323,6 +318,9 @@ pub fn aggregate_events(
         delimiter: Some(b','),
         lookback_days,
         inactivity_days,
+        // A paths table keeps whole journeys: open ones are nulls, as `journeysim aggregate`.
+        as_of: None,
+        open_journeys: journeysim_core::journey::OpenJourneys::Null,
     };
     py.detach(|| -> Result<_> {
         let reader = frame::events_reader(bytes, &source, &format);

@@ -112,12 +112,7 @@ mod tests {
             (&["email"][..], 1.0, 0.0),
         ] {
             let touches: Vec<u32> = names.iter().map(|n| channels.intern(n)).collect();
-            fitter.observe(&PathRow {
-                touches: &touches,
-                conversions,
-                value: 0.0,
-                nulls,
-            });
+            fitter.observe(&PathRow::whole(&touches, conversions, 0.0, nulls));
         }
         fitter.finish(channels).unwrap()
     }

@@ -204,12 +204,7 @@ mod tests {
 
     fn credits(touches: &[u32], options: HeuristicOptions) -> Vec<HeuristicCredits> {
         let mut h = Heuristics::new(options);
-        h.observe(&PathRow {
-            touches,
-            conversions: 2.0,
-            value: 10.0,
-            nulls: 5.0,
-        });
+        h.observe(&PathRow::whole(touches, 2.0, 10.0, 5.0));
         h.finish(3)
     }
 
@@ -252,12 +247,7 @@ mod tests {
         let mut h = Heuristics::new(HeuristicOptions::default())
             .with_time_half_life(7.0)
             .unwrap();
-        let row = PathRow {
-            touches: &[0, 1, 2],
-            conversions: 1.75,
-            value: 0.0,
-            nulls: 0.0,
-        };
+        let row = PathRow::whole(&[0, 1, 2], 1.75, 0.0, 0.0);
         h.observe_aged(&row, Some(&[14.0, 7.0, 0.0]));
         let c = h.finish(3);
         assert_eq!(

@@ -98,6 +98,8 @@ pub struct PathRecorder {
     conversions: Vec<f64>,
     nulls: Vec<f64>,
     value: Vec<f64>,
+    /// Whether each row's exit (conversion or null) is known ([`PathRow::chain_touches`]).
+    ended: Vec<bool>,
 }
 
 impl PathRecorder {
@@ -118,13 +120,24 @@ impl PathRecorder {
         self.sequences.extend_from_slice(sequence);
         self.offsets.push(self.sequences.len());
         self.conversions.push(row.conversions);
-        self.nulls.push(row.nulls);
+        // An open journey is resampled as a non-converting one: it weighs the entry and the
+        // transitions like any journey, and has no exit.
+        self.nulls.push(row.nulls + row.open);
         self.value.push(row.value);
+        self.ended.push(row.chain_touches().1);
     }
 
     /// Maps the recorded sequences onto `chain`'s edges. `fitter_states` are the touches of each
     /// state in the fitter's numbering ([`crate::model::Fitter::states`]).
-    pub fn index(self, chain: &Chain, fitter_states: &[Box<[ChannelId]>]) -> Result<PathIndex> {
+    ///
+    /// `exitless` are the fitter's [`crate::model::Fitter::exitless_states`]: a censored row
+    /// ending in one of them exits to (null), as the fitter counted it.
+    pub fn index(
+        self,
+        chain: &Chain,
+        fitter_states: &[Box<[ChannelId]>],
+        exitless: &[StateId],
+    ) -> Result<PathIndex> {
         let final_id: FxHashMap<&[ChannelId], StateId> = chain
             .states()
             .iter()
@@ -152,16 +165,18 @@ impl PathRecorder {
             last: Vec::with_capacity(rows),
             conversion_edge: Vec::with_capacity(rows),
             null_edge: Vec::with_capacity(rows),
+            null_all: Vec::with_capacity(rows),
             conversions: self.conversions,
             nulls: self.nulls,
             value_per_conversion: Vec::with_capacity(rows),
         };
         index.edges_ptr.push(0);
         for r in 0..rows {
-            let sequence: Vec<StateId> = self.sequences[self.offsets[r]..self.offsets[r + 1]]
-                .iter()
-                .map(|&s| renumber[s as usize])
-                .collect();
+            let own = &self.sequences[self.offsets[r]..self.offsets[r + 1]];
+            // A censored row ending where no exit is known: all its journeys exit to (null).
+            let null_all = !self.ended[r] && own.last().is_some_and(|s| exitless.contains(s));
+            let ended = self.ended[r];
+            let sequence: Vec<StateId> = own.iter().map(|&s| renumber[s as usize]).collect();
             let first = sequence[0];
             let entry = chain
                 .entry()
@@ -175,16 +190,17 @@ impl PathRecorder {
             let last = *sequence.last().expect("non-empty");
             index.last.push(last);
             let (c, n) = (index.conversions[r], index.nulls[r]);
-            index.conversion_edge.push(if c > 0.0 {
+            index.conversion_edge.push(if c > 0.0 && ended {
                 edge(last, chain.conversion())?
             } else {
                 u32::MAX
             });
-            index.null_edge.push(if n > 0.0 {
+            index.null_edge.push(if (n > 0.0 && ended) || null_all {
                 edge(last, chain.null())?
             } else {
                 u32::MAX
             });
+            index.null_all.push(null_all);
             index
                 .value_per_conversion
                 .push(if c > 0.0 { self.value[r] / c } else { 0.0 });
@@ -202,6 +218,9 @@ pub struct PathIndex {
     last: Vec<StateId>,
     conversion_edge: Vec<u32>,
     null_edge: Vec<u32>,
+    /// Whether all of the row's journeys, converting or not, exit to (null): a censored row
+    /// ending in a state with no known exit ([`crate::model::Fitter::exitless_states`]).
+    null_all: Vec<bool>,
     conversions: Vec<f64>,
     nulls: Vec<f64>,
     value_per_conversion: Vec<f64>,
@@ -362,7 +381,7 @@ pub fn reweight(
             value_by_last[last] += c * index.value_per_conversion[r];
         }
         if index.null_edge[r] != u32::MAX {
-            edges[index.null_edge[r] as usize] += nulls;
+            edges[index.null_edge[r] as usize] += if index.null_all[r] { journeys } else { nulls };
         }
     }
     let value_per_conversion = conversions_by_last
@@ -386,18 +405,13 @@ mod tests {
         let mut recorder = PathRecorder::new();
         for (names, conversions, value, nulls) in rows {
             let touches: Vec<ChannelId> = names.iter().map(|n| channels.intern(n)).collect();
-            let row = PathRow {
-                touches: &touches,
-                conversions: *conversions,
-                value: *value,
-                nulls: *nulls,
-            };
+            let row = PathRow::whole(&touches, *conversions, *value, *nulls);
             fitter.observe(&row);
             recorder.record(&row, fitter.last_sequence());
         }
         let states = fitter.states().to_vec();
         let chain = fitter.finish(channels).unwrap();
-        let index = recorder.index(&chain, &states).unwrap();
+        let index = recorder.index(&chain, &states, &[]).unwrap();
         (chain, index)
     }
 
@@ -423,6 +437,57 @@ mod tests {
         {
             assert!((a - b).abs() < 1e-12);
         }
+    }
+
+    #[test]
+    fn censored_rows_reweight_to_the_fitted_chain_too() {
+        // a > b converts; a > b > c is open from b (no exit from b learnt) and, in other
+        // journeys, converted with only its last touch censored; a ends in (null). c and d are
+        // seen only in censored visits: their journeys exit to (null) as the fitter counts them.
+        let mut channels = ChannelTable::new();
+        let mut fitter = Fitter::new(FitOptions::order(1)).unwrap();
+        let mut recorder = PathRecorder::new();
+        let [ab, abc, a, d] = [&["a", "b"][..], &["a", "b", "c"], &["a"], &["d"]].map(|names| {
+            names
+                .iter()
+                .map(|n| channels.intern(n))
+                .collect::<Vec<ChannelId>>()
+        });
+        let censored = |touches, conversions: f64, open, censored| PathRow {
+            open,
+            censored,
+            ..PathRow::whole(touches, conversions, conversions * 10.0, 0.0)
+        };
+        let rows = [
+            PathRow::whole(&ab, 1.0, 10.0, 0.0),
+            censored(&abc, 0.0, 2.0, 2),
+            censored(&abc, 3.0, 0.0, 1),
+            PathRow::whole(&a, 0.0, 0.0, 4.0),
+            censored(&d, 0.0, 1.5, 1),
+        ];
+        for row in &rows {
+            fitter.observe(row);
+            recorder.record(row, fitter.last_sequence());
+        }
+        let states = fitter.states().to_vec();
+        let exitless = fitter.exitless_states();
+        assert_eq!(exitless.len(), 2);
+        let chain = fitter.finish(channels).unwrap();
+        let index = recorder.index(&chain, &states, &exitless).unwrap();
+        let same = reweight(&chain, &index, |r| index.counts(r));
+        assert_eq!(same.targets(), chain.targets());
+        for (a, b) in same.probabilities().iter().zip(chain.probabilities()) {
+            assert!((a - b).abs() < 1e-15, "{a} vs {b}");
+        }
+        // Every resample is a proper chain: rows sum to one.
+        let intervals = bootstrap(&chain, &index, 4.0, 40.0, IntervalOptions::default()).unwrap();
+        assert!(
+            intervals
+                .removal_effect
+                .iter()
+                .flatten()
+                .all(|x| x.is_finite())
+        );
     }
 
     #[test]

@@ -491,15 +491,17 @@ impl AttributionBuilder {
         table: ChannelTable,
         source: &str,
         summary: &ReadSummary,
-        warnings: Vec<String>,
+        mut warnings: Vec<String>,
         progress: progress::Report<'_>,
     ) -> Result<Attribution> {
+        warnings.extend(self.fitter.exitless_warning(&table, source));
         let methods = &self.methods;
         let heuristic_options = self.options.heuristics;
         let fitter_states = self
             .recorder
             .as_ref()
             .map(|_| self.fitter.states().to_vec());
+        let exitless = self.fitter.exitless_states();
         let chain = self.fitter.finish_named(table, source)?;
         let channel_count = chain.channels().len();
 
@@ -511,7 +513,7 @@ impl AttributionBuilder {
         };
         let intervals = match (self.interval_options, self.recorder, fitter_states) {
             (Some(o), Some(recorder), Some(states)) if markov => {
-                let index = recorder.index(&chain, &states)?;
+                let index = recorder.index(&chain, &states, &exitless)?;
                 Some(bootstrap_with_progress(
                     &chain,
                     &index,

@@ -65,7 +65,7 @@ impl Segment {
             ..row.path
         };
         self.builder.observe(&path, row.ages_days);
-        add(&mut self.read, path.conversions, path.value, path.nulls);
+        add(&mut self.read, &path);
     }
 
     /// The segment's own channel table: the names of the channels it touched.
@@ -75,11 +75,13 @@ impl Segment {
 }
 
 /// Per-segment totals, kept in the paths reader's form.
-fn add(summary: &mut ReadSummary, conversions: f64, value: f64, nulls: f64) {
+fn add(summary: &mut ReadSummary, path: &PathRow<'_>) {
     summary.rows += 1;
-    summary.conversions += conversions;
-    summary.value += value;
-    summary.nulls += nulls;
+    summary.conversions += path.conversions;
+    summary.value += path.value;
+    summary.nulls += path.nulls;
+    summary.open += path.open;
+    summary.censored_visits += path.journeys() * path.censored as f64;
 }
 
 /// Attributes every journey of `source` and, beside the total, the journeys of each segment

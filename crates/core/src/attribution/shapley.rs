@@ -119,12 +119,7 @@ mod tests {
     fn run(rows: &[(&[u32], f64, f64, f64)], channels: usize) -> Vec<ShapleyCredits> {
         let mut s = Shapley::new();
         for (touches, conversions, value, nulls) in rows {
-            s.observe(&PathRow {
-                touches,
-                conversions: *conversions,
-                value: *value,
-                nulls: *nulls,
-            });
+            s.observe(&PathRow::whole(touches, *conversions, *value, *nulls));
         }
         s.finish(channels)
     }

@@ -49,8 +49,9 @@ pub fn fit_indexed(source: impl PathSource, options: FitOptions) -> Result<Index
                 recorder.record(&row.path, fitter.last_sequence());
             })?;
     let states = fitter.states().to_vec();
+    let exitless = fitter.exitless_states();
     let chain = fitter.finish_named(channels, &name)?;
-    let index = recorder.index(&chain, &states)?;
+    let index = recorder.index(&chain, &states, &exitless)?;
     Ok(IndexedFit {
         chain,
         index,

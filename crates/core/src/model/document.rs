@@ -43,7 +43,7 @@ pub const NULL: &str = "(null)";
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Totals {
-    /// Journeys (conversions + nulls).
+    /// Journeys (conversions + nulls + open journeys).
     pub journeys: f64,
     /// Conversions.
     pub conversions: f64,
@@ -51,6 +51,31 @@ pub struct Totals {
     pub value: f64,
     /// Non-converting journeys.
     pub nulls: f64,
+    /// An event log's journeys still in progress when the data ended (neither conversions nor
+    /// nulls under the `censor` policy, among the nulls under `null`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_journeys: Option<f64>,
+    /// Touches whose exit was censored (not known by the end of the data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub censored_visits: Option<f64>,
+    /// How open journeys were counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_journeys_policy: Option<crate::journey::OpenJourneys>,
+}
+
+impl Totals {
+    /// The totals of what a fit read.
+    pub fn of(summary: &crate::journey::ReadSummary) -> Self {
+        Totals {
+            journeys: summary.journeys(),
+            conversions: summary.conversions,
+            value: summary.value,
+            nulls: summary.nulls,
+            open_journeys: summary.open_journeys.map(|(_, n)| n),
+            censored_visits: summary.open_journeys.map(|_| summary.censored_visits),
+            open_journeys_policy: summary.open_journeys.map(|(policy, _)| policy),
+        }
+    }
 }
 
 /// One transition in the file.

@@ -7,6 +7,12 @@
 //! state and to every transition between its states, `conversions` to last -> (conversion) and
 //! `nulls` to last -> (null). Rows are then normalised into probabilities.
 //!
+//! A journey of an event log still in progress when the data end, or one whose last touches
+//! began too close to that end for their exits to be known ([`PathRow::censored`]), adds its
+//! entry and the transitions up to its first censored touch, and no exit at all: neither to a
+//! touch, nor to (conversion), nor to (null). Keeping only the exits that could have been seen
+//! whatever they were is what keeps the estimate unbiased (see `journeysim_io::events`).
+//!
 //! The value of a converting path is attached to its last state as value per conversion.
 //!
 //! ```
@@ -74,6 +80,10 @@ pub struct Fitter {
     conversions_by_last: Vec<f64>,
     value_by_last: Vec<f64>,
     value_samples: Vec<FxHashMap<u64, f64>>,
+    /// Journeys whose exit from each state was censored ([`PathRow::censored`]).
+    censored_at: Vec<f64>,
+    /// Whether a known exit (to a state, conversion or null) left each state.
+    has_exit: Vec<bool>,
     sequence: Vec<StateId>,
 }
 
@@ -92,6 +102,8 @@ impl Fitter {
             conversions_by_last: Vec::new(),
             value_by_last: Vec::new(),
             value_samples: Vec::new(),
+            censored_at: Vec::new(),
+            has_exit: Vec::new(),
             sequence: Vec::new(),
         })
     }
@@ -102,10 +114,11 @@ impl Fitter {
         if journeys <= 0.0 || row.touches.is_empty() {
             return;
         }
+        let (touches, ended) = row.chain_touches();
         let mut sequence = std::mem::take(&mut self.sequence);
         sequence.clear();
-        let k = self.options.order.min(row.touches.len());
-        for window in row.touches.windows(k) {
+        let k = self.options.order.min(touches.len());
+        for window in touches.windows(k) {
             let id = self.intern(window);
             if self.options.keep_repeats || sequence.last() != Some(&id) {
                 sequence.push(id);
@@ -117,6 +130,13 @@ impl Fitter {
             from = to;
         }
         let last = from;
+        if !ended {
+            // The exit of the last state learnt from was censored: entries and transitions
+            // only (see [`PathRow::censored`]).
+            self.censored_at[last as usize] += journeys;
+            self.sequence = sequence;
+            return;
+        }
         if row.conversions > 0.0 {
             self.add(last, CONVERSION, row.conversions);
             self.conversions_by_last[last as usize] += row.conversions;
@@ -174,13 +194,52 @@ impl Fitter {
         self.state_index.insert(window.into(), id);
         self.conversions_by_last.push(0.0);
         self.value_by_last.push(0.0);
+        self.censored_at.push(0.0);
+        self.has_exit.push(false);
         if self.options.value_distribution {
             self.value_samples.push(FxHashMap::default());
         }
         id
     }
 
+    /// States (in this fitter's numbering) seen only in visits whose exit was censored: no exit
+    /// from them is known. [`Fitter::finish`] counts their censored exits as nulls (the rule for
+    /// open journeys before censoring), the only estimate the data allow; callers warn.
+    pub fn exitless_states(&self) -> Vec<StateId> {
+        (0..self.states.len())
+            .filter(|&s| !self.has_exit[s] && self.censored_at[s] > 0.0)
+            .map(|s| s as StateId)
+            .collect()
+    }
+
+    /// The warning about [`Fitter::exitless_states`], if any, naming up to three of them.
+    pub fn exitless_warning(&self, channels: &ChannelTable, source: &str) -> Option<String> {
+        let states = self.exitless_states();
+        let names: Vec<String> = states
+            .iter()
+            .take(3)
+            .map(|&s| {
+                format!(
+                    "'{}'",
+                    clip(&channels.format_path(&self.states[s as usize]))
+                )
+            })
+            .collect();
+        (!states.is_empty()).then(|| {
+            format!(
+                "{source}: {} state(s) ({}{}) were seen only in visits too close to the end of \
+                 the data for their exit to be known; their open journeys are counted as nulls",
+                states.len(),
+                names.join(", "),
+                if states.len() > 3 { ", ..." } else { "" }
+            )
+        })
+    }
+
     fn add(&mut self, from: u32, to: u32, weight: f64) {
+        if from != START {
+            self.has_exit[from as usize] = true;
+        }
         *self
             .transitions
             .entry(((from as u64) << 32) | to as u64)
@@ -190,7 +249,11 @@ impl Fitter {
     /// Builds the chain: states renumbered in sorted order of their channel names (so the same
     /// data give the same chain whatever the row order), rows normalised into probabilities.
     /// Fails only if the weights were not finite (the chain would not be a proper one).
-    pub fn finish(self, channels: ChannelTable) -> Result<Chain> {
+    pub fn finish(mut self, channels: ChannelTable) -> Result<Chain> {
+        for s in self.exitless_states() {
+            let weight = self.censored_at[s as usize];
+            self.add(s, NULL, weight);
+        }
         let n = self.states.len();
         if n == 0 {
             return Ok(Chain::empty(
@@ -348,13 +411,14 @@ pub fn fit_paths(
     let mut fitter = Fitter::new(options)?;
     let mut channels = ChannelTable::new();
     let name = source.name().to_owned();
-    let (summary, warnings) =
+    let (summary, mut warnings) =
         Canonical::new(source)
             .without_ages()
             .read(&mut channels, &mut |row| {
                 fitter.observe(&row.path);
                 also(row);
             })?;
+    warnings.extend(fitter.exitless_warning(&channels, &name));
     Ok(Fitted {
         chain: fitter.finish_named(channels, &name)?,
         summary,
@@ -376,12 +440,7 @@ mod tests {
         .unwrap();
         for (names, conversions, value, nulls) in paths {
             let touches: Vec<ChannelId> = names.iter().map(|n| channels.intern(n)).collect();
-            fitter.observe(&PathRow {
-                touches: &touches,
-                conversions: *conversions,
-                value: *value,
-                nulls: *nulls,
-            });
+            fitter.observe(&PathRow::whole(&touches, *conversions, *value, *nulls));
         }
         fitter.finish(channels).unwrap()
     }
@@ -405,6 +464,64 @@ mod tests {
                 (name, p)
             })
             .collect()
+    }
+
+    #[test]
+    fn censored_touches_add_entries_and_transitions_but_no_exit() {
+        // a > b converts once; a > b > c is open from b (censored 2: the exits of b and c are
+        // not known), so it adds (start) -> a and a -> b and nothing from b; a ends in (null).
+        // By hand: (start) -> a 3; a -> b 2, a -> (null) 1; b -> (conversion) 1. So
+        // P(conversion) = 2/3, where the null rule (the open journey a null at c) gives 1/3.
+        let mut channels = ChannelTable::new();
+        let ids: Vec<Vec<ChannelId>> = [&["a", "b"][..], &["a", "b", "c"], &["a"], &["d"]]
+            .iter()
+            .map(|names| names.iter().map(|n| channels.intern(n)).collect())
+            .collect();
+        let mut fitter = Fitter::new(FitOptions::order(1)).unwrap();
+        fitter.observe(&PathRow::whole(&ids[0], 1.0, 5.0, 0.0));
+        fitter.observe(&PathRow {
+            open: 1.0,
+            censored: 2,
+            ..PathRow::whole(&ids[1], 0.0, 0.0, 0.0)
+        });
+        fitter.observe(&PathRow::whole(&ids[2], 0.0, 0.0, 1.0));
+        assert!(fitter.exitless_states().is_empty());
+        let chain = fitter.finish(channels.clone()).unwrap();
+        assert_eq!(
+            chain.n_states(),
+            2,
+            "c was never entered by a known transition"
+        );
+        assert_eq!(
+            row_of(&chain, "a"),
+            [
+                ("b".to_owned(), 2.0 / 3.0),
+                ("(null)".to_owned(), 1.0 / 3.0)
+            ]
+        );
+        assert_eq!(row_of(&chain, "b"), [("(conversion)".to_owned(), 1.0)]);
+        let p = crate::solve::absorb(&chain, None)
+            .unwrap()
+            .conversion_probability;
+        assert!((p - 2.0 / 3.0).abs() < 1e-15);
+
+        // d is seen only in a censored visit: no exit is known, and its open journeys are
+        // counted as nulls, with a warning naming it.
+        let mut fitter = Fitter::new(FitOptions::order(1)).unwrap();
+        fitter.observe(&PathRow::whole(&ids[0], 1.0, 5.0, 0.0));
+        fitter.observe(&PathRow {
+            open: 2.0,
+            censored: 1,
+            ..PathRow::whole(&ids[3], 0.0, 0.0, 0.0)
+        });
+        assert_eq!(fitter.exitless_states().len(), 1);
+        let warning = fitter.exitless_warning(&channels, "x.csv").unwrap();
+        assert!(
+            warning.starts_with("x.csv: 1 state(s) ('d') were seen only"),
+            "{warning}"
+        );
+        let chain = fitter.finish(channels).unwrap();
+        assert_eq!(row_of(&chain, "d"), [("(null)".to_owned(), 1.0)]);
     }
 
     #[test]

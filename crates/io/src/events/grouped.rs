@@ -170,6 +170,7 @@ pub(crate) fn read_grouped<R: Read>(
     let mut spilled: Option<(SpillDir, Partitions)> = None;
     let mut record = csv::ByteRecord::new();
     let mut raw = csv::ByteRecord::new();
+    let mut latest = f64::NEG_INFINITY;
     while crate::chunked::read_trimmed(&mut reader, &mut raw, &mut record)
         .map_err(|e| csv_error(e, source))?
     {
@@ -180,6 +181,7 @@ pub(crate) fn read_grouped<R: Read>(
         summary.rows += 1;
         let user = check_user(&record, &columns, format, &at)?;
         let event = parse_event(&record, &columns, format, &at, channels, &mut segments)?;
+        latest = latest.max(event.time);
         if spilled.is_none() && group.estimate_after_push(user) > memory.limit {
             // Partition: as many files as the whole log's grouping needs, extrapolated from the
             // share of the input read so far (a guess of 8x for a stream of unknown size).
@@ -200,7 +202,7 @@ pub(crate) fn read_grouped<R: Read>(
             None => group.push(user, event),
         }
     }
-    let mut cutter = new_cutter(format);
+    let mut cutter = new_cutter(format, latest, &mut summary);
     match spilled {
         None => group.cut(channels, &segments, &mut cutter, &mut summary, &mut visit),
         Some((dir, partitions)) => {

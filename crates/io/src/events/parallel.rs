@@ -170,10 +170,12 @@ impl<V: FnMut(&EventJourney<'_>)> Sink<EventsChunk> for SortedSink<'_, V> {
 
 /// Streams a log sorted by user, then time, parsing on every core (what the events reader's
 /// sorted path does): memory is one user's open journey plus a batch of chunks.
+/// `latest` is the log's latest timestamp, from the order check.
 pub(crate) fn read_events_sorted<R: Read>(
     input: R,
     source: &str,
     format: &EventsFormat,
+    latest: f64,
     channels: &mut ChannelTable,
     visit: impl FnMut(&EventJourney<'_>),
 ) -> Result<EventsSummary> {
@@ -188,6 +190,8 @@ pub(crate) fn read_events_sorted<R: Read>(
     let width = header.len();
     let parse =
         |chunk: &[u8]| parse_events_chunk(chunk, source, format, &columns, width, delimiter);
+    let mut summary = EventsSummary::default();
+    let cutter = new_cutter(format, latest, &mut summary);
     let mut sink = SortedSink {
         source,
         format,
@@ -196,8 +200,8 @@ pub(crate) fn read_events_sorted<R: Read>(
         delimiter,
         channels,
         segments: Segments::new(),
-        summary: EventsSummary::default(),
-        cutter: new_cutter(format),
+        summary,
+        cutter,
         current_user: Vec::new(),
         ties: Vec::new(),
         renumber: Vec::new(),
@@ -217,6 +221,8 @@ struct OrderChunk {
     last: Option<(Vec<u8>, f64)>,
     /// Line (from the chunk's first, 0-based) of the first row out of order within the chunk.
     unsorted: Option<u64>,
+    /// The latest time in the chunk (of the rows before the first out of order).
+    latest: f64,
 }
 
 /// The order check of a sorted-log reader, whichever way rows are parsed.
@@ -228,6 +234,7 @@ struct OrderSink<'a> {
     delimiter: u8,
     previous: Option<(Vec<u8>, f64)>,
     found: Option<u64>,
+    latest: f64,
 }
 
 fn out_of_order(previous: &Option<(Vec<u8>, f64)>, user: &[u8], time: f64) -> bool {
@@ -247,6 +254,7 @@ impl Sink<OrderChunk> for OrderSink<'_> {
         if self.found.is_some() {
             return Ok(());
         }
+        self.latest = self.latest.max(chunk.latest);
         if let Some((user, time, at)) = &chunk.first
             && out_of_order(&self.previous, user, *time)
         {
@@ -284,6 +292,7 @@ impl Sink<OrderChunk> for OrderSink<'_> {
                 self.found = Some(at.line);
                 return Ok(());
             }
+            self.latest = self.latest.max(time);
             self.previous = Some((user.to_vec(), time));
         }
         Ok(())
@@ -304,6 +313,7 @@ fn parse_order_chunk(
         first: None,
         last: None,
         unsorted: None,
+        latest: f64::NEG_INFINITY,
     };
     let mut previous: Option<(Vec<u8>, f64)> = None;
     let at = At { source, line: 0 };
@@ -322,6 +332,7 @@ fn parse_order_chunk(
             out.unsorted = Some(line);
             return Some(out);
         }
+        out.latest = out.latest.max(time);
         match &mut previous {
             Some((u, t)) => {
                 u.clear();
@@ -336,12 +347,13 @@ fn parse_order_chunk(
 }
 
 /// First pass over a log: the line of the first row out of (user bytes, time) order, if any,
-/// checking every time on the way (what the events reader's order check does), on every core.
+/// checking every time on the way (what the events reader's order check does), on every core;
+/// and the latest time (of every row when the log is sorted).
 pub(crate) fn first_unsorted_line<R: Read>(
     input: R,
     source: &str,
     format: &EventsFormat,
-) -> Result<Option<u64>> {
+) -> Result<(Option<u64>, f64)> {
     check_format(format)?;
     let (input, header, delimiter) = table_input::open_header(
         input,
@@ -360,7 +372,8 @@ pub(crate) fn first_unsorted_line<R: Read>(
         delimiter,
         previous: None,
         found: None,
+        latest: f64::NEG_INFINITY,
     };
     run(input, source, 2, parse, &mut sink)?;
-    Ok(sink.found)
+    Ok((sink.found, sink.latest))
 }

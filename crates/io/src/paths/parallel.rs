@@ -49,12 +49,7 @@ impl<V: FnMut(&PathRow<'_>)> PathsSink<'_, V> {
         summary.conversions += conversions;
         summary.value += value;
         summary.nulls += nulls;
-        (self.visit)(&PathRow {
-            touches: &self.touches,
-            conversions,
-            value,
-            nulls,
-        });
+        (self.visit)(&PathRow::whole(&self.touches, conversions, value, nulls));
     }
 }
 
