@@ -352,7 +352,10 @@ def aggregate_events(
     a datetime column; naive times are UTC), touchpoint, and optionally conversion (0/1 or a
     count; the ``conversion`` column is read when present) and value (``value`` when present).
     Returns the paths DataFrame ``path, total_conversions, total_conversion_value, total_null``,
-    identical journeys merged, rows in journeysim's canonical order.
+    identical journeys merged, rows in journeysim's canonical order. Like ``journeysim
+    aggregate``, it keeps whole journeys: one still in progress at the end of the log is a null
+    (``--open-journeys null``), since a paths table has no place for censored exits; fit from
+    the log with the CLI's ``--events`` to censor them.
 
     Example:
         >>> import journeysim
