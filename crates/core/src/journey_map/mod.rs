@@ -16,8 +16,9 @@
 //! Distributions are `{"distribution": "exponential", "mean": m}`,
 //! `{"distribution": "gamma", "shape": k, "scale": s}`,
 //! `{"distribution": "log_normal", "mean": m, "cv": c}` (mean and coefficient of variation, the
-//! numbers a strategist knows) or `{"distribution": "constant", "value": v}`; they are sampled with
-//! rand_distr. See `scenarios/README.md` ("Journey maps") for a full example.
+//! numbers a strategist knows), `{"distribution": "weibull", "shape": k, "scale": s}` (mean
+//! s Γ(1 + 1/k), what [`crate::dwell`] may fit to observed times) or
+//! `{"distribution": "constant", "value": v}`; they are sampled with rand_distr. See `scenarios/README.md` ("Journey maps") for a full example.
 //!
 //! Each persona is a first-order absorbing chain over the touchpoints ([`JourneyMap::persona_chain`]),
 //! so its conversion probability, value and removal effects are exact ([`crate::solve::absorb`]).
@@ -50,7 +51,7 @@ pub mod generate;
 
 use std::collections::BTreeMap;
 
-use rand_distr::{Distribution as _, Exp, Gamma, LogNormal};
+use rand_distr::{Distribution as _, Exp, Gamma, LogNormal, Weibull};
 use serde::{Deserialize, Serialize};
 
 use crate::attribution::removal::mixture_removal_effects;
@@ -91,6 +92,13 @@ pub enum Distribution {
         /// Coefficient of variation (>= 0).
         cv: f64,
     },
+    /// Weibull with shape k and scale s: `P(X > x) = exp(-(x / s)^k)`, mean s Γ(1 + 1/k).
+    Weibull {
+        /// Shape k (> 0; 1 is the exponential).
+        shape: f64,
+        /// Scale s (> 0).
+        scale: f64,
+    },
     /// Always the same number.
     Constant {
         /// The number (>= 0).
@@ -104,6 +112,11 @@ impl Distribution {
         match *self {
             Distribution::Exponential { mean } | Distribution::LogNormal { mean, .. } => mean,
             Distribution::Gamma { shape, scale } => shape * scale,
+            // Through the logarithm: Γ(1 + 1/k) overflows an f64 for k below about 0.006
+            // while scale * Γ may still be representable.
+            Distribution::Weibull { shape, scale } => {
+                (scale.ln() + statrs::function::gamma::ln_gamma(1.0 + 1.0 / shape)).exp()
+            }
             Distribution::Constant { value } => value,
         }
     }
@@ -134,6 +147,9 @@ impl Distribution {
                     Err(_) => return vec![self.mean()],
                 }
             }
+            Distribution::Weibull { shape, scale } => (0..k)
+                .map(|i| scale * (-(-q(i)).ln_1p()).powf(1.0 / shape))
+                .collect(),
         };
         let average = raw.iter().sum::<f64>() / raw.len().max(1) as f64;
         if !(average > 0.0 && average.is_finite()) {
@@ -170,8 +186,34 @@ impl Distribution {
                 if !(cv >= 0.0 && cv.is_finite()) {
                     return Err(format!("cv is {cv}; it must be >= 0"));
                 }
+                // rand_distr's `from_mean_cv` takes `ln(mean^2 / (1 + cv^2)) / 2`, whose square
+                // overflows above a mean of about 1.3e154 (and loses the mean below 1e-154):
+                // such means take the same parameters through the logarithm. Means in between
+                // keep rand_distr's own arithmetic, so seeded outputs stay bit for bit.
+                let squared = mean * mean / (1.0 + cv * cv);
+                let log_normal = if squared.is_normal() {
+                    LogNormal::from_mean_cv(mean, cv)
+                } else {
+                    let variance = (cv * cv).ln_1p();
+                    LogNormal::new(mean.ln() - variance / 2.0, variance.sqrt())
+                };
                 Ok(DistributionSampler::LogNormal(
-                    LogNormal::from_mean_cv(mean, cv).map_err(|e| e.to_string())?,
+                    log_normal.map_err(|e| e.to_string())?,
+                ))
+            }
+            Distribution::Weibull { shape, scale } => {
+                positive("shape", shape)?;
+                positive("scale", scale)?;
+                // A small shape gives a mean beyond any f64 (shape 0.005: Γ(201)); a map's
+                // figures use the mean, so such a distribution is refused here.
+                if !self.mean().is_finite() {
+                    return Err(format!(
+                        "shape {shape} with scale {scale} has an infinite mean; the shape must be larger"
+                    ));
+                }
+                // rand_distr's order is (scale, shape).
+                Ok(DistributionSampler::Weibull(
+                    Weibull::new(scale, shape).map_err(|e| e.to_string())?,
                 ))
             }
             Distribution::Constant { value } => {
@@ -193,6 +235,8 @@ pub enum DistributionSampler {
     Gamma(Gamma<f64>),
     /// Log-normal.
     LogNormal(LogNormal<f64>),
+    /// Weibull.
+    Weibull(Weibull<f64>),
     /// Constant.
     Constant(f64),
 }
@@ -204,6 +248,7 @@ impl DistributionSampler {
             DistributionSampler::Exponential(d) => d.sample(rng),
             DistributionSampler::Gamma(d) => d.sample(rng),
             DistributionSampler::LogNormal(d) => d.sample(rng),
+            DistributionSampler::Weibull(d) => d.sample(rng),
             DistributionSampler::Constant(v) => *v,
         }
     }
@@ -941,10 +986,83 @@ pub(crate) mod tests {
             },
             5.0,
         );
+        // Weibull(k = 2, s = 1): mean sqrt(pi) / 2, sd sqrt(1 - pi / 4).
+        let weibull = Distribution::Weibull {
+            shape: 2.0,
+            scale: 1.0,
+        };
+        assert!((weibull.mean() - std::f64::consts::PI.sqrt() / 2.0).abs() < 1e-12);
+        check(weibull, (1.0 - std::f64::consts::FRAC_PI_4).sqrt());
         assert_eq!(
             Distribution::Constant { value: 7.0 }.quantiles(256),
             vec![7.0]
         );
+    }
+
+    #[test]
+    fn weibull_samples_have_scale_and_shape_in_rand_distrs_order() {
+        // Weibull(k = 1/2, s = 2): mean s Γ(3) = 4, variance s^2 (Γ(5) - Γ(3)^2) = 80. With the
+        // two parameters swapped (k = 2, s = 1/2) the mean would be 0.44.
+        let d = Distribution::Weibull {
+            shape: 0.5,
+            scale: 2.0,
+        };
+        assert!((d.mean() - 4.0).abs() < 1e-12);
+        let sampler = d.sampler().unwrap();
+        let mut rng = crate::rng::stream(1, 0);
+        let n = 100_000;
+        let mean = (0..n).map(|_| sampler.sample(&mut rng)).sum::<f64>() / n as f64;
+        // Four standard errors of the mean of n draws.
+        let bound = 4.0 * (80.0 / n as f64).sqrt();
+        assert!((mean - 4.0).abs() < bound, "mean {mean}, bound {bound}");
+    }
+
+    #[test]
+    fn log_normals_of_huge_and_tiny_means_sample_around_their_mean() {
+        // rand_distr's from_mean_cv squares the mean: 1e200^2 overflows, 1e-200^2 underflows.
+        for mean in [1e200, 1e-200] {
+            let sampler = Distribution::LogNormal { mean, cv: 0.5 }.sampler().unwrap();
+            let mut rng = crate::rng::stream(2, 0);
+            let n = 10_000;
+            let average = (0..n).map(|_| sampler.sample(&mut rng) / mean).sum::<f64>() / n as f64;
+            // In units of the mean: mean 1, sd 0.5, four standard errors of n draws.
+            assert!(
+                (average - 1.0).abs() < 4.0 * 0.5 / (n as f64).sqrt(),
+                "{mean}: {average}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_weibull_dwell_loads_and_a_bad_one_names_its_path() {
+        let weibull = TINY.replace(
+            r#"{"distribution": "gamma", "shape": 2, "scale": 1}"#,
+            r#"{"distribution": "weibull", "shape": 1.5, "scale": 3}"#,
+        );
+        let map = crate::journey_map::tests::parse(&weibull, "map.json").unwrap();
+        assert_eq!(
+            map.personas[0].dwell_hours[1],
+            Distribution::Weibull {
+                shape: 1.5,
+                scale: 3.0
+            }
+        );
+        let zero_shape = weibull.replace(r#""shape": 1.5"#, r#""shape": 0"#);
+        assert!(
+            error(&zero_shape).contains("touchpoints[1].dwell_hours: shape is 0"),
+            "{}",
+            error(&zero_shape)
+        );
+        // Γ(1 + 1/0.001) overflows: the mean is infinite.
+        let tiny_shape = weibull.replace(r#""shape": 1.5"#, r#""shape": 0.001"#);
+        assert!(
+            error(&tiny_shape).contains("has an infinite mean"),
+            "{}",
+            error(&tiny_shape)
+        );
+        let unknown = weibull.replace(r#""scale": 3}"#, r#""scale": 3, "mean": 1}"#);
+        let file: std::result::Result<MapFile, _> = serde_json::from_str(&unknown);
+        assert!(file.is_err());
     }
 
     /// Two touchpoints: a -> b with 0.5, a -> null 0.5; b -> conversion 0.4, null 0.6.
