@@ -7,7 +7,7 @@ use clap::Args;
 use journeysim_core::budget::period::Volume;
 use journeysim_core::error::Location;
 use journeysim_core::model::document::ModelDocument;
-use journeysim_core::model::{FitOptions, Fitted, fit_paths};
+use journeysim_core::model::{FitOptions, Fitted, fit_paths, fit_paths_timed};
 use journeysim_core::order_selection::{OrderOptions, OrderSelection, select_order};
 use journeysim_core::{Chain, Error, Result};
 use journeysim_io::map_file::read_map;
@@ -83,6 +83,25 @@ pub fn fit_data(input: &PathsInput, model: &ModelArgs) -> Result<(Fitted, Vec<St
         value_distribution: true,
     };
     let fitted = fit_paths(input.data(auto.map(|(_, bytes)| bytes))?, options, |_| {})?;
+    let warnings = fitted.warnings.clone();
+    Ok((fitted, warnings))
+}
+
+/// [`fit_data`], also fitting each state's time to its next event when the input is an event
+/// log (`journeysim fit`: the model file's dwell times).
+pub fn fit_data_timed(input: &PathsInput, model: &ModelArgs) -> Result<(Fitted, Vec<String>)> {
+    if input.events_file()?.is_none() {
+        return fit_data(input, model);
+    }
+    let (order, auto) = model.resolve(input)?;
+    let options = FitOptions {
+        order,
+        keep_repeats: model.keep_repeats,
+        value_distribution: true,
+    };
+    let max_days = input.events_format()?.inactivity_days;
+    let data = input.data(auto.map(|(_, bytes)| bytes))?;
+    let fitted = fit_paths_timed(data, options, max_days, |_| {})?;
     let warnings = fitted.warnings.clone();
     Ok((fitted, warnings))
 }

@@ -8,7 +8,7 @@ use journeysim_core::model::document::{ModelDocument, Totals};
 use journeysim_io::stage_file::read_stage_map;
 use journeysim_report::Format;
 
-use super::chain::{ModelArgs, fit_data};
+use super::chain::{ModelArgs, fit_data_timed};
 use super::input::PathsInput;
 use super::output::{OutputArgs, warn};
 
@@ -36,11 +36,14 @@ pub fn run(args: FitArgs) -> Result<()> {
         stages,
         output,
     } = args;
-    let (fitted, warnings) = fit_data(&input, &model)?;
+    let (fitted, warnings) = fit_data_timed(&input, &model)?;
     warn(&warnings);
     let s = &fitted.summary;
     let totals = Totals::of(s);
     let mut file = ModelDocument::from_chain(&fitted.chain, Some(input.source()), Some(totals));
+    if !fitted.dwell.is_empty() {
+        file = file.with_dwell(&fitted.dwell);
+    }
     if let Some(path) = stages {
         let map = read_stage_map(&path)?;
         map.assign(fitted.chain.channels(), &path)?;

@@ -6,6 +6,7 @@ mod bad_input;
 mod budget;
 mod cli;
 mod costs;
+mod dwell;
 mod events;
 mod flag_rules;
 mod funnel;

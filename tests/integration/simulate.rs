@@ -542,11 +542,11 @@ fn bad_input_is_a_clear_error_with_exit_code_2() {
     };
     let version = write(
         "v2.json",
-        &SMALL.replace("\"version\": 1", "\"version\": 2"),
+        &SMALL.replace("\"version\": 1", "\"version\": 3"),
     );
     fails_with(
         &["simulate", "--model", &version, "--journeys", "10"],
-        "version 2 is not supported",
+        "version 3 is not supported",
     );
     let rows = write(
         "rows.json",

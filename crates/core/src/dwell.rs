@@ -79,7 +79,7 @@
 //!
 //! ```
 //! use journeysim_core::dwell::{DwellSampler, fit_dwell};
-//! use journeysim_core::journey_map::Distribution;
+//! use journeysim_core::distribution::Distribution;
 //!
 //! // One next event at the same instant, two after 1 day, one after 3 and one after 6.
 //! let fit = fit_dwell(&[(0.0, 1.0), (1.0, 2.0), (3.0, 1.0), (6.0, 1.0)], None)?;
@@ -106,9 +106,9 @@ use statrs::distribution::{ContinuousCDF, Normal};
 use statrs::function::erf::erfc;
 use statrs::function::gamma::{checked_gamma_lr, ln_gamma};
 
+use crate::distribution::{Distribution, DistributionSampler};
 use crate::error::{Error, Result};
 use crate::exact_sum::ExactSum;
-use crate::journey_map::{Distribution, DistributionSampler};
 
 /// The probabilities of [`DwellFit::quantiles`].
 pub const QUANTILE_PROBABILITIES: [f64; 5] = [0.1, 0.25, 0.5, 0.75, 0.9];

@@ -34,6 +34,7 @@ pub mod attribution;
 pub mod budget;
 pub mod compare;
 pub mod cost;
+pub mod distribution;
 pub mod dwell;
 pub mod error;
 pub mod exact_sum;

@@ -95,13 +95,19 @@ impl<S: PathSource> Canonical<S> {
             renumber[id as usize] = channels.intern(own.name(id));
         }
         let rows = rows.into_canonical(&renumber);
-        let (mut conversions, mut value, mut nulls, mut open) = (0.0, 0.0, 0.0, 0.0);
+        // Summed exactly: how journeys split into rows (by ages, by censored touches) must not
+        // move the totals' last bits.
+        let mut sums: [ExactSum; 4] = Default::default();
         for row in rows.iter() {
-            conversions += row.path.conversions;
-            value += row.path.value;
-            nulls += row.path.nulls;
-            open += row.path.open;
+            let path = &row.path;
+            for (sum, x) in
+                sums.iter_mut()
+                    .zip([path.conversions, path.value, path.nulls, path.open])
+            {
+                sum.add(x);
+            }
         }
+        let [conversions, value, nulls, open] = sums.each_ref().map(ExactSum::value);
         summary.conversions = conversions;
         summary.value = value;
         summary.nulls = nulls;

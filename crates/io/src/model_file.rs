@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use journeysim_core::error::{Error, Location, Result};
-use journeysim_core::model::document::{FORMAT, ModelDocument, VERSION};
+use journeysim_core::model::document::{FORMAT, ModelDocument, VERSION, VERSIONS};
 
 use crate::json;
 
@@ -30,11 +30,12 @@ pub fn parse_model(text: &str, source: &str) -> Result<ModelDocument> {
             format!("not a journeysim model: \"format\" should be \"{FORMAT}\""),
         ));
     }
-    if envelope.version != Some(VERSION) {
+    if !envelope.version.is_some_and(|v| VERSIONS.contains(&v)) {
         return Err(Error::input(
             Location::file(source),
             format!(
-                "model file version {} is not supported; this journeysim reads version {VERSION}",
+                "model file version {} is not supported; this journeysim reads versions 1 and \
+                 {VERSION}",
                 envelope
                     .version
                     .map_or("(missing)".to_string(), |v| v.to_string())
@@ -55,12 +56,15 @@ mod tests {
 
     #[test]
     fn rejects_other_versions_before_reading_fields() {
-        let text = HAND_WRITTEN.replace("\"version\": 1", "\"version\": 2");
+        let text = HAND_WRITTEN.replace("\"version\": 1", "\"version\": 3");
         let err = parse_model(&text, "m.json").unwrap_err().to_string();
         assert_eq!(
             err,
-            "m.json: model file version 2 is not supported; this journeysim reads version 1"
+            "m.json: model file version 3 is not supported; this journeysim reads versions 1 and 2"
         );
+        // Version 2 (with dwell times) reads, with or without them.
+        let two = HAND_WRITTEN.replace("\"version\": 1", "\"version\": 2");
+        assert!(parse_model(&two, "m.json").is_ok());
     }
 
     #[test]

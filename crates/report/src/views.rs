@@ -438,6 +438,57 @@ fn entries_table(entries: &[PathEntry]) -> Table {
     t
 }
 
+/// The model's times from entering each state to its next event (version 2 files).
+fn dwell_table(model: &ModelDocument) -> String {
+    use journeysim_core::distribution::Distribution;
+    let mut t = Table::new([
+        "state",
+        "observed",
+        "at once",
+        "mean days",
+        "median",
+        "p90",
+        "best fit (AIC)",
+    ]);
+    for s in &model.states {
+        let Some(d) = &s.dwell else { continue };
+        let quantile = |p: f64| {
+            d.quantiles
+                .iter()
+                .find(|q| q.p == p)
+                .map_or(String::new(), |q| format!("{:.3}", q.days))
+        };
+        let best = match d.best {
+            None => "-".to_owned(),
+            Some(Distribution::Exponential { mean }) => format!("exponential, mean {mean:.3}"),
+            Some(Distribution::Gamma { shape, scale }) => {
+                format!("gamma, shape {shape:.3}, scale {scale:.3}")
+            }
+            Some(Distribution::LogNormal { mean, cv }) => {
+                format!("log-normal, mean {mean:.3}, cv {cv:.3}")
+            }
+            Some(Distribution::Weibull { shape, scale }) => {
+                format!("weibull, shape {shape:.3}, scale {scale:.3}")
+            }
+            Some(Distribution::Constant { value }) => format!("constant {value:.3}"),
+        };
+        t.row([
+            s.state.clone(),
+            number(d.observations),
+            format!("{:.1}%", 100.0 * d.zero_share),
+            format!("{:.3}", d.mean_days),
+            quantile(0.5),
+            quantile(0.9),
+            best,
+        ]);
+    }
+    format!(
+        "\ntime from entering a state to its next event (touch or conversion), in days; \
+         \"at once\" is the share at the same instant:\n{}",
+        t.render()
+    )
+}
+
 impl Report for ModelDocument {
     fn table(&self) -> String {
         let mut out = format!(
@@ -461,6 +512,9 @@ impl Report for ModelDocument {
             ]);
         }
         out.push_str(&t.render());
+        if self.states.iter().any(|s| s.dwell.is_some()) {
+            out.push_str(&dwell_table(self));
+        }
         out
     }
 

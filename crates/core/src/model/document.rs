@@ -17,6 +17,13 @@
 //! behind it) is provenance and optional, so a strategist can write a chain by hand. Reading (in the io crate)
 //! checks the format name and version; [`ModelDocument::into_chain`] checks that every row sums to 1 and that every state can end.
 //!
+//! **Version 2** adds to each state an optional `"dwell"`: the fitted distribution of the time
+//! from entering the state to its next event (the next touch or the conversion), as
+//! [`crate::dwell::DwellFit`] gives it (observations, share of zeros, mean, quantiles, the best of
+//! exponential, gamma, log-normal and Weibull by AIC with every candidate's likelihood, and the
+//! truncation at the inactivity window). `journeysim fit --events` writes it; a file without
+//! dwell times is written as version 1, and both versions load.
+//!
 //! An optional `"stages": {"stages": ["Awareness", ...], "touchpoints": {"email": "Interest"}}`
 //! (written by `journeysim fit --stages`, read by `journeysim funnel --model`) maps channels to
 //! ordered journey stages; files without it, from before it existed, load unchanged.
@@ -31,8 +38,10 @@ use crate::model::{Chain, ChainParts, StateId, Transition};
 
 /// The `format` field of every model file.
 pub const FORMAT: &str = "journeysim-model";
-/// The version this build reads and writes.
-pub const VERSION: u32 = 1;
+/// The newest version this build reads and writes (states with dwell times).
+pub const VERSION: u32 = 2;
+/// The versions this build reads: 1 (no dwell times) and [`VERSION`].
+pub const VERSIONS: [u32; 2] = [1, 2];
 
 /// Name of the (conversion) target.
 pub const CONVERSION: &str = "(conversion)";
@@ -106,6 +115,9 @@ pub struct StateRecord {
     /// Empirical (value per conversion, weight) pairs of journeys ending here.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub value_distribution: Vec<(f64, f64)>,
+    /// The time from entering the state to its next event, in days (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dwell: Option<crate::dwell::DwellFit>,
     /// The row.
     pub transitions: Vec<TransitionRecord>,
 }
@@ -181,6 +193,7 @@ impl ModelDocument {
                         .get(s)
                         .cloned()
                         .unwrap_or_default(),
+                    dwell: None,
                     transitions: range
                         .map(|i| {
                             record(
@@ -195,7 +208,7 @@ impl ModelDocument {
             .collect();
         ModelDocument {
             format: FORMAT.into(),
-            version: VERSION,
+            version: 1,
             input: input.map(str::to_owned),
             order: chain.order(),
             keep_repeats: chain.keep_repeats(),
@@ -205,6 +218,16 @@ impl ModelDocument {
             states,
             stages: None,
         }
+    }
+
+    /// Adds each state's dwell time (`dwell[s]` for the chain's state `s`, as
+    /// [`crate::model::fit_paths_timed`] gives them), making this a version 2 document.
+    pub fn with_dwell(mut self, dwell: &[Option<crate::dwell::DwellFit>]) -> Self {
+        for (state, fit) in self.states.iter_mut().zip(dwell) {
+            state.dwell = fit.clone();
+        }
+        self.version = VERSION;
+        self
     }
 
     /// Builds and checks the chain ([`Chain::from_rows`]); `source` names the file in errors.

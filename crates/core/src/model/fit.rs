@@ -33,6 +33,7 @@
 use rustc_hash::FxHashMap;
 
 use super::{Chain, ChainParts, StateId, Transition};
+use crate::dwell::{DwellFit, fit_dwell};
 use crate::error::{Error, Location, Result, clip};
 use crate::journey::{ChannelId, ChannelTable, PathRow, PathSource, ReadSummary, SourceRow};
 use crate::row_order::Canonical;
@@ -85,6 +86,11 @@ pub struct Fitter {
     /// Whether a known exit (to a state, conversion or null) left each state.
     has_exit: Vec<bool>,
     sequence: Vec<StateId>,
+    /// The touch that entered each state of `sequence` (its index in the row).
+    entered_at: Vec<usize>,
+    /// Each state's observed times to its next event (days, weight), when collected
+    /// ([`Fitter::observe_timed`]).
+    dwell: Vec<Vec<(f64, f64)>>,
 }
 
 impl Fitter {
@@ -105,11 +111,22 @@ impl Fitter {
             censored_at: Vec::new(),
             has_exit: Vec::new(),
             sequence: Vec::new(),
+            entered_at: Vec::new(),
+            dwell: Vec::new(),
         })
     }
 
     /// Adds one row of journeys.
     pub fn observe(&mut self, row: &PathRow<'_>) {
+        self.observe_timed(row, None);
+    }
+
+    /// Adds one row of journeys and, given each touch's age at the journey's end (days, as an
+    /// event log's rows carry them), the time each state waited for its next event: from the
+    /// touch that entered the state to the touch that entered the next one, or to the
+    /// conversion. An exit to (null) is silence, not an event, and a censored exit is not known:
+    /// neither gives a time ([`Fitter::dwell_samples`]).
+    pub fn observe_timed(&mut self, row: &PathRow<'_>, ages_days: Option<&[f64]>) {
         let journeys = row.journeys();
         if journeys <= 0.0 || row.touches.is_empty() {
             return;
@@ -117,11 +134,24 @@ impl Fitter {
         let (touches, ended) = row.chain_touches();
         let mut sequence = std::mem::take(&mut self.sequence);
         sequence.clear();
+        self.entered_at.clear();
         let k = self.options.order.min(touches.len());
-        for window in touches.windows(k) {
+        for (j, window) in touches.windows(k).enumerate() {
             let id = self.intern(window);
             if self.options.keep_repeats || sequence.last() != Some(&id) {
                 sequence.push(id);
+                self.entered_at.push(j + k - 1);
+            }
+        }
+        if let Some(ages) = ages_days {
+            for (v, pair) in self.entered_at.windows(2).enumerate() {
+                let state = sequence[v] as usize;
+                self.dwell[state].push((ages[pair[0]] - ages[pair[1]], journeys));
+            }
+            if ended && row.conversions > 0.0 {
+                let last = *sequence.last().expect("a row with touches has a state") as usize;
+                let entered = *self.entered_at.last().expect("as many as states");
+                self.dwell[last].push((ages[entered], row.conversions));
             }
         }
         let mut from = START;
@@ -196,10 +226,20 @@ impl Fitter {
         self.value_by_last.push(0.0);
         self.censored_at.push(0.0);
         self.has_exit.push(false);
+        self.dwell.push(Vec::new());
         if self.options.value_distribution {
             self.value_samples.push(FxHashMap::default());
         }
         id
+    }
+
+    /// Each state's (touches, observed times to its next event as (days, weight)), in this
+    /// fitter's numbering; empty without [`Fitter::observe_timed`] ages.
+    pub fn dwell_samples(&self) -> impl Iterator<Item = (&[ChannelId], &[(f64, f64)])> {
+        self.states
+            .iter()
+            .zip(&self.dwell)
+            .map(|(s, d)| (&**s, d.as_slice()))
     }
 
     /// States (in this fitter's numbering) seen only in visits whose exit was censored: no exit
@@ -399,6 +439,9 @@ pub struct Fitted {
     pub summary: ReadSummary,
     /// What the source warned about (skipped rows, dropped touches).
     pub warnings: Vec<String>,
+    /// Each state's fitted time to its next event ([`fit_paths_timed`]; empty otherwise, and
+    /// `None` for a state without an observed time).
+    pub dwell: Vec<Option<DwellFit>>,
 }
 
 /// Fits a chain on every row of `source` in one streaming pass. `also` sees every row too, so
@@ -423,6 +466,50 @@ pub fn fit_paths(
         chain: fitter.finish_named(channels, &name)?,
         summary,
         warnings,
+        dwell: Vec::new(),
+    })
+}
+
+/// [`fit_paths`] for a source whose rows carry their touches' ages (an event log), also fitting
+/// each state's time to its next event ([`crate::dwell::fit_dwell`]) from the times observed
+/// ([`Fitter::observe_timed`]); `max_days` is the longest time that can be observed (the
+/// inactivity window: a later touch starts another journey). Keeps one record per journey
+/// while reading, as time decay does.
+pub fn fit_paths_timed(
+    source: impl PathSource,
+    options: FitOptions,
+    max_days: f64,
+    mut also: impl FnMut(&SourceRow<'_>),
+) -> Result<Fitted> {
+    let mut fitter = Fitter::new(options)?;
+    let mut channels = ChannelTable::new();
+    let name = source.name().to_owned();
+    let (summary, mut warnings) = Canonical::new(source).read(&mut channels, &mut |row| {
+        fitter.observe_timed(&row.path, row.ages_days);
+        also(row);
+    })?;
+    warnings.extend(fitter.exitless_warning(&channels, &name));
+    let samples: FxHashMap<Box<[ChannelId]>, Vec<(f64, f64)>> = fitter
+        .dwell_samples()
+        .filter(|(_, d)| !d.is_empty())
+        .map(|(s, d)| (s.into(), d.to_vec()))
+        .collect();
+    let chain = fitter.finish_named(channels, &name)?;
+    let dwell = chain
+        .states()
+        .iter()
+        .map(|s| {
+            samples
+                .get(s)
+                .map(|d| fit_dwell(d, Some(max_days)))
+                .transpose()
+        })
+        .collect::<Result<_>>()?;
+    Ok(Fitted {
+        chain,
+        summary,
+        warnings,
+        dwell,
     })
 }
 
@@ -464,6 +551,47 @@ mod tests {
                 (name, p)
             })
             .collect()
+    }
+
+    #[test]
+    fn timed_rows_give_each_states_time_to_its_next_event() {
+        // a > a > b converts, its touches 5, 4 and 1 days before the conversion: a (entered at
+        // the first touch, the repeat collapsed) waits 4 days for b, b 1 day for the
+        // conversion. a > b > c is open with its last touch censored: a waits 1 day, b 2, and
+        // c's exit is not known. c > (null) twice: silence is not an event.
+        let mut channels = ChannelTable::new();
+        let [aab, abc, c] = [&["a", "a", "b"][..], &["a", "b", "c"], &["c"]].map(|n| {
+            n.iter()
+                .map(|n| channels.intern(n))
+                .collect::<Vec<ChannelId>>()
+        });
+        let mut fitter = Fitter::new(FitOptions::order(1)).unwrap();
+        fitter.observe_timed(&PathRow::whole(&aab, 1.0, 0.0, 0.0), Some(&[5.0, 4.0, 1.0]));
+        let open = PathRow {
+            open: 1.0,
+            censored: 1,
+            ..PathRow::whole(&abc, 0.0, 0.0, 0.0)
+        };
+        fitter.observe_timed(&open, Some(&[3.0, 2.0, 0.0]));
+        fitter.observe_timed(&PathRow::whole(&c, 0.0, 0.0, 2.0), Some(&[0.0]));
+        let samples: Vec<(String, Vec<(f64, f64)>)> = fitter
+            .dwell_samples()
+            .map(|(s, d)| (channels.format_path(s), d.to_vec()))
+            .collect();
+        assert_eq!(
+            samples,
+            [
+                ("a".to_owned(), vec![(4.0, 1.0), (1.0, 1.0)]),
+                ("b".to_owned(), vec![(1.0, 1.0), (2.0, 1.0)]),
+                ("c".to_owned(), vec![]),
+            ]
+        );
+        // At order 2 the states are windows, entered at their last touch.
+        let mut fitter = Fitter::new(FitOptions::order(2)).unwrap();
+        fitter.observe_timed(&PathRow::whole(&abc, 2.0, 0.0, 0.0), Some(&[3.0, 2.0, 0.5]));
+        let samples: Vec<Vec<(f64, f64)>> =
+            fitter.dwell_samples().map(|(_, d)| d.to_vec()).collect();
+        assert_eq!(samples, [vec![(1.5, 2.0)], vec![(0.5, 2.0)]]);
     }
 
     #[test]
