@@ -409,3 +409,75 @@ fn segments_cost_memory_in_proportion_to_the_data() {
         assert_eq!(channels, touched[name], "{name}");
     }
 }
+
+#[test]
+fn paths_of_an_event_log_report_path_length_and_time_lag() {
+    // u1 converts on its second touch a day after its first; u2 after 19 days, on its second
+    // touch; u3 on its only touch, at once; u4 never. Path length: 1 touch 1 conversion (5),
+    // 2 touches 2 conversions (10 + 20); time lag: 0 days 1, 1 day 1, 12-30 days 1.
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(
+        &dir,
+        "lag.csv",
+        b"user_id,timestamp,touchpoint,conversion,value\n\
+          u1,2026-01-01T00:00:00Z,a,0,\n\
+          u1,2026-01-02T06:00:00Z,b,1,10\n\
+          u2,2026-01-01T00:00:00Z,a,0,\n\
+          u2,2026-01-20T00:00:00Z,c,1,20\n\
+          u3,2026-01-05T00:00:00Z,a,1,5\n\
+          u4,2026-01-03T00:00:00Z,b,0,\n",
+    );
+    let paths = json(&[
+        "paths",
+        "--events",
+        &log,
+        "--open-journeys",
+        "null",
+        "--format",
+        "json",
+    ]);
+    let buckets = |field: &str| -> Vec<(String, f64, f64, f64)> {
+        paths[field]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["conversions"].as_f64().unwrap() > 0.0)
+            .map(|b| {
+                (
+                    b["bucket"].as_str().unwrap().to_owned(),
+                    b["conversions"].as_f64().unwrap(),
+                    b["share"].as_f64().unwrap(),
+                    b["value"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let third = 1.0 / 3.0;
+    assert_eq!(
+        buckets("touches_to_conversion"),
+        [
+            ("1".to_owned(), 1.0, third, 5.0),
+            ("2".to_owned(), 2.0, 2.0 * third, 30.0)
+        ]
+    );
+    assert_eq!(
+        buckets("days_to_conversion"),
+        [
+            ("0".to_owned(), 1.0, third, 5.0),
+            ("1".to_owned(), 1.0, third, 10.0),
+            ("12-30".to_owned(), 1.0, third, 20.0)
+        ]
+    );
+    let labels: Vec<&str> = paths["days_to_conversion"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["bucket"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels.len(), 15);
+    assert_eq!(labels[11..], ["11", "12-30", "31-60", "61+"]);
+    // A paths file has no times: no time lag.
+    let from_paths = json(&["paths", "data/sample_paths.csv", "--format", "json"]);
+    assert!(from_paths.get("days_to_conversion").is_none());
+    assert_eq!(from_paths["touches_to_conversion"][11]["bucket"], "12+");
+}

@@ -341,6 +341,20 @@ impl Report for SegmentedAttribution {
     }
 }
 
+/// Conversions by bucket (path length or time lag), empty buckets left out.
+fn buckets_table(what: &str, buckets: &[journeysim_core::top_paths::Bucket]) -> Table {
+    let mut t = Table::new([what, "conversions", "share", "value"]);
+    for b in buckets.iter().filter(|b| b.conversions > 0.0) {
+        t.row([
+            b.bucket.clone(),
+            number(b.conversions),
+            format!("{:.1}%", 100.0 * b.share),
+            number(b.value),
+        ]);
+    }
+    t
+}
+
 impl Report for TopPaths {
     fn table(&self) -> String {
         let l = &self.path_length;
@@ -374,6 +388,12 @@ impl Report for TopPaths {
             number(self.min_journeys)
         ));
         out.push_str(&entries_table(&self.by_conversion_rate).render());
+        out.push_str("\nPath length: conversions by the touches on their path\n");
+        out.push_str(&buckets_table("touches", &self.touches_to_conversion).render());
+        if let Some(days) = &self.days_to_conversion {
+            out.push_str("\nTime lag: conversions by whole days from the journey's first touch\n");
+            out.push_str(&buckets_table("days", days).render());
+        }
         out
     }
 
