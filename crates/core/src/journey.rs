@@ -288,6 +288,34 @@ pub trait PathSource {
     ) -> Result<(ReadSummary, Vec<String>)>;
 }
 
+/// A source whose rows are shown to `inspect` as they are read, in the source's order and
+/// numbering, before any merging: for sums that need what merging would have to keep (each
+/// journey's touch ages, say) and that do not depend on the order of their terms.
+pub struct Inspect<S, F> {
+    /// The source.
+    pub inner: S,
+    /// What sees each row.
+    pub inspect: F,
+}
+
+impl<S: PathSource, F: FnMut(&SourceRow<'_>)> PathSource for Inspect<S, F> {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn read(
+        self,
+        channels: &mut ChannelTable,
+        visit: &mut dyn FnMut(&SourceRow<'_>),
+    ) -> Result<(ReadSummary, Vec<String>)> {
+        let mut inspect = self.inspect;
+        self.inner.read(channels, &mut |row| {
+            inspect(row);
+            visit(row);
+        })
+    }
+}
+
 /// Paths held in memory, one `(channels, conversions, value, nulls)` tuple per row: the
 /// [`PathSource`] of examples, tests and programs that build their rows themselves.
 ///

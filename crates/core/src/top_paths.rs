@@ -30,7 +30,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::exact_sum::ExactSum;
-use crate::journey::{ChannelId, ChannelTable, PathSource};
+use crate::journey::{ChannelId, ChannelTable, Inspect, PathSource, SourceRow};
 use crate::row_order::Canonical;
 use crate::stats::wilson_interval;
 
@@ -184,8 +184,11 @@ pub fn top_paths(source: impl PathSource, options: TopPathOptions) -> Result<Top
     let mut by_touches: [[ExactSum; 2]; TOUCH_BUCKETS] = Default::default();
     let mut by_days: [[ExactSum; 2]; 15] = Default::default();
     let mut timed = false;
-    let (summary, warnings) = Canonical::new(source).read(&mut channels, &mut |row| {
+    // The conversion buckets are summed from the rows as read (exact sums, so in any order):
+    // merging identical journeys with their ages would keep one record per journey.
+    let buckets_of = |row: &SourceRow<'_>| {
         let path = &row.path;
+        timed |= row.ages_days.is_some();
         if path.conversions > 0.0 {
             let bucket = &mut by_touches[touch_bucket(path.touches.len())];
             bucket[0].add(path.conversions);
@@ -197,15 +200,23 @@ pub fn top_paths(source: impl PathSource, options: TopPathOptions) -> Result<Top
                 bucket[1].add(path.value);
             }
         }
-        timed |= row.ages_days.is_some();
-        let entry = paths.entry(row.path.touches.into()).or_default();
-        entry[0].add(row.path.conversions);
-        entry[1].add(row.path.value);
-        // A journey still open is not converting (yet): the observed rates describe
-        // what happened by the end of the data, as they do without censoring.
-        entry[2].add(row.path.nulls);
-        entry[2].add(row.path.open);
-    })?;
+    };
+    let source = Inspect {
+        inner: source,
+        inspect: buckets_of,
+    };
+    let (summary, warnings) =
+        Canonical::new(source)
+            .without_ages()
+            .read(&mut channels, &mut |row| {
+                let entry = paths.entry(row.path.touches.into()).or_default();
+                entry[0].add(row.path.conversions);
+                entry[1].add(row.path.value);
+                // A journey still open is not converting (yet): the observed rates describe
+                // what happened by the end of the data, as they do without censoring.
+                entry[2].add(row.path.nulls);
+                entry[2].add(row.path.open);
+            })?;
     let mut entries: Vec<PathEntry> = paths
         .iter()
         .map(|(touches, sums)| {
@@ -318,7 +329,10 @@ mod tests {
             .to_vec();
         assert_eq!(days, [0, 0, 1, 11, 12, 12, 13, 13, 14, 14]);
         // Paths without times: path length only.
-        let rows = [(&["a", "b"][..], 2.0, 8.0, 1.0), (&["c"][..], 1.0, 2.0, 0.0)];
+        let rows = [
+            (&["a", "b"][..], 2.0, 8.0, 1.0),
+            (&["c"][..], 1.0, 2.0, 0.0),
+        ];
         let options = TopPathOptions {
             top: 2,
             min_journeys: 1.0,
@@ -327,8 +341,14 @@ mod tests {
         assert!(top.days_to_conversion.is_none());
         let b = &top.touches_to_conversion;
         assert_eq!(b.len(), 12);
-        assert_eq!((b[0].conversions, b[0].value, b[0].share), (1.0, 2.0, 1.0 / 3.0));
-        assert_eq!((b[1].conversions, b[1].value, b[1].share), (2.0, 8.0, 2.0 / 3.0));
+        assert_eq!(
+            (b[0].conversions, b[0].value, b[0].share),
+            (1.0, 2.0, 1.0 / 3.0)
+        );
+        assert_eq!(
+            (b[1].conversions, b[1].value, b[1].share),
+            (2.0, 8.0, 2.0 / 3.0)
+        );
         assert_eq!(b[11].bucket, "12+");
     }
 

@@ -86,11 +86,6 @@ pub struct Fitter {
     /// Whether a known exit (to a state, conversion or null) left each state.
     has_exit: Vec<bool>,
     sequence: Vec<StateId>,
-    /// The touch that entered each state of `sequence` (its index in the row).
-    entered_at: Vec<usize>,
-    /// Each state's observed times to its next event (days, weight), when collected
-    /// ([`Fitter::observe_timed`]).
-    dwell: Vec<Vec<(f64, f64)>>,
 }
 
 impl Fitter {
@@ -111,22 +106,11 @@ impl Fitter {
             censored_at: Vec::new(),
             has_exit: Vec::new(),
             sequence: Vec::new(),
-            entered_at: Vec::new(),
-            dwell: Vec::new(),
         })
     }
 
     /// Adds one row of journeys.
     pub fn observe(&mut self, row: &PathRow<'_>) {
-        self.observe_timed(row, None);
-    }
-
-    /// Adds one row of journeys and, given each touch's age at the journey's end (days, as an
-    /// event log's rows carry them), the time each state waited for its next event: from the
-    /// touch that entered the state to the touch that entered the next one, or to the
-    /// conversion. An exit to (null) is silence, not an event, and a censored exit is not known:
-    /// neither gives a time ([`Fitter::dwell_samples`]).
-    pub fn observe_timed(&mut self, row: &PathRow<'_>, ages_days: Option<&[f64]>) {
         let journeys = row.journeys();
         if journeys <= 0.0 || row.touches.is_empty() {
             return;
@@ -134,24 +118,11 @@ impl Fitter {
         let (touches, ended) = row.chain_touches();
         let mut sequence = std::mem::take(&mut self.sequence);
         sequence.clear();
-        self.entered_at.clear();
         let k = self.options.order.min(touches.len());
-        for (j, window) in touches.windows(k).enumerate() {
+        for window in touches.windows(k) {
             let id = self.intern(window);
             if self.options.keep_repeats || sequence.last() != Some(&id) {
                 sequence.push(id);
-                self.entered_at.push(j + k - 1);
-            }
-        }
-        if let Some(ages) = ages_days {
-            for (v, pair) in self.entered_at.windows(2).enumerate() {
-                let state = sequence[v] as usize;
-                self.dwell[state].push((ages[pair[0]] - ages[pair[1]], journeys));
-            }
-            if ended && row.conversions > 0.0 {
-                let last = *sequence.last().expect("a row with touches has a state") as usize;
-                let entered = *self.entered_at.last().expect("as many as states");
-                self.dwell[last].push((ages[entered], row.conversions));
             }
         }
         let mut from = START;
@@ -226,20 +197,10 @@ impl Fitter {
         self.value_by_last.push(0.0);
         self.censored_at.push(0.0);
         self.has_exit.push(false);
-        self.dwell.push(Vec::new());
         if self.options.value_distribution {
             self.value_samples.push(FxHashMap::default());
         }
         id
-    }
-
-    /// Each state's (touches, observed times to its next event as (days, weight)), in this
-    /// fitter's numbering; empty without [`Fitter::observe_timed`] ages.
-    pub fn dwell_samples(&self) -> impl Iterator<Item = (&[ChannelId], &[(f64, f64)])> {
-        self.states
-            .iter()
-            .zip(&self.dwell)
-            .map(|(s, d)| (&**s, d.as_slice()))
     }
 
     /// States (in this fitter's numbering) seen only in visits whose exit was censored: no exit
@@ -470,11 +431,130 @@ pub fn fit_paths(
     })
 }
 
+/// Each state's observed times to its next event, taken from a source's journeys as they are
+/// read, before identical journeys merge (keeping every touch's age through the merge would
+/// hold one record per journey; this holds 8 bytes per time observed). A state is keyed by its
+/// touches; its times are (days, weight) pairs in single precision (7 significant digits: a
+/// fifth of a second at 30 days, finer than an event log's timestamps). The times of one state
+/// come in the source's row order, and [`fit_dwell`] sorts them, so the fit does not depend on
+/// that order.
+#[derive(Debug)]
+pub struct DwellTap {
+    order: usize,
+    keep_repeats: bool,
+    samples: FxHashMap<Box<[ChannelId]>, Vec<(f32, f32)>>,
+    entered_at: Vec<usize>,
+}
+
+impl DwellTap {
+    /// A tap for the states of `options`.
+    pub fn new(options: FitOptions) -> Self {
+        DwellTap {
+            order: options.order.max(1),
+            keep_repeats: options.keep_repeats,
+            samples: FxHashMap::default(),
+            entered_at: Vec::new(),
+        }
+    }
+
+    /// Records the times of one row whose touches are `ages_days` old when its journey ended
+    /// (at its conversion, for a converting one): each state waits from the touch that entered
+    /// it (a collapsed repeat stays in it) to the touch that enters the next state, or to the
+    /// conversion. An exit to (null) is silence, not an event, and a censored exit is not
+    /// known ([`PathRow::censored`]): neither gives a time.
+    pub fn observe(&mut self, row: &PathRow<'_>, ages_days: &[f64]) {
+        let journeys = row.journeys();
+        if journeys <= 0.0 || row.touches.is_empty() || ages_days.len() != row.touches.len() {
+            return;
+        }
+        let (touches, ended) = row.chain_touches();
+        let k = self.order.min(touches.len());
+        self.entered_at.clear();
+        let mut previous: Option<&[ChannelId]> = None;
+        for (j, window) in touches.windows(k).enumerate() {
+            if self.keep_repeats || previous != Some(window) {
+                self.entered_at.push(j);
+            }
+            previous = Some(window);
+        }
+        let mut add = |start: usize, days: f64, weight: f64| {
+            let state = &touches[start..start + k];
+            let sample = (days as f32, weight as f32);
+            match self.samples.get_mut(state) {
+                Some(times) => times.push(sample),
+                None => {
+                    self.samples.insert(state.into(), vec![sample]);
+                }
+            }
+        };
+        for pair in self.entered_at.windows(2) {
+            let (from, to) = (pair[0] + k - 1, pair[1] + k - 1);
+            add(pair[0], ages_days[from] - ages_days[to], journeys);
+        }
+        if ended && row.conversions > 0.0 {
+            let last = *self
+                .entered_at
+                .last()
+                .expect("a row with touches enters a state");
+            add(last, ages_days[last + k - 1], row.conversions);
+        }
+    }
+
+    /// The times recorded for the state of `touches`, as (days, weight).
+    pub fn times(&self, touches: &[ChannelId]) -> Vec<(f64, f64)> {
+        self.samples.get(touches).map_or_else(Vec::new, |times| {
+            times
+                .iter()
+                .map(|&(d, w)| (f64::from(d), f64::from(w)))
+                .collect()
+        })
+    }
+
+    /// The states with times, by their channels' names.
+    fn by_names(self, channels: &ChannelTable) -> FxHashMap<Vec<String>, Vec<(f32, f32)>> {
+        self.samples
+            .into_iter()
+            .map(|(state, times)| {
+                let names = state.iter().map(|&c| channels.name(c).to_owned()).collect();
+                (names, times)
+            })
+            .collect()
+    }
+}
+
+/// A source whose rows pass through a [`DwellTap`] on their way.
+struct Tapped<'t, S> {
+    inner: S,
+    tap: DwellTap,
+    found: &'t mut FxHashMap<Vec<String>, Vec<(f32, f32)>>,
+}
+
+impl<S: PathSource> PathSource for Tapped<'_, S> {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn read(
+        self,
+        channels: &mut ChannelTable,
+        visit: &mut dyn FnMut(&SourceRow<'_>),
+    ) -> Result<(ReadSummary, Vec<String>)> {
+        let mut tap = self.tap;
+        let read = self.inner.read(channels, &mut |row| {
+            if let Some(ages) = row.ages_days {
+                tap.observe(&row.path, ages);
+            }
+            visit(row);
+        })?;
+        *self.found = tap.by_names(channels);
+        Ok(read)
+    }
+}
+
 /// [`fit_paths`] for a source whose rows carry their touches' ages (an event log), also fitting
-/// each state's time to its next event ([`crate::dwell::fit_dwell`]) from the times observed
-/// ([`Fitter::observe_timed`]); `max_days` is the longest time that can be observed (the
-/// inactivity window: a later touch starts another journey). Keeps one record per journey
-/// while reading, as time decay does.
+/// each state's time to its next event ([`crate::dwell::fit_dwell`]) from the times a
+/// [`DwellTap`] records; `max_days` is the longest time that can be observed (the inactivity
+/// window: a later touch starts another journey).
 pub fn fit_paths_timed(
     source: impl PathSource,
     options: FitOptions,
@@ -484,24 +564,39 @@ pub fn fit_paths_timed(
     let mut fitter = Fitter::new(options)?;
     let mut channels = ChannelTable::new();
     let name = source.name().to_owned();
-    let (summary, mut warnings) = Canonical::new(source).read(&mut channels, &mut |row| {
-        fitter.observe_timed(&row.path, row.ages_days);
-        also(row);
-    })?;
+    let mut times = FxHashMap::default();
+    let tapped = Tapped {
+        inner: source,
+        tap: DwellTap::new(options),
+        found: &mut times,
+    };
+    let (summary, mut warnings) =
+        Canonical::new(tapped)
+            .without_ages()
+            .read(&mut channels, &mut |row| {
+                fitter.observe(&row.path);
+                also(row);
+            })?;
     warnings.extend(fitter.exitless_warning(&channels, &name));
-    let samples: FxHashMap<Box<[ChannelId]>, Vec<(f64, f64)>> = fitter
-        .dwell_samples()
-        .filter(|(_, d)| !d.is_empty())
-        .map(|(s, d)| (s.into(), d.to_vec()))
-        .collect();
     let chain = fitter.finish_named(channels, &name)?;
     let dwell = chain
         .states()
         .iter()
-        .map(|s| {
-            samples
-                .get(s)
-                .map(|d| fit_dwell(d, Some(max_days)))
+        .map(|state| {
+            let names: Vec<String> = state
+                .iter()
+                .map(|&c| chain.channels().name(c).to_owned())
+                .collect();
+            times
+                .get(&names)
+                .map(|t| {
+                    // Single precision may round a time at the window just past it.
+                    let t: Vec<(f64, f64)> = t
+                        .iter()
+                        .map(|&(d, w)| (f64::from(d).min(max_days), f64::from(w)))
+                        .collect();
+                    fit_dwell(&t, Some(max_days))
+                })
                 .transpose()
         })
         .collect::<Result<_>>()?;
@@ -565,33 +660,23 @@ mod tests {
                 .map(|n| channels.intern(n))
                 .collect::<Vec<ChannelId>>()
         });
-        let mut fitter = Fitter::new(FitOptions::order(1)).unwrap();
-        fitter.observe_timed(&PathRow::whole(&aab, 1.0, 0.0, 0.0), Some(&[5.0, 4.0, 1.0]));
+        let mut tap = DwellTap::new(FitOptions::order(1));
+        tap.observe(&PathRow::whole(&aab, 1.0, 0.0, 0.0), &[5.0, 4.0, 1.0]);
         let open = PathRow {
             open: 1.0,
             censored: 1,
             ..PathRow::whole(&abc, 0.0, 0.0, 0.0)
         };
-        fitter.observe_timed(&open, Some(&[3.0, 2.0, 0.0]));
-        fitter.observe_timed(&PathRow::whole(&c, 0.0, 0.0, 2.0), Some(&[0.0]));
-        let samples: Vec<(String, Vec<(f64, f64)>)> = fitter
-            .dwell_samples()
-            .map(|(s, d)| (channels.format_path(s), d.to_vec()))
-            .collect();
-        assert_eq!(
-            samples,
-            [
-                ("a".to_owned(), vec![(4.0, 1.0), (1.0, 1.0)]),
-                ("b".to_owned(), vec![(1.0, 1.0), (2.0, 1.0)]),
-                ("c".to_owned(), vec![]),
-            ]
-        );
+        tap.observe(&open, &[3.0, 2.0, 0.0]);
+        tap.observe(&PathRow::whole(&c, 0.0, 0.0, 2.0), &[0.0]);
+        assert_eq!(tap.times(&[0]), [(4.0, 1.0), (1.0, 1.0)]);
+        assert_eq!(tap.times(&[1]), [(1.0, 1.0), (2.0, 1.0)]);
+        assert!(tap.times(&[2]).is_empty());
         // At order 2 the states are windows, entered at their last touch.
-        let mut fitter = Fitter::new(FitOptions::order(2)).unwrap();
-        fitter.observe_timed(&PathRow::whole(&abc, 2.0, 0.0, 0.0), Some(&[3.0, 2.0, 0.5]));
-        let samples: Vec<Vec<(f64, f64)>> =
-            fitter.dwell_samples().map(|(_, d)| d.to_vec()).collect();
-        assert_eq!(samples, [vec![(1.5, 2.0)], vec![(0.5, 2.0)]]);
+        let mut tap = DwellTap::new(FitOptions::order(2));
+        tap.observe(&PathRow::whole(&abc, 2.0, 0.0, 0.0), &[3.0, 2.0, 0.5]);
+        assert_eq!(tap.times(&[0, 1]), [(1.5, 2.0)]);
+        assert_eq!(tap.times(&[1, 2]), [(0.5, 2.0)]);
     }
 
     #[test]
