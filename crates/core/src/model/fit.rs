@@ -559,26 +559,16 @@ pub fn fit_paths_timed(
     source: impl PathSource,
     options: FitOptions,
     max_days: f64,
-    mut also: impl FnMut(&SourceRow<'_>),
+    also: impl FnMut(&SourceRow<'_>),
 ) -> Result<Fitted> {
-    let mut fitter = Fitter::new(options)?;
-    let mut channels = ChannelTable::new();
-    let name = source.name().to_owned();
     let mut times = FxHashMap::default();
     let tapped = Tapped {
         inner: source,
         tap: DwellTap::new(options),
         found: &mut times,
     };
-    let (summary, mut warnings) =
-        Canonical::new(tapped)
-            .without_ages()
-            .read(&mut channels, &mut |row| {
-                fitter.observe(&row.path);
-                also(row);
-            })?;
-    warnings.extend(fitter.exitless_warning(&channels, &name));
-    let chain = fitter.finish_named(channels, &name)?;
+    let fitted = fit_paths(tapped, options, also)?;
+    let chain = &fitted.chain;
     let dwell = chain
         .states()
         .iter()
@@ -600,12 +590,7 @@ pub fn fit_paths_timed(
                 .transpose()
         })
         .collect::<Result<_>>()?;
-    Ok(Fitted {
-        chain,
-        summary,
-        warnings,
-        dwell,
-    })
+    Ok(Fitted { dwell, ..fitted })
 }
 
 #[cfg(test)]
