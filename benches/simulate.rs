@@ -5,6 +5,10 @@
 //! rather than one `rand_distr::weighted::WeightedAliasIndex` per state: the same order-1 walk
 //! (no statistics kept) with each.
 //!
+//! The `timed` group walks the order-1 chain with a dwell time on every state (issue 13: time to
+//! conversion; target >= 15M journeys/s per core): gamma times (shape 2, the costliest family
+//! to draw) for every state, summed for every converting journey.
+//!
 //! Run: `cargo bench --bench simulate -- --warm-up-time 1 --measurement-time 3`
 
 use std::fs::File;
@@ -16,10 +20,11 @@ use rand_distr::Distribution;
 use rand_distr::weighted::WeightedAliasIndex;
 
 use journeysim_core::Chain;
+use journeysim_core::journey_map::Distribution as TimeDistribution;
 use journeysim_core::model::{FitOptions, fit_paths};
 use journeysim_core::rng;
 use journeysim_core::simulate::walk::{End, walk};
-use journeysim_core::simulate::{Sampler, SimulateOptions, Stop, run_tally};
+use journeysim_core::simulate::{Sampler, SimulateOptions, Stop, Timing, run_tally};
 use journeysim_io::paths::{PathsFormat, PathsReader};
 
 /// Journeys per iteration: 16M (244 batches) measures the steady state; at 4M a fixed cost
@@ -71,6 +76,38 @@ fn bench_simulate(c: &mut Criterion) {
                 })
             });
         }
+    }
+    group.finish();
+}
+
+fn bench_timed(c: &mut Criterion) {
+    let mut group = c.benchmark_group("simulate/timed");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(JOURNEYS));
+    let chain = reference_chain(1);
+    let gamma = TimeDistribution::Gamma {
+        shape: 2.0,
+        scale: 24.0,
+    };
+    let timing = Timing::hours(&vec![gamma; chain.n_states()]).unwrap();
+    let sampler = Sampler::new(&chain)
+        .unwrap()
+        .timed(&chain, timing, &[7.0, 30.0, 90.0])
+        .unwrap();
+    for threads in [1, 2] {
+        let options = SimulateOptions {
+            seed: 7,
+            stop: Stop::Journeys(JOURNEYS),
+            max_steps: 10_000,
+            threads: Some(threads),
+        };
+        let id = BenchmarkId::new(format!("order1/threads{threads}"), JOURNEYS);
+        group.bench_function(id, |b| {
+            b.iter(|| {
+                let tally = run_tally(&sampler, &options, &|_, _| {}).unwrap();
+                black_box(tally.time.map(|t| t.sum))
+            })
+        });
     }
     group.finish();
 }
@@ -145,5 +182,5 @@ fn bench_alias(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_simulate, bench_alias);
+criterion_group!(benches, bench_simulate, bench_timed, bench_alias);
 criterion_main!(benches);

@@ -57,14 +57,14 @@ enum Command {
     /// value, path length and removal effects with 95% intervals, beside the exact figures.
     /// Bit-identical output for any --threads.
     #[command(
-        after_help = "Examples:\n  journeysim simulate data/paths_10k.csv --journeys 10000000 --seed 7\n  journeysim simulate --model model.json --precision 0.0005 --format json --out sim.json\n  journeysim simulate data/paths_10k.csv --journeys 1000000 --costs data/costs_10k.csv --currency EUR"
+        after_help = "Examples:\n  journeysim simulate data/paths_10k.csv --journeys 10000000 --seed 7\n  journeysim simulate --model model.json --precision 0.0005 --format json --out sim.json\n  journeysim simulate data/paths_10k.csv --journeys 1000000 --costs data/costs_10k.csv --currency EUR\n  journeysim simulate --map scenarios/journey_map.json --journeys 1000000 --horizons 7,30,90"
     )]
     Simulate(cli::simulate::SimulateArgs),
     /// What-if scenarios: change the model (remove or add a touchpoint, scale dropout or
     /// conversion, shift entries...) and compare it with the baseline, exact and simulated on
     /// common random numbers, with an interval on the difference.
     #[command(
-        after_help = "Examples:\n  journeysim whatif data/paths_10k.csv --scenario scenarios/remove_display.json --scenario scenarios/shift_display_to_search.json\n  journeysim whatif data/sample_paths.csv --scenario scenarios/checkout_abandonment.json --journeys 2000000 --seed 7 --format json --out whatif.json\n  journeysim whatif data/paths_10k.csv --scenario scenarios/remove_display.json --journeys 200000 --costs data/costs_10k.csv --currency EUR"
+        after_help = "Examples:\n  journeysim whatif data/paths_10k.csv --scenario scenarios/remove_display.json --scenario scenarios/shift_display_to_search.json\n  journeysim whatif data/sample_paths.csv --scenario scenarios/checkout_abandonment.json --journeys 2000000 --seed 7 --format json --out whatif.json\n  journeysim whatif data/paths_10k.csv --scenario scenarios/remove_display.json --journeys 200000 --costs data/costs_10k.csv --currency EUR\n  journeysim whatif --map scenarios/journey_map.json --scenario scenarios/faster_consideration.json --journeys 200000"
     )]
     Whatif(cli::whatif::WhatifArgs),
     /// Budget optimiser: the spends of a budget plan that maximise conversions, value or profit

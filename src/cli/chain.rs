@@ -9,6 +9,7 @@ use journeysim_core::error::Location;
 use journeysim_core::model::document::ModelDocument;
 use journeysim_core::model::{FitOptions, Fitted, fit_paths, fit_paths_timed};
 use journeysim_core::order_selection::{OrderOptions, OrderSelection, select_order};
+use journeysim_core::simulate::Timing;
 use journeysim_core::{Chain, Error, Result};
 use journeysim_io::map_file::read_map;
 use journeysim_io::model_file::read_model;
@@ -138,6 +139,43 @@ impl ChainInput {
 /// Chains with population shares: one chain (share 1) or a journey map's personas.
 pub type Components = Vec<(f64, Chain)>;
 
+/// What [`ChainInput::load_timed`] gives: the chains to walk, the input's name, warnings about
+/// it, the journeys it observed, and each chain's dwell times when it has them.
+pub struct Loaded {
+    /// The chains with their shares.
+    pub components: Components,
+    /// The input's name.
+    pub source: String,
+    /// Warnings about the input.
+    pub warnings: Vec<String>,
+    /// The journeys the input observed.
+    pub volume: Volume,
+    /// One per component, when the input has dwell times for every state that needs one.
+    pub timings: Option<Vec<Timing>>,
+}
+
+/// Dwell times fitted per state (`fits[s]`, in the chain's state order) as a timing of `chain`,
+/// when there are any. A state that leads to conversions without a time leaves the chain
+/// untimed, with a warning saying why.
+fn fitted_timing(
+    chain: &Chain,
+    fits: &[Option<journeysim_core::dwell::DwellFit>],
+    source: &str,
+    warnings: &mut Vec<String>,
+) -> Option<Vec<Timing>> {
+    if fits.iter().all(Option::is_none) {
+        return None;
+    }
+    let timing = Timing::fitted(fits);
+    match timing.check(chain) {
+        Ok(()) => Some(vec![timing]),
+        Err(e) => {
+            warnings.push(format!("{source}: no time to conversion is reported: {e}"));
+            None
+        }
+    }
+}
+
 impl ChainInput {
     /// The chains to walk with their shares, the input's name, any warnings, and the journeys
     /// the input observed: the data's
@@ -166,6 +204,72 @@ impl ChainInput {
             ));
         }
         Ok((vec![(1.0, chain)], source, warnings, volume))
+    }
+
+    /// [`ChainInput::load_population_with_volume`] with dwell times: a journey map's, a model
+    /// file's (`fit --events` writes them), or fitted from an event log here.
+    pub fn load_timed(&self, model: &ModelArgs) -> Result<Loaded> {
+        if let Some(path) = &self.map {
+            let map = read_map(path)?;
+            let timings = map
+                .personas
+                .iter()
+                .map(|p| Timing::hours(&p.dwell_hours))
+                .collect::<Result<Vec<_>>>()
+                .map_err(|e| Error::Invalid(format!("{path}: {e}")))?;
+            return Ok(Loaded {
+                components: map.persona_chains()?,
+                source: path.clone(),
+                warnings: Vec::new(),
+                volume: Volume::Unknown,
+                timings: Some(timings),
+            });
+        }
+        if let Some(path) = &self.model {
+            let document = read_model_file(path)?;
+            let volume = match document.totals {
+                Some(totals) => Volume::Observed(totals.journeys),
+                None => Volume::Unknown,
+            };
+            let fits: Vec<_> = document.states.iter().map(|s| s.dwell.clone()).collect();
+            let chain = document.into_chain(path)?;
+            let mut warnings = Vec::new();
+            let timings = fitted_timing(&chain, &fits, path, &mut warnings);
+            return Ok(Loaded {
+                components: vec![(1.0, chain)],
+                source: path.clone(),
+                warnings,
+                volume,
+                timings,
+            });
+        }
+        if self.data.events.events.is_none() {
+            let (components, source, warnings, volume) = self.load_population_with_volume(model)?;
+            return Ok(Loaded {
+                components,
+                source,
+                warnings,
+                volume,
+                timings: None,
+            });
+        }
+        let input = &self.data;
+        let (fitted, mut warnings) = fit_data_timed(input, model)?;
+        let source = input.source().to_owned();
+        if fitted.chain.n_states() == 0 {
+            return Err(Error::input(
+                Location::file(&source),
+                "no journey in the data, so there is no chain to walk",
+            ));
+        }
+        let timings = fitted_timing(&fitted.chain, &fitted.dwell, &source, &mut warnings);
+        Ok(Loaded {
+            volume: Volume::Observed(fitted.summary.journeys()),
+            components: vec![(1.0, fitted.chain)],
+            source,
+            warnings,
+            timings,
+        })
     }
 
     /// The chain, the input's name and any warnings about the input. Data are fitted with the

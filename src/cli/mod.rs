@@ -27,6 +27,7 @@ pub mod output;
 pub mod paths;
 pub mod simulate;
 pub mod sql;
+pub mod timing;
 pub mod validate;
 pub mod values;
 pub mod whatif;

@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-use journeysim_core::simulate::simulate_population;
+use journeysim_core::simulate::{Times, simulate_timed};
 use journeysim_core::{Chain, Result};
 use journeysim_report::Format;
 
@@ -11,6 +11,7 @@ use super::chain::{ChainInput, ModelArgs};
 use super::costs::{CostArgs, PeriodArgs};
 use super::engine::{EngineArgs, ProgressBar};
 use super::output::{OutputArgs, warn};
+use super::timing::TimeArgs;
 
 /// Every channel of the chains to walk (a map's personas share its touchpoints).
 pub fn channel_names(components: &[(f64, Chain)]) -> impl Iterator<Item = &str> {
@@ -29,6 +30,8 @@ pub struct SimulateArgs {
     #[command(flatten)]
     engine: EngineArgs,
     #[command(flatten)]
+    time: TimeArgs,
+    #[command(flatten)]
     costs: CostArgs,
     #[command(flatten)]
     period: PeriodArgs,
@@ -43,14 +46,17 @@ pub fn run(args: SimulateArgs) -> Result<()> {
         input,
         model,
         engine,
+        time,
         costs,
         period,
         output,
     } = args;
     let options = engine.options(None)?;
     let costs = costs.read()?;
-    let (components, source, warnings, volume) = input.load_population_with_volume(&model)?;
-    let journeys = volume.journeys();
+    let loaded = input.load_timed(&model)?;
+    let horizons = time.horizons(loaded.timings.is_some())?;
+    let (components, source, warnings) = (loaded.components, loaded.source, loaded.warnings);
+    let journeys = loaded.volume.journeys();
     // Costs are matched with the channels before the walk, so a bad file costs no time.
     let period = costs
         .map(|costs| period.price(&costs, channel_names(&components), journeys, &source))
@@ -58,7 +64,11 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     warn(&warnings);
     let components: Vec<(f64, &Chain)> = components.iter().map(|(w, c)| (*w, c)).collect();
     let bar = ProgressBar::new(engine.quiet, engine.precision.is_some());
-    let result = simulate_population(&components, &source, &options, &|done, max| {
+    let times = loaded.timings.as_deref().map(|timings| Times {
+        timings,
+        horizons: &horizons,
+    });
+    let result = simulate_timed(&components, times, &source, &options, &|done, max| {
         bar.update(done, max)
     });
     bar.finish();

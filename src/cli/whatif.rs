@@ -17,6 +17,8 @@ use super::costs::{CostArgs, PeriodArgs};
 use super::engine::{EngineArgs, ProgressBar};
 use super::output::{OutputArgs, warn};
 use super::simulate::channel_names;
+use super::timing::TimeArgs;
+use journeysim_core::simulate::Times;
 use journeysim_io::scenario_file::read_scenario;
 
 /// Arguments of `whatif`.
@@ -40,6 +42,8 @@ pub struct WhatifArgs {
     #[command(flatten)]
     engine: EngineArgs,
     #[command(flatten)]
+    time: TimeArgs,
+    #[command(flatten)]
     costs: CostArgs,
     #[command(flatten)]
     period: PeriodArgs,
@@ -61,6 +65,7 @@ pub fn run(args: WhatifArgs) -> Result<()> {
         budget,
         svg,
         engine,
+        time,
         costs,
         period,
         output,
@@ -84,7 +89,14 @@ pub fn run(args: WhatifArgs) -> Result<()> {
             plan.source
         )));
     }
-    let (components, source, warnings, volume) = input.load_population_with_volume(&model)?;
+    let loaded = input.load_timed(&model)?;
+    let horizons = time.horizons(loaded.timings.is_some())?;
+    let (components, source, warnings, volume) = (
+        loaded.components,
+        loaded.source,
+        loaded.warnings,
+        loaded.volume,
+    );
     let period = costs
         .map(|costs| {
             period.price(
@@ -99,11 +111,16 @@ pub fn run(args: WhatifArgs) -> Result<()> {
     let components: Vec<(f64, &Chain)> = components.iter().map(|(w, c)| (*w, c)).collect();
     let bar = ProgressBar::new(engine.quiet, engine.precision.is_some());
     let budget = plan.as_ref().map(|plan| Budget { plan, volume });
+    let times = loaded.timings.as_deref().map(|timings| Times {
+        timings,
+        horizons: &horizons,
+    });
     let result = what_if_budget(
         &components,
         &source,
         &scenarios,
         budget,
+        times,
         &options,
         &|_, done, max| bar.update(done, max),
     );

@@ -30,5 +30,6 @@ mod shapley;
 mod simulate;
 mod spill;
 mod support;
+mod time_to_conversion;
 mod validate;
 mod whatif;

@@ -49,8 +49,11 @@ use crate::budget::{ASSUMPTION, period_of_arms};
 use crate::cost::{Period, PeriodCosts, cpa, roas};
 use crate::error::{Error, Result, clip, clip_list};
 use crate::model::Chain;
-use crate::scenario::{Change, Scenario, apply_chain_changes, apply_with_warnings};
-use crate::simulate::{PairedTally, Sampler, SimulateOptions, Stop, Tally, simulate_paired};
+use crate::scenario::{Change, Scenario, apply_scenario, refuse_spend};
+use crate::simulate::{
+    ConversionsWithin, ExactTime, PairedTally, Sampler, SimulateOptions, Stop, Tally,
+    TimeToConversion, Times, Timing, simulate_paired, time_figures,
+};
 use crate::solve::absorb;
 use crate::stats::{Z95, mean_interval, wilson_interval};
 use crate::suggest::did_you_mean;
@@ -129,6 +132,16 @@ pub struct Arm {
     pub simulated_value_per_journey_ci: [f64; 2],
     /// Walks cut off by `--max-steps`.
     pub truncated: u64,
+    /// Exact expected days from the first touch to the conversion of a converting journey
+    /// (with dwell times).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_time_to_conversion: Option<f64>,
+    /// Simulated days from the first touch to the conversion (with dwell times).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_to_conversion: Option<TimeToConversion>,
+    /// The simulated share of journeys converting within each horizon (with dwell times).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conversions_within: Vec<ConversionsWithin>,
     /// Exact figures per period of the data (with costs, or with a budget plan at this arm's
     /// spends): journeys, conversions, value, cost, CAC and ROAS.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -156,6 +169,9 @@ pub struct Difference {
     pub conversion_probability: f64,
     /// Exact relative change in P(conversion) (0.05 = +5%); 0 when the baseline never converts.
     pub relative_conversion_probability: f64,
+    /// Exact change in the mean days to conversion (with dwell times, when both arm convert).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_time_to_conversion: Option<f64>,
     /// Scenario minus baseline of the period's figures (with costs or a budget plan).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<Period>,
@@ -299,7 +315,7 @@ pub fn what_if_population(
     options: &SimulateOptions,
     progress: &dyn Fn(usize, u64, u64),
 ) -> Result<WhatIf> {
-    what_if_budget(baseline, input, scenarios, None, options, progress)
+    what_if_budget(baseline, input, scenarios, None, None, options, progress)
 }
 
 /// A budget plan for [`what_if_budget`] and where the journeys per period come from.
@@ -316,11 +332,16 @@ pub struct Budget<'a> {
 /// other changes), and every arm reports its exact figures per period (`period`). Journeys per
 /// period follow the spends; the simulated figures stay per simulated journey, with a journey
 /// map's personas in the baseline's shares.
+///
+/// With `times` (the baseline components' dwell times), every arm adds its time to conversion,
+/// exact and simulated ([`crate::simulate::timing`]), and scenarios may change dwell times
+/// (`scale_dwell`); without, a scenario that does is an error.
 pub fn what_if_budget(
     baseline: &[(f64, &Chain)],
     input: &str,
     scenarios: &[ScenarioFile],
     budget: Option<Budget<'_>>,
+    times: Option<Times<'_>>,
     options: &SimulateOptions,
     progress: &dyn Fn(usize, u64, u64),
 ) -> Result<WhatIf> {
@@ -332,10 +353,24 @@ pub fn what_if_budget(
         return Err(crate::Error::Invalid("nothing to compare: no chain".into()));
     };
     let strata = strata(baseline, options)?;
+    if let Some(t) = times
+        && t.timings.len() != baseline.len()
+    {
+        return Err(Error::Invalid(format!(
+            "{} dwell timings for {} chains",
+            t.timings.len(),
+            baseline.len()
+        )));
+    }
+    if times.is_none() {
+        refuse_dwell_changes(scenarios)?;
+    }
     // Check every scenario against every component before walking anything.
     // Changes that change nothing on some component are warned about (once each).
     let mut apply_warnings: Vec<String> = Vec::new();
     let mut changed: Vec<Vec<Chain>> = Vec::with_capacity(scenarios.len());
+    // Per scenario and component, the changed chain's dwell times (with `times`).
+    let mut changed_timings: Vec<Vec<Timing>> = Vec::with_capacity(scenarios.len());
     let mut periods: Vec<Option<(Period, Period)>> = Vec::with_capacity(scenarios.len());
     let base_period = match &model {
         Some(model) => {
@@ -361,18 +396,26 @@ pub fn what_if_budget(
             }
             None => None,
         };
+        let mut alt_timings = Vec::new();
         for (c, (_, chain)) in baseline.iter().enumerate() {
-            let (alt, warnings) = match &arms {
-                Some((arms, _)) => apply_chain_changes(&arms[c].chain, &s.scenario, &s.file)?,
-                None => apply_with_warnings(chain, &s.scenario, &s.file)?,
+            let applied = match &arms {
+                Some((arms, _)) => apply_scenario(&arms[c].chain, &s.scenario, &s.file)?,
+                None => {
+                    refuse_spend(&s.scenario, &s.file)?;
+                    apply_scenario(chain, &s.scenario, &s.file)?
+                }
             };
-            for warning in warnings {
+            for warning in applied.warnings {
                 if !apply_warnings.contains(&warning) {
                     apply_warnings.push(warning);
                 }
             }
-            alts.push(alt);
+            if let Some(t) = times {
+                alt_timings.push(t.timings[c].scenario(&applied.dwell));
+            }
+            alts.push(applied.chain);
         }
+        changed_timings.push(alt_timings);
         let period = match (&arms, base_period) {
             (Some((arms, cost)), Some(base)) => {
                 let final_arms: Vec<ArmChain> = arms
@@ -399,14 +442,48 @@ pub fn what_if_budget(
             let all: Vec<&Chain> = std::iter::once(*chain)
                 .chain(changed.iter().map(|alts| &alts[c]))
                 .collect();
-            Sampler::aligned(&all).map_err(|e| crate::simulate::naming(input, e))
+            let samplers = Sampler::aligned(&all)?;
+            let Some(t) = times else {
+                return Ok(samplers);
+            };
+            let timings =
+                std::iter::once(&t.timings[c]).chain(changed_timings.iter().map(|alts| &alts[c]));
+            samplers
+                .into_iter()
+                .zip(all)
+                .zip(timings)
+                .map(|((sampler, chain), timing)| sampler.timed(chain, timing.clone(), t.horizons))
+                .collect()
         })
-        .collect::<Result<_>>()?;
+        .collect::<Result<_>>()
+        .map_err(|e| crate::simulate::naming(input, e))?;
+    let exact_time = |timings: &[&Timing], chains: &[&Chain]| -> Result<ExactTime> {
+        let parts = baseline
+            .iter()
+            .zip(timings.iter().zip(chains))
+            .map(|((share, _), (timing, chain))| Ok((*share, timing.exact(chain)?)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ExactTime::mixture(&parts))
+    };
+    let base_time = times
+        .map(|t| {
+            let timings: Vec<&Timing> = t.timings.iter().collect();
+            let chains: Vec<&Chain> = baseline.iter().map(|c| c.1).collect();
+            exact_time(&timings, &chains)
+        })
+        .transpose()?;
     let base_effects = mixture_removal_effects(baseline)?;
     let mut outcomes = Vec::with_capacity(scenarios.len());
     let mut warnings = apply_warnings;
     let mut journeys = 0;
     for (i, ((file, alts), period)) in scenarios.iter().zip(&changed).zip(&periods).enumerate() {
+        let alt_time = match times {
+            Some(_) => Some(exact_time(
+                &changed_timings[i].iter().collect::<Vec<_>>(),
+                &alts.iter().collect::<Vec<_>>(),
+            )?),
+            None => None,
+        };
         let alt_components: Vec<(f64, &Chain)> =
             baseline.iter().map(|c| c.0).zip(alts.iter()).collect();
         let alt_effects = mixture_removal_effects(&alt_components)?;
@@ -438,6 +515,15 @@ pub fn what_if_budget(
         let n = combined.base.journeys as f64;
         let mut baseline_arm = arm(&base_effects, &combined.base);
         let mut scenario_arm = arm(&alt_effects, &combined.alt);
+        if let (Some(t), Some(base_time), Some(alt_time)) = (times, base_time, alt_time) {
+            for (arm, tally, exact) in [
+                (&mut baseline_arm, &combined.base, base_time),
+                (&mut scenario_arm, &combined.alt, alt_time),
+            ] {
+                arm.mean_time_to_conversion = exact.mean();
+                (arm.time_to_conversion, arm.conversions_within) = time_figures(tally, t.horizons);
+            }
+        }
         baseline_arm.period = period.map(|p| p.0);
         scenario_arm.period = period.map(|p| p.1);
         let z = Z95;
@@ -471,6 +557,10 @@ pub fn what_if_budget(
             } else {
                 0.0
             },
+            mean_time_to_conversion: baseline_arm
+                .mean_time_to_conversion
+                .zip(scenario_arm.mean_time_to_conversion)
+                .map(|(base, alt)| alt - base),
             period: period.map(|(base, alt)| alt.minus(&base)),
         };
         outcomes.push(ScenarioOutcome {
@@ -679,8 +769,31 @@ fn arm(effects: &RemovalEffects, tally: &Tally) -> Arm {
         simulated_value_per_journey: per_journey,
         simulated_value_per_journey_ci: per_journey_ci,
         truncated: tally.truncated,
+        mean_time_to_conversion: None,
+        time_to_conversion: None,
+        conversions_within: Vec::new(),
         period: None,
     }
+}
+
+/// Refuses `scale_dwell` when the model has no dwell times, naming the scenario and the change.
+fn refuse_dwell_changes(scenarios: &[ScenarioFile]) -> Result<()> {
+    for file in scenarios {
+        let found = file
+            .scenario
+            .changes
+            .iter()
+            .enumerate()
+            .find(|(_, c)| matches!(c, Change::ScaleDwell { .. }));
+        if let Some((i, change)) = found {
+            return Err(Error::Invalid(format!(
+                "{}: changes[{i}] ({}): the model has no dwell times to change; fit it from an                  event log (--events, or a model file written by `journeysim fit --events`) or                  use a journey map (--map)",
+                file.file,
+                change.kind()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Both chains' removal effects and credits by channel name (the union of their channels).

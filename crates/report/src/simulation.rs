@@ -38,6 +38,32 @@ impl Report for Simulation {
             interval(self.value_per_journey_ci),
             format!("{:.6}", self.exact.value_per_journey),
         ]);
+        if let Some(time) = &self.time_to_conversion {
+            t.row([
+                "days to conversion (mean)".to_string(),
+                format!("{:.4}", time.mean),
+                format!("[{:.4}, {:.4}]", time.mean_ci[0], time.mean_ci[1]),
+                self.exact
+                    .mean_time_to_conversion
+                    .map_or(String::new(), |m| format!("{m:.4}")),
+            ]);
+            for (name, days) in [("median", time.p50), ("90th percentile", time.p90)] {
+                t.row([
+                    format!("days to conversion ({name})"),
+                    format!("{days:.4}"),
+                    String::new(),
+                    String::new(),
+                ]);
+            }
+        }
+        for w in &self.conversions_within {
+            t.row([
+                format!("converted within {} days", w.days),
+                format!("{:.6}", w.share),
+                interval(w.share_ci),
+                String::new(),
+            ]);
+        }
         if let Some(m) = &self.costs {
             let currency = m.currency.as_deref();
             let ends = |ci: [Option<f64>; 2], show: &dyn Fn(Option<f64>) -> String| {

@@ -105,6 +105,32 @@ impl Report for WhatIf {
                 header.extend(period_header(prefix));
             }
         }
+        // With dwell times, each arm's time to conversion and shares converted in time.
+        let horizons: Option<Vec<f64>> = self
+            .scenarios
+            .iter()
+            .find(|s| s.baseline.mean_time_to_conversion.is_some())
+            .map(|s| {
+                s.baseline
+                    .conversions_within
+                    .iter()
+                    .map(|w| w.days)
+                    .collect()
+            });
+        if let Some(horizons) = &horizons {
+            for arm in ["baseline", "scenario"] {
+                header.push(format!("{arm}_mean_time_to_conversion"));
+                for field in ["mean", "lo", "hi", "p50", "p90"] {
+                    header.push(format!("{arm}_time_to_conversion_{field}"));
+                }
+                for days in horizons {
+                    for field in ["", "_lo", "_hi"] {
+                        header.push(format!("{arm}_converted_within_{days}_days{field}"));
+                    }
+                }
+            }
+            header.push("difference_mean_time_to_conversion".into());
+        }
         writer.write_record(&header)?;
         for s in &self.scenarios {
             let (b, a, d) = (&s.baseline, &s.scenario, &s.difference);
@@ -146,6 +172,28 @@ impl Report for WhatIf {
                 for p in [b.period, a.period, d.period] {
                     record.extend(p.as_ref().map_or(vec![String::new(); 6], period_cells));
                 }
+            }
+            if horizons.is_some() {
+                let cell = |x: Option<f64>| x.map_or(String::new(), |x| x.to_string());
+                for arm in [b, a] {
+                    record.push(cell(arm.mean_time_to_conversion));
+                    let t = arm.time_to_conversion.as_ref();
+                    record.extend(
+                        [
+                            t.map(|t| t.mean),
+                            t.map(|t| t.mean_ci[0]),
+                            t.map(|t| t.mean_ci[1]),
+                            t.map(|t| t.p50),
+                            t.map(|t| t.p90),
+                        ]
+                        .map(cell),
+                    );
+                    for w in &arm.conversions_within {
+                        record
+                            .extend([w.share, w.share_ci[0], w.share_ci[1]].map(|x| x.to_string()));
+                    }
+                }
+                record.push(cell(d.mean_time_to_conversion));
             }
             writer.write_record(&record)?;
         }
@@ -208,6 +256,39 @@ fn scenario_detail(s: &ScenarioOutcome, journeys: u64, currency: Option<&str>) -
         signed(d.expected_value),
         format!("{} {}", signed(d.value), interval(d.value_ci)),
     ]);
+    if let (Some(bt), Some(at)) = (&b.time_to_conversion, &a.time_to_conversion) {
+        let exact = |m: Option<f64>| m.map_or(String::new(), |m| format!("{m:.4}"));
+        let days = |x: [f64; 2]| format!("[{:.4}, {:.4}]", x[0], x[1]);
+        t.row([
+            "days to conversion (baseline)".to_string(),
+            exact(b.mean_time_to_conversion),
+            format!("{:.4}", bt.mean),
+            days(bt.mean_ci),
+            String::new(),
+            String::new(),
+        ]);
+        t.row([
+            "days to conversion (scenario)".to_string(),
+            exact(a.mean_time_to_conversion),
+            format!("{:.4}", at.mean),
+            days(at.mean_ci),
+            d.mean_time_to_conversion
+                .map_or(String::new(), |x| format!("{x:+.4}")),
+            String::new(),
+        ]);
+    }
+    for (bw, aw) in b.conversions_within.iter().zip(&a.conversions_within) {
+        for (arm, w) in [("baseline", bw), ("scenario", aw)] {
+            t.row([
+                format!("converted within {} days ({arm})", w.days),
+                String::new(),
+                format!("{:.6}", w.share),
+                format!("[{:.6}, {:.6}]", w.share_ci[0], w.share_ci[1]),
+                String::new(),
+                String::new(),
+            ]);
+        }
+    }
     out.push_str(&t.render());
     out.push_str(&format!(
         "(two independent runs would give {} for the difference in conversions)\n",

@@ -49,6 +49,9 @@ struct Editable {
     rows: Vec<Vec<(Target, f64)>>,
     value_per_conversion: Vec<f64>,
     value_distribution: Vec<Vec<(f64, f64)>>,
+    /// Per state: whose dwell time it takes (a state of the original chain) and the factor on
+    /// it (see [`Applied::dwell`]).
+    dwell: Vec<(StateId, f64)>,
     /// What the change being applied did not do, though asked (filled by `apply`, drained per
     /// change).
     warnings: Vec<String>,
@@ -68,6 +71,12 @@ pub fn apply_with_warnings(
     scenario: &Scenario,
     source: &str,
 ) -> Result<(Chain, Vec<String>)> {
+    refuse_spend(scenario, source)?;
+    apply_chain_changes(chain, scenario, source)
+}
+
+/// Refuses a scenario that changes spends, which needs a budget plan.
+pub(crate) fn refuse_spend(scenario: &Scenario, source: &str) -> Result<()> {
     if let Some((i, change)) = scenario
         .changes
         .iter()
@@ -80,7 +89,7 @@ pub fn apply_with_warnings(
             change.kind()
         )));
     }
-    apply_chain_changes(chain, scenario, source)
+    Ok(())
 }
 
 /// [`apply_with_warnings`] for a scenario whose spend changes a budget plan has already applied
@@ -90,6 +99,24 @@ pub fn apply_chain_changes(
     scenario: &Scenario,
     source: &str,
 ) -> Result<(Chain, Vec<String>)> {
+    apply_scenario(chain, scenario, source).map(|a| (a.chain, a.warnings))
+}
+
+/// A scenario applied to a chain.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    /// The changed chain.
+    pub chain: Chain,
+    /// What changes did not do, though asked (see [`apply_with_warnings`]).
+    pub warnings: Vec<String>,
+    /// Per state of the changed chain: the state of the original whose dwell time it takes
+    /// (its own; for an added touchpoint, the one it is like) and the factor `scale_dwell`
+    /// put on it ([`crate::simulate::Timing::scenario`]).
+    pub dwell: Vec<(StateId, f64)>,
+}
+
+/// [`apply_chain_changes`], also saying where each state's dwell time comes from.
+pub fn apply_scenario(chain: &Chain, scenario: &Scenario, source: &str) -> Result<Applied> {
     let mut model = Editable::from_chain(chain);
     let mut warnings = Vec::new();
     for (i, change) in scenario.changes.iter().enumerate() {
@@ -104,12 +131,17 @@ pub fn apply_chain_changes(
             warnings.push(format!("{}: {warning}", at()));
         }
     }
+    let dwell = std::mem::take(&mut model.dwell);
     let chain = Chain::from_rows(model.into_parts()).map_err(|e| {
         Error::Invalid(format!(
             "{source}: the changed model is not a proper journey model: {e}"
         ))
     })?;
-    Ok((chain, warnings))
+    Ok(Applied {
+        chain,
+        warnings,
+        dwell,
+    })
 }
 
 type Outcome<T = ()> = std::result::Result<T, String>;
@@ -154,6 +186,7 @@ impl Editable {
             rows,
             value_per_conversion: chain.value_per_conversion().to_vec(),
             value_distribution,
+            dwell: (0..n as StateId).map(|s| (s, 1.0)).collect(),
             warnings: Vec::new(),
         }
     }
@@ -369,6 +402,15 @@ impl Editable {
                         for pair in &mut self.value_distribution[s] {
                             pair.0 *= factor;
                         }
+                    }
+                }
+                Ok(())
+            }
+            Change::ScaleDwell { at, factor } => {
+                let selector = self.selector(at)?;
+                for s in 0..self.states.len() {
+                    if self.selects(selector, s, false) {
+                        self.dwell[s].1 *= factor;
                     }
                 }
                 Ok(())
@@ -831,6 +873,7 @@ impl Editable {
             .push(self.value_per_conversion[like_state]);
         self.value_distribution
             .push(self.value_distribution[like_state].clone());
+        self.dwell.push(self.dwell[like_state]);
         self.entry.iter_mut().for_each(|p| *p *= 1.0 - entry_share);
         self.entry.push(entry_share);
         let like_target = Target::State(like_state as StateId);

@@ -44,7 +44,10 @@ mod apply;
 
 use serde::Deserialize;
 
-pub use apply::{Selector, apply, apply_chain_changes, apply_with_warnings};
+pub(crate) use apply::refuse_spend;
+pub use apply::{
+    Applied, Selector, apply, apply_chain_changes, apply_scenario, apply_with_warnings,
+};
 
 /// A named set of changes to a model.
 #[derive(Debug, Clone, PartialEq)]
@@ -161,6 +164,15 @@ pub enum Change {
         /// Factor (>= 0).
         factor: f64,
     },
+    /// Multiply the time journeys spend at `at` before their next event ("consideration takes
+    /// 30% less time"): moves the time to conversion, never the conversion probability. Needs
+    /// dwell times (a model fitted from an event log, or a journey map).
+    ScaleDwell {
+        /// The states.
+        at: String,
+        /// Factor (>= 0).
+        factor: f64,
+    },
     /// Multiply a budget plan channel's spend (needs a plan, see [`crate::budget`]).
     ScaleSpend {
         /// The plan channel.
@@ -199,6 +211,7 @@ impl Change {
             Change::SetEntry { .. } => "set_entry",
             Change::AddTouchpoint { .. } => "add_touchpoint",
             Change::ScaleValue { .. } => "scale_value",
+            Change::ScaleDwell { .. } => "scale_dwell",
             Change::ScaleSpend { .. } => "scale_spend",
             Change::SetSpend { .. } => "set_spend",
             Change::ShiftSpend { .. } => "shift_spend",
@@ -250,6 +263,7 @@ fn check_numbers(change: &Change) -> std::result::Result<(), String> {
         | Change::ScaleDropout { factor: f, .. }
         | Change::ScaleConversion { factor: f, .. }
         | Change::ScaleValue { factor: f, .. }
+        | Change::ScaleDwell { factor: f, .. }
         | Change::ScaleSpend { factor: f, .. } => factor(*f),
         Change::SetSpend { spend, .. } => amount("spend", *spend),
         Change::ShiftSpend { amount: a, .. } => amount("amount", *a),

@@ -11,14 +11,20 @@
 //! A round boundary is also where `--precision` checks whether to stop; rounds follow a fixed
 //! schedule, so that decision, too, depends only on the seed.
 
+use rand::Rng;
 use rayon::prelude::*;
 
 use super::population::Population;
 use super::sampler::Sampler;
 use super::tally::Tally;
-use super::walk::{VisitSet, WideSet, walk};
+use super::walk::{End, Trailed, VisitSet, WideSet, walk};
 use crate::error::{Error, Result};
 use crate::rng;
+
+/// Batch `b`'s journeys draw their times (`super::timing`) from one key each of
+/// `rng::stream(seed, b ^ TIME_STREAMS)`, an index no run reaches with batches, distinct from
+/// the scenario streams of `super::paired`.
+pub(crate) const TIME_STREAMS: u64 = 1 << 62;
 
 /// Journeys per batch (one random stream each). 65,536 journeys take about 2 ms, long enough
 /// to amortise scheduling, short enough for even load across threads.
@@ -115,48 +121,64 @@ pub fn run_batch(
     max_steps: u32,
 ) -> Tally {
     // A single chain gets its own copy of the loop without the component draw (measured 10%
-    // faster than going through `Population::pick` on every journey).
-    let wide = population.words() > 1;
-    match (population.only(), wide) {
-        (Some(s), false) => batch_with::<u64>(population, |_| s, seed, index, journeys, max_steps),
-        (Some(s), true) => {
-            batch_with::<WideSet>(population, |_| s, seed, index, journeys, max_steps)
-        }
-        (None, false) => batch_with::<u64>(
-            population,
-            |r| population.pick(r),
-            seed,
-            index,
-            journeys,
-            max_steps,
-        ),
-        (None, true) => batch_with::<WideSet>(
-            population,
-            |r| population.pick(r),
-            seed,
-            index,
-            journeys,
-            max_steps,
-        ),
+    // faster than going through `Population::pick` on every journey); timed walks keep their
+    // trail of states.
+    let run = Run {
+        population,
+        seed,
+        index,
+        journeys,
+        max_steps,
+    };
+    match (
+        population.only(),
+        population.words() > 1,
+        population.timed(),
+    ) {
+        (Some(s), false, false) => run.with::<u64>(|_| s),
+        (Some(s), true, false) => run.with::<WideSet>(|_| s),
+        (Some(s), false, true) => run.with::<Trailed<u64>>(|_| s),
+        (Some(s), true, true) => run.with::<Trailed<WideSet>>(|_| s),
+        (None, false, false) => run.with::<u64>(|r| population.pick(r)),
+        (None, true, false) => run.with::<WideSet>(|r| population.pick(r)),
+        (None, false, true) => run.with::<Trailed<u64>>(|r| population.pick(r)),
+        (None, true, true) => run.with::<Trailed<WideSet>>(|r| population.pick(r)),
     }
 }
 
-fn batch_with<'a, V: VisitSet>(
-    population: &Population<'a>,
-    pick: impl Fn(&mut rng::Stream) -> &'a Sampler,
+/// One batch's work.
+struct Run<'p, 'a> {
+    population: &'p Population<'a>,
     seed: u64,
     index: u64,
     journeys: u64,
     max_steps: u32,
-) -> Tally {
-    let mut rng = rng::stream(seed, index);
-    let mut tally = Tally::for_batch(population.n_channels());
-    let mut visited = V::empty(population.words());
-    for _ in 0..journeys {
-        let sampler = pick(&mut rng);
-        let w = walk(sampler, &mut rng, max_steps, &mut visited);
-        tally.record(&w, &visited);
+}
+
+impl<'a> Run<'_, 'a> {
+    fn with<V: VisitSet>(&self, pick: impl Fn(&mut rng::Stream) -> &'a Sampler) -> Tally {
+        let mut rng = rng::stream(self.seed, self.index);
+        let mut tally = Tally::for_batch(self.population.n_channels());
+        let mut visited = V::empty(self.population.words());
+        let mut time_keys = self
+            .population
+            .timed()
+            .then(|| rng::stream(self.seed, self.index ^ TIME_STREAMS));
+        for _ in 0..self.journeys {
+            let sampler = pick(&mut rng);
+            let w = walk(sampler, &mut rng, self.max_steps, &mut visited);
+            tally.record(&w, &visited);
+            if let (Some(keys), Some(clock)) = (time_keys.as_mut(), &sampler.clock) {
+                // Every journey takes its key, converting or not, so journey j's times come
+                // from the same key in any run of the same seed.
+                let key = keys.next_u64();
+                if w.end == End::Conversion {
+                    let days = clock.timing.journey_days(visited.trail(), key);
+                    tally.record_time(days, &clock.horizons);
+                }
+            }
+        }
+        tally.settle();
+        tally
     }
-    tally.settle();
-    tally
 }

@@ -10,6 +10,7 @@
 //! - `paired`: two samplers driven by common random numbers (for what-if differences), their
 //!   steps joined by `coupling` (maximal couplings of changed rows);
 //! - `population`: several chains with shares, a component drawn per journey;
+//! - [`timing`]: time to conversion, when states have dwell times (semi-Markov);
 //! - `summary`: intervals ([`crate::stats`]) and the reported [`Simulation`].
 //!
 //! Removal effects from walks: removing channel c sends every state containing c to (null), so
@@ -55,6 +56,7 @@ mod sampler;
 
 mod summary;
 mod tally;
+pub mod timing;
 pub mod walk;
 
 use crate::attribution::removal::{mixture_removal_effects, removal_effects};
@@ -66,8 +68,12 @@ pub use paired::{PairedDifference, PairedTally, simulate_paired};
 pub use population::Population;
 pub use sampler::Sampler;
 pub(crate) use sampler::naming;
-pub use summary::{ChannelSimulation, ExactAbsorption, PathLength, RunInfo, Simulation, summarise};
+pub use summary::{
+    ChannelSimulation, ConversionsWithin, ExactAbsorption, PathLength, RunInfo, Simulation,
+    TimeToConversion, summarise, time_figures,
+};
 pub use tally::{Lengths, Tally};
+pub use timing::{ExactTime, Timing, check_horizons};
 
 /// The default cap on states per journey: far beyond any real journey (the reference data's
 /// longest path has a few dozen touches), so truncation flags a near-unabsorbable chain rather
@@ -207,13 +213,54 @@ pub fn simulate_population(
     options: &SimulateOptions,
     progress: &dyn Fn(u64, u64),
 ) -> Result<Simulation> {
+    simulate_timed(components, None, input, options, progress)
+}
+
+/// Dwell times for a run: one [`Timing`] per component of the population, and the horizons in
+/// days of `conversions_within` (increasing).
+#[derive(Debug, Clone, Copy)]
+pub struct Times<'a> {
+    /// One per component, in the components' order.
+    pub timings: &'a [Timing],
+    /// The horizons.
+    pub horizons: &'a [f64],
+}
+
+/// [`simulate_population`], with converting journeys timed when `times` is given: the report
+/// then adds `time_to_conversion`, `conversions_within` and the exact
+/// `mean_time_to_conversion` (see [`timing`]). Timing draws from streams of its own, so every
+/// other figure is the same bits as without it.
+pub fn simulate_timed(
+    components: &[(f64, &Chain)],
+    times: Option<Times<'_>>,
+    input: &str,
+    options: &SimulateOptions,
+    progress: &dyn Fn(u64, u64),
+) -> Result<Simulation> {
     options.check()?;
     let Some(&(_, first)) = components.first() else {
         return Err(Error::Invalid("nothing to simulate: no chain".into()));
     };
+    if let Some(t) = times
+        && t.timings.len() != components.len()
+    {
+        return Err(Error::Invalid(format!(
+            "{} dwell timings for {} chains",
+            t.timings.len(),
+            components.len()
+        )));
+    }
     let samplers = components
         .iter()
-        .map(|(_, chain)| Sampler::new(chain).map_err(|e| sampler::naming(input, e)))
+        .enumerate()
+        .map(|(i, (_, chain))| {
+            let sampler = Sampler::new(chain)?;
+            match times {
+                Some(t) => sampler.timed(chain, t.timings[i].clone(), t.horizons),
+                None => Ok(sampler),
+            }
+            .map_err(|e| sampler::naming(input, e))
+        })
         .collect::<Result<Vec<_>>>()?;
     let population = match components {
         [_] => Population::single(&samplers[0]),
@@ -228,6 +275,16 @@ pub fn simulate_population(
         [(_, chain)] => removal_effects(chain),
         _ => mixture_removal_effects(components),
     })?;
+    let exact_time = times
+        .map(|t| {
+            let parts = components
+                .iter()
+                .zip(t.timings)
+                .map(|((share, chain), timing)| Ok((*share, timing.exact(chain)?)))
+                .collect::<Result<Vec<_>>>()?;
+            Ok::<_, Error>(ExactTime::mixture(&parts))
+        })
+        .transpose()?;
     let tally = tally_on(&pool, &population, options, progress);
     let precision = match options.stop {
         Stop::Precision { half_width, .. } => Some(half_width),
@@ -239,5 +296,10 @@ pub fn simulate_population(
         max_steps: options.max_steps,
         precision,
     };
-    Ok(summarise(first, &tally, &exact, &run))
+    let mut result = summarise(first, &tally, &exact, &run);
+    if let (Some(t), Some(exact_time)) = (times, exact_time) {
+        (result.time_to_conversion, result.conversions_within) = time_figures(&tally, t.horizons);
+        result.exact.mean_time_to_conversion = exact_time.mean();
+    }
+    Ok(result)
 }

@@ -31,7 +31,7 @@ use super::batch::{self, Stop};
 use super::coupling::Coupling;
 use super::sampler::Sampler;
 use super::tally::Tally;
-use super::walk::{End, VisitSet, Walk, WideSet, path_touches};
+use super::walk::{End, Trailed, VisitSet, Walk, WideSet, path_touches};
 use crate::error::Result;
 use crate::rng::{self, Stream};
 use crate::stats::{Z95, mean_interval};
@@ -156,9 +156,11 @@ pub fn paired_batch(
         coupling,
         max_steps,
     };
-    match (base.words, alt.words) {
-        (1, 1) => pair.batch::<u64, u64>(seed, index, journeys),
-        _ => pair.batch::<WideSet, WideSet>(seed, index, journeys),
+    match ((base.words, alt.words), base.is_timed() || alt.is_timed()) {
+        ((1, 1), false) => pair.batch::<u64, u64>(seed, index, journeys),
+        (_, false) => pair.batch::<WideSet, WideSet>(seed, index, journeys),
+        ((1, 1), true) => pair.batch::<Trailed<u64>, Trailed<u64>>(seed, index, journeys),
+        (_, true) => pair.batch::<Trailed<WideSet>, Trailed<WideSet>>(seed, index, journeys),
     }
 }
 
@@ -196,6 +198,9 @@ impl Pair<'_> {
         let mut alt_keys = rng::stream(seed, index ^ SCENARIO_STREAMS);
         let mut tally = PairedTally::new(self.base.n_channels(), self.alt.n_channels());
         let (mut seen_a, mut seen_b) = (A::empty(self.base.words), B::empty(self.alt.words));
+        // Both walks of journey j draw their times from its one key (see `super::timing`).
+        let mut time_keys = (self.base.is_timed() || self.alt.is_timed())
+            .then(|| rng::stream(seed, index ^ super::batch::TIME_STREAMS));
         for _ in 0..journeys {
             let mut journey = Stream::seed_from_u64(keys.next_u64());
             let mut alt_rng = LazyStream {
@@ -205,6 +210,18 @@ impl Pair<'_> {
             let (a, b) = self.walk(&mut journey, &mut alt_rng, &mut seen_a, &mut seen_b);
             tally.base.record(&a, &seen_a);
             tally.alt.record(&b, &seen_b);
+            if let Some(keys) = time_keys.as_mut() {
+                let key = keys.next_u64();
+                for (walk, seen, sampler, arm) in [
+                    (&a, seen_a.trail(), self.base, &mut tally.base),
+                    (&b, seen_b.trail(), self.alt, &mut tally.alt),
+                ] {
+                    if let (End::Conversion, Some(clock)) = (walk.end, &sampler.clock) {
+                        let days = clock.timing.journey_days(seen, key);
+                        arm.record_time(days, &clock.horizons);
+                    }
+                }
+            }
             let converted = |w: &Walk| (w.end == End::Conversion) as i64;
             let d = converted(&b) - converted(&a);
             tally.conversion_diff += d;

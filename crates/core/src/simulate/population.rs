@@ -57,6 +57,15 @@ impl<'a> Population<'a> {
                 "population components must share one channel table".into(),
             ));
         }
+        let horizons = |s: &Sampler| s.clock.as_ref().map(|c| c.horizons.clone());
+        if components
+            .iter()
+            .any(|(_, s)| horizons(s) != horizons(first.1))
+        {
+            return Err(Error::Invalid(
+                "population components must all be timed, with the same horizons, or none".into(),
+            ));
+        }
         let shares: Vec<f64> = components.iter().map(|c| c.0).collect();
         let ids: Vec<u32> = (0..components.len() as u32).collect();
         Ok(Population {
@@ -73,6 +82,11 @@ impl<'a> Population<'a> {
     /// Mask words per state of every component (the widest).
     pub(crate) fn words(&self) -> usize {
         self.components.iter().map(|s| s.words).max().unwrap_or(1)
+    }
+
+    /// Whether converting walks are timed (every component is, or none).
+    pub(crate) fn timed(&self) -> bool {
+        self.components[0].is_timed()
     }
 
     /// The only component, when there is one.

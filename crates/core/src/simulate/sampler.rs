@@ -18,6 +18,7 @@
 //! realistic spread of order values to the interval.
 
 use super::alias::FlatAlias;
+use super::timing::{Clock, Timing, check_horizons};
 use crate::error::{Error, Result};
 use crate::model::{Chain, StateId};
 
@@ -58,6 +59,9 @@ pub struct Sampler {
     pub(crate) row_probs: Vec<f64>,
     /// `(state, probability)` of the entry distribution.
     pub(crate) entry_probs: Vec<(u32, f64)>,
+    /// Every state's time to its next event, when converting walks are timed
+    /// ([`Sampler::timed`]).
+    pub(crate) clock: Option<Box<Clock>>,
 }
 
 impl Sampler {
@@ -181,7 +185,25 @@ impl Sampler {
             row_targets: chain.targets().to_vec(),
             row_probs: chain.probabilities().to_vec(),
             entry_probs: chain.entry().to_vec(),
+            clock: None,
         })
+    }
+
+    /// Times converting walks with `timing` (checked against `chain`, the chain this sampler
+    /// was built from), counting those within each of `horizons` days (increasing).
+    pub fn timed(mut self, chain: &Chain, timing: Timing, horizons: &[f64]) -> Result<Self> {
+        timing.check(chain)?;
+        check_horizons(horizons)?;
+        self.clock = Some(Box::new(Clock {
+            timing,
+            horizons: horizons.to_vec(),
+        }));
+        Ok(self)
+    }
+
+    /// Whether converting walks are timed.
+    pub fn is_timed(&self) -> bool {
+        self.clock.is_some()
     }
 
     /// Number of transient states.

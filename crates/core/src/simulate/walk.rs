@@ -52,6 +52,11 @@ pub trait VisitSet {
     fn empty(words: usize) -> Self;
     /// The set as one bitmask, when it fits in one word.
     fn word(&self) -> Option<u64>;
+    /// The states added since the last `clear`, in order, when the set keeps them
+    /// ([`Trailed`]); empty otherwise.
+    fn trail(&self) -> &[u32] {
+        &[]
+    }
 }
 
 impl VisitSet for u64 {
@@ -102,6 +107,46 @@ impl VisitSet for WideSet {
     }
     fn word(&self) -> Option<u64> {
         None
+    }
+}
+
+/// A channel set that also keeps the states added to it, in order: the trail of a walk whose
+/// time is drawn when it converts (`super::timing`). Walks need no change to keep it, since they
+/// add every state they visit, once per visit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trailed<V> {
+    set: V,
+    states: Vec<u32>,
+}
+
+impl<V: VisitSet> VisitSet for Trailed<V> {
+    #[inline(always)]
+    fn clear(&mut self) {
+        self.set.clear();
+        self.states.clear();
+    }
+    #[inline(always)]
+    fn add(&mut self, masks: &[u64], words: usize, state: u32) {
+        self.set.add(masks, words, state);
+        self.states.push(state);
+    }
+    #[inline(always)]
+    fn for_each(&self, f: impl FnMut(usize)) {
+        self.set.for_each(f);
+    }
+    fn empty(words: usize) -> Self {
+        Trailed {
+            set: V::empty(words),
+            states: Vec::with_capacity(64),
+        }
+    }
+    #[inline(always)]
+    fn word(&self) -> Option<u64> {
+        self.set.word()
+    }
+    #[inline(always)]
+    fn trail(&self) -> &[u32] {
+        &self.states
     }
 }
 
