@@ -5,6 +5,7 @@
 use clap::Args;
 
 use journeysim_core::budget::period::Volume;
+use journeysim_core::dwell::DwellFit;
 use journeysim_core::error::Location;
 use journeysim_core::model::document::ModelDocument;
 use journeysim_core::model::{FitOptions, Fitted, fit_paths, fit_paths_timed};
@@ -154,19 +155,24 @@ pub struct Loaded {
     pub timings: Option<Vec<Timing>>,
 }
 
-/// Dwell times fitted per state (`fits[s]`, in the chain's state order) as a timing of `chain`,
-/// when there are any. A state that leads to conversions without a time leaves the chain
-/// untimed, with a warning saying why.
+/// Dwell times fitted per state (`all[s]` and `by_next[s]`, in the chain's state order, see
+/// [`Timing::fitted`]) as a timing of `chain`, when there are any. A state that leads to
+/// conversions without a time leaves the chain untimed, with a warning saying why.
 fn fitted_timing(
     chain: &Chain,
-    fits: &[Option<journeysim_core::dwell::DwellFit>],
+    all: &[Option<DwellFit>],
+    by_next: &[[Option<DwellFit>; 2]],
     source: &str,
     warnings: &mut Vec<String>,
 ) -> Option<Vec<Timing>> {
-    if fits.iter().all(Option::is_none) {
+    let any = all
+        .iter()
+        .chain(by_next.iter().flatten())
+        .any(Option::is_some);
+    if !any {
         return None;
     }
-    let timing = Timing::fitted(fits);
+    let timing = Timing::fitted(all, by_next);
     match timing.check(chain) {
         Ok(()) => Some(vec![timing]),
         Err(e) => {
@@ -231,10 +237,15 @@ impl ChainInput {
                 Some(totals) => Volume::Observed(totals.journeys),
                 None => Volume::Unknown,
             };
-            let fits: Vec<_> = document.states.iter().map(|s| s.dwell.clone()).collect();
+            let all: Vec<_> = document.states.iter().map(|s| s.dwell.clone()).collect();
+            let by_next: Vec<_> = document
+                .states
+                .iter()
+                .map(|s| [s.dwell_to_touch.clone(), s.dwell_to_conversion.clone()])
+                .collect();
             let chain = document.into_chain(path)?;
             let mut warnings = Vec::new();
-            let timings = fitted_timing(&chain, &fits, path, &mut warnings);
+            let timings = fitted_timing(&chain, &all, &by_next, path, &mut warnings);
             return Ok(Loaded {
                 components: vec![(1.0, chain)],
                 source: path.clone(),
@@ -262,7 +273,13 @@ impl ChainInput {
                 "no journey in the data, so there is no chain to walk",
             ));
         }
-        let timings = fitted_timing(&fitted.chain, &fitted.dwell, &source, &mut warnings);
+        let timings = fitted_timing(
+            &fitted.chain,
+            &fitted.dwell,
+            &fitted.dwell_by_next,
+            &source,
+            &mut warnings,
+        );
         Ok(Loaded {
             volume: Volume::Observed(fitted.summary.journeys()),
             components: vec![(1.0, fitted.chain)],

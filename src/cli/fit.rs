@@ -42,7 +42,7 @@ pub fn run(args: FitArgs) -> Result<()> {
     let totals = Totals::of(s);
     let mut file = ModelDocument::from_chain(&fitted.chain, Some(input.source()), Some(totals));
     if !fitted.dwell.is_empty() {
-        file = file.with_dwell(&fitted.dwell);
+        file = file.with_dwell(&fitted.dwell, &fitted.dwell_by_next);
     }
     if let Some(path) = stages {
         let map = read_stage_map(&path)?;

@@ -21,8 +21,12 @@
 //! from entering the state to its next event (the next touch or the conversion), as
 //! [`crate::dwell::DwellFit`] gives it (observations, share of zeros, mean, quantiles, the best of
 //! exponential, gamma, log-normal and Weibull by AIC with every candidate's likelihood, and the
-//! truncation at the inactivity window). `journeysim fit --events` writes it; a file without
-//! dwell times is written as version 1, and both versions load.
+//! truncation at the inactivity window), and `"dwell_to_touch"` and `"dwell_to_conversion"`: the
+//! same fitted to the times whose next event is a touch, and to those whose next event is the
+//! conversion ([`crate::model::Next`]; the time to conversion of a simulated journey takes its
+//! states' times to their next touches and its last state's time to the conversion).
+//! `journeysim fit --events` writes them; a file without dwell times is written as version 1,
+//! and both versions load.
 //!
 //! An optional `"stages": {"stages": ["Awareness", ...], "touchpoints": {"email": "Interest"}}`
 //! (written by `journeysim fit --stages`, read by `journeysim funnel --model`) maps channels to
@@ -118,6 +122,12 @@ pub struct StateRecord {
     /// The time from entering the state to its next event, in days (version 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dwell: Option<crate::dwell::DwellFit>,
+    /// The time from entering the state to the next touch, for visits followed by one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dwell_to_touch: Option<crate::dwell::DwellFit>,
+    /// The time from entering the state to the conversion, for visits followed by one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dwell_to_conversion: Option<crate::dwell::DwellFit>,
     /// The row.
     pub transitions: Vec<TransitionRecord>,
 }
@@ -194,6 +204,8 @@ impl ModelDocument {
                         .cloned()
                         .unwrap_or_default(),
                     dwell: None,
+                    dwell_to_touch: None,
+                    dwell_to_conversion: None,
                     transitions: range
                         .map(|i| {
                             record(
@@ -220,11 +232,17 @@ impl ModelDocument {
         }
     }
 
-    /// Adds each state's dwell time (`dwell[s]` for the chain's state `s`, as
-    /// [`crate::model::fit_paths_timed`] gives them), making this a version 2 document.
-    pub fn with_dwell(mut self, dwell: &[Option<crate::dwell::DwellFit>]) -> Self {
-        for (state, fit) in self.states.iter_mut().zip(dwell) {
+    /// Adds each state's dwell times (`dwell[s]` and `by_next[s]` for the chain's state `s`,
+    /// as [`crate::model::fit_paths_timed`] gives them), making this a version 2 document.
+    pub fn with_dwell(
+        mut self,
+        dwell: &[Option<crate::dwell::DwellFit>],
+        by_next: &[[Option<crate::dwell::DwellFit>; 2]],
+    ) -> Self {
+        for ((state, fit), [touch, conversion]) in self.states.iter_mut().zip(dwell).zip(by_next) {
             state.dwell = fit.clone();
+            state.dwell_to_touch = touch.clone();
+            state.dwell_to_conversion = conversion.clone();
         }
         self.version = VERSION;
         self

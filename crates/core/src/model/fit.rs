@@ -403,6 +403,9 @@ pub struct Fitted {
     /// Each state's fitted time to its next event ([`fit_paths_timed`]; empty otherwise, and
     /// `None` for a state without an observed time).
     pub dwell: Vec<Option<DwellFit>>,
+    /// The same, by the kind of next event ([`Next`] as index): the times to a next touch and
+    /// the times to a conversion, fitted apart.
+    pub dwell_by_next: Vec<[Option<DwellFit>; 2]>,
 }
 
 /// Fits a chain on every row of `source` in one streaming pass. `also` sees every row too, so
@@ -428,6 +431,7 @@ pub fn fit_paths(
         summary,
         warnings,
         dwell: Vec::new(),
+        dwell_by_next: Vec::new(),
     })
 }
 
@@ -442,9 +446,28 @@ pub fn fit_paths(
 pub struct DwellTap {
     order: usize,
     keep_repeats: bool,
-    samples: FxHashMap<Box<[ChannelId]>, Vec<(f32, f32)>>,
+    /// Per kind of next event ([`Next`]), each state's times.
+    samples: [StateTimes; 2],
     entered_at: Vec<usize>,
 }
+
+/// The kind of event that ends a state's time: the time to a next touch and the time to a
+/// conversion are told apart, since they differ (a conversion often comes within minutes of the
+/// touch it follows, the next touch days later), and the time to conversion of a journey is
+/// the times to its next touches, then the time from its last touch to the conversion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// The touch that enters the next state.
+    Touch = 0,
+    /// The conversion.
+    Conversion = 1,
+}
+
+/// Each state's observed times to one kind of next event, keyed by the state's touches.
+type StateTimes = FxHashMap<Box<[ChannelId]>, Vec<(f32, f32)>>;
+
+/// A state's observed times by the kind of next event ([`Next`] as index).
+pub type TimesByNext = [Vec<(f32, f32)>; 2];
 
 impl DwellTap {
     /// A tap for the states of `options`.
@@ -452,7 +475,7 @@ impl DwellTap {
         DwellTap {
             order: options.order.max(1),
             keep_repeats: options.keep_repeats,
-            samples: FxHashMap::default(),
+            samples: Default::default(),
             entered_at: Vec::new(),
         }
     }
@@ -477,48 +500,62 @@ impl DwellTap {
             }
             previous = Some(window);
         }
-        let mut add = |start: usize, days: f64, weight: f64| {
+        let mut add = |next: Next, start: usize, days: f64, weight: f64| {
             let state = &touches[start..start + k];
             let sample = (days as f32, weight as f32);
-            match self.samples.get_mut(state) {
+            let samples = &mut self.samples[next as usize];
+            match samples.get_mut(state) {
                 Some(times) => times.push(sample),
                 None => {
-                    self.samples.insert(state.into(), vec![sample]);
+                    samples.insert(state.into(), vec![sample]);
                 }
             }
         };
         for pair in self.entered_at.windows(2) {
             let (from, to) = (pair[0] + k - 1, pair[1] + k - 1);
-            add(pair[0], ages_days[from] - ages_days[to], journeys);
+            add(
+                Next::Touch,
+                pair[0],
+                ages_days[from] - ages_days[to],
+                journeys,
+            );
         }
         if ended && row.conversions > 0.0 {
             let last = *self
                 .entered_at
                 .last()
                 .expect("a row with touches enters a state");
-            add(last, ages_days[last + k - 1], row.conversions);
+            add(
+                Next::Conversion,
+                last,
+                ages_days[last + k - 1],
+                row.conversions,
+            );
         }
     }
 
-    /// The times recorded for the state of `touches`, as (days, weight).
-    pub fn times(&self, touches: &[ChannelId]) -> Vec<(f64, f64)> {
-        self.samples.get(touches).map_or_else(Vec::new, |times| {
-            times
-                .iter()
-                .map(|&(d, w)| (f64::from(d), f64::from(w)))
-                .collect()
-        })
+    /// The times recorded for the state of `touches` to a `next` event, as (days, weight).
+    pub fn times(&self, next: Next, touches: &[ChannelId]) -> Vec<(f64, f64)> {
+        self.samples[next as usize]
+            .get(touches)
+            .map_or_else(Vec::new, |times| {
+                times
+                    .iter()
+                    .map(|&(d, w)| (f64::from(d), f64::from(w)))
+                    .collect()
+            })
     }
 
     /// The states with times, by their channels' names.
-    fn by_names(self, channels: &ChannelTable) -> FxHashMap<Vec<String>, Vec<(f32, f32)>> {
-        self.samples
-            .into_iter()
-            .map(|(state, times)| {
+    fn by_names(self, channels: &ChannelTable) -> FxHashMap<Vec<String>, TimesByNext> {
+        let mut found: FxHashMap<Vec<String>, TimesByNext> = FxHashMap::default();
+        for (next, samples) in self.samples.into_iter().enumerate() {
+            for (state, times) in samples {
                 let names = state.iter().map(|&c| channels.name(c).to_owned()).collect();
-                (names, times)
-            })
-            .collect()
+                found.entry(names).or_default()[next] = times;
+            }
+        }
+        found
     }
 }
 
@@ -526,7 +563,7 @@ impl DwellTap {
 struct Tapped<'t, S> {
     inner: S,
     tap: DwellTap,
-    found: &'t mut FxHashMap<Vec<String>, Vec<(f32, f32)>>,
+    found: &'t mut FxHashMap<Vec<String>, TimesByNext>,
 }
 
 impl<S: PathSource> PathSource for Tapped<'_, S> {
@@ -569,28 +606,37 @@ pub fn fit_paths_timed(
     };
     let fitted = fit_paths(tapped, options, also)?;
     let chain = &fitted.chain;
-    let dwell = chain
-        .states()
-        .iter()
-        .map(|state| {
-            let names: Vec<String> = state
-                .iter()
-                .map(|&c| chain.channels().name(c).to_owned())
-                .collect();
-            times
-                .get(&names)
-                .map(|t| {
-                    // Single precision may round a time at the window just past it.
-                    let t: Vec<(f64, f64)> = t
-                        .iter()
-                        .map(|&(d, w)| (f64::from(d).min(max_days), f64::from(w)))
-                        .collect();
-                    fit_dwell(&t, Some(max_days))
-                })
-                .transpose()
-        })
-        .collect::<Result<_>>()?;
-    Ok(Fitted { dwell, ..fitted })
+    // Single precision may round a time at the window just past it.
+    let fit = |times: &[(f32, f32)]| {
+        let t: Vec<(f64, f64)> = times
+            .iter()
+            .map(|&(d, w)| (f64::from(d).min(max_days), f64::from(w)))
+            .collect();
+        (!t.is_empty())
+            .then(|| fit_dwell(&t, Some(max_days)))
+            .transpose()
+    };
+    let mut dwell = Vec::with_capacity(chain.n_states());
+    let mut dwell_by_next = Vec::with_capacity(chain.n_states());
+    for state in chain.states() {
+        let names: Vec<String> = state
+            .iter()
+            .map(|&c| chain.channels().name(c).to_owned())
+            .collect();
+        let Some([touch, conversion]) = times.get(&names) else {
+            dwell.push(None);
+            dwell_by_next.push([None, None]);
+            continue;
+        };
+        let all: Vec<(f32, f32)> = touch.iter().chain(conversion).copied().collect();
+        dwell.push(fit(&all)?);
+        dwell_by_next.push([fit(touch)?, fit(conversion)?]);
+    }
+    Ok(Fitted {
+        dwell,
+        dwell_by_next,
+        ..fitted
+    })
 }
 
 #[cfg(test)]
@@ -654,14 +700,17 @@ mod tests {
         };
         tap.observe(&open, &[3.0, 2.0, 0.0]);
         tap.observe(&PathRow::whole(&c, 0.0, 0.0, 2.0), &[0.0]);
-        assert_eq!(tap.times(&[0]), [(4.0, 1.0), (1.0, 1.0)]);
-        assert_eq!(tap.times(&[1]), [(1.0, 1.0), (2.0, 1.0)]);
-        assert!(tap.times(&[2]).is_empty());
+        assert_eq!(tap.times(Next::Touch, &[0]), [(4.0, 1.0), (1.0, 1.0)]);
+        assert!(tap.times(Next::Conversion, &[0]).is_empty());
+        assert_eq!(tap.times(Next::Touch, &[1]), [(2.0, 1.0)]);
+        assert_eq!(tap.times(Next::Conversion, &[1]), [(1.0, 1.0)]);
+        assert!(tap.times(Next::Touch, &[2]).is_empty());
+        assert!(tap.times(Next::Conversion, &[2]).is_empty());
         // At order 2 the states are windows, entered at their last touch.
         let mut tap = DwellTap::new(FitOptions::order(2));
         tap.observe(&PathRow::whole(&abc, 2.0, 0.0, 0.0), &[3.0, 2.0, 0.5]);
-        assert_eq!(tap.times(&[0, 1]), [(1.5, 2.0)]);
-        assert_eq!(tap.times(&[1, 2]), [(0.5, 2.0)]);
+        assert_eq!(tap.times(Next::Touch, &[0, 1]), [(1.5, 2.0)]);
+        assert_eq!(tap.times(Next::Conversion, &[1, 2]), [(0.5, 2.0)]);
     }
 
     #[test]

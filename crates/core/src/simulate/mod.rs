@@ -254,10 +254,10 @@ pub fn simulate_timed(
         .iter()
         .enumerate()
         .map(|(i, (_, chain))| {
-            let sampler = Sampler::new(chain)?;
+            let sampler = Sampler::new(chain);
             match times {
-                Some(t) => sampler.timed(chain, t.timings[i].clone(), t.horizons),
-                None => Ok(sampler),
+                Some(t) => sampler.and_then(|s| s.timed(chain, t.timings[i].clone(), t.horizons)),
+                None => sampler,
             }
             .map_err(|e| sampler::naming(input, e))
         })

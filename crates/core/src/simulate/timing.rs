@@ -1,24 +1,23 @@
 //! Time to conversion: a chain read as a semi-Markov process, each state holding a journey for a
 //! random time before its next event.
 //!
-//! A [`Timing`] gives every state the distribution of that time in days (a fitted
-//! [`DwellFit`], or a journey map's `dwell_hours`). A converting journey's time from its first
-//! touch to its conversion is the sum of the times of the states it visited. Two readings of the
-//! last state differ:
-//! - a model fitted from an event log measured each state's time to the next touch *or the
-//!   conversion* (the conversion is an event of its own), so the last state's time counts
-//!   ([`Timing::fitted`]);
-//! - a journey map's dwell is the time until the next touch, and its conversion happens at the
-//!   last touch (as `journeysim generate` writes it), so the last state's time does not count
-//!   ([`Timing::hours`]).
+//! A [`Timing`] gives every state two distributions of days: the time to its next touch, and the
+//! time to the conversion when the conversion comes next (a time that may depend on where the
+//! journey goes next is the usual semi-Markov kernel; these two kinds are what journeys need, as
+//! a conversion often follows its touch within minutes while the next touch comes days later).
+//! A converting journey's time from its first touch to its conversion is the sum of its states'
+//! times to their next touches, then its last state's time to the conversion. A model fitted
+//! from an event log has both, fitted apart ([`Timing::fitted`]; a file with only the combined
+//! time uses it for both). A journey map's dwell is the time to the next touch, and its
+//! conversion happens at the last touch, as `journeysim generate` writes it ([`Timing::hours`]).
 //!
-//! **Exact mean.** The time of a state does not depend on where the journey goes next, so with
-//! `v(s)` the expected visits to `s` per journey, `m(s)` its mean time and `h(t)` the
-//! probability of converting from `t`,
-//! `E[T 1(conversion)] = sum_s v(s) m(s) w(s)`, where `w(s) = sum_t P(s, t) h(t)` over
-//! transient `t`, plus `P(s, conversion)` when the last state's time counts: each visit to `s`
-//! adds its time to a converting journey exactly when the journey converts after it. The mean
-//! time to conversion is that over `P(conversion)` ([`Timing::exact`]).
+//! **Exact mean.** A state's time depends only on the kind of its next event, so with `v(s)` the
+//! expected visits to `s` per journey, `h(t)` the probability of converting from `t`, and `m_T`,
+//! `m_C` the mean times to a touch and to the conversion,
+//! `E[T 1(conversion)] = sum_s v(s) (m_T(s) sum_t P(s, t) h(t) + m_C(s) P(s, conversion))` over
+//! transient `t`: each visit to `s` adds its time to a converting journey exactly when the
+//! journey converts after it. The mean time to conversion is that over `P(conversion)`
+//! ([`Timing::exact`]).
 //!
 //! **Simulated.** A walk records the states it visits (`super::walk::Trailed`); a converting
 //! walk then draws one time per state, in visit order, from a generator seeded with its
@@ -38,11 +37,11 @@ use rand::SeedableRng;
 use crate::distribution::Distribution;
 use crate::dwell::{DwellFit, DwellSampler};
 use crate::error::{Error, Result};
-use crate::model::{Chain, StateId};
+use crate::model::{Chain, Next, StateId};
 use crate::rng::Stream;
 use crate::solve::{absorption_by_state, expected_visits};
 
-/// One state's time to its next event, in days: `scale` times a draw of `sampler`.
+/// One state's time to one kind of next event, in days: `scale` times a draw of `sampler`.
 #[derive(Debug, Clone)]
 struct StateDwell {
     sampler: DwellSampler,
@@ -53,15 +52,25 @@ impl StateDwell {
     fn mean(&self) -> f64 {
         self.scale * self.sampler.mean()
     }
+
+    fn of(fit: Option<&DwellFit>, missing: &str) -> std::result::Result<StateDwell, String> {
+        let fit = fit.ok_or_else(|| missing.to_owned())?;
+        fit.sampler()
+            .map(|sampler| StateDwell {
+                sampler,
+                scale: 1.0,
+            })
+            .map_err(|e| e.to_string())
+    }
 }
 
-/// Every state's time to its next event (see the module documentation).
+/// One state's times, or why it has none, by the kind of next event ([`Next`] as index).
+type StateTimes = [std::result::Result<StateDwell, String>; 2];
+
+/// Every state's times to its next events (see the module documentation).
 #[derive(Debug, Clone)]
 pub struct Timing {
-    /// Per state: its time, or why it has none.
-    states: Vec<std::result::Result<StateDwell, String>>,
-    /// Whether the last state's time counts (fitted models: the conversion is an event after it).
-    conversion_waits: bool,
+    states: Vec<StateTimes>,
 }
 
 /// The exact time figures of a chain with a [`Timing`].
@@ -96,68 +105,70 @@ impl ExactTime {
 }
 
 impl Timing {
-    /// The times fitted from an event log (`fits[s]` for state `s`, as
-    /// [`crate::model::fit_paths_timed`] gives them), the last state's time counting. A state
-    /// without a fit, or whose fit is no model, has no time; [`Timing::check`] says whether that
-    /// matters.
-    pub fn fitted(fits: &[Option<DwellFit>]) -> Timing {
-        let states = fits
+    /// The times fitted from an event log, per state `s`: `all[s]`, the time to any next event,
+    /// and `by_next[s]`, the times to a next touch and to the conversion fitted apart (as
+    /// [`crate::model::fit_paths_timed`] gives them; may be empty). A state with either of the
+    /// two uses them; one with neither uses `all[s]` for both kinds. A kind without a fit, or
+    /// whose fit is no model, has no time; [`Timing::check`] says whether that matters.
+    pub fn fitted(all: &[Option<DwellFit>], by_next: &[[Option<DwellFit>; 2]]) -> Timing {
+        let states = all
             .iter()
-            .map(|fit| match fit {
-                None => Err("no time to its next event was observed".to_owned()),
-                Some(fit) => fit
-                    .sampler()
-                    .map(|sampler| StateDwell {
-                        sampler,
-                        scale: 1.0,
-                    })
-                    .map_err(|e| e.to_string()),
+            .enumerate()
+            .map(|(s, combined)| match by_next.get(s) {
+                Some([touch, conversion]) if touch.is_some() || conversion.is_some() => [
+                    StateDwell::of(touch.as_ref(), "no time to a next touch was observed"),
+                    StateDwell::of(conversion.as_ref(), "no time to a conversion was observed"),
+                ],
+                _ => {
+                    let one =
+                        StateDwell::of(combined.as_ref(), "no time to its next event was observed");
+                    [one.clone(), one]
+                }
             })
             .collect();
-        Timing {
-            states,
-            conversion_waits: true,
-        }
+        Timing { states }
     }
 
-    /// A journey map's dwell times in hours, one per touchpoint state; the conversion happens at
-    /// the last touch, so the last state's time does not count.
+    /// A journey map's dwell times in hours, one per touchpoint state: the time to the next
+    /// touch; the conversion happens at the last touch (no time).
     pub fn hours(dwell_hours: &[Distribution]) -> Result<Timing> {
+        let at_once = DwellSampler::new(1.0, None, None)?;
         let states = dwell_hours
             .iter()
             .map(|d| {
-                DwellSampler::new(0.0, Some(*d), None).map(|sampler| {
+                let sampler = DwellSampler::new(0.0, Some(*d), None)?;
+                Ok([
                     Ok(StateDwell {
                         sampler,
                         scale: 1.0 / 24.0,
-                    })
-                })
+                    }),
+                    Ok(StateDwell {
+                        sampler: at_once.clone(),
+                        scale: 1.0,
+                    }),
+                ])
             })
             .collect::<Result<_>>()?;
-        Ok(Timing {
-            states,
-            conversion_waits: false,
-        })
+        Ok(Timing { states })
     }
 
-    /// The timing of a scenario's chain: its state `s` takes the time of this timing's state
+    /// The timing of a scenario's chain: its state `s` takes the times of this timing's state
     /// `sources[s].0` scaled by `sources[s].1` (what [`crate::scenario::apply_scenario`] gives:
-    /// a state keeps its own time, a new touchpoint takes the one it is like, `scale_dwell`
-    /// multiplies).
+    /// a state keeps its own times, a new touchpoint takes those of the one it is like,
+    /// `scale_dwell` multiplies).
     pub fn scenario(&self, sources: &[(StateId, f64)]) -> Timing {
         let states = sources
             .iter()
             .map(|&(s, factor)| {
-                self.states[s as usize].clone().map(|d| StateDwell {
-                    scale: d.scale * factor,
-                    ..d
+                self.states[s as usize].clone().map(|kind| {
+                    kind.map(|d| StateDwell {
+                        scale: d.scale * factor,
+                        ..d
+                    })
                 })
             })
             .collect();
-        Timing {
-            states,
-            conversion_waits: self.conversion_waits,
-        }
+        Timing { states }
     }
 
     /// Number of states.
@@ -170,33 +181,36 @@ impl Timing {
         self.states.is_empty()
     }
 
-    /// The mean time of state `s` in days, `None` when it has none.
-    pub fn mean_days(&self, s: StateId) -> Option<f64> {
-        self.states[s as usize].as_ref().ok().map(StateDwell::mean)
+    /// The mean time in days of state `s` to a `next` event, `None` when it has none.
+    pub fn mean_days(&self, s: StateId, next: Next) -> Option<f64> {
+        self.states[s as usize][next as usize]
+            .as_ref()
+            .ok()
+            .map(StateDwell::mean)
     }
 
-    /// Per state, the probability that a visit's time ends up in a converting journey's time:
-    /// `w(s)` of the module documentation.
-    fn weights(&self, chain: &Chain, h: &[f64]) -> Vec<f64> {
+    /// Per state and kind of next event, the probability that a visit's time of that kind ends
+    /// up in a converting journey's time: `sum_t P(s, t) h(t)` and `P(s, conversion)`.
+    fn weights(chain: &Chain, h: &[f64]) -> Vec<[f64; 2]> {
         let n = chain.n_states();
         (0..n)
             .map(|s| {
                 let (targets, probs) = chain.row(s as StateId);
-                targets
-                    .iter()
-                    .zip(probs)
-                    .map(|(&t, &p)| match t as usize {
-                        t if t < n => p * h[t],
-                        t if t == n && self.conversion_waits => p,
-                        _ => 0.0,
-                    })
-                    .sum()
+                let mut w = [0.0; 2];
+                for (&t, &p) in targets.iter().zip(probs) {
+                    match t as usize {
+                        t if t < n => w[Next::Touch as usize] += p * h[t],
+                        t if t == n => w[Next::Conversion as usize] += p,
+                        _ => {}
+                    }
+                }
+                w
             })
             .collect()
     }
 
-    /// Checks that the timing fits `chain`: one time per state, and a time for every state whose
-    /// time can enter a converting journey's (a state without one is named, with the reason).
+    /// Checks that the timing fits `chain`: times for each state, and a time of every kind that
+    /// can enter a converting journey's time (a state without one is named, with the reason).
     pub fn check(&self, chain: &Chain) -> Result<()> {
         if self.states.len() != chain.n_states() {
             return Err(Error::Invalid(format!(
@@ -206,12 +220,14 @@ impl Timing {
             )));
         }
         let [h, _] = absorption_by_state(chain, None)?;
-        for (s, w) in self.weights(chain, &h).into_iter().enumerate() {
-            if let (Err(why), true) = (&self.states[s], w > 0.0) {
-                return Err(Error::Invalid(format!(
-                    "state '{}' leads to conversions but has no time to its next event: {why}",
-                    crate::error::clip(&chain.state_name(s as StateId))
-                )));
+        for (s, weights) in Self::weights(chain, &h).into_iter().enumerate() {
+            for (kind, w) in self.states[s].iter().zip(weights) {
+                if let (Err(why), true) = (kind, w > 0.0) {
+                    return Err(Error::Invalid(format!(
+                        "state '{}' leads to conversions but has no time for it: {why}",
+                        crate::error::clip(&chain.state_name(s as StateId))
+                    )));
+                }
             }
         }
         Ok(())
@@ -222,13 +238,14 @@ impl Timing {
         self.check(chain)?;
         let [h, _] = absorption_by_state(chain, None)?;
         let visits = expected_visits(chain)?;
-        let converting_days = self
-            .weights(chain, &h)
-            .iter()
-            .enumerate()
-            .filter(|&(_, &w)| w > 0.0)
-            .map(|(s, &w)| visits[s] * self.mean_days(s as StateId).unwrap_or(0.0) * w)
-            .sum();
+        let mut converting_days = 0.0;
+        for (s, weights) in Self::weights(chain, &h).into_iter().enumerate() {
+            for (kind, w) in self.states[s].iter().zip(weights) {
+                if let (Ok(d), true) = (kind, w > 0.0) {
+                    converting_days += visits[s] * d.mean() * w;
+                }
+            }
+        }
         let conversion_probability = chain.entry().iter().map(|&(s, p)| p * h[s as usize]).sum();
         Ok(ExactTime {
             converting_days,
@@ -236,21 +253,25 @@ impl Timing {
         })
     }
 
-    /// The time of a converting journey that visited `trail` (its states in order), drawn from
-    /// a generator seeded with `key`.
+    /// The time of a converting journey that visited `trail` (its states in order): each
+    /// state's time to its next touch, then the last one's time to the conversion, drawn in
+    /// that order from a generator seeded with `key`.
     pub(crate) fn journey_days(&self, trail: &[u32], key: u64) -> f64 {
-        let counted = match self.conversion_waits {
-            true => trail,
-            false => &trail[..trail.len().saturating_sub(1)],
+        let Some((&last, before)) = trail.split_last() else {
+            return 0.0;
         };
         let mut rng = Stream::seed_from_u64(key);
         let mut days = 0.0;
-        for &s in counted {
-            // A checked timing has a time for every state a converting journey's time counts.
-            if let Ok(d) = &self.states[s as usize] {
+        // A checked timing has every time a converting journey's time counts.
+        let mut draw = |s: u32, next: Next| {
+            if let Ok(d) = &self.states[s as usize][next as usize] {
                 days += d.scale * d.sampler.sample(&mut rng);
             }
+        };
+        for &s in before {
+            draw(s, Next::Touch);
         }
+        draw(last, Next::Conversion);
         days
     }
 }
@@ -426,25 +447,38 @@ mod tests {
         .unwrap()
     }
 
-    /// By hand: h_a = 0.3 + 0.5 h_b, h_b = 0.4 + 0.2 h_a, so h_a = 0.5 / 0.9 = 5/9 and
-    /// h_b = 0.4 + 1/9 = 23/45. Visits from a: v_a = 1 + 0.2 v_b, v_b = 0.5 v_a, so v_a = 1/0.9
-    /// = 10/9 and v_b = 5/9.
-    /// Map reading (the last state's time does not count): w_a = 0.5 h_b = 23/90, w_b = 0.2 h_a
-    /// = 1/9; with 24 h at a and 48 h at b, E[T 1conv] = 10/9 * 1 * 23/90 + 5/9 * 2 * 1/9
-    /// = 23/81 + 10/81 = 33/81 days, and the mean is (33/81) / (5/9) = 33/45 days.
-    /// Fitted reading (it counts): w_a = 23/90 + 0.3 = 50/90, w_b = 1/9 + 0.4 = 23/45; E[T 1conv]
-    /// = 10/9 * 50/90 + 5/9 * 2 * 23/45 = 50/81 + 46/81 = 96/81, mean (96/81) / (5/9) = 96/45.
+    /// A fit that is the constant `days` (one distinct positive time).
+    fn constant_fit(days: f64) -> Option<DwellFit> {
+        Some(crate::dwell::fit_dwell(&[(days, 1.0)], None).unwrap())
+    }
+
+    // By hand: h_a = 0.3 + 0.5 h_b, h_b = 0.4 + 0.2 h_a, so h_a = 0.5 / 0.9 = 5/9 and
+    // h_b = 0.4 + 1/9 = 23/45. Visits from a: v_a = 1 + 0.2 v_b, v_b = 0.5 v_a, so v_a = 1/0.9
+    // = 10/9 and v_b = 5/9. Touch weights: w_a = 0.5 h_b = 23/90, w_b = 0.2 h_a = 1/9;
+    // conversion weights 0.3 and 0.4.
+    // Map (1 day to a touch at a, 2 at b, none to the conversion): E[T 1conv] = 10/9 * 1 *
+    // 23/90 + 5/9 * 2 * 1/9 = 23/81 + 10/81 = 33/81 days; the mean is (33/81) / (5/9) = 33/45.
+    // Fitted, with times to the conversion of 0.5 day at a and 0.25 at b: add 10/9 * 0.5 * 0.3
+    // + 5/9 * 0.25 * 0.4 = 1/6 + 1/18 = 2/9 = 18/81, so 51/81 and a mean of 51/45.
+    // Fitted with one combined time per state (1 and 2 days for both kinds): add 10/9 * 0.3 +
+    // 5/9 * 2 * 0.4 = 1/3 + 4/9 = 63/81, so 96/81 and a mean of 96/45.
     #[test]
     fn the_exact_mean_time_to_conversion_by_hand() {
         let map = constant_hours(24.0, 48.0).exact(&chain()).unwrap();
         assert!((map.conversion_probability - 5.0 / 9.0).abs() < 1e-12);
         assert!((map.converting_days - 33.0 / 81.0).abs() < 1e-12);
         assert!((map.mean().unwrap() - 33.0 / 45.0).abs() < 1e-12);
-        let fitted = Timing {
-            conversion_waits: true,
-            ..constant_hours(24.0, 48.0)
-        };
-        let exact = fitted.exact(&chain()).unwrap();
+        let split = Timing::fitted(
+            &[constant_fit(9.0), constant_fit(9.0)],
+            &[
+                [constant_fit(1.0), constant_fit(0.5)],
+                [constant_fit(2.0), constant_fit(0.25)],
+            ],
+        );
+        let exact = split.exact(&chain()).unwrap();
+        assert!((exact.mean().unwrap() - 51.0 / 45.0).abs() < 1e-12);
+        let combined = Timing::fitted(&[constant_fit(1.0), constant_fit(2.0)], &[]);
+        let exact = combined.exact(&chain()).unwrap();
         assert!((exact.mean().unwrap() - 96.0 / 45.0).abs() < 1e-12);
     }
 
@@ -453,9 +487,10 @@ mod tests {
         let timing = constant_hours(24.0, 48.0);
         let alt = timing.scenario(&[(0, 0.5), (1, 1.0), (0, 2.0)]);
         assert_eq!(alt.len(), 3);
-        assert_eq!(alt.mean_days(0), Some(0.5));
-        assert_eq!(alt.mean_days(1), Some(2.0));
-        assert_eq!(alt.mean_days(2), Some(2.0));
+        assert_eq!(alt.mean_days(0, Next::Touch), Some(0.5));
+        assert_eq!(alt.mean_days(1, Next::Touch), Some(2.0));
+        assert_eq!(alt.mean_days(2, Next::Touch), Some(2.0));
+        assert_eq!(alt.mean_days(2, Next::Conversion), Some(0.0));
         // Halving every time halves the exact mean.
         let half = timing
             .scenario(&[(0, 0.5), (1, 0.5)])
@@ -466,47 +501,56 @@ mod tests {
 
     #[test]
     fn a_state_leading_to_conversions_needs_a_time() {
-        let mut timing = constant_hours(24.0, 48.0);
-        timing.states[1] = Err("no time to its next event was observed".into());
+        let timing = Timing::fitted(
+            &[constant_fit(1.0), constant_fit(1.0)],
+            &[
+                [constant_fit(1.0), constant_fit(1.0)],
+                [constant_fit(1.0), None],
+            ],
+        );
         let err = timing.check(&chain()).unwrap_err().to_string();
-        assert!(err.contains("state 'b' leads to conversions"), "{err}");
-        // A state whose time never counts may go without: b converts only from itself, and
-        // under the map reading its own time does not count when it is the last.
-        let only_b_converts = Chain::from_rows(ChainParts {
+        assert!(
+            err.contains(
+                "state 'b' leads to conversions but has no time for it: no time to a conversion"
+            ),
+            "{err}"
+        );
+        // A time that never counts may be missing: here b never converts straight.
+        let b_never_converts = Chain::from_rows(ChainParts {
             order: 1,
             keep_repeats: false,
             channels: ChannelTable::from_names(["a", "b"]),
             states: vec![vec![0].into(), vec![1].into()],
             entry: vec![Transition::new(0, 1.0)],
             rows: vec![
-                vec![Transition::new(1, 0.5), Transition::new(3, 0.5)],
-                vec![Transition::new(2, 1.0)],
+                vec![Transition::new(1, 0.5), Transition::new(2, 0.5)],
+                vec![Transition::new(0, 0.5), Transition::new(3, 0.5)],
             ],
             value_per_conversion: vec![1.0, 1.0],
             value_distribution: Vec::new(),
         })
         .unwrap();
-        assert!(timing.check(&only_b_converts).is_ok());
-        timing.conversion_waits = true;
-        assert!(timing.check(&only_b_converts).is_err());
-        assert!(
-            timing
-                .check(&Chain::empty(1, false, ChannelTable::from_names(["a"])))
-                .is_err()
-        );
+        assert!(timing.check(&b_never_converts).is_ok());
+        let empty = Chain::empty(1, false, ChannelTable::from_names(["a"]));
+        assert!(timing.check(&empty).is_err());
     }
 
     #[test]
     fn journey_days_sum_the_trail() {
+        // Map: each state's time to its next touch, none to the conversion.
         let timing = constant_hours(24.0, 48.0);
-        // Map reading: the last state's time is left out.
         assert_eq!(timing.journey_days(&[0, 1, 0], 1), 3.0);
         assert_eq!(timing.journey_days(&[1], 1), 0.0);
-        let fitted = Timing {
-            conversion_waits: true,
-            ..timing
-        };
-        assert_eq!(fitted.journey_days(&[0, 1, 0], 1), 4.0);
+        assert_eq!(timing.journey_days(&[], 1), 0.0);
+        let split = Timing::fitted(
+            &[None, None],
+            &[
+                [constant_fit(1.0), constant_fit(0.5)],
+                [constant_fit(2.0), constant_fit(0.25)],
+            ],
+        );
+        assert_eq!(split.journey_days(&[0, 1, 0], 1), 3.5);
+        assert_eq!(split.journey_days(&[1], 1), 0.25);
     }
 
     #[test]
