@@ -174,7 +174,7 @@ const MERGE_AFTER: usize = 1 << 20;
 #[derive(Debug, Clone)]
 struct Record {
     /// [`key_hash`] of the key (in the source's channel numbering until the rows are put in
-    /// canonical order, then in name order).
+    /// canonical order, then in name order); 0 until the record is first merged.
     hash: u64,
     /// Start of the touches in [`Rows::touches`].
     start: usize,
@@ -253,13 +253,6 @@ impl Rows {
             (censored == 0 && path.open == 0.0) || (censored > 0 && path.nulls == 0.0),
             "open journeys have censored touches and censored rows have no nulls"
         );
-        let hash = key_hash(
-            path.touches,
-            per_conversion,
-            ages,
-            segment.to_le_bytes().as_slice(),
-            censored,
-        );
         let start = self.touches.len();
         self.touches.extend_from_slice(path.touches);
         let ages_at = match ages {
@@ -282,7 +275,8 @@ impl Rows {
             self.records.reserve_exact(room.max(1));
         }
         self.records.push(Record {
-            hash,
+            // Hashed when merged, in parallel: off the thread that takes the rows.
+            hash: 0,
             start,
             len: u32::try_from(path.touches.len()).expect("fewer than 2^32 touches per journey"),
             censored,
@@ -294,16 +288,33 @@ impl Rows {
             nulls_or_open: ExactSum::of(if censored > 0 { path.open } else { path.nulls }),
         });
         if self.records.len() - self.merged >= self.merged.max(self.merge_after) {
+            self.hash_unmerged();
             self.merge();
         }
+    }
+
+    /// Hashes the records appended since the last merge, in the source's channel numbering
+    /// (segments by their index).
+    fn hash_unmerged(&mut self) {
+        let mut records = std::mem::take(&mut self.records);
+        records[self.merged..].par_iter_mut().for_each(|record| {
+            record.hash = key_hash(
+                self.touches_of(record),
+                record.per_conversion,
+                self.ages_of(record),
+                record.segment.to_le_bytes().as_slice(),
+                record.censored,
+            );
+        });
+        self.records = records;
     }
 
     /// Puts the rows in canonical order: channels renumbered (`renumber[own id]`), keys hashed
     /// again in that numbering (segments by their text), sorted and merged.
     fn into_canonical(mut self, renumber: &[ChannelId]) -> CanonicalRows {
-        for touch in &mut self.touches {
-            *touch = renumber[*touch as usize];
-        }
+        self.touches
+            .par_chunks_mut(1 << 16)
+            .for_each(|touches| touches.iter_mut().for_each(|t| *t = renumber[*t as usize]));
         let mut records = std::mem::take(&mut self.records);
         records.par_iter_mut().for_each(|record| {
             let segment = self.segment_of(record).map_or(&[][..], str::as_bytes);
@@ -335,18 +346,51 @@ impl Rows {
             }
             same
         });
-        // The touches and ages again, in the records' order and without the merged ones.
-        let mut touches = Vec::with_capacity(self.touches.len());
-        let mut ages = Vec::with_capacity(self.ages.len());
-        for record in &mut records {
-            let (start, len) = (record.start, record.len as usize);
-            touches.extend_from_slice(&self.touches[start..start + len]);
-            record.start = touches.len() - len;
-            if record.ages != usize::MAX {
-                ages.extend_from_slice(&self.ages[record.ages..record.ages + len]);
-                record.ages = ages.len() - len;
-            }
+        // The touches and ages again, in the records' order and without the merged ones: each
+        // block of records finds its share of the new arenas by a running sum of its lengths,
+        // and the blocks copy in parallel (scattered reads, a cost per touch).
+        const BLOCK: usize = 1 << 13;
+        let lengths: Vec<(usize, usize)> = records
+            .par_chunks(BLOCK)
+            .map(|block| {
+                block.iter().fold((0, 0), |(touches, ages), r| {
+                    let len = r.len as usize;
+                    (
+                        touches + len,
+                        ages + if r.ages == usize::MAX { 0 } else { len },
+                    )
+                })
+            })
+            .collect();
+        let mut touches: Vec<ChannelId> = vec![0; lengths.iter().map(|l| l.0).sum()];
+        let mut ages = vec![0.0; lengths.iter().map(|l| l.1).sum()];
+        let mut blocks = Vec::with_capacity(lengths.len());
+        let (mut touches_rest, mut ages_rest) = (&mut touches[..], &mut ages[..]);
+        let (mut touches_at, mut ages_at) = (0, 0);
+        for (block, &(t, a)) in records.chunks_mut(BLOCK).zip(&lengths) {
+            let (touches_here, touches_next) = std::mem::take(&mut touches_rest).split_at_mut(t);
+            let (ages_here, ages_next) = std::mem::take(&mut ages_rest).split_at_mut(a);
+            blocks.push((block, touches_here, touches_at, ages_here, ages_at));
+            (touches_rest, ages_rest) = (touches_next, ages_next);
+            (touches_at, ages_at) = (touches_at + t, ages_at + a);
         }
+        let (old_touches, old_ages) = (&self.touches, &self.ages);
+        blocks
+            .into_par_iter()
+            .for_each(|(block, touches, touches_at, ages, ages_at)| {
+                let (mut t, mut a) = (0, 0);
+                for record in block {
+                    let (start, len) = (record.start, record.len as usize);
+                    touches[t..t + len].copy_from_slice(&old_touches[start..start + len]);
+                    record.start = touches_at + t;
+                    t += len;
+                    if record.ages != usize::MAX {
+                        ages[a..a + len].copy_from_slice(&old_ages[record.ages..record.ages + len]);
+                        record.ages = ages_at + a;
+                        a += len;
+                    }
+                }
+            });
         self.merged = records.len();
         self.records = records;
         self.touches = touches;
@@ -619,6 +663,7 @@ mod tests {
                 "{why}"
             );
         }
+        rows.hash_unmerged();
         rows.merge();
         assert_eq!(rows.records.len(), 5);
         let merged: Vec<(f64, f64)> = (0..5)
@@ -632,6 +677,7 @@ mod tests {
         let mut rows = Rows::new(false);
         rows.push(&row(10.0, Some(&[2.0, 1.0]), None));
         rows.push(&row(10.0, Some(&[3.0, 1.0]), None));
+        rows.hash_unmerged();
         rows.merge();
         assert_eq!(rows.records.len(), 1);
         assert_eq!(rows.get(0).ages_days, None);

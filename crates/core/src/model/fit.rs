@@ -437,9 +437,9 @@ pub fn fit_paths(
 
 /// Each state's observed times to its next event, taken from a source's journeys as they are
 /// read, before identical journeys merge (keeping every touch's age through the merge would
-/// hold one record per journey; this holds 8 bytes per time observed). A state is keyed by its
-/// touches; its times are (days, weight) pairs in single precision (7 significant digits: a
-/// fifth of a second at 30 days, finer than an event log's timestamps). The times of one state
+/// hold one record per journey). A state is keyed by its touches; its times are days in single
+/// precision (7 significant digits: a fifth of a second at 30 days, finer than an event log's
+/// timestamps), each with the weight of its row in single precision too. The times of one state
 /// come in the source's row order, and [`fit_dwell`] sorts them, so the fit does not depend on
 /// that order.
 #[derive(Debug)]
@@ -447,7 +447,7 @@ pub struct DwellTap {
     order: usize,
     keep_repeats: bool,
     /// Per kind of next event ([`Next`]), each state's times.
-    samples: [StateTimes; 2],
+    samples: [TimesByState; 2],
     entered_at: Vec<usize>,
 }
 
@@ -464,10 +464,56 @@ pub enum Next {
 }
 
 /// Each state's observed times to one kind of next event, keyed by the state's touches.
-type StateTimes = FxHashMap<Box<[ChannelId]>, Vec<(f32, f32)>>;
+type TimesByState = FxHashMap<Box<[ChannelId]>, StateTimes>;
 
 /// A state's observed times by the kind of next event ([`Next`] as index).
-pub type TimesByNext = [Vec<(f32, f32)>; 2];
+type TimesByNext = [StateTimes; 2];
+
+/// One state's recorded times. Almost every time of an event log has weight 1 (a journey that
+/// is one journey, or one conversion), so those are kept as bare days, 4 bytes each, and only
+/// the others beside their weight: on 20M events the times took 93 MB as (days, weight) pairs,
+/// the most of any one buffer after the merge's.
+#[derive(Debug, Default)]
+struct StateTimes {
+    /// Days of the times of weight 1.
+    unit: Vec<f32>,
+    /// (days, weight) of every other time.
+    weighted: Vec<(f32, f32)>,
+}
+
+impl StateTimes {
+    fn push(&mut self, days: f32, weight: f32) {
+        if weight == 1.0 {
+            self.unit.push(days);
+        } else {
+            self.weighted.push((days, weight));
+        }
+    }
+
+    /// The times as [`fit_dwell`] takes them, each capped at `max_days`, with equal times of
+    /// weight 1 merged into one of their count. Whole counts below 2^53 are exact sums, and
+    /// [`fit_dwell`] sorts and merges equal times with exactly summed weights, so its result is
+    /// that of the times one by one; merging first keeps the pairs handed over (16 bytes each)
+    /// to the distinct times. Sorts the weight-1 days in place.
+    fn durations(&mut self, max_days: f64) -> Vec<(f64, f64)> {
+        // Capping is monotone, so equal capped times stay adjacent in the sorted days.
+        self.unit.sort_unstable_by(f32::total_cmp);
+        let mut durations: Vec<(f64, f64)> = Vec::new();
+        for &days in &self.unit {
+            let days = f64::from(days).min(max_days);
+            match durations.last_mut() {
+                Some((last, count)) if *last == days => *count += 1.0,
+                _ => durations.push((days, 1.0)),
+            }
+        }
+        durations.extend(
+            self.weighted
+                .iter()
+                .map(|&(d, w)| (f64::from(d).min(max_days), f64::from(w))),
+        );
+        durations
+    }
+}
 
 impl DwellTap {
     /// A tap for the states of `options`.
@@ -502,12 +548,14 @@ impl DwellTap {
         }
         let mut add = |next: Next, start: usize, days: f64, weight: f64| {
             let state = &touches[start..start + k];
-            let sample = (days as f32, weight as f32);
+            let (days, weight) = (days as f32, weight as f32);
             let samples = &mut self.samples[next as usize];
             match samples.get_mut(state) {
-                Some(times) => times.push(sample),
+                Some(times) => times.push(days, weight),
                 None => {
-                    samples.insert(state.into(), vec![sample]);
+                    let mut times = StateTimes::default();
+                    times.push(days, weight);
+                    samples.insert(state.into(), times);
                 }
             }
         };
@@ -534,15 +582,18 @@ impl DwellTap {
         }
     }
 
-    /// The times recorded for the state of `touches` to a `next` event, as (days, weight).
+    /// The times recorded for the state of `touches` to a `next` event, as (days, weight):
+    /// those of weight 1 in the order they came, then the others in the order they came.
     pub fn times(&self, next: Next, touches: &[ChannelId]) -> Vec<(f64, f64)> {
         self.samples[next as usize]
             .get(touches)
             .map_or_else(Vec::new, |times| {
-                times
+                let unit = times.unit.iter().map(|&d| (f64::from(d), 1.0));
+                let weighted = times
+                    .weighted
                     .iter()
-                    .map(|&(d, w)| (f64::from(d), f64::from(w)))
-                    .collect()
+                    .map(|&(d, w)| (f64::from(d), f64::from(w)));
+                unit.chain(weighted).collect()
             })
     }
 
@@ -606,14 +657,10 @@ pub fn fit_paths_timed(
     };
     let fitted = fit_paths(tapped, options, also)?;
     let chain = &fitted.chain;
-    // Single precision may round a time at the window just past it.
-    let fit = |times: &[(f32, f32)]| {
-        let t: Vec<(f64, f64)> = times
-            .iter()
-            .map(|&(d, w)| (f64::from(d).min(max_days), f64::from(w)))
-            .collect();
-        (!t.is_empty())
-            .then(|| fit_dwell(&t, Some(max_days)))
+    // Single precision may round a time at the window just past it: `durations` caps them.
+    let fit = |durations: &[(f64, f64)]| {
+        (!durations.is_empty())
+            .then(|| fit_dwell(durations, Some(max_days)))
             .transpose()
     };
     let mut dwell = Vec::with_capacity(chain.n_states());
@@ -623,14 +670,18 @@ pub fn fit_paths_timed(
             .iter()
             .map(|&c| chain.channels().name(c).to_owned())
             .collect();
-        let Some([touch, conversion]) = times.get(&names) else {
+        // Each state's times are fitted, then freed.
+        let Some([mut touch, mut conversion]) = times.remove(&names) else {
             dwell.push(None);
             dwell_by_next.push([None, None]);
             continue;
         };
-        let all: Vec<(f32, f32)> = touch.iter().chain(conversion).copied().collect();
+        let (touch, conversion) = (touch.durations(max_days), conversion.durations(max_days));
+        // `fit_dwell` sorts and merges equal times, so the two kinds together fit as the times
+        // one by one.
+        let all: Vec<(f64, f64)> = touch.iter().chain(&conversion).copied().collect();
         dwell.push(fit(&all)?);
-        dwell_by_next.push([fit(touch)?, fit(conversion)?]);
+        dwell_by_next.push([fit(&touch)?, fit(&conversion)?]);
     }
     Ok(Fitted {
         dwell,
@@ -711,6 +762,45 @@ mod tests {
         tap.observe(&PathRow::whole(&abc, 2.0, 0.0, 0.0), &[3.0, 2.0, 0.5]);
         assert_eq!(tap.times(Next::Touch, &[0, 1]), [(1.5, 2.0)]);
         assert_eq!(tap.times(Next::Conversion, &[1, 2]), [(0.5, 2.0)]);
+    }
+
+    #[test]
+    fn merged_weight_one_times_fit_exactly_as_the_times_one_by_one() {
+        // Whole seconds (many equal), a few fractional ones, weights of 1 and others, and times
+        // that single precision rounds just past the 30-day window: the merged durations must
+        // give the very bits the unmerged ones give.
+        use rand::RngExt;
+        let mut rng = crate::rng::stream(5, 0);
+        let max_days = 30.0;
+        let mut state = StateTimes::default();
+        let mut one_by_one = Vec::new();
+        for i in 0..20_000 {
+            let days = match i % 7 {
+                0 => 0.0,
+                1 => max_days,
+                2 => rng.random_range(0.0..max_days),
+                _ => f64::from(rng.random_range(0..20_000_u32)) / 86_400.0,
+            };
+            let weight = match i % 5 {
+                0 => 0.1 * f64::from(rng.random_range(1..30_u32)),
+                1 => 2.0,
+                _ => 1.0,
+            };
+            let (days, weight) = (days as f32, weight as f32);
+            state.push(days, weight);
+            one_by_one.push((f64::from(days).min(max_days), f64::from(weight)));
+        }
+        let merged = state.durations(max_days);
+        assert!(merged.len() < one_by_one.len(), "nothing merged");
+        assert!(merged.iter().any(|&(_, w)| w > 1.0 && w.fract() == 0.0));
+        let expected = fit_dwell(&one_by_one, Some(max_days)).unwrap();
+        assert_eq!(fit_dwell(&merged, Some(max_days)).unwrap(), expected);
+        // Bit for bit, not only equal.
+        let bits = |f: &DwellFit| format!("{f:?}");
+        assert_eq!(
+            bits(&fit_dwell(&merged, Some(max_days)).unwrap()),
+            bits(&expected)
+        );
     }
 
     #[test]

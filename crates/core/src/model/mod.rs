@@ -17,9 +17,7 @@ pub mod fit;
 use crate::error::{Error, Result, clip};
 use crate::journey::{ChannelId, ChannelTable};
 
-pub use fit::{
-    DwellTap, FitOptions, Fitted, Fitter, Next, TimesByNext, fit_paths, fit_paths_timed,
-};
+pub use fit::{DwellTap, FitOptions, Fitted, Fitter, Next, fit_paths, fit_paths_timed};
 
 /// Index of a transient state.
 pub type StateId = u32;
