@@ -367,7 +367,7 @@ fn attribute_svg_draws_the_first_method_asked_for() {
     assert!(
         !texts
             .iter()
-            .any(|t| t.contains("Markov") || t.contains("intervals"))
+            .any(|t| t.contains("Markov removal") || t.contains("intervals"))
     );
 }
 

@@ -26,9 +26,9 @@ const VALUE: f64 = 15.0;
 /// Caption and axis size: the smallest text drawn.
 pub const SMALL: f64 = 14.0;
 /// Vertical room of one bar and its value label.
-const SLOT: f64 = 22.0;
+const SLOT: f64 = 19.0;
 /// Space above and below the bars of a row.
-const ROW_PAD: f64 = 8.0;
+const ROW_PAD: f64 = 4.0;
 /// Gap between a bar's end (or whisker) and its value label.
 const GAP: f64 = 6.0;
 
