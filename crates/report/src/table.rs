@@ -2,7 +2,7 @@
 //!
 //! Cells are text, or [`Figures`] that the table formats with the rest of their column
 //! ([`crate::figures`]): every figure of a column gets the decimals that give the column's largest
-//! magnitude [`SIGNIFICANT`](crate::figures::SIGNIFICANT) significant digits (none when all are
+//! magnitude [`SIGNIFICANT`] significant digits (none when all are
 //! whole), thousands are separated by commas and shares are written as percentages, so a column
 //! never changes its decimals from row to row.
 
