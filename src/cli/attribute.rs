@@ -5,7 +5,9 @@ use clap::Args;
 
 use journeysim_core::attribution::pricing::price_attribution;
 use journeysim_core::attribution::segments::attribute_segments;
-use journeysim_core::attribution::{AttributionOptions, attribute_with_progress};
+use journeysim_core::attribution::{
+    AttributionMethod, AttributionOptions, attribute_with_progress,
+};
 use journeysim_core::model::FitOptions;
 use journeysim_core::{Error, Result};
 use journeysim_io::output::write_output;
@@ -18,6 +20,7 @@ use super::engine::ProgressBar;
 use super::input::PathsInput;
 use super::methods::{HeuristicArgs, TrustArgs};
 use super::output::{OutputArgs, warn};
+use super::picture::PictureArgs;
 
 /// Arguments of `attribute`.
 #[derive(Args)]
@@ -30,6 +33,8 @@ pub struct AttributeArgs {
     heuristics: HeuristicArgs,
     #[command(flatten)]
     trust: TrustArgs,
+    #[command(flatten)]
+    picture: PictureArgs,
     /// Event log: one model and attribution per value of this column, beside the total (the
     /// value on a journey's last row).
     #[arg(long, requires = "events")]
@@ -48,6 +53,7 @@ pub fn run(args: AttributeArgs) -> Result<()> {
         model,
         heuristics,
         trust,
+        picture,
         segment_col,
         costs,
         output,
@@ -100,7 +106,14 @@ pub fn run(args: AttributeArgs) -> Result<()> {
         price_attribution(&mut result, costs)?;
     }
     if let Some(path) = &trust.svg {
-        write_output(Some(path), attribution_chart(&result)?.as_bytes())?;
+        // One method per picture: the first one asked for (Markov unless --models says).
+        let method = methods
+            .methods
+            .first()
+            .copied()
+            .unwrap_or(AttributionMethod::Markov);
+        let svg = attribution_chart(&result, method, picture.size())?;
+        write_output(Some(path), svg.as_bytes())?;
     }
     warn(&result.warnings);
     output.emit(&result, Format::Table)

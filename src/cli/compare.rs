@@ -19,11 +19,12 @@ use journeysim_io::output::write_output;
 use journeysim_io::stage_file::read_stage_map;
 use journeysim_io::time::parse_timestamp;
 use journeysim_report::Format;
-use journeysim_report::svg::{ScenarioItem, comparison_chart};
+use journeysim_report::svg::comparison_chart;
 
 use super::input::PathsInput;
 use super::methods::HeuristicArgs;
 use super::output::{OutputArgs, warn};
+use super::picture::PictureArgs;
 
 /// Arguments of `compare`.
 #[derive(Args)]
@@ -73,6 +74,8 @@ pub struct CompareArgs {
     /// this SVG file.
     #[arg(long, value_name = "FILE", value_parser = super::values::out_path())]
     svg: Option<PathBuf>,
+    #[command(flatten)]
+    picture: PictureArgs,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -147,7 +150,10 @@ pub fn run(args: CompareArgs) -> Result<()> {
         result
     };
     if let Some(path) = &args.svg {
-        write_output(Some(path), chart(&result)?.as_bytes())?;
+        write_output(
+            Some(path),
+            comparison_chart(&result, args.picture.size())?.as_bytes(),
+        )?;
     }
     warn(&result.warnings);
     args.output.emit(&result, Format::Table)
@@ -194,25 +200,4 @@ fn split_one(args: &CompareArgs, options: &CompareOptions) -> Result<Comparison>
         &[side(x), side(y)],
         options,
     )
-}
-
-/// Each channel's removal effect in A and B and the difference with its interval.
-fn chart(result: &Comparison) -> Result<String> {
-    let items: Vec<ScenarioItem> = result
-        .channels
-        .iter()
-        .map(|c| ScenarioItem {
-            label: c.channel.clone(),
-            baseline: c.removal_effect_a,
-            scenario: c.removal_effect_b,
-            difference_interval: Some(c.removal_effect_difference_ci),
-        })
-        .collect();
-    let title = format!(
-        "Removal effect by channel: A = {}, B = {} ({:.0}% intervals)",
-        result.a.input,
-        result.b.input,
-        100.0 * result.intervals.level
-    );
-    comparison_chart(&title, "removal effect", ["A", "B"], &items)
 }

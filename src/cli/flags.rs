@@ -37,6 +37,7 @@ const FLAGS: &[(&str, &str)] = &[
     ("segment_col", "--segment-col"),
     ("table", "--table"),
     ("currency", "--currency"),
+    ("size", "--size"),
     ("period_journeys", "--period-journeys"),
     ("budget", "--budget"),
     ("total", "--total"),

@@ -1,7 +1,7 @@
 //! `journeysim funnel`: per stage, the share of journeys that reach it, move on, convert and drop
 //! out, exact from a journey map or model and observed from data. It takes its own inputs rather
 //! than [`ChainInput`](super::chain::ChainInput) because it needs a stage map too: a map's own
-//! stages, a model's attached ones, or `--stages`. `--svg` draws the stages' exact reach as bars.
+//! stages, a model's attached ones, or `--stages`. `--svg` draws the stages' exact reach (and reach of the stage or a later one) as bars.
 
 use std::path::PathBuf;
 
@@ -14,12 +14,13 @@ use journeysim_io::map_file::read_map;
 use journeysim_io::output::write_output;
 use journeysim_io::stage_file::read_stage_map;
 use journeysim_report::Format;
-use journeysim_report::svg::{FunnelStage, funnel_chart};
+use journeysim_report::svg::funnel_chart;
 
 use super::chain::read_model_file;
 use super::costs::{CostArgs, PeriodArgs};
 use super::input::PathsInput;
 use super::output::{OutputArgs, warn};
+use super::picture::PictureArgs;
 
 /// Arguments of `funnel`.
 #[derive(Args)]
@@ -38,9 +39,12 @@ pub struct FunnelArgs {
     /// Markov order of the chain fitted to data for the exact figures.
     #[arg(long, default_value_t = 1)]
     order: usize,
-    /// Also draw each stage's exact reach (share of all journeys) as bars to this SVG file.
+    /// Also draw each stage's exact reach, and the reach of it or a later stage, as bars to this
+    /// SVG file.
     #[arg(long, value_name = "FILE", value_parser = super::values::out_path())]
     svg: Option<PathBuf>,
+    #[command(flatten)]
+    picture: PictureArgs,
     #[command(flatten)]
     costs: CostArgs,
     #[command(flatten)]
@@ -84,28 +88,12 @@ pub fn run(args: FunnelArgs) -> Result<()> {
     }
     warn(&funnel.warnings);
     if let Some(path) = &args.svg {
-        write_output(Some(path), chart(&funnel)?.as_bytes())?;
+        write_output(
+            Some(path),
+            funnel_chart(&funnel, args.picture.size())?.as_bytes(),
+        )?;
     }
     args.output.emit(&funnel, Format::Table)
-}
-
-/// Stage bars of the exact reach, in journey order. Exact rather than observed so the picture
-/// means the same for every input kind (maps and models have no observed figures).
-fn chart(funnel: &Funnel) -> Result<String> {
-    let stages: Vec<FunnelStage> = funnel
-        .stages
-        .iter()
-        .map(|s| FunnelStage {
-            name: s.stage.clone(),
-            share: s.exact.reach,
-        })
-        .collect();
-    // The file name only: a long path would run off the 900-pixel canvas.
-    let name = std::path::Path::new(&funnel.input)
-        .file_name()
-        .map_or(funnel.input.clone(), |n| n.to_string_lossy().into_owned());
-    let title = format!("{name}: share of journeys reaching each stage (exact)");
-    funnel_chart(&title, &stages)
 }
 
 /// The exact funnel of a journey map, staged by `--stages` or else by the map's own stages.

@@ -59,7 +59,8 @@ pub struct TrustArgs {
     /// Seed of the resamples; the same seed gives the same intervals on any thread count.
     #[arg(long, default_value_t = journeysim_core::rng::DEFAULT_SEED)]
     seed: u64,
-    /// Also draw the credits by channel (methods side by side, interval whiskers) to this SVG file.
+    /// Also draw the credits by channel to this SVG file: the first method of --models (Markov
+    /// by default), largest first, conversions and value, interval whiskers with --intervals.
     #[arg(long, value_parser = super::values::out_path())]
     pub svg: Option<PathBuf>,
 }

@@ -6,7 +6,7 @@
 //! Shared argument groups, by concept: [`input`] (where data come from), [`chain`] (how a chain
 //! is obtained: fitted, read from a model file or a journey map), [`methods`] (attribution
 //! method settings), [`costs`] (`--costs`, `--currency`, `--period-journeys`), [`engine`] (the
-//! simulation engine, threads, progress) and [`output`] (`--format`/`--out`, warnings). The other modules are one command each.
+//! simulation engine, threads, progress) and [`output`] (`--format`/`--out`, warnings) and [`picture`] (`--size` of an `--svg`). The other modules are one command each.
 
 pub mod aggregate;
 pub mod attribute;
@@ -25,6 +25,7 @@ pub mod optimize;
 pub mod order;
 pub mod output;
 pub mod paths;
+pub mod picture;
 pub mod simulate;
 pub mod sql;
 pub mod timing;

@@ -21,6 +21,7 @@ use journeysim_report::budget::response_chart;
 use super::chain::{ChainInput, ModelArgs};
 use super::engine::with_threads;
 use super::output::{OutputArgs, warn};
+use super::picture::PictureArgs;
 
 /// Arguments of `optimize`.
 #[derive(Args)]
@@ -66,6 +67,8 @@ pub struct OptimizeArgs {
     /// Also draw each channel's response curve with today's and the optimal spend marked.
     #[arg(long, value_name = "FILE", value_parser = super::values::out_path())]
     svg: Option<PathBuf>,
+    #[command(flatten)]
+    picture: PictureArgs,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -173,11 +176,8 @@ pub fn run(args: OptimizeArgs) -> Result<()> {
     }
     warn(&result.warnings);
     if let Some(path) = &args.svg {
-        let title = format!("Response curves on {source}: today and optimal spend");
-        write_output(
-            Some(path),
-            response_chart(&title, &plan, &optimum.spends)?.as_bytes(),
-        )?;
+        let svg = response_chart(&plan, &optimum.spends, &source, args.picture.size())?;
+        write_output(Some(path), svg.as_bytes())?;
     }
     args.output.emit(&result, Format::Table)
 }

@@ -5,17 +5,18 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use journeysim_core::whatif::{Budget, ScenarioFile, WhatIf, what_if_budget};
+use journeysim_core::whatif::{Budget, ScenarioFile, what_if_budget};
 use journeysim_core::{Chain, Error, Result};
 use journeysim_io::budget_file::read_plan;
 use journeysim_io::output::write_output;
 use journeysim_report::Format;
-use journeysim_report::svg::{ScenarioItem, scenario_chart};
+use journeysim_report::svg::whatif_chart;
 
 use super::chain::{ChainInput, ModelArgs};
 use super::costs::{CostArgs, PeriodArgs};
 use super::engine::{EngineArgs, ProgressBar};
 use super::output::{OutputArgs, warn};
+use super::picture::PictureArgs;
 use super::simulate::channel_names;
 use super::timing::TimeArgs;
 use journeysim_core::simulate::Times;
@@ -36,9 +37,12 @@ pub struct WhatifArgs {
     /// and allows the scale_spend, set_spend and shift_spend changes.
     #[arg(long, value_name = "PLAN_JSON", value_parser = super::values::file_name())]
     budget: Option<String>,
-    /// Also draw baseline vs scenario conversions and the difference with its interval.
+    /// Also draw each scenario's change in conversions (and value) with its interval, largest
+    /// gain first, to this SVG file.
     #[arg(long, value_name = "FILE", value_parser = super::values::out_path())]
     svg: Option<PathBuf>,
+    #[command(flatten)]
+    picture: PictureArgs,
     #[command(flatten)]
     engine: EngineArgs,
     #[command(flatten)]
@@ -64,6 +68,7 @@ pub fn run(args: WhatifArgs) -> Result<()> {
         scenarios,
         budget,
         svg,
+        picture,
         engine,
         time,
         costs,
@@ -131,26 +136,10 @@ pub fn run(args: WhatifArgs) -> Result<()> {
     }
     warn(&result.warnings);
     if let Some(path) = svg {
-        write_output(Some(&path), chart(&result)?.as_bytes())?;
+        write_output(
+            Some(&path),
+            whatif_chart(&result, picture.size())?.as_bytes(),
+        )?;
     }
     output.emit(&result, Format::Table)
-}
-
-/// Baseline vs scenario conversions, with the paired interval on the difference.
-fn chart(result: &WhatIf) -> Result<String> {
-    let items: Vec<ScenarioItem> = result
-        .scenarios
-        .iter()
-        .map(|s| ScenarioItem {
-            label: s.name.clone(),
-            baseline: s.baseline.conversions as f64,
-            scenario: s.scenario.conversions as f64,
-            difference_interval: Some(s.difference.conversions_ci),
-        })
-        .collect();
-    let title = format!(
-        "What-if on {}: conversions per {} journeys (seed {})",
-        result.input, result.journeys, result.seed
-    );
-    scenario_chart(&title, "conversions", &items)
 }

@@ -400,12 +400,12 @@ fn optimize_writes_csv_and_an_svg_of_the_curves() {
     assert_eq!(lines.count(), 10);
     let picture = std::fs::read_to_string(&svg).unwrap();
     let doc = roxmltree::Document::parse(&picture).unwrap();
-    // One panel per responsive channel (8), each with its title.
+    // One panel per responsive channel (8), each saying what its spend buys.
     let titles = doc
         .descendants()
         .filter(|n| {
             let text = n.text().unwrap_or("");
-            n.is_text() && (text.contains("(entries, ") || text.contains("(visits, "))
+            n.is_text() && (text.starts_with("buys entries, ") || text.starts_with("buys visits, "))
         })
         .count();
     assert_eq!(titles, 8);

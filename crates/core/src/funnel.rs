@@ -11,7 +11,11 @@
 //!   P(s, conversion)` over those states, with `v = p0 (I - Q)^-1` the expected visits;
 //! - `drop_out(S)` = the same with `P(s, null)`: journeys that end there without converting;
 //! - `move_on(S)` = `reach(S) - convert(S) - drop_out(S)`: journeys that reached S and ended
-//!   elsewhere (each journey ends exactly once, so these add up).
+//!   elsewhere (each journey ends exactly once, so these add up);
+//! - `reach_or_later(S)` = P(the journey ever visits a state holding a touch of S or of a stage
+//!   after S): the same hitting probability for the union of those stages. Stages are not
+//!   nested (a journey may skip a stage, or enter at a late one), so `reach` can rise from one
+//!   stage to the next; `reach_or_later` never does.
 //!
 //! All four are probabilities over journeys, hence linear in a mixture: a journey map's figures
 //! are its personas' weighted by share. From data the same four are counted directly (observed),
@@ -66,6 +70,11 @@ pub struct StageFlow {
     pub drop_out: f64,
     /// `drop_out / reach`: of the journeys reaching the stage, the share lost there.
     pub drop_out_rate: f64,
+    /// Journeys that reach the stage or any later one: never rising from stage to stage, unlike
+    /// `reach`. Left out of JSON and CSV, whose fields are a contract; the table and the
+    /// picture show it.
+    #[serde(skip)]
+    pub reach_or_later: f64,
 }
 
 impl StageFlow {
@@ -81,6 +90,7 @@ impl StageFlow {
 
     fn scaled(mut self, w: f64) -> Self {
         self.reach *= w;
+        self.reach_or_later *= w;
         self.convert *= w;
         self.drop_out *= w;
         self
@@ -88,6 +98,7 @@ impl StageFlow {
 
     fn add(&mut self, other: &StageFlow) {
         self.reach += other.reach;
+        self.reach_or_later += other.reach_or_later;
         self.convert += other.convert;
         self.drop_out += other.drop_out;
     }
@@ -236,6 +247,13 @@ pub fn exact_flows(chain: &Chain, stage_of: &[usize], n_stages: usize) -> Result
             .collect();
         let h = hitting_probabilities(chain, &target)?;
         flow.reach = chain.entry().iter().map(|&(s, p)| p * h[s as usize]).sum();
+        let later: Vec<bool> = chain
+            .states()
+            .iter()
+            .map(|w| w.iter().any(|&c| stage_of[c as usize] >= stage))
+            .collect();
+        let h = hitting_probabilities(chain, &later)?;
+        flow.reach_or_later = chain.entry().iter().map(|&(s, p)| p * h[s as usize]).sum();
     }
     Ok(flows)
 }
@@ -280,9 +298,13 @@ impl ObservedFunnel {
         for &c in row.touches {
             self.reached[stage_of[c as usize]] = true;
         }
-        for (flow, &r) in self.flows.iter_mut().zip(&self.reached) {
+        let last_reached = self.reached.iter().rposition(|&r| r).unwrap_or(0);
+        for (stage, (flow, &r)) in self.flows.iter_mut().zip(&self.reached).enumerate() {
             if r {
                 flow.reach += journeys;
+            }
+            if stage <= last_reached {
+                flow.reach_or_later += journeys;
             }
         }
         let end = stage_of[*row.touches.last().expect("non-empty") as usize];
@@ -623,6 +645,51 @@ mod tests {
         close(flows[1].move_on, 0.5 - 0.8 * vb);
         // Every journey ends in exactly one stage.
         close(flows.iter().map(|f| f.convert + f.drop_out).sum(), 1.0);
+    }
+
+    /// Stages that are not nested: 40% of journeys enter at the later stage. Reach rises from A
+    /// to B (0.6 then 0.7) while "reached A or later" is every journey and never rises.
+    #[test]
+    fn reach_or_later_is_monotone_when_stages_are_skipped() {
+        // a: entry 0.6, -> b 0.5, null 0.5; b: entry 0.4, -> conversion 0.5, null 0.5.
+        // reach(A) = 0.6; reach(B) = 0.4 + 0.6 * 0.5 = 0.7; reach_or_later(A) = 1, (B) = 0.7.
+        let text = r#"{"stages": ["A", "B"], "touchpoints": [
+            {"name": "a", "stage": "A", "entry": 0.6, "transitions": {"b": 0.5, "null": 0.5},
+             "dwell_hours": {"distribution": "constant", "value": 1}},
+            {"name": "b", "stage": "B", "entry": 0.4, "transitions": {"conversion": 0.5, "null": 0.5},
+             "dwell_hours": {"distribution": "constant", "value": 1}}],
+            "value": {"distribution": "constant", "value": 1}}"#;
+        let map = crate::journey_map::tests::parse(text, "m.json").unwrap();
+        let flows = map_exact(&map, &[0, 1], 2).unwrap().flows;
+        let close = |x: f64, y: f64| assert!((x - y).abs() < 1e-12, "{x} vs {y}");
+        close(flows[0].reach, 0.6);
+        close(flows[1].reach, 0.7);
+        close(flows[0].reach_or_later, 1.0);
+        close(flows[1].reach_or_later, 0.7);
+        // Counted from data: journeys "a" (2), "b" (3), "a > b" (5), "b > a" (1) of 11.
+        // reach(A) = 8/11, reach(B) = 9/11; A or later = 11/11, B or later = 9/11.
+        let rows = [
+            (&["a"][..], 0.0, 0.0, 2.0),
+            (&["b"][..], 1.0, 0.0, 2.0),
+            (&["a", "b"][..], 2.0, 0.0, 3.0),
+            (&["b", "a"][..], 0.0, 0.0, 1.0),
+        ];
+        let funnel = data_funnel(
+            crate::journey::MemoryPaths::new("p.csv", &rows),
+            "paths",
+            &two_stages(),
+            "stages.json",
+            1,
+        )
+        .unwrap();
+        let observed: Vec<StageFlow> = funnel.stages.iter().map(|s| s.observed.unwrap()).collect();
+        close(observed[0].reach, 8.0 / 11.0);
+        close(observed[1].reach, 9.0 / 11.0);
+        close(observed[0].reach_or_later, 1.0);
+        close(observed[1].reach_or_later, 9.0 / 11.0);
+        for s in &funnel.stages {
+            assert!(s.exact.reach_or_later >= s.exact.reach - 1e-12);
+        }
     }
 
     fn two_stages() -> StageMap {

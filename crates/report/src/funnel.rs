@@ -3,11 +3,8 @@
 use journeysim_core::funnel::{Funnel, StageFlow};
 
 use super::costs::money_cell;
+use super::table::{Cell, pct};
 use super::{Report, Table, money, number};
-
-fn pct(x: f64) -> String {
-    format!("{:.2}%", 100.0 * x)
-}
 
 impl Report for Funnel {
     fn table(&self) -> String {
@@ -33,7 +30,11 @@ impl Report for Funnel {
                 money_cell(m.cac, m.currency.as_deref()),
             ));
         }
-        out.push_str("\nshares of all journeys; leak rank 1 = the stage losing the most journeys");
+        out.push_str(
+            "\nshares of all journeys; \"or later\" = reached this stage or a later one (stages \
+             are not nested, so reach can rise from stage to stage; \"or later\" never does); \
+             leak rank 1 = the stage losing the most journeys",
+        );
         out.push_str(if self.ranked_by_observed {
             " (observed)\n\n"
         } else {
@@ -42,6 +43,7 @@ impl Report for Funnel {
         let mut header = vec![
             "stage",
             "reach",
+            "or later",
             "move on",
             "convert",
             "drop out",
@@ -50,6 +52,7 @@ impl Report for Funnel {
         if self.ranked_by_observed {
             header.extend([
                 "obs reach",
+                "obs or later",
                 "obs move on",
                 "obs convert",
                 "obs drop out",
@@ -66,21 +69,22 @@ impl Report for Funnel {
             let f = |x: &StageFlow| {
                 vec![
                     pct(x.reach),
+                    pct(x.reach_or_later),
                     pct(x.move_on),
                     pct(x.convert),
                     pct(x.drop_out),
                     pct(x.drop_out_rate),
                 ]
             };
-            let mut row = vec![s.stage.clone()];
+            let mut row = vec![Cell::from(s.stage.clone())];
             row.extend(f(&s.exact));
             if let Some(o) = &s.observed {
                 row.extend(f(o));
             }
-            row.push(s.leak_rank.to_string());
+            row.push(s.leak_rank.to_string().into());
             if let Some(c) = &s.costs {
-                row.push(money_cell(c.cost, currency));
-                row.push(money_cell(c.cost_per_reach, currency));
+                row.push(money_cell(c.cost, currency).into());
+                row.push(money_cell(c.cost_per_reach, currency).into());
             }
             t.row(row);
         }

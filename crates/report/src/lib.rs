@@ -29,6 +29,7 @@
 pub mod budget;
 mod compare;
 mod costs;
+pub mod figures;
 mod funnel;
 pub mod graph;
 mod ground_truth;
@@ -95,46 +96,26 @@ pub fn render<R: Report>(report: &R, format: Format) -> Result<Vec<u8>> {
     }
 }
 
-/// Formats a number for a table: integers as integers, others with 4 significant decimals.
+/// Formats a number alone, outside a table column: integers as integers, others with four
+/// significant digits (`1,234.6`, `12.35`, `0.1235`), thousands separated.
 pub fn number(x: f64) -> String {
-    if x == x.trunc() && x.abs() < 1e15 {
-        format!("{x:.0}")
-    } else if x.abs() >= 1000.0 {
-        format!("{x:.1}")
-    } else if x.abs() >= 1.0 {
-        format!("{x:.3}")
+    let d = if x.fract() == 0.0 {
+        0
     } else {
-        format!("{x:.4}")
-    }
+        figures::decimals(x.abs(), figures::SIGNIFICANT)
+    };
+    figures::grouped(x, d)
 }
 
 /// Formats an amount of money for a table: two decimals, thousands separated by commas
 /// (`1234567.891` is `1,234,567.89`), followed by the currency label when there is one.
 pub fn money(x: f64, currency: Option<&str>) -> String {
-    let text = format!("{:.2}", x.abs());
-    let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
-    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    // A negative amount that rounds to zero is shown as zero.
-    let sign = if x < 0.0 && text.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
-        "-"
-    } else {
-        ""
-    };
-    match currency {
-        Some(c) => format!("{sign}{grouped}.{cents} {c}"),
-        None => format!("{sign}{grouped}.{cents}"),
-    }
+    figures::amount(x, 2, currency)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::money;
+    use super::{money, number};
 
     #[test]
     fn money_has_thousands_separators_and_its_currency() {
@@ -144,5 +125,14 @@ mod tests {
         assert_eq!(money(-12345.5, None), "-12,345.50");
         assert_eq!(money(-0.001, None), "0.00");
         assert_eq!(money(100.0, Some("$")), "100.00 $");
+    }
+
+    #[test]
+    fn a_number_alone_has_four_significant_digits() {
+        assert_eq!(number(10000.0), "10,000");
+        assert_eq!(number(1234.56), "1,235");
+        assert_eq!(number(12.3456), "12.35");
+        assert_eq!(number(0.123456), "0.1235");
+        assert_eq!(number(-2.5), "-2.500");
     }
 }

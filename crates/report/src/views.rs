@@ -1,5 +1,6 @@
 //! [`Report`] implementations: how each result reads as a table and as CSV.
 
+use super::table::{Cell, Figures, num, pct};
 use super::{Report, Table, number};
 use journeysim_core::attribution::segments::SegmentedAttribution;
 use journeysim_core::attribution::{Attribution, ChannelAttribution};
@@ -48,7 +49,7 @@ impl Report for Attribution {
         let mut t = Table::new(columns.iter().map(|c| c.0));
         for (i, c) in self.channels.iter().enumerate() {
             t.row(
-                std::iter::once(c.channel.clone()).chain(
+                std::iter::once(Cell::from(c.channel.clone())).chain(
                     columns
                         .iter()
                         .skip(1)
@@ -69,8 +70,8 @@ impl Report for Attribution {
                 .collect();
             let mut t = Table::new(header);
             for c in &self.channels {
-                let cells = c.shapley_ordered.iter().flatten().map(|&x| number(x));
-                t.row(std::iter::once(c.channel.clone()).chain(cells));
+                let cells = c.shapley_ordered.iter().flatten().map(|&x| num(x));
+                t.row(std::iter::once(Cell::from(c.channel.clone())).chain(cells));
             }
             out.push_str(&t.render());
         }
@@ -177,45 +178,46 @@ fn unattributed_row(result: &Attribution) -> Option<ChannelAttribution> {
 }
 
 /// A table column: its header and how to fill a cell.
-type Column = (&'static str, fn(&ChannelAttribution) -> String);
+type Column = (&'static str, fn(&ChannelAttribution) -> Cell);
 
-/// The table's columns: the channel, then every method present in the result.
+/// The table's columns: the channel, then every method present in the result. Removal effects
+/// are shares, so they read as percentages; credits are conversions.
 fn attribution_columns(result: &Attribution) -> Vec<Column> {
+    let mut columns: Vec<Column> = vec![("channel", |c| c.channel.clone().into())];
     let Some(c) = result.channels.first() else {
-        return vec![("channel", |c| c.channel.clone())];
+        return columns;
     };
-    let mut columns: Vec<Column> = vec![("channel", |c| c.channel.clone())];
     if c.removal_effect.is_some() {
-        columns.push(("removal_effect", |c| {
-            opt(c.removal_effect, |x| format!("{x:.4}"))
-        }));
+        columns.push(("removal_effect", |c| opt(c.removal_effect, pct)));
     }
     if c.removal_effect_ci.is_some() {
         columns.push(("removal_effect_ci", |c| {
-            interval(c.removal_effect_ci, |x| format!("{x:.4}"))
+            interval(c.removal_effect_ci, Figures::percent())
         }));
     }
     if c.markov_conversions.is_some() {
-        columns.push(("markov_conversions", |c| opt(c.markov_conversions, number)));
+        columns.push(("markov_conversions", |c| opt(c.markov_conversions, num)));
     }
     if c.markov_conversions_ci.is_some() {
         columns.push(("markov_conversions_ci", |c| {
-            interval(c.markov_conversions_ci, number)
+            interval(c.markov_conversions_ci, Figures::new())
         }));
     }
     if c.markov_value.is_some() {
-        columns.push(("markov_value", |c| opt(c.markov_value, number)));
+        columns.push(("markov_value", |c| opt(c.markov_value, num)));
     }
     if c.markov_value_ci.is_some() {
-        columns.push(("markov_value_ci", |c| interval(c.markov_value_ci, number)));
+        columns.push(("markov_value_ci", |c| {
+            interval(c.markov_value_ci, Figures::new())
+        }));
     }
     let simple: [Column; 6] = [
-        ("first_touch", |c| opt(c.first_touch, number)),
-        ("last_touch", |c| opt(c.last_touch, number)),
-        ("linear", |c| opt(c.linear, number)),
-        ("position_based", |c| opt(c.position_based, number)),
-        ("time_decay", |c| opt(c.time_decay, number)),
-        ("shapley", |c| opt(c.shapley, number)),
+        ("first_touch", |c| opt(c.first_touch, num)),
+        ("last_touch", |c| opt(c.last_touch, num)),
+        ("linear", |c| opt(c.linear, num)),
+        ("position_based", |c| opt(c.position_based, num)),
+        ("time_decay", |c| opt(c.time_decay, num)),
+        ("shapley", |c| opt(c.shapley, num)),
     ];
     let present = [
         c.first_touch.is_some(),
@@ -235,14 +237,12 @@ fn attribution_columns(result: &Attribution) -> Vec<Column> {
     columns
 }
 
-fn opt(x: Option<f64>, show: fn(f64) -> String) -> String {
-    x.map_or(String::new(), show)
+fn opt(x: Option<f64>, show: fn(f64) -> Cell) -> Cell {
+    x.map_or_else(|| Cell::from(""), show)
 }
 
-fn interval(x: Option<[f64; 2]>, show: fn(f64) -> String) -> String {
-    x.map_or(String::new(), |[lo, hi]| {
-        format!("[{}, {}]", show(lo), show(hi))
-    })
+fn interval(x: Option<[f64; 2]>, figures: Figures) -> Cell {
+    x.map_or_else(|| Cell::from(""), |ci| figures.interval(ci, false).into())
 }
 
 /// One CSV row: the JSON fields in order, intervals as `_lo`/`_hi` columns and the ordered
@@ -305,11 +305,11 @@ impl Report for SegmentedAttribution {
         for s in &self.segments {
             let m = &s.attribution.model;
             summary.row([
-                s.segment.clone(),
-                number(m.journeys),
-                number(m.total_conversions),
-                format!("{:.6}", m.conversion_probability),
-                format!("{:.4}", m.value_per_journey),
+                s.segment.clone().into(),
+                num(m.journeys),
+                num(m.total_conversions),
+                pct(m.conversion_probability),
+                num(m.value_per_journey),
             ]);
         }
         out.push_str(&format!(
@@ -346,10 +346,10 @@ fn buckets_table(what: &str, buckets: &[journeysim_core::top_paths::Bucket]) -> 
     let mut t = Table::new([what, "conversions", "share", "value"]);
     for b in buckets.iter().filter(|b| b.conversions > 0.0) {
         t.row([
-            b.bucket.clone(),
-            number(b.conversions),
-            format!("{:.1}%", 100.0 * b.share),
-            number(b.value),
+            b.bucket.clone().into(),
+            num(b.conversions),
+            pct(b.share),
+            num(b.value),
         ]);
     }
     t
@@ -372,12 +372,12 @@ impl Report for TopPaths {
             ("non-converting", l.non_converting),
         ] {
             lengths.row([
-                name.to_string(),
-                number(s.journeys),
-                format!("{:.3}", s.mean),
-                number(s.p50),
-                number(s.p90),
-                number(s.max),
+                name.into(),
+                num(s.journeys),
+                num(s.mean),
+                num(s.p50),
+                num(s.p90),
+                num(s.max),
             ]);
         }
         out.push_str(&lengths.render());
@@ -444,15 +444,14 @@ fn entries_table(entries: &[PathEntry]) -> Table {
     ]);
     for e in entries {
         t.row([
-            e.path.clone(),
-            number(e.journeys),
-            number(e.conversions),
-            format!("{:.4}", e.conversion_rate),
-            format!(
-                "[{:.4}, {:.4}]",
-                e.conversion_rate_ci[0], e.conversion_rate_ci[1]
-            ),
-            number(e.value),
+            e.path.clone().into(),
+            num(e.journeys),
+            num(e.conversions),
+            pct(e.conversion_rate),
+            Figures::percent()
+                .interval(e.conversion_rate_ci, false)
+                .into(),
+            num(e.value),
         ]);
     }
     t

@@ -3,19 +3,23 @@
 
 use super::budget::{period_cells, period_header, period_table};
 use super::costs::{money_cell, roas_cell};
+use super::table::{Cell, Figures, num, pct};
 use super::{Report, Table, number};
 use journeysim_core::whatif::{ScenarioOutcome, WhatIf};
 
-fn signed(x: f64) -> String {
-    if x >= 0.0 {
-        format!("+{}", number(x))
-    } else {
-        number(x)
-    }
+/// A change and its interval: `+12.5 [+3.0, +21.0]`.
+fn change(x: f64, ci: [f64; 2]) -> Cell {
+    Figures::new().signed(x).text(" ").interval(ci, true).into()
 }
 
-fn interval(ci: [f64; 2]) -> String {
-    format!("[{}, {}]", signed(ci[0]), signed(ci[1]))
+/// A change alone.
+fn signed(x: f64) -> Cell {
+    Figures::new().signed(x).into()
+}
+
+/// An interval.
+fn interval(ci: [f64; 2]) -> Cell {
+    Figures::new().interval(ci, false).into()
 }
 
 impl Report for WhatIf {
@@ -23,7 +27,10 @@ impl Report for WhatIf {
         let mut out = format!(
             "what-if on {}: order {}, {} journeys through each chain, seed {} \
              (paired: common random numbers)\n\n",
-            self.input, self.order, self.journeys, self.seed
+            self.input,
+            self.order,
+            number(self.journeys as f64),
+            self.seed
         );
         for line in &self.assumptions {
             out.push_str(&format!("assumption: {line}\n\n"));
@@ -39,24 +46,19 @@ impl Report for WhatIf {
         ]);
         for s in &self.scenarios {
             t.row([
-                s.name.clone(),
-                format!("{:.6}", s.baseline.conversion_probability),
-                format!("{:.6}", s.scenario.conversion_probability),
-                format!(
-                    "{:+.2}%",
-                    100.0 * s.difference.relative_conversion_probability
-                ),
-                format!("{} -> {}", s.baseline.conversions, s.scenario.conversions),
-                format!(
-                    "{} {}",
-                    signed(s.difference.conversions),
-                    interval(s.difference.conversions_ci)
-                ),
-                format!(
-                    "{} {}",
-                    signed(s.difference.value),
-                    interval(s.difference.value_ci)
-                ),
+                s.name.clone().into(),
+                pct(s.baseline.conversion_probability),
+                pct(s.scenario.conversion_probability),
+                Figures::percent()
+                    .signed(s.difference.relative_conversion_probability)
+                    .into(),
+                Figures::new()
+                    .number(s.baseline.conversions as f64)
+                    .text(" -> ")
+                    .number(s.scenario.conversions as f64)
+                    .into(),
+                change(s.difference.conversions, s.difference.conversions_ci),
+                change(s.difference.value, s.difference.value_ci),
             ]);
         }
         out.push_str(&t.render());
@@ -216,45 +218,38 @@ fn scenario_detail(s: &ScenarioOutcome, journeys: u64, currency: Option<&str>) -
         "paired difference [95% CI]",
     ]);
     let (b, a, d) = (&s.baseline, &s.scenario, &s.difference);
+    let empty = || Cell::from("");
     t.row([
-        format!("conversions per {journeys} (baseline)"),
-        number(b.expected_conversions),
-        b.conversions.to_string(),
-        format!(
-            "[{}, {}]",
-            number(b.conversions_ci[0]),
-            number(b.conversions_ci[1])
-        ),
-        String::new(),
-        String::new(),
+        format!("conversions per {} (baseline)", number(journeys as f64)).into(),
+        num(b.expected_conversions),
+        num(b.conversions as f64),
+        interval(b.conversions_ci),
+        empty(),
+        empty(),
     ]);
     t.row([
-        "conversions (scenario)".to_string(),
-        number(a.expected_conversions),
-        a.conversions.to_string(),
-        format!(
-            "[{}, {}]",
-            number(a.conversions_ci[0]),
-            number(a.conversions_ci[1])
-        ),
+        "conversions (scenario)".into(),
+        num(a.expected_conversions),
+        num(a.conversions as f64),
+        interval(a.conversions_ci),
         signed(d.expected_conversions),
-        format!("{} {}", signed(d.conversions), interval(d.conversions_ci)),
+        change(d.conversions, d.conversions_ci),
     ]);
     t.row([
-        "value (baseline)".to_string(),
-        number(b.expected_value),
-        number(b.value),
-        format!("[{}, {}]", number(b.value_ci[0]), number(b.value_ci[1])),
-        String::new(),
-        String::new(),
+        "value (baseline)".into(),
+        num(b.expected_value),
+        num(b.value),
+        interval(b.value_ci),
+        empty(),
+        empty(),
     ]);
     t.row([
-        "value (scenario)".to_string(),
-        number(a.expected_value),
-        number(a.value),
-        format!("[{}, {}]", number(a.value_ci[0]), number(a.value_ci[1])),
+        "value (scenario)".into(),
+        num(a.expected_value),
+        num(a.value),
+        interval(a.value_ci),
         signed(d.expected_value),
-        format!("{} {}", signed(d.value), interval(d.value_ci)),
+        change(d.value, d.value_ci),
     ]);
     if let (Some(bt), Some(at)) = (&b.time_to_conversion, &a.time_to_conversion) {
         let exact = |m: Option<f64>| m.map_or(String::new(), |m| format!("{m:.4}"));
@@ -290,9 +285,11 @@ fn scenario_detail(s: &ScenarioOutcome, journeys: u64, currency: Option<&str>) -
         }
     }
     out.push_str(&t.render());
+    let [lo, hi] = d.unpaired_conversions_ci;
     out.push_str(&format!(
-        "(two independent runs would give {} for the difference in conversions)\n",
-        interval(d.unpaired_conversions_ci)
+        "(two independent runs would give [{}, {}] for the difference in conversions)\n",
+        crate::figures::signed(lo, 1),
+        crate::figures::signed(hi, 1)
     ));
     if let (Some(bp), Some(ap), Some(dp)) = (&b.period, &a.period, &d.period) {
         out.push('\n');
@@ -333,14 +330,14 @@ fn scenario_detail(s: &ScenarioOutcome, journeys: u64, currency: Option<&str>) -
         });
         c.row(
             [
-                ch.channel.clone(),
-                format!("{:.4}", ch.baseline_removal_effect),
-                format!("{:.4}", ch.scenario_removal_effect),
-                number(ch.baseline_markov_conversions),
-                number(ch.scenario_markov_conversions),
+                ch.channel.clone().into(),
+                pct(ch.baseline_removal_effect),
+                pct(ch.scenario_removal_effect),
+                num(ch.baseline_markov_conversions),
+                num(ch.scenario_markov_conversions),
             ]
             .into_iter()
-            .chain(money),
+            .chain(money.map(Cell::from)),
         );
     }
     out.push('\n');
