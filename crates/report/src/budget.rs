@@ -9,6 +9,7 @@ use journeysim_core::budget::period::Period;
 use journeysim_core::budget::plan::{Effect, Plan};
 use journeysim_core::error::{Error, Result};
 
+use super::figures::grouped;
 use super::{Report, Table, number};
 
 /// `x` with thousands separators and two decimals, then the currency when there is one:
@@ -19,30 +20,6 @@ pub fn money(x: f64, currency: Option<&str>) -> String {
         Some(c) => format!("{amount} {c}"),
         None => amount,
     }
-}
-
-/// `x` with `decimals` decimals and a comma between every three digits of its whole part.
-fn grouped(x: f64, decimals: usize) -> String {
-    let text = format!("{:.*}", decimals, x.abs());
-    let (whole, fraction) = text
-        .split_once('.')
-        .map_or((text.as_str(), ""), |(w, f)| (w, f));
-    let mut out = String::new();
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    if !fraction.is_empty() {
-        out.push('.');
-        out.push_str(fraction);
-    }
-    // -0.00 reads as 0.00.
-    if x < 0.0 && out.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        out.insert(0, '-');
-    }
-    out
 }
 
 fn optional(x: Option<f64>, show: impl Fn(f64) -> String) -> String {
@@ -386,10 +363,7 @@ pub fn response_chart(
         let y_max = points.iter().map(|p| p.1).fold(1.0_f64, f64::max) * 1.1;
         let y_ticks = [0.0, y_max / 2.0, y_max];
         let y_decimals = decimals(y_max).max(1);
-        let y_labels: Vec<String> = y_ticks
-            .iter()
-            .map(|v| crate::figures::grouped(*v, y_decimals))
-            .collect();
+        let y_labels: Vec<String> = y_ticks.iter().map(|v| grouped(*v, y_decimals)).collect();
         let left = px
             + y_labels
                 .iter()
@@ -398,7 +372,7 @@ pub fn response_chart(
             + 8.0;
         let mut x_labels: Vec<(f64, String)> = [0.0, x_max / 2.0, x_max]
             .iter()
-            .map(|v| (*v, crate::figures::grouped(*v, decimals(x_max))))
+            .map(|v| (*v, grouped(*v, decimals(x_max))))
             .collect();
         let widths: Vec<f64> = x_labels
             .iter()
