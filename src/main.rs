@@ -67,6 +67,13 @@ enum Command {
         after_help = "Examples:\n  journeysim whatif data/paths_10k.csv --scenario scenarios/remove_display.json --scenario scenarios/shift_display_to_search.json\n  journeysim whatif data/sample_paths.csv --scenario scenarios/checkout_abandonment.json --journeys 2000000 --seed 7 --format json --out whatif.json\n  journeysim whatif data/paths_10k.csv --scenario scenarios/remove_display.json --journeys 200000 --costs data/costs_10k.csv --currency EUR\n  journeysim whatif --map scenarios/journey_map.json --scenario scenarios/faster_consideration.json --journeys 200000"
     )]
     Whatif(cli::whatif::WhatifArgs),
+    /// A local web app: the exact what-if of every slider move at once, simulations with
+    /// intervals on demand, and a JSON API (GET /api/model, POST /api/whatif, POST
+    /// /api/simulate, GET /api/health). Prints its URL; Ctrl-C stops it.
+    #[command(
+        after_help = "Examples:\n  journeysim serve data/sample_paths.csv\n  journeysim serve data/paths_10k.csv --order 3 --port 0\n  journeysim serve --map scenarios/journey_map.json --port 8080\n  curl -s -X POST --data @scenarios/checkout_abandonment.json http://127.0.0.1:8050/api/whatif"
+    )]
+    Serve(cli::serve::ServeArgs),
     /// Budget optimiser: the spends of a budget plan that maximise conversions, value or profit
     /// on the exact model (or the largest budget that keeps a target CPA or ROAS), today beside
     /// the optimum, with marginal ROAS and CPA per channel.
@@ -125,6 +132,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Paths(args) => cli::paths::run(args),
         Command::Simulate(args) => cli::simulate::run(args),
         Command::Whatif(args) => cli::whatif::run(args),
+        Command::Serve(args) => cli::serve::run(args),
         Command::Optimize(args) => cli::optimize::run(args),
         Command::Funnel(args) => cli::funnel::run(args),
         Command::Compare(args) => cli::compare::run(args),
@@ -163,7 +171,10 @@ fn clean_up_on_signals() {}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    clean_up_on_signals();
+    // `serve` writes no file and stops itself cleanly on an interrupt.
+    if !matches!(cli.command, Command::Serve(_)) {
+        clean_up_on_signals();
+    }
     journeysim_io::parquet_table::quiet_decoder_panics();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

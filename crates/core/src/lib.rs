@@ -55,6 +55,7 @@ pub mod stages;
 pub mod stats;
 pub mod suggest;
 pub mod top_paths;
+pub mod touchpoint_rates;
 pub mod whatif;
 
 pub use error::{Error, Result};

@@ -177,6 +177,85 @@ pub struct Difference {
     pub period: Option<Period>,
 }
 
+/// What [`what_if_exact`] reports: `whatif`'s exact figures alone, under the same names.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExactWhatIf {
+    /// The baseline's input.
+    pub input: String,
+    /// Model order k.
+    pub order: usize,
+    /// The journeys the expected counts are over.
+    pub journeys: u64,
+    /// The budget plan's currency label, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// One entry per scenario, ranked by the exact change in conversions (largest gain first).
+    pub scenarios: Vec<ExactOutcome>,
+    /// With a budget plan: what its figures per period rest on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assumptions: Vec<String>,
+    /// Changes that changed nothing, though asked, and why.
+    pub warnings: Vec<String>,
+}
+
+/// One scenario's exact figures against the baseline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExactOutcome {
+    /// The scenario's name.
+    pub name: String,
+    /// What it stands for.
+    pub description: String,
+    /// Where it came from.
+    pub file: String,
+    /// The baseline chain.
+    pub baseline: ExactArm,
+    /// The changed chain.
+    pub scenario: ExactArm,
+    /// Scenario minus baseline.
+    pub difference: ExactDifference,
+    /// Removal-effect attribution in both chains, one entry per channel sorted by name.
+    pub channels: Vec<ChannelChange>,
+}
+
+/// One chain's exact figures (the exact fields of [`Arm`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ExactArm {
+    /// P(conversion) of a journey.
+    pub conversion_probability: f64,
+    /// Expected conversion value of a journey.
+    pub value_per_journey: f64,
+    /// Expected conversions in `journeys` journeys.
+    pub expected_conversions: f64,
+    /// Expected value in `journeys` journeys.
+    pub expected_value: f64,
+    /// Expected days from the first touch to the conversion of a converting journey (with
+    /// dwell times).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_time_to_conversion: Option<f64>,
+    /// Figures per period (with a budget plan).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<Period>,
+}
+
+/// Scenario minus baseline, exactly (the exact fields of [`Difference`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ExactDifference {
+    /// Change in expected conversions over `journeys` journeys.
+    pub expected_conversions: f64,
+    /// Change in expected value.
+    pub expected_value: f64,
+    /// Change in P(conversion).
+    pub conversion_probability: f64,
+    /// Relative change in P(conversion) (0.05 = +5%); 0 when the baseline never converts.
+    pub relative_conversion_probability: f64,
+    /// Change in the mean days to conversion (with dwell times, when both arms convert).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_time_to_conversion: Option<f64>,
+    /// Change in the period's figures (with a budget plan).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<Period>,
+}
+
 /// One channel's exact removal-effect attribution in both chains. A touchpoint that exists in
 /// only one of them has zeros in the other.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -346,13 +425,279 @@ pub fn what_if_budget(
     progress: &dyn Fn(usize, u64, u64),
 ) -> Result<WhatIf> {
     options.check()?;
-    let model = budget
-        .map(|b| PeriodModel::new(b.plan, baseline, b.volume))
-        .transpose()?;
     let Some(&(_, first)) = baseline.first() else {
         return Err(crate::Error::Invalid("nothing to compare: no chain".into()));
     };
     let strata = strata(baseline, options)?;
+    let prepared = prepare(baseline, scenarios, budget, times)?;
+    // Per component, one layout for the baseline and every scenario: shared rows map the same
+    // random bits to the same targets, and every scenario meets the same baseline journeys.
+    let samplers: Vec<Vec<Sampler>> = baseline
+        .iter()
+        .enumerate()
+        .map(|(c, (_, chain))| {
+            let all: Vec<&Chain> = std::iter::once(*chain)
+                .chain(prepared.changed.iter().map(|alts| &alts[c]))
+                .collect();
+            let samplers = Sampler::aligned(&all)?;
+            let Some(t) = times else {
+                return Ok(samplers);
+            };
+            let timings = std::iter::once(&t.timings[c])
+                .chain(prepared.changed_timings.iter().map(|alts| &alts[c]));
+            samplers
+                .into_iter()
+                .zip(all)
+                .zip(timings)
+                .map(|((sampler, chain), timing)| sampler.timed(chain, timing.clone(), t.horizons))
+                .collect()
+        })
+        .collect::<Result<_>>()
+        .map_err(|e| crate::simulate::naming(input, e))?;
+    let exact = ExactParts::solve(baseline, &prepared, times)?;
+    let mut outcomes = Vec::with_capacity(scenarios.len());
+    let mut warnings = prepared.warnings.clone();
+    let mut journeys = 0;
+    for (i, file) in scenarios.iter().enumerate() {
+        let mut combined: Option<Combined> = None;
+        for (c, stratum) in strata.iter().enumerate() {
+            let paired = simulate_paired(
+                &samplers[c][0],
+                &samplers[c][i + 1],
+                stratum,
+                &|done, max| progress(i, done, max),
+            )?;
+            match combined.as_mut() {
+                Some(total) => total.add(&paired),
+                None => combined = Some(Combined::new(&paired)),
+            }
+        }
+        let Some(combined) = combined else {
+            continue;
+        };
+        journeys = combined.base.journeys;
+        for (tally, which) in [(&combined.base, "baseline"), (&combined.alt, "scenario")] {
+            if tally.truncated > 0 {
+                warnings.push(format!(
+                    "{}: {} {which} walks reached `max_steps` {} and were cut off",
+                    file.scenario.name, tally.truncated, options.max_steps
+                ));
+            }
+        }
+        let n = combined.base.journeys as f64;
+        let exact = exact.outcome(i, file, first, &prepared, n);
+        let mut baseline_arm = arm(&exact.baseline, &combined.base);
+        let mut scenario_arm = arm(&exact.scenario, &combined.alt);
+        if let Some(t) = times {
+            for (arm, tally) in [
+                (&mut baseline_arm, &combined.base),
+                (&mut scenario_arm, &combined.alt),
+            ] {
+                (arm.time_to_conversion, arm.conversions_within) = time_figures(tally, t.horizons);
+            }
+        }
+        let z = Z95;
+        let unpaired_half = z
+            * (bernoulli_variance(&combined.base) / n + bernoulli_variance(&combined.alt) / n)
+                .sqrt()
+            * n;
+        let conversions = combined.conversion_diff;
+        let conversion_half = z * combined.conversion_variance.sqrt();
+        let value_half = z * combined.value_variance.sqrt();
+        let ExactDifference {
+            expected_conversions,
+            expected_value,
+            conversion_probability,
+            relative_conversion_probability,
+            mean_time_to_conversion,
+            period,
+        } = exact.difference;
+        let difference = Difference {
+            conversions,
+            conversions_ci: [conversions - conversion_half, conversions + conversion_half],
+            unpaired_conversions_ci: [conversions - unpaired_half, conversions + unpaired_half],
+            value: combined.value_diff,
+            value_ci: [
+                combined.value_diff - value_half,
+                combined.value_diff + value_half,
+            ],
+            expected_conversions,
+            expected_value,
+            conversion_probability,
+            relative_conversion_probability,
+            mean_time_to_conversion,
+            period,
+        };
+        outcomes.push(ScenarioOutcome {
+            name: exact.name,
+            description: exact.description,
+            file: exact.file,
+            channels: exact.channels,
+            baseline: baseline_arm,
+            scenario: scenario_arm,
+            difference,
+        });
+    }
+    outcomes.sort_by(|a, b| {
+        b.difference
+            .expected_conversions
+            .total_cmp(&a.difference.expected_conversions)
+    });
+    Ok(WhatIf {
+        input: input.to_owned(),
+        order: first.order(),
+        seed: options.seed,
+        journeys,
+        cost_input: None,
+        currency: budget.and_then(|b| b.plan.currency.clone()),
+        scenarios: outcomes,
+        assumptions: budget.map_or(Vec::new(), |_| vec![ASSUMPTION.to_owned()]),
+        warnings,
+    })
+}
+
+/// The exact half of [`what_if_budget`], with no simulation: every scenario's exact figures
+/// over `journeys` journeys, ranked the same way, with the same field names. Fast enough to
+/// answer while a slider moves (`journeysim serve`).
+///
+/// ```
+/// use journeysim_core::journey::MemoryPaths;
+/// use journeysim_core::model::{FitOptions, fit_paths};
+/// use journeysim_core::scenario::{Change, Scenario};
+/// use journeysim_core::whatif::{ScenarioFile, what_if_exact};
+///
+/// // a converts 3 in 5, b 1 in 5, half the journeys each: P(conversion) = 0.4. Halving a's
+/// // conversions (its row rescaled: a then converts 0.3) gives 0.25.
+/// let rows = [(&["a"][..], 3.0, 0.0, 2.0), (&["b"][..], 1.0, 0.0, 4.0)];
+/// let chain = fit_paths(MemoryPaths::new("example", &rows), FitOptions::order(1), |_| {})?.chain;
+/// let halve = Scenario {
+///     name: "halve a".into(),
+///     description: String::new(),
+///     changes: vec![Change::ScaleConversion { at: "a".into(), factor: 0.5 }],
+/// };
+/// let scenarios = [ScenarioFile { scenario: halve, file: "halve.json".into() }];
+/// let result = what_if_exact(&[(1.0, &chain)], "example", &scenarios, None, None, 1000)?;
+/// let outcome = &result.scenarios[0];
+/// assert!((outcome.baseline.conversion_probability - 0.4).abs() < 1e-12);
+/// assert!((outcome.scenario.conversion_probability - 0.25).abs() < 1e-12);
+/// assert!((outcome.difference.expected_conversions + 150.0).abs() < 1e-9);
+/// # Ok::<(), journeysim_core::Error>(())
+/// ```
+pub fn what_if_exact(
+    baseline: &[(f64, &Chain)],
+    input: &str,
+    scenarios: &[ScenarioFile],
+    budget: Option<Budget<'_>>,
+    times: Option<Times<'_>>,
+    journeys: u64,
+) -> Result<ExactWhatIf> {
+    let Some(&(_, first)) = baseline.first() else {
+        return Err(crate::Error::Invalid("nothing to compare: no chain".into()));
+    };
+    let prepared = prepare(baseline, scenarios, budget, times)?;
+    let exact = ExactParts::solve(baseline, &prepared, times)?;
+    let mut outcomes: Vec<ExactOutcome> = scenarios
+        .iter()
+        .enumerate()
+        .map(|(i, file)| exact.outcome(i, file, first, &prepared, journeys as f64))
+        .collect();
+    outcomes.sort_by(|a, b| {
+        b.difference
+            .expected_conversions
+            .total_cmp(&a.difference.expected_conversions)
+    });
+    Ok(ExactWhatIf {
+        input: input.to_owned(),
+        order: first.order(),
+        journeys,
+        currency: budget.and_then(|b| b.plan.currency.clone()),
+        scenarios: outcomes,
+        assumptions: budget.map_or(Vec::new(), |_| vec![ASSUMPTION.to_owned()]),
+        warnings: prepared.warnings,
+    })
+}
+
+/// The baseline's exact figures over `journeys` journeys, with every channel's removal
+/// effect and Markov credits: what [`what_if_exact`] compares each scenario with.
+pub fn exact_baseline(
+    baseline: &[(f64, &Chain)],
+    budget: Option<Budget<'_>>,
+    times: Option<Times<'_>>,
+    journeys: u64,
+) -> Result<ExactBaseline> {
+    let Some(&(_, first)) = baseline.first() else {
+        return Err(crate::Error::Invalid("nothing to solve: no chain".into()));
+    };
+    let prepared = prepare(baseline, &[], budget, times)?;
+    let exact = ExactParts::solve(baseline, &prepared, times)?;
+    let n = journeys as f64;
+    let arm = ExactArm {
+        conversion_probability: exact.base.base.conversion_probability,
+        value_per_journey: exact.base.base.value_per_journey,
+        expected_conversions: exact.base.base.conversion_probability * n,
+        expected_value: exact.base.base.value_per_journey * n,
+        mean_time_to_conversion: exact.base_time.and_then(|t| t.mean()),
+        period: prepared.base_period,
+    };
+    let channels = channel_changes(first, &exact.base, first, &exact.base, &arm, &arm)
+        .into_iter()
+        .map(|c| ChannelCredit {
+            channel: c.channel,
+            removal_effect: c.baseline_removal_effect,
+            markov_conversions: c.baseline_markov_conversions,
+            markov_value: c.baseline_markov_value,
+        })
+        .collect();
+    Ok(ExactBaseline { arm, channels })
+}
+
+/// The baseline's exact figures ([`exact_baseline`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExactBaseline {
+    /// The chain's figures.
+    #[serde(flatten)]
+    pub arm: ExactArm,
+    /// Every channel's removal effect and credits, sorted by name.
+    pub channels: Vec<ChannelCredit>,
+}
+
+/// A channel's exact removal effect and Markov credits.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChannelCredit {
+    /// Channel name.
+    pub channel: String,
+    /// Its removal effect.
+    pub removal_effect: f64,
+    /// Expected conversions credited to it by normalised removal effects.
+    pub markov_conversions: f64,
+    /// Expected value credited to it by normalised value removal effects.
+    pub markov_value: f64,
+}
+
+/// The scenarios applied to every component of the baseline, checked before anything is
+/// solved or walked.
+struct Prepared {
+    /// Per scenario, the changed chain of every component.
+    changed: Vec<Vec<Chain>>,
+    /// Per scenario and component, the changed chain's dwell times (with times).
+    changed_timings: Vec<Vec<Timing>>,
+    /// Per scenario, the baseline's and the scenario's figures per period (with a budget).
+    periods: Vec<Option<(Period, Period)>>,
+    /// Changes that change nothing on some component (once each).
+    warnings: Vec<String>,
+    /// The baseline's figures per period (with a budget).
+    base_period: Option<Period>,
+}
+
+fn prepare(
+    baseline: &[(f64, &Chain)],
+    scenarios: &[ScenarioFile],
+    budget: Option<Budget<'_>>,
+    times: Option<Times<'_>>,
+) -> Result<Prepared> {
+    let model = budget
+        .map(|b| PeriodModel::new(b.plan, baseline, b.volume))
+        .transpose()?;
     if let Some(t) = times
         && t.timings.len() != baseline.len()
     {
@@ -365,11 +710,8 @@ pub fn what_if_budget(
     if times.is_none() {
         refuse_dwell_changes(scenarios)?;
     }
-    // Check every scenario against every component before walking anything.
-    // Changes that change nothing on some component are warned about (once each).
-    let mut apply_warnings: Vec<String> = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
     let mut changed: Vec<Vec<Chain>> = Vec::with_capacity(scenarios.len());
-    // Per scenario and component, the changed chain's dwell times (with `times`).
     let mut changed_timings: Vec<Vec<Timing>> = Vec::with_capacity(scenarios.len());
     let mut periods: Vec<Option<(Period, Period)>> = Vec::with_capacity(scenarios.len());
     let base_period = match &model {
@@ -406,8 +748,8 @@ pub fn what_if_budget(
                 }
             };
             for warning in applied.warnings {
-                if !apply_warnings.contains(&warning) {
-                    apply_warnings.push(warning);
+                if !warnings.contains(&warning) {
+                    warnings.push(warning);
                 }
             }
             if let Some(t) = times {
@@ -433,169 +775,125 @@ pub fn what_if_budget(
         periods.push(period);
         changed.push(alts);
     }
-    // Per component, one layout for the baseline and every scenario: shared rows map the same
-    // random bits to the same targets, and every scenario meets the same baseline journeys.
-    let samplers: Vec<Vec<Sampler>> = baseline
-        .iter()
-        .enumerate()
-        .map(|(c, (_, chain))| {
-            let all: Vec<&Chain> = std::iter::once(*chain)
-                .chain(changed.iter().map(|alts| &alts[c]))
-                .collect();
-            let samplers = Sampler::aligned(&all)?;
-            let Some(t) = times else {
-                return Ok(samplers);
-            };
-            let timings =
-                std::iter::once(&t.timings[c]).chain(changed_timings.iter().map(|alts| &alts[c]));
-            samplers
-                .into_iter()
-                .zip(all)
-                .zip(timings)
-                .map(|((sampler, chain), timing)| sampler.timed(chain, timing.clone(), t.horizons))
-                .collect()
-        })
-        .collect::<Result<_>>()
-        .map_err(|e| crate::simulate::naming(input, e))?;
-    let exact_time = |timings: &[&Timing], chains: &[&Chain]| -> Result<ExactTime> {
-        let parts = baseline
+    Ok(Prepared {
+        changed,
+        changed_timings,
+        periods,
+        warnings,
+        base_period,
+    })
+}
+
+/// The solved chains: removal effects and exact times of the baseline and of every scenario.
+struct ExactParts {
+    base: RemovalEffects,
+    base_time: Option<ExactTime>,
+    /// Per scenario.
+    alts: Vec<(RemovalEffects, Option<ExactTime>)>,
+}
+
+impl ExactParts {
+    fn solve(
+        baseline: &[(f64, &Chain)],
+        prepared: &Prepared,
+        times: Option<Times<'_>>,
+    ) -> Result<ExactParts> {
+        let exact_time = |timings: &[&Timing], chains: &[&Chain]| -> Result<ExactTime> {
+            let parts = baseline
+                .iter()
+                .zip(timings.iter().zip(chains))
+                .map(|((share, _), (timing, chain))| Ok((*share, timing.exact(chain)?)))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(ExactTime::mixture(&parts))
+        };
+        let base_time = times
+            .map(|t| {
+                let timings: Vec<&Timing> = t.timings.iter().collect();
+                let chains: Vec<&Chain> = baseline.iter().map(|c| c.1).collect();
+                exact_time(&timings, &chains)
+            })
+            .transpose()?;
+        let alts = prepared
+            .changed
             .iter()
-            .zip(timings.iter().zip(chains))
-            .map(|((share, _), (timing, chain))| Ok((*share, timing.exact(chain)?)))
+            .zip(&prepared.changed_timings)
+            .map(|(alts, alt_timings)| {
+                let time = match times {
+                    Some(_) => Some(exact_time(
+                        &alt_timings.iter().collect::<Vec<_>>(),
+                        &alts.iter().collect::<Vec<_>>(),
+                    )?),
+                    None => None,
+                };
+                let components: Vec<(f64, &Chain)> =
+                    baseline.iter().map(|c| c.0).zip(alts.iter()).collect();
+                Ok((mixture_removal_effects(&components)?, time))
+            })
             .collect::<Result<Vec<_>>>()?;
-        Ok(ExactTime::mixture(&parts))
-    };
-    let base_time = times
-        .map(|t| {
-            let timings: Vec<&Timing> = t.timings.iter().collect();
-            let chains: Vec<&Chain> = baseline.iter().map(|c| c.1).collect();
-            exact_time(&timings, &chains)
+        Ok(ExactParts {
+            base: mixture_removal_effects(baseline)?,
+            base_time,
+            alts,
         })
-        .transpose()?;
-    let base_effects = mixture_removal_effects(baseline)?;
-    let mut outcomes = Vec::with_capacity(scenarios.len());
-    let mut warnings = apply_warnings;
-    let mut journeys = 0;
-    for (i, ((file, alts), period)) in scenarios.iter().zip(&changed).zip(&periods).enumerate() {
-        let alt_time = match times {
-            Some(_) => Some(exact_time(
-                &changed_timings[i].iter().collect::<Vec<_>>(),
-                &alts.iter().collect::<Vec<_>>(),
-            )?),
-            None => None,
+    }
+
+    /// Scenario `i`'s exact figures over `n` journeys.
+    fn outcome(
+        &self,
+        i: usize,
+        file: &ScenarioFile,
+        first: &Chain,
+        prepared: &Prepared,
+        n: f64,
+    ) -> ExactOutcome {
+        let (alt_effects, alt_time) = &self.alts[i];
+        let period = prepared.periods[i];
+        let exact_arm = |effects: &RemovalEffects, time: &Option<ExactTime>, period| ExactArm {
+            conversion_probability: effects.base.conversion_probability,
+            value_per_journey: effects.base.value_per_journey,
+            expected_conversions: effects.base.conversion_probability * n,
+            expected_value: effects.base.value_per_journey * n,
+            mean_time_to_conversion: time.and_then(|t| t.mean()),
+            period,
         };
-        let alt_components: Vec<(f64, &Chain)> =
-            baseline.iter().map(|c| c.0).zip(alts.iter()).collect();
-        let alt_effects = mixture_removal_effects(&alt_components)?;
-        let mut combined: Option<Combined> = None;
-        for (c, stratum) in strata.iter().enumerate() {
-            let paired = simulate_paired(
-                &samplers[c][0],
-                &samplers[c][i + 1],
-                stratum,
-                &|done, max| progress(i, done, max),
-            )?;
-            match combined.as_mut() {
-                Some(total) => total.add(&paired),
-                None => combined = Some(Combined::new(&paired)),
-            }
-        }
-        let Some(combined) = combined else {
-            continue;
-        };
-        journeys = combined.base.journeys;
-        for (tally, which) in [(&combined.base, "baseline"), (&combined.alt, "scenario")] {
-            if tally.truncated > 0 {
-                warnings.push(format!(
-                    "{}: {} {which} walks reached `max_steps` {} and were cut off",
-                    file.scenario.name, tally.truncated, options.max_steps
-                ));
-            }
-        }
-        let n = combined.base.journeys as f64;
-        let mut baseline_arm = arm(&base_effects, &combined.base);
-        let mut scenario_arm = arm(&alt_effects, &combined.alt);
-        if let (Some(t), Some(base_time), Some(alt_time)) = (times, base_time, alt_time) {
-            for (arm, tally, exact) in [
-                (&mut baseline_arm, &combined.base, base_time),
-                (&mut scenario_arm, &combined.alt, alt_time),
-            ] {
-                arm.mean_time_to_conversion = exact.mean();
-                (arm.time_to_conversion, arm.conversions_within) = time_figures(tally, t.horizons);
-            }
-        }
-        baseline_arm.period = period.map(|p| p.0);
-        scenario_arm.period = period.map(|p| p.1);
-        let z = Z95;
+        let baseline = exact_arm(&self.base, &self.base_time, period.map(|p| p.0));
+        let scenario = exact_arm(alt_effects, alt_time, period.map(|p| p.1));
         let (p_base, p_alt) = (
-            base_effects.base.conversion_probability,
-            alt_effects.base.conversion_probability,
+            baseline.conversion_probability,
+            scenario.conversion_probability,
         );
-        let unpaired_half = z
-            * (bernoulli_variance(&combined.base) / n + bernoulli_variance(&combined.alt) / n)
-                .sqrt()
-            * n;
-        let conversions = combined.conversion_diff;
-        let conversion_half = z * combined.conversion_variance.sqrt();
-        let value_half = z * combined.value_variance.sqrt();
-        let difference = Difference {
-            conversions,
-            conversions_ci: [conversions - conversion_half, conversions + conversion_half],
-            unpaired_conversions_ci: [conversions - unpaired_half, conversions + unpaired_half],
-            value: combined.value_diff,
-            value_ci: [
-                combined.value_diff - value_half,
-                combined.value_diff + value_half,
-            ],
+        let difference = ExactDifference {
             expected_conversions: (p_alt - p_base) * n,
-            expected_value: (alt_effects.base.value_per_journey
-                - base_effects.base.value_per_journey)
-                * n,
+            expected_value: (scenario.value_per_journey - baseline.value_per_journey) * n,
             conversion_probability: p_alt - p_base,
             relative_conversion_probability: if p_base > 0.0 {
                 p_alt / p_base - 1.0
             } else {
                 0.0
             },
-            mean_time_to_conversion: baseline_arm
+            mean_time_to_conversion: baseline
                 .mean_time_to_conversion
-                .zip(scenario_arm.mean_time_to_conversion)
+                .zip(scenario.mean_time_to_conversion)
                 .map(|(base, alt)| alt - base),
             period: period.map(|(base, alt)| alt.minus(&base)),
         };
-        outcomes.push(ScenarioOutcome {
+        ExactOutcome {
             name: file.scenario.name.clone(),
             description: file.scenario.description.clone(),
             file: file.file.clone(),
             channels: channel_changes(
                 first,
-                &base_effects,
-                &alts[0],
-                &alt_effects,
-                &baseline_arm,
-                &scenario_arm,
+                &self.base,
+                &prepared.changed[i][0],
+                alt_effects,
+                &baseline,
+                &scenario,
             ),
-            baseline: baseline_arm,
-            scenario: scenario_arm,
+            baseline,
+            scenario,
             difference,
-        });
+        }
     }
-    outcomes.sort_by(|a, b| {
-        b.difference
-            .expected_conversions
-            .total_cmp(&a.difference.expected_conversions)
-    });
-    Ok(WhatIf {
-        input: input.to_owned(),
-        order: first.order(),
-        seed: options.seed,
-        journeys,
-        cost_input: None,
-        currency: budget.and_then(|b| b.plan.currency.clone()),
-        scenarios: outcomes,
-        assumptions: budget.map_or(Vec::new(), |_| vec![ASSUMPTION.to_owned()]),
-        warnings,
-    })
 }
 
 /// Figures per period of arm chains (each with its journeys), at total spend `cost`.
@@ -749,17 +1047,18 @@ fn bernoulli_variance(tally: &Tally) -> f64 {
     p * (1.0 - p)
 }
 
-fn arm(effects: &RemovalEffects, tally: &Tally) -> Arm {
+/// An arm: its exact figures beside the simulated ones of `tally`.
+fn arm(exact: &ExactArm, tally: &Tally) -> Arm {
     let n = tally.journeys as f64;
     let conversions = tally.conversions as f64;
     let low = wilson_interval(conversions, n)[0];
     let high = wilson_interval(conversions + tally.truncated as f64, n)[1];
     let (per_journey, per_journey_ci) = mean_interval(tally.value, tally.value_sq, tally.journeys);
     Arm {
-        conversion_probability: effects.base.conversion_probability,
-        value_per_journey: effects.base.value_per_journey,
-        expected_conversions: effects.base.conversion_probability * n,
-        expected_value: effects.base.value_per_journey * n,
+        conversion_probability: exact.conversion_probability,
+        value_per_journey: exact.value_per_journey,
+        expected_conversions: exact.expected_conversions,
+        expected_value: exact.expected_value,
         conversion_rate: conversions / n.max(1.0),
         conversion_rate_ci: [low, high],
         conversions: tally.conversions,
@@ -769,10 +1068,10 @@ fn arm(effects: &RemovalEffects, tally: &Tally) -> Arm {
         simulated_value_per_journey: per_journey,
         simulated_value_per_journey_ci: per_journey_ci,
         truncated: tally.truncated,
-        mean_time_to_conversion: None,
+        mean_time_to_conversion: exact.mean_time_to_conversion,
         time_to_conversion: None,
         conversions_within: Vec::new(),
-        period: None,
+        period: exact.period,
     }
 }
 
@@ -802,10 +1101,10 @@ fn channel_changes(
     base_effects: &RemovalEffects,
     alt: &Chain,
     alt_effects: &RemovalEffects,
-    base_arm: &Arm,
-    alt_arm: &Arm,
+    base_arm: &ExactArm,
+    alt_arm: &ExactArm,
 ) -> Vec<ChannelChange> {
-    let credits = |effects: &RemovalEffects, arm: &Arm| {
+    let credits = |effects: &RemovalEffects, arm: &ExactArm| {
         (
             share(
                 effects.effects.iter().map(|e| e.conversions),
