@@ -83,6 +83,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
         options,
         stages,
         views: String::new(),
+        message: super::flags::error_text,
     };
     let router = journeysim_serve::router(model)?;
     if !args.host.is_loopback() {

@@ -71,6 +71,10 @@ fn every_help_example_runs_from_the_repository_root() {
                 args.push(word.to_owned());
             }
         }
+        if args[0] == "serve" {
+            serves(&args[1..]);
+            continue;
+        }
         let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("journeysim"))
             .args(&args)
             .current_dir(ROOT)
@@ -85,4 +89,18 @@ fn every_help_example_runs_from_the_repository_root() {
     for file in &written {
         assert!(Path::new(&dir.path().join(file)).is_file(), "{file}");
     }
+}
+
+/// A `serve` example runs until interrupted: it must start, answer, and stop cleanly. It listens
+/// on a free port (`--port 0`) rather than the one written, which another program may hold.
+fn serves(args: &[String]) {
+    let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+    if let Some(i) = args.iter().position(|a| *a == "--port") {
+        args.drain(i..i + 2);
+    }
+    args.extend_from_slice(&["--port", "0"]);
+    let server = crate::web::Server::start(&args);
+    assert_eq!(server.get_json("/api/health")["status"], "ok", "{args:?}");
+    let (status, stderr) = server.interrupt();
+    assert!(status.success(), "serve {args:?}: {stderr}");
 }

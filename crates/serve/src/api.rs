@@ -169,15 +169,27 @@ impl Model {
 
     /// A simulation: `whatif`'s with a scenario, `simulate`'s without.
     fn simulate(&self, request: SimulateRequest) -> Result<Vec<u8>> {
-        let journeys = request.journeys.unwrap_or(self.journeys);
-        if !(1..=MAX_JOURNEYS).contains(&journeys) {
-            return Err(Error::input(
-                journeysim_core::error::Location::file(REQUEST),
-                format!("journeys is {journeys}; ask for 1 to {MAX_JOURNEYS}"),
-            ));
-        }
+        let bad = |message: String| {
+            Error::input(journeysim_core::error::Location::file(REQUEST), message)
+        };
+        let journeys = match &request.journeys {
+            None => self.journeys,
+            Some(n) => n
+                .as_u64()
+                .filter(|n| (1..=MAX_JOURNEYS).contains(n))
+                .ok_or_else(|| bad(format!("journeys is {n}; ask for 1 to {MAX_JOURNEYS}")))?,
+        };
+        let seed = match &request.seed {
+            None => self.options.seed,
+            Some(n) => n.as_u64().ok_or_else(|| {
+                bad(format!(
+                    "seed is {n}; give a whole number from 0 to {}",
+                    u64::MAX
+                ))
+            })?,
+        };
         let options = SimulateOptions {
-            seed: request.seed.unwrap_or(self.options.seed),
+            seed,
             stop: Stop::Journeys(journeys),
             ..self.options
         };
@@ -218,8 +230,9 @@ impl Model {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SimulateRequest {
-    journeys: Option<u64>,
-    seed: Option<u64>,
+    /// Numbers as written, so that a wrong one is named in the error.
+    journeys: Option<serde_json::Number>,
+    seed: Option<serde_json::Number>,
     scenario: Option<serde_json::Value>,
 }
 
@@ -249,25 +262,30 @@ fn answer(status: StatusCode, body: Vec<u8>) -> Response {
 }
 
 /// `{"error": message}`: 400 for what the request got wrong (the command line's exit code 2),
-/// 500 for the rest.
-fn failure(error: &Error) -> Response {
+/// 500 for the rest, worded by `message`.
+fn failure_in(message: fn(&Error) -> String, error: &Error) -> Response {
     let status = if error.exit_code() == 2 {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::INTERNAL_SERVER_ERROR
     };
-    (
-        status,
-        Json(serde_json::json!({ "error": error.to_string() })),
-    )
-        .into_response()
+    (status, Json(serde_json::json!({ "error": message(error) }))).into_response()
 }
 
-/// Runs `work` on a blocking thread and answers with its JSON or its error.
-async fn blocking(work: impl FnOnce() -> Result<Vec<u8>> + Send + 'static) -> Response {
+/// [`failure_in`] with the library's own words (errors of the server, not of the model).
+fn failure(error: &Error) -> Response {
+    failure_in(|e| e.to_string(), error)
+}
+
+/// Runs `work` on a blocking thread and answers with its JSON or its error, worded by
+/// `message`.
+async fn blocking(
+    message: fn(&Error) -> String,
+    work: impl FnOnce() -> Result<Vec<u8>> + Send + 'static,
+) -> Response {
     match tokio::task::spawn_blocking(work).await {
         Ok(Ok(body)) => answer(StatusCode::OK, body),
-        Ok(Err(error)) => failure(&error),
+        Ok(Err(error)) => failure_in(message, &error),
         Err(join) => failure(&Error::Numerical(format!(
             "the computation failed ({join}); the model is unchanged"
         ))),
@@ -286,7 +304,8 @@ pub async fn model(Extract(state): Extract<Arc<State>>) -> Response {
 
 /// `POST /api/whatif`: a scenario document in, the exact figures out.
 pub async fn whatif(Extract(state): Extract<Arc<State>>, body: Bytes) -> Response {
-    blocking(move || {
+    let message = state.model.message;
+    blocking(message, move || {
         let scenario = parse_scenario(text(&body)?, REQUEST)?;
         state.model.exact(ScenarioFile {
             scenario,
@@ -300,13 +319,13 @@ pub async fn whatif(Extract(state): Extract<Arc<State>>, body: Bytes) -> Respons
 pub async fn simulate(Extract(state): Extract<Arc<State>>, body: Bytes) -> Response {
     let request: SimulateRequest = match text(&body).and_then(|t| json::parse(t, REQUEST)) {
         Ok(request) => request,
-        Err(error) => return failure(&error),
+        Err(error) => return failure_in(state.model.message, &error),
     };
     let Ok(_permit) = state.simulations.acquire().await else {
         return failure(&Error::Numerical("the server is shutting down".into()));
     };
     let state = Arc::clone(&state);
-    blocking(move || state.model.simulate(request)).await
+    blocking(state.model.message, move || state.model.simulate(request)).await
 }
 
 /// Any other route.

@@ -73,6 +73,9 @@ pub struct Model {
     pub stages: Option<StageMap>,
     /// The report's views as an HTML fragment, shown above the panel (may be empty).
     pub views: String,
+    /// An error's message as the command line words it (the library names an option
+    /// `budget`, the command line `--budget`), so a request's mistake reads the same in both.
+    pub message: fn(&journeysim_core::Error) -> String,
 }
 
 /// The routes, over `model`. Solves the baseline once, here: an error is the model's.
