@@ -3,6 +3,7 @@
 mod aggregate;
 mod architecture;
 mod bad_input;
+mod browser;
 mod budget;
 mod cli;
 mod costs;

@@ -106,7 +106,7 @@ function scenario() {
     const conversion = percentChange(`conversion-${i}`);
     if (conversion !== 0) changes.push({ change: "scale_conversion", at: name, factor: (100 + conversion) / 100 });
     const entry = document.getElementById(`entry-${i}`);
-    if (entry.value !== entry.dataset.initial) {
+    if (Number(entry.value) !== Number(entry.dataset.initial)) {
       changes.push({ change: "set_entry", touchpoint: name, probability: Number(entry.value) / 100 });
     }
   });
@@ -114,7 +114,7 @@ function scenario() {
   if (state.model.budget) {
     state.model.budget.channels.forEach((c, i) => {
       const input = document.getElementById(`spend-${i}`);
-      if (input.value !== input.dataset.initial) {
+      if (Number(input.value) !== Number(input.dataset.initial)) {
         changes.push({ change: "set_spend", channel: c.channel, spend: Number(input.value) });
       }
     });
