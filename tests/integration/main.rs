@@ -25,6 +25,7 @@ mod permutation;
 mod pictures;
 mod properties;
 mod reference;
+mod report;
 mod scenarios;
 mod shapley;
 mod simulate;
