@@ -109,7 +109,11 @@ fn kind_of(input: &ChainInput) -> Result<&'static str> {
         "map"
     } else if input.model_file().is_some() {
         "model"
-    } else if input.data_input().and_then(|d| d.events.events.as_ref()).is_some() {
+    } else if input
+        .data_input()
+        .and_then(|d| d.events.events.as_ref())
+        .is_some()
+    {
         "events"
     } else {
         "paths"
@@ -205,7 +209,11 @@ impl ReportInputs {
                         channel: name.clone(),
                         removal_effect: e.conversions,
                         removal_effect_value: e.value,
-                        share: if total > 0.0 { e.conversions / total } else { 0.0 },
+                        share: if total > 0.0 {
+                            e.conversions / total
+                        } else {
+                            0.0
+                        },
                     })
                     .collect();
                 let headline = Headline {

@@ -34,9 +34,7 @@ fn report(dir: &Path, args: &[&str]) -> String {
 /// The exact figures of the table row whose `data-key` is `key`, in column order.
 fn row(html: &str, key: &str) -> Vec<f64> {
     let start = format!("<tr data-key=\"{key}\">");
-    let at = html
-        .find(&start)
-        .unwrap_or_else(|| panic!("no row {key}"));
+    let at = html.find(&start).unwrap_or_else(|| panic!("no row {key}"));
     let rest = &html[at..];
     let end = rest.find("</tr>").unwrap();
     rest[..end]
@@ -84,7 +82,10 @@ fn self_contained(html: &str) {
     }
     assert!(svgs >= 1);
     // Every chart can be saved: one download link per inline SVG, a data: URL of the same file.
-    assert_eq!(html.matches("href=\"data:image/svg+xml;base64,").count(), svgs);
+    assert_eq!(
+        html.matches("href=\"data:image/svg+xml;base64,").count(),
+        svgs
+    );
     assert_eq!(html.matches(".svg\" href=").count(), svgs);
 }
 
@@ -103,13 +104,18 @@ fn conserved(html: &str, journeys: f64) {
         .collect();
     let mut entries = 0.0;
     for t in &touchpoints {
-        let [first, visits, repeats, conversions, drop_outs] = row(html, &format!("touchpoint:{t}"))[..]
+        let [first, visits, repeats, conversions, drop_outs] =
+            row(html, &format!("touchpoint:{t}"))[..]
         else {
             panic!("{t}")
         };
         let out: f64 = links.iter().filter(|l| &l.0 == t).map(|l| l.2).sum();
         let into: f64 = links.iter().filter(|l| &l.1 == t).map(|l| l.2).sum();
-        same(out + repeats + conversions + drop_outs, visits, &format!("{t} out"));
+        same(
+            out + repeats + conversions + drop_outs,
+            visits,
+            &format!("{t} out"),
+        );
         same(first + into + repeats, visits, &format!("{t} in"));
         entries += first;
     }
@@ -124,12 +130,24 @@ fn paths_with_stages_and_costs_match_attribute_and_funnel() {
     let costs = file("scenarios/journey_map_costs.csv");
     let html = report(
         dir.path(),
-        &[&paths, "--stages", &stages, "--costs", &costs, "--currency", "EUR"],
+        &[
+            &paths,
+            "--stages",
+            &stages,
+            "--costs",
+            &costs,
+            "--currency",
+            "EUR",
+        ],
     );
     self_contained(&html);
     let attribution = json(&["attribute", &paths, "--format", "json", "--costs", &costs]);
     let m = &attribution["model"];
-    same(row(&html, "journeys")[0], m["journeys"].as_f64().unwrap(), "journeys");
+    same(
+        row(&html, "journeys")[0],
+        m["journeys"].as_f64().unwrap(),
+        "journeys",
+    );
     same(
         row(&html, "conversion_probability")[0],
         m["conversion_probability"].as_f64().unwrap(),
@@ -150,7 +168,11 @@ fn paths_with_stages_and_costs_match_attribute_and_funnel() {
             name,
         );
         // Conversions, share, value, cost, CPA, ROAS.
-        same(shown[3], c["cost"].as_f64().unwrap(), &format!("{name} cost"));
+        same(
+            shown[3],
+            c["cost"].as_f64().unwrap(),
+            &format!("{name} cost"),
+        );
         if let Some(cpa) = c["cpa"].as_f64() {
             same(shown[4], cpa, &format!("{name} CPA"));
         }
@@ -161,16 +183,18 @@ fn paths_with_stages_and_costs_match_attribute_and_funnel() {
         .map(|k| row(&html, &format!("markov:{k}"))[0])
         .collect();
     assert!(credits.windows(2).all(|w| w[0] >= w[1]), "{credits:?}");
-    let funnel = json(&[
-        "funnel", &paths, "--stages", &stages, "--format", "json",
-    ]);
+    let funnel = json(&["funnel", &paths, "--stages", &stages, "--format", "json"]);
     for s in funnel["stages"].as_array().unwrap() {
         let name = s["stage"].as_str().unwrap();
         let shown = row(&html, &format!("stage:{name}"));
         same(shown[0], s["exact"]["reach"].as_f64().unwrap(), name);
         same(shown[2], s["exact"]["convert"].as_f64().unwrap(), name);
         same(shown[3], s["exact"]["drop_out"].as_f64().unwrap(), name);
-        same(row(&html, &format!("reach:{name}"))[0], s["exact"]["reach"].as_f64().unwrap(), name);
+        same(
+            row(&html, &format!("reach:{name}"))[0],
+            s["exact"]["reach"].as_f64().unwrap(),
+            name,
+        );
     }
     // "Or a later one" never rises.
     let later: Vec<f64> = keys(&html, "stage:")
@@ -228,7 +252,15 @@ fn a_map_with_a_scenario_matches_whatif() {
     args.extend(engine);
     let html = report(dir.path(), &args);
     self_contained(&html);
-    let mut whatif_args = vec!["whatif", "--map", MAP, "--scenario", &scenario, "--format", "json"];
+    let mut whatif_args = vec![
+        "whatif",
+        "--map",
+        MAP,
+        "--scenario",
+        &scenario,
+        "--format",
+        "json",
+    ];
     whatif_args.extend(engine);
     let whatif = json(&whatif_args);
     let s: &Value = &whatif["scenarios"][0];
@@ -286,7 +318,11 @@ fn refused(args: &[&str], out: &PathBuf, message: &str) {
     assert!(stderr.contains(message), "{stderr}");
     assert!(!out.exists());
     let dir = out.parent().unwrap();
-    assert_eq!(std::fs::read_dir(dir).unwrap().count(), 1, "a file was left behind");
+    assert_eq!(
+        std::fs::read_dir(dir).unwrap().count(),
+        1,
+        "a file was left behind"
+    );
 }
 
 #[test]
@@ -302,7 +338,15 @@ fn bad_input_exits_2_and_writes_nothing() {
     let o = out.to_str().unwrap();
     refused(&["report", "--map", MAP], &out, "--out");
     refused(
-        &["report", "--map", MAP, "--scenario", scenario.to_str().unwrap(), "--out", o],
+        &[
+            "report",
+            "--map",
+            MAP,
+            "--scenario",
+            scenario.to_str().unwrap(),
+            "--out",
+            o,
+        ],
         &out,
         "checkuot",
     );

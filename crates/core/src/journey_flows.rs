@@ -223,7 +223,12 @@ impl JourneyFlows {
     /// (equal to its visits).
     pub fn outflow(&self, t: usize) -> f64 {
         let own = &self.touchpoints[t];
-        let links: f64 = self.links.iter().filter(|l| l.from == t).map(|l| l.journeys).sum();
+        let links: f64 = self
+            .links
+            .iter()
+            .filter(|l| l.from == t)
+            .map(|l| l.journeys)
+            .sum();
         links + own.repeats + own.conversions + own.drop_outs
     }
 
@@ -231,7 +236,12 @@ impl JourneyFlows {
     /// visits).
     pub fn inflow(&self, t: usize) -> f64 {
         let own = &self.touchpoints[t];
-        let links: f64 = self.links.iter().filter(|l| l.to == t).map(|l| l.journeys).sum();
+        let links: f64 = self
+            .links
+            .iter()
+            .filter(|l| l.to == t)
+            .map(|l| l.journeys)
+            .sum();
         own.entries + links + own.repeats
     }
 
@@ -332,7 +342,11 @@ mod tests {
     #[test]
     fn a_straight_chain_by_hand() {
         // a (entry) -> b with 0.5, else drop out; b converts with 0.8, else drops out.
-        let c = chain(&["a", "b"], &[(0, 1.0)], &[&[(1, 0.5), (3, 0.5)], &[(2, 0.8), (3, 0.2)]]);
+        let c = chain(
+            &["a", "b"],
+            &[(0, 1.0)],
+            &[&[(1, 0.5), (3, 0.5)], &[(2, 0.8), (3, 0.2)]],
+        );
         let flows = JourneyFlows::of_chain(&c).unwrap();
         conserved(&flows);
         let [a, b] = &flows.touchpoints[..] else {

@@ -24,7 +24,7 @@ use journeysim_core::whatif::WhatIf;
 use crate::figures::grouped;
 use crate::svg::sankey::{Columns, journey_map_chart};
 use crate::svg::{Size, attribution_chart, credits, funnel_chart, method_title, whatif_chart};
-pub use table::{Column, Kind, Table};
+pub use table::{Column, Figure, Kind, Table, figure_list};
 
 /// The headline figures.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,6 +94,7 @@ h1 { font-size: 1.7rem; margin: 0.2em 0; }
 h2 { font-size: 1.3rem; margin: 1.4em 0 0.4em; border-bottom: 2px solid var(--accent); }
 h3 { font-size: 1.05rem; margin: 0.8em 0 0.3em; }
 p.note, .caption { color: var(--grey); font-size: 0.9rem; }
+.side { display: flex; flex-wrap: wrap; gap: 0 32px; align-items: flex-start; }
 .cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 8px 0; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 8px 14px; min-width: 170px; }
 .card .label { color: var(--grey); font-size: 0.85rem; }
@@ -246,7 +247,9 @@ fn card(label: &str, figure: &str) -> String {
 
 fn headline_section(o: &Overview) -> String {
     let h = &o.headline;
-    let mut out = String::from("<section id=\"headline\">\n<h2>Headline figures</h2>\n<div class=\"cards\">\n");
+    let mut out = String::from(
+        "<section id=\"headline\">\n<h2>Headline figures</h2>\n<div class=\"cards\">\n",
+    );
     if let Some(j) = h.journeys {
         out.push_str(&card("Journeys observed", &grouped(j, 0)));
     }
@@ -260,54 +263,35 @@ fn headline_section(o: &Overview) -> String {
     };
     out.push_str(&card("Value per journey", &money(h.value_per_journey)));
     out.push_str("</div>\n");
-    let mut keys = Vec::new();
-    let mut names = Vec::new();
-    let mut values = Vec::new();
-    let mut push = |key: &str, name: String, value: f64| {
-        keys.push(key.to_owned());
-        names.push(name);
-        values.push(Some(value));
+    let mut figures = Vec::new();
+    let mut push = |key: &str, name: &str, value: f64, kind: Kind| {
+        figures.push(Figure {
+            key: key.into(),
+            name: name.into(),
+            value,
+            kind,
+        });
     };
     if let Some(j) = h.journeys {
-        push("journeys", "Journeys observed".into(), j);
+        push("journeys", "Journeys observed", j, Kind::Number);
     }
     if let Some(c) = h.conversions {
-        push("conversions", "Conversions observed".into(), c);
+        push("conversions", "Conversions observed", c, Kind::Number);
     }
-    let mut table = Table {
-        caption: "Headline figures (conversion probability and value per journey: exact, from the chain)"
-            .into(),
-        headings: vec!["Figure".into(), "Value".into()],
-        columns: Vec::new(),
-        keys: None,
-    };
-    let counts = Column::Figures(Kind::Number, values.clone());
-    let counts_names = names.clone();
-    let counts_keys = keys.clone();
-    let mut rows = String::new();
-    if !counts_keys.is_empty() {
-        table.columns = vec![Column::Text(counts_names), counts];
-        table.keys = Some(counts_keys);
-        rows.push_str(&table.html());
-    }
-    let mut exact = Table {
-        caption: "Exact figures of the chain".into(),
-        headings: vec!["Figure".into(), "Value".into()],
-        columns: vec![
-            Column::Text(vec!["Conversion probability".into()]),
-            Column::Figures(Kind::Percent, vec![Some(h.conversion_probability)]),
-        ],
-        keys: Some(vec!["conversion_probability".into()]),
-    };
-    rows.push_str(&exact.html());
-    exact.caption = "Value".into();
-    exact.columns = vec![
-        Column::Text(vec!["Value per journey".into()]),
-        Column::Figures(Kind::Money(o.currency.clone()), vec![Some(h.value_per_journey)]),
-    ];
-    exact.keys = Some(vec!["value_per_journey".into()]);
-    rows.push_str(&exact.html());
-    out.push_str(&rows);
+    push(
+        "conversion_probability",
+        "Conversion probability (exact, from the chain)",
+        h.conversion_probability,
+        Kind::Percent,
+    );
+    push(
+        "value_per_journey",
+        "Value per journey (exact, from the chain)",
+        h.value_per_journey,
+        Kind::Money(o.currency.clone()),
+    );
+    out.push_str("<div class=\"side\">\n");
+    out.push_str(&table::figure_list("Headline figures", &figures));
     match &o.funnel {
         Some(f) => {
             let observed = f.stages.iter().all(|s| s.observed.is_some());
@@ -334,7 +318,12 @@ fn headline_section(o: &Overview) -> String {
                     caption: "Reach per stage: the share of journeys that visit the stage".into(),
                     headings,
                     columns,
-                    keys: Some(f.stages.iter().map(|s| format!("reach:{}", s.stage)).collect()),
+                    keys: Some(
+                        f.stages
+                            .iter()
+                            .map(|s| format!("reach:{}", s.stage))
+                            .collect(),
+                    ),
                 }
                 .html(),
             );
@@ -344,7 +333,7 @@ fn headline_section(o: &Overview) -> String {
              map brings its own).",
         )),
     }
-    out.push_str("</section>\n");
+    out.push_str("</div>\n</section>\n");
     out
 }
 
@@ -372,27 +361,38 @@ fn journey_map_section(o: &Overview) -> Result<String> {
          drop-out (right). Each band is as wide as the journeys expected to make that move \
          (exact, from the chain: the expected visits of each state times its transition \
          probabilities, states counted at their last touch); figures are {unit}. {how} Grey \
-         bands go back to an earlier or the same column. The largest drop-outs are tagged \
-         \"leak\"."
+         bands go back to an earlier or the same column; moves of less than 0.5% of all \
+         journeys are not drawn (the tables list every move). The largest drop-outs are \
+         tagged \"leak\"."
     )));
     let (svg, _) = journey_map_chart(&scaled, journeys, &columns, 1280.0, 620.0)?;
     out.push_str(&figure(&svg, "journey-map.svg", "The journey map"));
     let stage_of = |t: usize| columns.names[columns.of_touchpoint[t]].clone();
     let order: Vec<usize> = {
         let mut v: Vec<usize> = (0..flows.touchpoints.len()).collect();
-        v.sort_by_key(|&t| (columns.of_touchpoint[t], flows.touchpoints[t].touchpoint.clone()));
+        v.sort_by_key(|&t| {
+            (
+                columns.of_touchpoint[t],
+                flows.touchpoints[t].touchpoint.clone(),
+            )
+        });
         v
     };
     let col = |f: &dyn Fn(usize) -> f64| -> Column {
         Column::Figures(Kind::Number, order.iter().map(|&t| Some(f(t))).collect())
     };
     let t = &scaled.touchpoints;
+    out.push_str("<div class=\"side\">\n");
     out.push_str(
         &Table {
             caption: format!("Touchpoints ({unit})"),
             headings: [
                 "Touchpoint",
-                if o.stages.is_some() { "Stage" } else { "Column" },
+                if o.stages.is_some() {
+                    "Stage"
+                } else {
+                    "Column"
+                },
                 "First touches",
                 "Visits",
                 "Repeats",
@@ -410,25 +410,10 @@ fn journey_map_section(o: &Overview) -> Result<String> {
                 col(&|i| t[i].conversions),
                 col(&|i| t[i].drop_outs),
             ],
-            keys: Some(order.iter().map(|&i| format!("touchpoint:{}", t[i].touchpoint)).collect()),
-        }
-        .html(),
-    );
-    let mut links = scaled.links.clone();
-    links.sort_by(|a, b| b.journeys.total_cmp(&a.journeys));
-    out.push_str(
-        &Table {
-            caption: format!("Moves between touchpoints, largest first ({unit})"),
-            headings: ["From", "To", "Journeys"].map(String::from).to_vec(),
-            columns: vec![
-                Column::Text(links.iter().map(|l| t[l.from].touchpoint.clone()).collect()),
-                Column::Text(links.iter().map(|l| t[l.to].touchpoint.clone()).collect()),
-                Column::Figures(Kind::Number, links.iter().map(|l| Some(l.journeys)).collect()),
-            ],
             keys: Some(
-                links
+                order
                     .iter()
-                    .map(|l| format!("link:{}|{}", t[l.from].touchpoint, t[l.to].touchpoint))
+                    .map(|&i| format!("touchpoint:{}", t[i].touchpoint))
                     .collect(),
             ),
         }
@@ -439,15 +424,26 @@ fn journey_map_section(o: &Overview) -> Result<String> {
     out.push_str(
         &Table {
             caption: "The biggest leaks: where journeys end without converting".into(),
-            headings: ["Touchpoint", "Drop-outs", "Share of all journeys", "Share of its visits"]
-                .map(String::from)
-                .to_vec(),
+            headings: [
+                "Touchpoint",
+                "Drop-outs",
+                "Share of all journeys",
+                "Share of its visits",
+            ]
+            .map(String::from)
+            .to_vec(),
             columns: vec![
                 Column::Text(shown.iter().map(|&i| t[i].touchpoint.clone()).collect()),
-                Column::Figures(Kind::Number, shown.iter().map(|&i| Some(t[i].drop_outs)).collect()),
+                Column::Figures(
+                    Kind::Number,
+                    shown.iter().map(|&i| Some(t[i].drop_outs)).collect(),
+                ),
                 Column::Figures(
                     Kind::Percent,
-                    shown.iter().map(|&i| Some(flows.touchpoints[i].drop_outs)).collect(),
+                    shown
+                        .iter()
+                        .map(|&i| Some(flows.touchpoints[i].drop_outs))
+                        .collect(),
                 ),
                 Column::Figures(
                     Kind::Percent,
@@ -463,6 +459,33 @@ fn journey_map_section(o: &Overview) -> Result<String> {
             keys: None,
         }
         .html(),
+    );
+    out.push_str("</div>\n");
+    let mut links = scaled.links.clone();
+    links.sort_by(|a, b| b.journeys.total_cmp(&a.journeys));
+    let moves = links.len();
+    let links_table = Table {
+        caption: format!("Moves between touchpoints, largest first ({unit})"),
+        headings: ["From", "To", "Journeys"].map(String::from).to_vec(),
+        columns: vec![
+            Column::Text(links.iter().map(|l| t[l.from].touchpoint.clone()).collect()),
+            Column::Text(links.iter().map(|l| t[l.to].touchpoint.clone()).collect()),
+            Column::Figures(
+                Kind::Number,
+                links.iter().map(|l| Some(l.journeys)).collect(),
+            ),
+        ],
+        keys: Some(
+            links
+                .iter()
+                .map(|l| format!("link:{}|{}", t[l.from].touchpoint, t[l.to].touchpoint))
+                .collect(),
+        ),
+    }
+    .html();
+    let _ = writeln!(
+        out,
+        "<details>\n<summary>All {moves} moves between touchpoints</summary>\n{links_table}</details>"
     );
     out.push_str("</section>\n");
     Ok(out)
@@ -496,14 +519,21 @@ fn attribution_section(o: &Overview) -> Result<String> {
                 .to_vec(),
                 columns: vec![
                     Column::Text(rows.iter().map(|r| r.channel.clone()).collect()),
-                    Column::Figures(Kind::Percent, rows.iter().map(|r| Some(r.removal_effect)).collect()),
+                    Column::Figures(
+                        Kind::Percent,
+                        rows.iter().map(|r| Some(r.removal_effect)).collect(),
+                    ),
                     Column::Figures(
                         Kind::Percent,
                         rows.iter().map(|r| Some(r.removal_effect_value)).collect(),
                     ),
                     Column::Figures(Kind::Percent, rows.iter().map(|r| Some(r.share)).collect()),
                 ],
-                keys: Some(rows.iter().map(|r| format!("removal:{}", r.channel)).collect()),
+                keys: Some(
+                    rows.iter()
+                        .map(|r| format!("removal:{}", r.channel))
+                        .collect(),
+                ),
             }
             .html(),
         );
@@ -528,11 +558,7 @@ fn attribution_section(o: &Overview) -> Result<String> {
             escape(method_title(*m))
         );
     }
-    let currency = result
-        .model
-        .costs
-        .as_ref()
-        .and_then(|c| c.currency.clone());
+    let currency = result.model.costs.as_ref().and_then(|c| c.currency.clone());
     for &m in &methods {
         let _ = writeln!(out, "<div class=\"panel\" id=\"p-{}\">", m.name());
         let svg = attribution_chart(result, m, CHART)?;
@@ -549,7 +575,10 @@ fn attribution_section(o: &Overview) -> Result<String> {
                 Some((c, conv?, value))
             })
             .collect();
-        rows.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.channel.cmp(&b.0.channel)));
+        rows.sort_by(|a, b| {
+            b.1.total_cmp(&a.1)
+                .then_with(|| a.0.channel.cmp(&b.0.channel))
+        });
         let total: f64 = rows.iter().map(|r| r.1).sum();
         let mut headings: Vec<String> = ["Channel", "Conversions credited", "Share"]
             .map(String::from)
@@ -559,10 +588,14 @@ fn attribution_section(o: &Overview) -> Result<String> {
             Column::Figures(Kind::Number, rows.iter().map(|r| Some(r.1)).collect()),
             Column::Figures(
                 Kind::Percent,
-                rows.iter().map(|r| (total > 0.0).then(|| r.1 / total)).collect(),
+                rows.iter()
+                    .map(|r| (total > 0.0).then(|| r.1 / total))
+                    .collect(),
             ),
         ];
-        if m == AttributionMethod::Markov && rows.iter().any(|r| r.0.markov_conversions_ci.is_some()) {
+        if m == AttributionMethod::Markov
+            && rows.iter().any(|r| r.0.markov_conversions_ci.is_some())
+        {
             headings.push("Interval (conversions)".into());
             columns.push(Column::Intervals(
                 Kind::Number,
@@ -594,11 +627,15 @@ fn attribution_section(o: &Overview) -> Result<String> {
             ));
             columns.push(Column::Figures(
                 Kind::Money(currency.clone()),
-                rows.iter().map(|r| efficiency(r.0).and_then(|e| e.1)).collect(),
+                rows.iter()
+                    .map(|r| efficiency(r.0).and_then(|e| e.1))
+                    .collect(),
             ));
             columns.push(Column::Figures(
                 Kind::Number,
-                rows.iter().map(|r| efficiency(r.0).and_then(|e| e.2)).collect(),
+                rows.iter()
+                    .map(|r| efficiency(r.0).and_then(|e| e.2))
+                    .collect(),
             ));
         }
         out.push_str(
@@ -648,7 +685,11 @@ fn funnel_section(o: &Overview) -> Result<String> {
          first measure can rise.",
     ));
     let svg = funnel_chart(f, CHART)?;
-    out.push_str(&figure(&svg, "funnel.svg", "Share of journeys reaching each stage"));
+    out.push_str(&figure(
+        &svg,
+        "funnel.svg",
+        "Share of journeys reaching each stage",
+    ));
     let s = &f.stages;
     let mut headings: Vec<String> = [
         "Stage",
@@ -662,11 +703,26 @@ fn funnel_section(o: &Overview) -> Result<String> {
     .to_vec();
     let mut columns = vec![
         Column::Text(s.iter().map(|x| x.stage.clone()).collect()),
-        Column::Figures(Kind::Percent, s.iter().map(|x| Some(x.exact.reach)).collect()),
-        Column::Figures(Kind::Percent, s.iter().map(|x| Some(x.exact.reach_or_later)).collect()),
-        Column::Figures(Kind::Percent, s.iter().map(|x| Some(x.exact.convert)).collect()),
-        Column::Figures(Kind::Percent, s.iter().map(|x| Some(x.exact.drop_out)).collect()),
-        Column::Figures(Kind::Percent, s.iter().map(|x| Some(x.exact.drop_out_rate)).collect()),
+        Column::Figures(
+            Kind::Percent,
+            s.iter().map(|x| Some(x.exact.reach)).collect(),
+        ),
+        Column::Figures(
+            Kind::Percent,
+            s.iter().map(|x| Some(x.exact.reach_or_later)).collect(),
+        ),
+        Column::Figures(
+            Kind::Percent,
+            s.iter().map(|x| Some(x.exact.convert)).collect(),
+        ),
+        Column::Figures(
+            Kind::Percent,
+            s.iter().map(|x| Some(x.exact.drop_out)).collect(),
+        ),
+        Column::Figures(
+            Kind::Percent,
+            s.iter().map(|x| Some(x.exact.drop_out_rate)).collect(),
+        ),
     ];
     if s.iter().all(|x| x.observed.is_some()) {
         headings.push("Reached (observed)".into());
@@ -714,16 +770,38 @@ fn paths_section(o: &Overview) -> String {
                 grouped(p.journeys, 0),
                 grouped(p.distinct_paths as f64, 0)
             ),
-            headings: ["Path", "Journeys", "Conversions", "Conversion rate", "Interval", "Value"]
-                .map(String::from)
-                .to_vec(),
+            headings: [
+                "Path",
+                "Journeys",
+                "Conversions",
+                "Conversion rate",
+                "Interval",
+                "Value",
+            ]
+            .map(String::from)
+            .to_vec(),
             columns: vec![
                 Column::Text(rows.iter().map(|r| r.path.clone()).collect()),
-                Column::Figures(Kind::Number, rows.iter().map(|r| Some(r.journeys)).collect()),
-                Column::Figures(Kind::Number, rows.iter().map(|r| Some(r.conversions)).collect()),
-                Column::Figures(Kind::Percent, rows.iter().map(|r| Some(r.conversion_rate)).collect()),
-                Column::Intervals(Kind::Percent, rows.iter().map(|r| Some(r.conversion_rate_ci)).collect()),
-                Column::Figures(Kind::Money(o.currency.clone()), rows.iter().map(|r| Some(r.value)).collect()),
+                Column::Figures(
+                    Kind::Number,
+                    rows.iter().map(|r| Some(r.journeys)).collect(),
+                ),
+                Column::Figures(
+                    Kind::Number,
+                    rows.iter().map(|r| Some(r.conversions)).collect(),
+                ),
+                Column::Figures(
+                    Kind::Percent,
+                    rows.iter().map(|r| Some(r.conversion_rate)).collect(),
+                ),
+                Column::Intervals(
+                    Kind::Percent,
+                    rows.iter().map(|r| Some(r.conversion_rate_ci)).collect(),
+                ),
+                Column::Figures(
+                    Kind::Money(o.currency.clone()),
+                    rows.iter().map(|r| Some(r.value)).collect(),
+                ),
             ],
             keys: Some(rows.iter().map(|r| format!("path:{}", r.path)).collect()),
         }
@@ -746,7 +824,11 @@ fn scenario_section(o: &Overview) -> Result<String> {
         w.seed
     )));
     let svg = whatif_chart(w, CHART)?;
-    out.push_str(&figure(&svg, "scenarios.svg", "What-if: the change each scenario makes"));
+    out.push_str(&figure(
+        &svg,
+        "scenarios.svg",
+        "What-if: the change each scenario makes",
+    ));
     let s = &w.scenarios;
     let mut headings: Vec<String> = [
         "Scenario",
@@ -760,20 +842,61 @@ fn scenario_section(o: &Overview) -> Result<String> {
     .to_vec();
     let mut columns = vec![
         Column::Text(s.iter().map(|x| x.name.clone()).collect()),
-        Column::Figures(Kind::Percent, s.iter().map(|x| Some(x.baseline.conversion_probability)).collect()),
-        Column::Figures(Kind::Percent, s.iter().map(|x| Some(x.scenario.conversion_probability)).collect()),
-        Column::Figures(Kind::Number, s.iter().map(|x| Some(x.difference.expected_conversions)).collect()),
-        Column::Figures(Kind::Number, s.iter().map(|x| Some(x.difference.conversions)).collect()),
-        Column::Intervals(Kind::Number, s.iter().map(|x| Some(x.difference.conversions_ci)).collect()),
+        Column::Figures(
+            Kind::Percent,
+            s.iter()
+                .map(|x| Some(x.baseline.conversion_probability))
+                .collect(),
+        ),
+        Column::Figures(
+            Kind::Percent,
+            s.iter()
+                .map(|x| Some(x.scenario.conversion_probability))
+                .collect(),
+        ),
+        Column::Figures(
+            Kind::Number,
+            s.iter()
+                .map(|x| Some(x.difference.expected_conversions))
+                .collect(),
+        ),
+        Column::Figures(
+            Kind::Number,
+            s.iter().map(|x| Some(x.difference.conversions)).collect(),
+        ),
+        Column::Intervals(
+            Kind::Number,
+            s.iter()
+                .map(|x| Some(x.difference.conversions_ci))
+                .collect(),
+        ),
     ];
-    if s.iter().any(|x| x.baseline.value > 0.0 || x.scenario.value > 0.0) {
+    if s.iter()
+        .any(|x| x.baseline.value > 0.0 || x.scenario.value > 0.0)
+    {
         headings.extend(
-            ["Exact change in value", "Simulated change in value", "Interval (value)"].map(String::from),
+            [
+                "Exact change in value",
+                "Simulated change in value",
+                "Interval (value)",
+            ]
+            .map(String::from),
         );
         let money = Kind::Money(w.currency.clone());
-        columns.push(Column::Figures(money.clone(), s.iter().map(|x| Some(x.difference.expected_value)).collect()));
-        columns.push(Column::Figures(money.clone(), s.iter().map(|x| Some(x.difference.value)).collect()));
-        columns.push(Column::Intervals(money, s.iter().map(|x| Some(x.difference.value_ci)).collect()));
+        columns.push(Column::Figures(
+            money.clone(),
+            s.iter()
+                .map(|x| Some(x.difference.expected_value))
+                .collect(),
+        ));
+        columns.push(Column::Figures(
+            money.clone(),
+            s.iter().map(|x| Some(x.difference.value)).collect(),
+        ));
+        columns.push(Column::Intervals(
+            money,
+            s.iter().map(|x| Some(x.difference.value_ci)).collect(),
+        ));
     }
     out.push_str(
         &Table {

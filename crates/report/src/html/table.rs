@@ -121,7 +121,11 @@ impl Table {
         let _ = writeln!(out, "<caption>{}</caption>", escape(&self.caption));
         out.push_str("<thead><tr>");
         for (h, c) in self.headings.iter().zip(&self.columns) {
-            let class = if matches!(c, Column::Text(_)) { "" } else { r#" class="n""# };
+            let class = if matches!(c, Column::Text(_)) {
+                ""
+            } else {
+                r#" class="n""#
+            };
             let _ = write!(out, "<th scope=\"col\"{class}>{}</th>", escape(h));
         }
         out.push_str("</tr></thead>\n<tbody>\n");
@@ -142,6 +146,44 @@ impl Table {
     }
 }
 
+/// One figure of a [`figure_list`]: its `data-key`, its name, its value and how it reads.
+pub struct Figure {
+    /// The row's `data-key`.
+    pub key: String,
+    /// What it is.
+    pub name: String,
+    /// Its value.
+    pub value: f64,
+    /// How it reads.
+    pub kind: Kind,
+}
+
+/// A two-column table of single figures of different kinds, each with [`SIGNIFICANT`]
+/// significant digits of its own (counts whole, money with cents).
+pub fn figure_list(caption: &str, figures: &[Figure]) -> String {
+    let mut out = format!(
+        "<table>\n<caption>{}</caption>\n<thead><tr><th scope=\"col\">Figure</th>\
+         <th scope=\"col\" class=\"n\">Value</th></tr></thead>\n<tbody>\n",
+        escape(caption)
+    );
+    for f in figures {
+        let d = match f.kind {
+            Kind::Percent => crate::figures::decimals(100.0 * f.value.abs(), SIGNIFICANT),
+            Kind::Money(_) => 2,
+            Kind::Number => column_decimals([f.value], SIGNIFICANT),
+        };
+        let _ = writeln!(
+            out,
+            "<tr data-key=\"{}\"><th scope=\"row\">{}</th>{}</tr>",
+            escape(&f.key),
+            escape(&f.name),
+            figure(f.value, &f.kind, d)
+        );
+    }
+    out.push_str("</tbody>\n</table>\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,10 +201,19 @@ mod tests {
             keys: None,
         };
         let html = t.html();
-        assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"), "{html}");
-        assert!(html.contains(r#"<data value="0.123456">12.3%</data>"#), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;") && !html.contains("<script>"),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<data value="0.123456">12.3%</data>"#),
+            "{html}"
+        );
         assert!(html.contains(r#"<data value="0.5">50.0%</data>"#), "{html}");
-        assert!(html.contains(r#"<data value="1234">1,234</data>"#), "{html}");
+        assert!(
+            html.contains(r#"<data value="1234">1,234</data>"#),
+            "{html}"
+        );
         assert!(html.contains("c &lt;b&gt;"));
     }
 }

@@ -111,7 +111,10 @@ fn chart_decimals(values: impl Iterator<Item = f64> + Clone, cap: usize) -> usiz
 }
 
 /// The credits of `method` for channel `c` and, when the method has them, its value credits.
-pub(crate) fn credits(c: &ChannelAttribution, method: AttributionMethod) -> (Option<f64>, Option<f64>) {
+pub(crate) fn credits(
+    c: &ChannelAttribution,
+    method: AttributionMethod,
+) -> (Option<f64>, Option<f64>) {
     use AttributionMethod as M;
     let sum = |x: &Option<Vec<f64>>| x.as_ref().map(|v| v.iter().sum());
     match method {

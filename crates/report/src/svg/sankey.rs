@@ -35,6 +35,9 @@ const LABEL_GAP: f64 = 5.0;
 const EXIT_LABELS: f64 = 170.0;
 /// Most columns of steps when there are no stages (later steps share the last).
 pub const MAX_STEP_COLUMNS: usize = 6;
+/// Bands carrying less than this share of all journeys are not drawn (they crowd the picture
+/// and would be hairlines); the tables list them.
+pub const MIN_DRAWN: f64 = 0.005;
 /// How many drop-out bands are labelled as leaks.
 pub const LEAKS_LABELLED: usize = 3;
 
@@ -92,7 +95,11 @@ impl Columns {
     /// [`MAX_STEP_COLUMNS`] on sharing the last column. Empty columns are left out.
     pub fn by_step(flows: &JourneyFlows) -> Columns {
         let step = |m: f64| (m.round().max(1.0) as usize).min(MAX_STEP_COLUMNS);
-        let steps: Vec<usize> = flows.touchpoints.iter().map(|t| step(t.mean_step)).collect();
+        let steps: Vec<usize> = flows
+            .touchpoints
+            .iter()
+            .map(|t| step(t.mean_step))
+            .collect();
         let mut used: Vec<usize> = steps.clone();
         used.sort_unstable();
         used.dedup();
@@ -217,9 +224,7 @@ pub fn layout(
     let n_columns = columns.names.len() + 2;
     let usable = width - 2.0 * MARGIN - EXIT_LABELS - NODE;
     let step = usable / (n_columns - 1) as f64;
-    let column_x: Vec<f64> = (0..n_columns)
-        .map(|c| MARGIN + c as f64 * step)
-        .collect();
+    let column_x: Vec<f64> = (0..n_columns).map(|c| MARGIN + c as f64 * step).collect();
     let label_width = step - NODE - 2.0 * LABEL_GAP;
     let mut headings = vec!["Entry".to_owned()];
     headings.extend(columns.names.iter().cloned());
@@ -249,7 +254,13 @@ pub fn layout(
             label,
         });
     };
-    node(NodeKind::Start, "All journeys".into(), journeys, 0, label_width);
+    node(
+        NodeKind::Start,
+        "All journeys".into(),
+        journeys,
+        0,
+        label_width,
+    );
     let mut order: Vec<usize> = (0..flows.touchpoints.len())
         .filter(|&t| flows.touchpoints[t].visits > 0.0)
         .collect();
@@ -273,8 +284,20 @@ pub fn layout(
     let converted: f64 = flows.touchpoints.iter().map(|t| t.conversions).sum();
     let dropped: f64 = flows.touchpoints.iter().map(|t| t.drop_outs).sum();
     let last = n_columns - 1;
-    node(NodeKind::Conversion, "Conversion".into(), converted, last, EXIT_LABELS - NODE);
-    node(NodeKind::DropOut, "Drop-out".into(), dropped, last, EXIT_LABELS - NODE);
+    node(
+        NodeKind::Conversion,
+        "Conversion".into(),
+        converted,
+        last,
+        EXIT_LABELS - NODE,
+    );
+    node(
+        NodeKind::DropOut,
+        "Drop-out".into(),
+        dropped,
+        last,
+        EXIT_LABELS - NODE,
+    );
 
     // One scale for the whole picture: the tallest column fits the height, every slot at
     // least as tall as its label. Slots below their label's height do not scale, so solve for
@@ -305,7 +328,9 @@ pub fn layout(
         })
         .fold(0.0, f64::max);
     if !(total_value.is_finite() && total_value > 0.0) {
-        return Err(Error::Invalid("the journey map has no traffic to draw".into()));
+        return Err(Error::Invalid(
+            "the journey map has no traffic to draw".into(),
+        ));
     }
     // The largest scale whose tallest column fits: bisection on a monotone function.
     let (mut lo, mut hi) = (0.0, available / total_value);
@@ -458,7 +483,11 @@ pub fn journey_map_chart(
         let room = if c + 1 == layout.headings.len() {
             EXIT_LABELS
         } else {
-            layout.column_x.get(1).map_or(200.0, |x1| x1 - layout.column_x[0]) - LABEL_GAP
+            layout
+                .column_x
+                .get(1)
+                .map_or(200.0, |x1| x1 - layout.column_x[0])
+                - LABEL_GAP
         };
         let line = wrap(heading, HEADING, true, room)
             .into_iter()
@@ -474,16 +503,33 @@ pub fn journey_map_chart(
             content: &line,
         });
     }
-    // Bands under the bars: forward ones, then exits; backward ones lighter.
-    for band in &layout.bands {
+    // The largest drop-out bands: the leaks, drawn stronger and tagged.
+    let mut leaks: Vec<usize> = (0..layout.bands.len())
+        .filter(|&b| layout.nodes[layout.bands[b].to].kind == NodeKind::DropOut)
+        .collect();
+    leaks.sort_by(|&a, &b| layout.bands[b].value.total_cmp(&layout.bands[a].value));
+    leaks.truncate(LEAKS_LABELLED);
+    // Bands under the bars; small ones are left out of the picture (their room on the bars
+    // stays, so every bar keeps its height and the table lists them).
+    let smallest = MIN_DRAWN * journeys;
+    for (b, band) in layout.bands.iter().enumerate() {
+        if band.value < smallest {
+            continue;
+        }
         let (from, to) = (&layout.nodes[band.from], &layout.nodes[band.to]);
         let (colour, opacity) = match to.kind {
-            NodeKind::Conversion => (CONVERT, 0.45),
-            NodeKind::DropOut => (DROP, 0.30),
-            _ if to.column <= from.column => (BACKWARD, 0.30),
-            _ => (FORWARD, 0.30),
+            NodeKind::Conversion => (CONVERT, 0.5),
+            NodeKind::DropOut if leaks.contains(&b) => (DROP, 0.4),
+            NodeKind::DropOut => (DROP, 0.15),
+            _ if to.column <= from.column => (BACKWARD, 0.25),
+            _ => (FORWARD, 0.35),
         };
-        let tooltip = format!("{} to {}: {}", from.name, to.name, journeys_text(band.value));
+        let tooltip = format!(
+            "{} to {}: {}",
+            from.name,
+            to.name,
+            journeys_text(band.value)
+        );
         canvas.path(&ribbon(&layout, band), colour, opacity, &tooltip);
     }
     // Bars and labels (a white box behind each label keeps it readable over the bands).
@@ -504,7 +550,13 @@ pub fn journey_map_chart(
             .enumerate()
             .map(|(i, l)| text_width(l, LABEL, i + 1 < n.label.len()))
             .fold(0.0, f64::max);
-        canvas.rect(x - 2.0, centre - lines * LINE / 2.0, wide + 4.0, lines * LINE, "#ffffff");
+        canvas.rect(
+            x - 2.0,
+            centre - lines * LINE / 2.0,
+            wide + 4.0,
+            lines * LINE,
+            "#ffffff",
+        );
         for (i, line) in n.label.iter().enumerate() {
             let last = i + 1 == n.label.len();
             canvas.text(&Text {
@@ -520,14 +572,8 @@ pub fn journey_map_chart(
     }
     // The largest leaks: a numbered tag on the drop-out band, where it leaves its touchpoint,
     // pushed down so tags never overlap.
-    let mut leaks: Vec<&Band> = layout
-        .bands
-        .iter()
-        .filter(|b| layout.nodes[b.to].kind == NodeKind::DropOut)
-        .collect();
-    leaks.sort_by(|a, b| b.value.total_cmp(&a.value));
     let mut tags: Vec<(f64, f64, String)> = Vec::new();
-    for (rank, band) in leaks.iter().take(LEAKS_LABELLED).enumerate() {
+    for (rank, band) in leaks.iter().map(|&b| &layout.bands[b]).enumerate() {
         let from = &layout.nodes[band.from];
         let text = format!("leak {}: {}", rank + 1, journeys_text(band.value));
         let x = from.x + NODE + LABEL_GAP;
@@ -535,10 +581,9 @@ pub fn journey_map_chart(
         // Below the node's own label when the band starts inside it.
         let label_bottom = (from.slot.0 + from.slot.1) / 2.0 + from.label.len() as f64 * LINE / 2.0;
         y = y.max(label_bottom + 2.0);
-        while tags
-            .iter()
-            .any(|(tx, ty, t)| (y - ty).abs() < LINE && (x - tx).abs() < text_width(t, LABEL, true) + 8.0)
-        {
+        while tags.iter().any(|(tx, ty, t)| {
+            (y - ty).abs() < LINE && (x - tx).abs() < text_width(t, LABEL, true) + 8.0
+        }) {
             y += LINE;
         }
         tags.push((x, y, text));
@@ -564,7 +609,14 @@ mod tests {
     use super::*;
     use journeysim_core::journey_flows::{JourneyFlows, Link, TouchpointFlow};
 
-    fn touchpoint(name: &str, entries: f64, visits: f64, conv: f64, drop: f64, step: f64) -> TouchpointFlow {
+    fn touchpoint(
+        name: &str,
+        entries: f64,
+        visits: f64,
+        conv: f64,
+        drop: f64,
+        step: f64,
+    ) -> TouchpointFlow {
         TouchpointFlow {
             touchpoint: name.into(),
             entries,
@@ -586,9 +638,21 @@ mod tests {
                 touchpoint("c", 0.0, 0.3, 0.0, 0.2, 2.0),
             ],
             links: vec![
-                Link { from: 0, to: 1, journeys: 0.5 },
-                Link { from: 0, to: 2, journeys: 0.3 },
-                Link { from: 2, to: 1, journeys: 0.1 },
+                Link {
+                    from: 0,
+                    to: 1,
+                    journeys: 0.5,
+                },
+                Link {
+                    from: 0,
+                    to: 2,
+                    journeys: 0.3,
+                },
+                Link {
+                    from: 2,
+                    to: 1,
+                    journeys: 0.1,
+                },
             ],
             conversion_probability: 0.4,
         }
@@ -603,7 +667,11 @@ mod tests {
         for a in &l.nodes {
             assert!(a.slot.0 >= 0.0 && a.slot.1 <= l.size.1, "{a:?}");
             assert!(a.y >= a.slot.0 - 1e-9 && a.y + a.height <= a.slot.1 + 1e-9);
-            for b in l.nodes.iter().filter(|b| b.column == a.column && b.kind != a.kind) {
+            for b in l
+                .nodes
+                .iter()
+                .filter(|b| b.column == a.column && b.kind != a.kind)
+            {
                 assert!(a.slot.1 <= b.slot.0 || b.slot.1 <= a.slot.0, "{a:?} {b:?}");
             }
         }
@@ -622,7 +690,12 @@ mod tests {
         }
         // Bands leaving a node fill its bar (no repeats here), and so do bands arriving.
         for (i, n) in l.nodes.iter().enumerate() {
-            let out: f64 = l.bands.iter().filter(|b| b.from == i).map(|b| b.width).sum();
+            let out: f64 = l
+                .bands
+                .iter()
+                .filter(|b| b.from == i)
+                .map(|b| b.width)
+                .sum();
             let into: f64 = l.bands.iter().filter(|b| b.to == i).map(|b| b.width).sum();
             if n.kind != NodeKind::Conversion && n.kind != NodeKind::DropOut {
                 assert!((out - n.height).abs() < 1e-6, "{n:?}");
