@@ -3,7 +3,7 @@
 //! exact `<data value>`s; its journey map conserves traffic; it reaches for nothing on the
 //! network; names from the data are escaped; bad input writes no file.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
@@ -311,7 +311,7 @@ fn names_from_the_data_are_escaped() {
 }
 
 /// Runs `report` expecting a usage or input error: exit 2, and no file at `out`.
-fn refused(args: &[&str], out: &PathBuf, message: &str) {
+fn refused(args: &[&str], out: &Path, message: &str) {
     let done = run(args);
     let stderr = String::from_utf8_lossy(&done.stderr);
     assert_eq!(done.status.code(), Some(2), "{stderr}");
