@@ -384,6 +384,6 @@ pub fn run(args: ReportArgs) -> Result<()> {
     }
     let loaded = args.inputs.load()?;
     warn(&loaded.overview.warnings);
-    let page = html::document(&loaded.overview)?;
+    let page = html::document(&loaded.overview);
     write_output(Some(out), page.as_bytes())
 }

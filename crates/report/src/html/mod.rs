@@ -173,8 +173,19 @@ fn base64(bytes: &[u8]) -> String {
 /// (left out there, so the page holds no address at all).
 const SVG_NAMESPACE: &str = " xmlns=\"http://www.w3.org/2000/svg\"";
 
-/// A chart inline, a link saving the same SVG as `file`, and its caption.
-fn figure(svg: &str, file: &str, caption: &str) -> String {
+/// A chart inline, a link saving the same SVG as `file`, and its caption; when the chart cannot
+/// be drawn (too many rows for its size), a note saying why instead: the table under it still
+/// holds every number.
+fn figure(svg: Result<String>, file: &str, caption: &str) -> String {
+    let svg = match svg {
+        Ok(svg) => svg,
+        Err(e) => {
+            return note(&format!(
+                "{caption}: the chart is left out ({e}); the table has every figure."
+            ));
+        }
+    };
+    let svg = svg.as_str();
     let inline = svg.replacen(SVG_NAMESPACE, "", 1);
     let label = format!("{}: chart", caption);
     let inline = inline.replacen(
@@ -202,8 +213,8 @@ const CHART: Size = Size {
 };
 
 /// The whole file: the sections of [`body`] in a page with [`STYLE`].
-pub fn document(overview: &Overview) -> Result<String> {
-    Ok(format!(
+pub fn document(overview: &Overview) -> String {
+    format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>Customer journey report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
@@ -212,20 +223,20 @@ pub fn document(overview: &Overview) -> Result<String> {
         escape(&overview.input),
         escape(&overview.input_kind),
         overview.order,
-        body(overview)?
-    ))
+        body(overview)
+    )
 }
 
 /// The report's sections as an HTML fragment, in order: headline figures, journey map,
 /// attribution, funnel, top converting paths, scenarios, notes.
-pub fn body(overview: &Overview) -> Result<String> {
+pub fn body(overview: &Overview) -> String {
     let mut out = String::new();
     out.push_str(&headline_section(overview));
-    out.push_str(&journey_map_section(overview)?);
-    out.push_str(&attribution_section(overview)?);
-    out.push_str(&funnel_section(overview)?);
+    out.push_str(&journey_map_section(overview));
+    out.push_str(&attribution_section(overview));
+    out.push_str(&funnel_section(overview));
     out.push_str(&paths_section(overview));
-    out.push_str(&scenario_section(overview)?);
+    out.push_str(&scenario_section(overview));
     if !overview.warnings.is_empty() {
         out.push_str("<section id=\"notes\">\n<h2>Notes on the input</h2>\n<ul>\n");
         for w in &overview.warnings {
@@ -233,7 +244,7 @@ pub fn body(overview: &Overview) -> Result<String> {
         }
         out.push_str("</ul>\n</section>\n");
     }
-    Ok(out)
+    out
 }
 
 /// A headline card.
@@ -337,7 +348,7 @@ fn headline_section(o: &Overview) -> String {
     out
 }
 
-fn journey_map_section(o: &Overview) -> Result<String> {
+fn journey_map_section(o: &Overview) -> String {
     let flows = &o.flows;
     let (journeys, unit) = match o.headline.journeys {
         Some(j) if j > 0.0 => (j, "expected journeys, of the journeys observed".to_owned()),
@@ -365,8 +376,8 @@ fn journey_map_section(o: &Overview) -> Result<String> {
          journeys are not drawn (the tables list every move). The largest drop-outs are \
          tagged \"leak\"."
     )));
-    let (svg, _) = journey_map_chart(&scaled, journeys, &columns, 1280.0, 620.0)?;
-    out.push_str(&figure(&svg, "journey-map.svg", "The journey map"));
+    let svg = journey_map_chart(&scaled, journeys, &columns, 1280.0, 620.0).map(|(svg, _)| svg);
+    out.push_str(&figure(svg, "journey-map.svg", "The journey map"));
     let stage_of = |t: usize| columns.names[columns.of_touchpoint[t]].clone();
     let order: Vec<usize> = {
         let mut v: Vec<usize> = (0..flows.touchpoints.len()).collect();
@@ -488,10 +499,10 @@ fn journey_map_section(o: &Overview) -> Result<String> {
         "<details>\n<summary>All {moves} moves between touchpoints</summary>\n{links_table}</details>"
     );
     out.push_str("</section>\n");
-    Ok(out)
+    out
 }
 
-fn attribution_section(o: &Overview) -> Result<String> {
+fn attribution_section(o: &Overview) -> String {
     let mut out = String::from("<section id=\"attribution\">\n<h2>Attribution</h2>\n");
     let Some(result) = &o.attribution else {
         out.push_str(&note(
@@ -538,7 +549,7 @@ fn attribution_section(o: &Overview) -> Result<String> {
             .html(),
         );
         out.push_str("</section>\n");
-        return Ok(out);
+        return out;
     };
     let methods: Vec<AttributionMethod> = AttributionMethod::ALL
         .into_iter()
@@ -561,9 +572,9 @@ fn attribution_section(o: &Overview) -> Result<String> {
     let currency = result.model.costs.as_ref().and_then(|c| c.currency.clone());
     for &m in &methods {
         let _ = writeln!(out, "<div class=\"panel\" id=\"p-{}\">", m.name());
-        let svg = attribution_chart(result, m, CHART)?;
+        let svg = attribution_chart(result, m, CHART);
         out.push_str(&figure(
-            &svg,
+            svg,
             &format!("attribution-{}.svg", m.name()),
             &format!("Conversions credited by channel: {}", method_title(m)),
         ));
@@ -664,10 +675,10 @@ fn attribution_section(o: &Overview) -> Result<String> {
         )));
     }
     out.push_str("</section>\n");
-    Ok(out)
+    out
 }
 
-fn funnel_section(o: &Overview) -> Result<String> {
+fn funnel_section(o: &Overview) -> String {
     let mut out = String::from("<section id=\"funnel\">\n<h2>The funnel</h2>\n");
     let Some(f) = &o.funnel else {
         out.push_str(&note(
@@ -675,7 +686,7 @@ fn funnel_section(o: &Overview) -> Result<String> {
              its own stages; a model file may have them attached by `journeysim fit --stages`).",
         ));
         out.push_str("</section>\n");
-        return Ok(out);
+        return out;
     };
     out.push_str(&note(
         "Two measures per stage. \"Reached this stage\": the share of all journeys that visit \
@@ -684,9 +695,9 @@ fn funnel_section(o: &Overview) -> Result<String> {
          the next. Stages are not nested (a journey can skip a stage or start late), so the \
          first measure can rise.",
     ));
-    let svg = funnel_chart(f, CHART)?;
+    let svg = funnel_chart(f, CHART);
     out.push_str(&figure(
-        &svg,
+        svg,
         "funnel.svg",
         "Share of journeys reaching each stage",
     ));
@@ -748,7 +759,7 @@ fn funnel_section(o: &Overview) -> Result<String> {
         .html(),
     );
     out.push_str("</section>\n");
-    Ok(out)
+    out
 }
 
 fn paths_section(o: &Overview) -> String {
@@ -811,9 +822,9 @@ fn paths_section(o: &Overview) -> String {
     out
 }
 
-fn scenario_section(o: &Overview) -> Result<String> {
+fn scenario_section(o: &Overview) -> String {
     let Some(w) = &o.whatif else {
-        return Ok(String::new());
+        return String::new();
     };
     let mut out = String::from("<section id=\"scenarios\">\n<h2>What-if scenarios</h2>\n");
     out.push_str(&note(&format!(
@@ -823,9 +834,9 @@ fn scenario_section(o: &Overview) -> Result<String> {
         grouped(w.journeys as f64, 0),
         w.seed
     )));
-    let svg = whatif_chart(w, CHART)?;
+    let svg = whatif_chart(w, CHART);
     out.push_str(&figure(
-        &svg,
+        svg,
         "scenarios.svg",
         "What-if: the change each scenario makes",
     ));
@@ -916,7 +927,7 @@ fn scenario_section(o: &Overview) -> Result<String> {
         out.push_str(&note(&format!("Note: {warning}")));
     }
     out.push_str("</section>\n");
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
@@ -931,6 +942,28 @@ mod tests {
         assert_eq!(base64(b"foo"), "Zm9v");
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
         assert_eq!(base64(&[0xff, 0xfe]), "//4=");
+    }
+
+    #[test]
+    fn a_chart_that_cannot_be_drawn_leaves_a_note_not_a_failed_page() {
+        let error = journeysim_core::Error::Invalid("40 scenarios do not fit <here>".into());
+        let html = figure(Err(error), "x.svg", "What-if");
+        assert!(
+            html.starts_with("<p class=\"note\">What-if: the chart is left out"),
+            "{html}"
+        );
+        assert!(html.contains("&lt;here&gt;") && !html.contains("<svg"));
+        let html = figure(
+            Ok("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1\"></svg>".into()),
+            "x.svg",
+            "A & B",
+        );
+        assert!(
+            html.contains("<svg role=\"img\" aria-label=\"A &amp; B: chart\" width=\"1\">"),
+            "{html}"
+        );
+        assert!(html.contains("download=\"x.svg\" href=\"data:image/svg+xml;base64,PHN2Zy"));
+        assert!(!html.contains("http://"));
     }
 
     #[test]
