@@ -156,8 +156,10 @@ pub struct NodeBox {
     pub height: f64,
     /// The slot's top and bottom (the bar and its label): slots of a column never overlap.
     pub slot: (f64, f64),
-    /// The label's lines.
+    /// The label's lines: the name's (bold), then the figures'.
     pub label: Vec<String>,
+    /// How many of the label's lines are the name's.
+    pub name_lines: usize,
 }
 
 /// A placed band between two nodes.
@@ -241,8 +243,11 @@ pub fn layout(
     let mut nodes: Vec<NodeBox> = Vec::new();
     let mut node = |kind, name: String, value: f64, column: usize, room: f64| {
         let mut label = wrap(&name, LABEL, true, room);
-        label.push(format!("{} ({})", journeys_text(value), share(value)));
+        let name_lines = label.len();
+        let figures = format!("{} ({})", journeys_text(value), share(value));
+        label.extend(wrap(&figures, LABEL, false, room));
         nodes.push(NodeBox {
+            name_lines,
             kind,
             name,
             value,
@@ -548,7 +553,7 @@ pub fn journey_map_chart(
             .label
             .iter()
             .enumerate()
-            .map(|(i, l)| text_width(l, LABEL, i + 1 < n.label.len()))
+            .map(|(i, l)| text_width(l, LABEL, i < n.name_lines))
             .fold(0.0, f64::max);
         canvas.rect(
             x - 2.0,
@@ -558,14 +563,14 @@ pub fn journey_map_chart(
             "#ffffff",
         );
         for (i, line) in n.label.iter().enumerate() {
-            let last = i + 1 == n.label.len();
+            let name = i < n.name_lines;
             canvas.text(&Text {
                 x,
                 y: first + i as f64 * LINE,
                 size: LABEL,
                 anchor: Anchor::Start,
-                bold: !last,
-                colour: if last { GREY } else { INK },
+                bold: name,
+                colour: if name { INK } else { GREY },
                 content: line,
             });
         }
@@ -712,6 +717,80 @@ mod tests {
         let exit = |k| l.nodes.iter().find(|n| n.kind == k).unwrap().value;
         assert!((exit(NodeKind::Conversion) - 400.0).abs() < 1e-9);
         assert!((exit(NodeKind::DropOut) - 600.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn labels_fit_between_columns_even_with_many_stages() {
+        // A chain of 10 touchpoints with long names, one stage each: narrow columns.
+        let n = 10;
+        let touchpoints = (0..n)
+            .map(|i| {
+                let entries = if i == 0 { 1.0 } else { 0.0 };
+                let visits = 0.9_f64.powi(i as i32);
+                let drop = if i + 1 == n { 0.0 } else { 0.1 * visits };
+                let conv = if i + 1 == n { visits } else { 0.0 };
+                touchpoint(
+                    &format!("touchpoint_with_a_long_name_{i}"),
+                    entries,
+                    visits,
+                    conv,
+                    drop,
+                    i as f64 + 1.0,
+                )
+            })
+            .collect();
+        let links = (0..n - 1)
+            .map(|i| Link {
+                from: i,
+                to: i + 1,
+                journeys: 0.9_f64.powi(i as i32 + 1),
+            })
+            .collect();
+        let f = JourneyFlows {
+            touchpoints,
+            links,
+            conversion_probability: 0.9_f64.powi(n as i32 - 1),
+        };
+        let stages = StageMap {
+            stages: (0..n).map(|i| format!("stage {i}")).collect(),
+            touchpoints: (0..n)
+                .map(|i| {
+                    (
+                        format!("touchpoint_with_a_long_name_{i}"),
+                        format!("stage {i}"),
+                    )
+                })
+                .collect(),
+        };
+        let f = f.scaled(123_456.0);
+        let l = layout(
+            &f,
+            123_456.0,
+            &Columns::by_stage(&f, &stages),
+            1280.0,
+            500.0,
+        )
+        .unwrap();
+        let step = l.column_x[1] - l.column_x[0];
+        for node in &l.nodes {
+            let room = if node.kind == NodeKind::Conversion || node.kind == NodeKind::DropOut {
+                EXIT_LABELS - NODE
+            } else {
+                step - NODE - 2.0 * LABEL_GAP
+            };
+            for (i, line) in node.label.iter().enumerate() {
+                assert!(
+                    text_width(line, LABEL, i < node.name_lines) <= room,
+                    "{line} in {room}"
+                );
+            }
+            // The label fits its slot.
+            assert!(node.label.len() as f64 * LINE <= node.slot.1 - node.slot.0 + 1e-9);
+        }
+        assert_eq!(
+            l.nodes.last().unwrap().x + NODE + EXIT_LABELS,
+            1280.0 - MARGIN
+        );
     }
 
     #[test]
