@@ -105,10 +105,11 @@ figcaption { color: var(--grey); font-size: 0.85rem; }
 a.save { font-size: 0.85rem; }
 table { border-collapse: collapse; margin: 6px 0 14px; font-size: 0.9rem; break-inside: auto; }
 caption { text-align: left; font-weight: bold; padding: 4px 0; }
-th, td { border-bottom: 1px solid var(--line); padding: 3px 10px; text-align: left; vertical-align: top; }
+th, td { border-bottom: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; }
 thead th { border-bottom: 2px solid var(--ink); }
-tbody th { font-weight: normal; }
+tbody th { font-weight: normal; min-width: 12em; }
 .n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+thead .n { white-space: normal; }
 tr { break-inside: avoid; page-break-inside: avoid; }
 .tabs > input { position: absolute; opacity: 0; }
 .tabs > label { display: inline-block; padding: 4px 12px; margin: 0 2px 6px 0; border: 1px solid var(--line);
@@ -206,11 +207,17 @@ fn note(text: &str) -> String {
     format!("<p class=\"note\">{}</p>\n", escape(text))
 }
 
-/// The size of the bar charts inside the page (scaled to its width by CSS).
-const CHART: Size = Size {
-    width: 1280,
-    height: 720,
-};
+/// The size of a bar chart inside the page (scaled to its width by CSS) with `rows` rows of
+/// `bars` bars each: a slide's width, and as tall as its rows need (a slide at most, and at
+/// least the smallest picture whose text stays apart), so one scenario is not a bar lost in
+/// white space. A chart whose rows still do not fit folds or leaves a note ([`figure`]).
+fn chart_size(rows: usize, bars: usize) -> Size {
+    let per_row = 24 + 22 * bars as u32;
+    Size {
+        width: 1280,
+        height: (330 + per_row * rows as u32).clamp(Size::MIN.height, Size::SLIDE.height),
+    }
+}
 
 /// The whole file: the sections of [`body`] in a page with [`STYLE`].
 pub fn document(overview: &Overview) -> String {
@@ -572,7 +579,7 @@ fn attribution_section(o: &Overview) -> String {
     let currency = result.model.costs.as_ref().and_then(|c| c.currency.clone());
     for &m in &methods {
         let _ = writeln!(out, "<div class=\"panel\" id=\"p-{}\">", m.name());
-        let svg = attribution_chart(result, m, CHART);
+        let svg = attribution_chart(result, m, chart_size(result.channels.len(), 1));
         out.push_str(&figure(
             svg,
             &format!("attribution-{}.svg", m.name()),
@@ -695,7 +702,7 @@ fn funnel_section(o: &Overview) -> String {
          the next. Stages are not nested (a journey can skip a stage or start late), so the \
          first measure can rise.",
     ));
-    let svg = funnel_chart(f, CHART);
+    let svg = funnel_chart(f, chart_size(f.stages.len(), 2));
     out.push_str(&figure(
         svg,
         "funnel.svg",
@@ -834,7 +841,7 @@ fn scenario_section(o: &Overview) -> String {
         grouped(w.journeys as f64, 0),
         w.seed
     )));
-    let svg = whatif_chart(w, CHART);
+    let svg = whatif_chart(w, chart_size(w.scenarios.len(), 1));
     out.push_str(&figure(
         svg,
         "scenarios.svg",

@@ -54,7 +54,7 @@ fn shown(x: f64, kind: &Kind, decimals: usize) -> String {
 fn decimals_of(values: impl Iterator<Item = f64> + Clone, kind: &Kind) -> usize {
     let finite = values.filter(|x| x.is_finite());
     match kind {
-        Kind::Percent => column_decimals(finite.map(|x| 100.0 * x), 3).max(1),
+        Kind::Percent => column_decimals(finite.map(|x| 100.0 * x), SIGNIFICANT).max(1),
         Kind::Money(_) => 2,
         Kind::Number => column_decimals(finite, SIGNIFICANT),
     }
@@ -104,6 +104,11 @@ impl Table {
                 }
                 Column::Intervals(kind, v) => {
                     let d = decimals_of(v.iter().flatten().flatten().copied(), kind);
+                    // The currency once per row is enough: the figure beside says it.
+                    let kind = match kind {
+                        Kind::Money(_) => &Kind::Money(None),
+                        other => other,
+                    };
                     v.iter()
                         .map(|x| match x {
                             Some([lo, hi]) if lo.is_finite() && hi.is_finite() => format!(
@@ -206,10 +211,13 @@ mod tests {
             "{html}"
         );
         assert!(
-            html.contains(r#"<data value="0.123456">12.3%</data>"#),
+            html.contains(r#"<data value="0.123456">12.35%</data>"#),
             "{html}"
         );
-        assert!(html.contains(r#"<data value="0.5">50.0%</data>"#), "{html}");
+        assert!(
+            html.contains(r#"<data value="0.5">50.00%</data>"#),
+            "{html}"
+        );
         assert!(
             html.contains(r#"<data value="1234">1,234</data>"#),
             "{html}"
