@@ -18,7 +18,7 @@ use journeysim_core::attribution::{
     attribute,
 };
 use journeysim_core::budget::period::Volume;
-use journeysim_core::cost::Costs;
+use journeysim_core::cost::{Costs, cpa, roas};
 use journeysim_core::funnel::{self, Funnel};
 use journeysim_core::journey_flows::JourneyFlows;
 use journeysim_core::model::FitOptions;
@@ -31,7 +31,7 @@ use journeysim_io::map_file::read_map;
 use journeysim_io::output::write_output;
 use journeysim_io::scenario_file::read_scenario;
 use journeysim_io::stage_file::read_stage_map;
-use journeysim_report::html::{self, Headline, Overview, RemovalCredit};
+use journeysim_report::html::{self, Headline, Overview, RemovalCost, RemovalCredit};
 
 use super::chain::{ChainInput, Components, ModelArgs, read_model_file};
 use super::costs::{CostArgs, PeriodArgs};
@@ -202,18 +202,48 @@ impl ReportInputs {
                     .map(|(_, c)| c.channels().names().to_vec())
                     .unwrap_or_default();
                 let total: f64 = effects.effects.iter().map(|e| e.conversions).sum();
+                let total_value: f64 = effects.effects.iter().map(|e| e.value).sum();
+                // With costs: the period's conversions and value, shared by the credit shares.
+                let priced = costs
+                    .as_ref()
+                    .map(|costs| {
+                        let channels = names.iter().map(String::as_str).collect();
+                        period(channels, loaded.volume.journeys(), costs)
+                    })
+                    .transpose()?;
+                let base = effects.base;
                 let credits = names
                     .iter()
                     .zip(&effects.effects)
-                    .map(|(name, e)| RemovalCredit {
-                        channel: name.clone(),
-                        removal_effect: e.conversions,
-                        removal_effect_value: e.value,
-                        share: if total > 0.0 {
+                    .map(|(name, e)| {
+                        let share = if total > 0.0 {
                             e.conversions / total
                         } else {
                             0.0
-                        },
+                        };
+                        let value_share = if total_value > 0.0 {
+                            e.value / total_value
+                        } else {
+                            0.0
+                        };
+                        RemovalCredit {
+                            channel: name.clone(),
+                            removal_effect: e.conversions,
+                            removal_effect_value: e.value,
+                            share,
+                            costs: priced.as_ref().map(|p| {
+                                let conversions = share * base.conversion_probability * p.journeys;
+                                let value = value_share * base.value_per_journey * p.journeys;
+                                let cost = p.priced.cost(name);
+                                RemovalCost {
+                                    conversions,
+                                    value,
+                                    cost,
+                                    cpa: cpa(cost, conversions),
+                                    roas: roas(cost, value),
+                                }
+                            }),
+                        }
                     })
                     .collect();
                 let headline = Headline {

@@ -362,3 +362,35 @@ fn bad_input_exits_2_and_writes_nothing() {
         "--format",
     );
 }
+
+#[test]
+fn a_map_with_costs_prices_its_credit_shares_over_the_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let costs = file("scenarios/journey_map_costs.csv");
+    let html = report(
+        dir.path(),
+        &[
+            "--map",
+            MAP,
+            "--costs",
+            &costs,
+            "--period-journeys",
+            "100000",
+        ],
+    );
+    self_contained(&html);
+    let p = row(&html, "conversion_probability")[0];
+    let mut credited = 0.0;
+    for channel in keys(&html, "removal:") {
+        // Removal effects, share, conversions and value per period, cost, CPA, ROAS.
+        let [_, _, share, conversions, _, cost, cpa, _] =
+            row(&html, &format!("removal:{channel}"))[..]
+        else {
+            panic!("{channel}: {:?}", row(&html, &format!("removal:{channel}")))
+        };
+        same(conversions, share * p * 100_000.0, &channel);
+        same(cpa, cost / conversions, &channel);
+        credited += conversions;
+    }
+    same(credited, p * 100_000.0, "conversions credited");
+}

@@ -51,6 +51,25 @@ pub struct RemovalCredit {
     pub removal_effect_value: f64,
     /// Its share of the credit: its removal effect over the sum of all.
     pub share: f64,
+    /// With costs over a period: the conversions and value its share of the credit earns in
+    /// the period, its cost, CPA and ROAS.
+    pub costs: Option<RemovalCost>,
+}
+
+/// A channel's money figures under Markov credit shares over a costed period.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RemovalCost {
+    /// Conversions credited per period: `share x P(conversion) x period journeys`.
+    pub conversions: f64,
+    /// Value credited per period: its value share (removal effect on value over the sum of
+    /// all) times the value per journey and the period's journeys.
+    pub value: f64,
+    /// Its cost, when the costs file has one.
+    pub cost: Option<f64>,
+    /// `cost / conversions`.
+    pub cpa: Option<f64>,
+    /// `value / cost`.
+    pub roas: Option<f64>,
 }
 
 /// Everything the report shows, as plain data; `None` where the input lacks it.
@@ -524,29 +543,52 @@ fn attribution_section(o: &Overview) -> String {
                 .total_cmp(&a.removal_effect)
                 .then_with(|| a.channel.cmp(&b.channel))
         });
+        let mut headings: Vec<String> = [
+            "Channel",
+            "Removal effect (conversions)",
+            "Removal effect (value)",
+            "Share of credit",
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut columns = vec![
+            Column::Text(rows.iter().map(|r| r.channel.clone()).collect()),
+            Column::Figures(
+                Kind::Percent,
+                rows.iter().map(|r| Some(r.removal_effect)).collect(),
+            ),
+            Column::Figures(
+                Kind::Percent,
+                rows.iter().map(|r| Some(r.removal_effect_value)).collect(),
+            ),
+            Column::Figures(Kind::Percent, rows.iter().map(|r| Some(r.share)).collect()),
+        ];
+        if rows.iter().any(|r| r.costs.is_some()) {
+            let money = Kind::Money(o.currency.clone());
+            let of = |f: fn(&RemovalCost) -> Option<f64>| -> Vec<Option<f64>> {
+                rows.iter().map(|r| r.costs.as_ref().and_then(f)).collect()
+            };
+            headings.extend(
+                [
+                    "Conversions credited per period",
+                    "Value credited per period",
+                    "Cost",
+                    "CPA",
+                    "ROAS",
+                ]
+                .map(String::from),
+            );
+            columns.push(Column::Figures(Kind::Number, of(|c| Some(c.conversions))));
+            columns.push(Column::Figures(money.clone(), of(|c| Some(c.value))));
+            columns.push(Column::Figures(money.clone(), of(|c| c.cost)));
+            columns.push(Column::Figures(money, of(|c| c.cpa)));
+            columns.push(Column::Figures(Kind::Number, of(|c| c.roas)));
+        }
         out.push_str(
             &Table {
                 caption: "Markov removal effects (exact), largest first".into(),
-                headings: [
-                    "Channel",
-                    "Removal effect (conversions)",
-                    "Removal effect (value)",
-                    "Share of credit",
-                ]
-                .map(String::from)
-                .to_vec(),
-                columns: vec![
-                    Column::Text(rows.iter().map(|r| r.channel.clone()).collect()),
-                    Column::Figures(
-                        Kind::Percent,
-                        rows.iter().map(|r| Some(r.removal_effect)).collect(),
-                    ),
-                    Column::Figures(
-                        Kind::Percent,
-                        rows.iter().map(|r| Some(r.removal_effect_value)).collect(),
-                    ),
-                    Column::Figures(Kind::Percent, rows.iter().map(|r| Some(r.share)).collect()),
-                ],
+                headings,
+                columns,
                 keys: Some(
                     rows.iter()
                         .map(|r| format!("removal:{}", r.channel))
