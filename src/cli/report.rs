@@ -104,8 +104,8 @@ pub struct Loaded {
 }
 
 /// The input's kind as the funnel names it.
-fn kind_of(input: &ChainInput) -> Result<&'static str> {
-    Ok(if input.map_file().is_some() {
+fn kind_of(input: &ChainInput) -> &'static str {
+    if input.map_file().is_some() {
         "map"
     } else if input.model_file().is_some() {
         "model"
@@ -117,7 +117,7 @@ fn kind_of(input: &ChainInput) -> Result<&'static str> {
         "events"
     } else {
         "paths"
-    })
+    }
 }
 
 impl ReportInputs {
@@ -158,7 +158,7 @@ impl ReportInputs {
         let components = loaded.components;
         let refs: Vec<(f64, &Chain)> = components.iter().map(|(w, c)| (*w, c)).collect();
         let order = components.first().map_or(1, |(_, c)| c.order());
-        let kind = kind_of(&self.input)?;
+        let kind = kind_of(&self.input);
 
         // Stages: --stages, else a map's own, else a model file's attached ones.
         let stages: Option<(StageMap, String)> = match (stage_file, self.stages.as_deref()) {
@@ -303,7 +303,9 @@ impl ReportInputs {
 
         let flows = JourneyFlows::mixture(&refs)?;
         let currency = costs.as_ref().and_then(|c| c.currency().map(str::to_owned));
-        warnings.dedup();
+        // The fit, the attribution and the funnel read the same input: say each thing once.
+        let mut seen = std::collections::HashSet::new();
+        warnings.retain(|w| seen.insert(w.clone()));
         Ok(Loaded {
             overview: Overview {
                 input: source,
