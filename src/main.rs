@@ -120,6 +120,16 @@ enum Command {
         after_help = "The table's time column is a TIMESTAMP; its conversion and value columns must exist and be\nnumeric (NULL counts as 0). The semantics, and what differs from the CSV reader: README,\n\"At warehouse scale\".\n\nExamples:\n  journeysim sql --dialect bigquery --table my_project.analytics.events --out cut.sql\n  journeysim sql --dialect postgres --table events --lookback-days 14 --segment-col persona"
     )]
     Sql(cli::sql::SqlArgs),
+    /// One self-contained HTML page to share: headline figures, the journey map, attribution,
+    /// the funnel, top converting paths and what-if scenarios.
+    ///
+    /// The journey map is a Sankey diagram of the chain's exact expected traffic. Every chart
+    /// has its table and a link saving it as SVG; nothing is fetched, so the page opens from a
+    /// mail attachment and prints on A4 landscape. Always written to --out (no --format).
+    #[command(
+        after_help = "Examples:\n  journeysim report --map scenarios/journey_map.json --scenario scenarios/faster_consideration.json --out report.html\n  journeysim report data/sample_paths.csv --stages scenarios/stages.json --scenario scenarios/checkout_abandonment.json --out report.html\n  journeysim report data/paths_10k.csv --costs data/costs_10k.csv --currency EUR --out report.html"
+    )]
+    Report(cli::report::ReportArgs),
 }
 
 /// Runs the chosen command.
@@ -140,6 +150,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Generate(args) => cli::generate::run(args),
         Command::Aggregate(args) => cli::aggregate::run(args),
         Command::Sql(args) => cli::sql::run(args),
+        Command::Report(args) => cli::report::run(args),
     }
 }
 

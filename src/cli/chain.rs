@@ -135,6 +135,16 @@ impl ChainInput {
     pub fn data_input(&self) -> Option<&PathsInput> {
         (self.data.file.is_some() || self.data.events.events.is_some()).then_some(&self.data)
     }
+
+    /// The model file, when the chain is read from one.
+    pub fn model_file(&self) -> Option<&str> {
+        self.model.as_deref()
+    }
+
+    /// The journey map, when the chain is built from one.
+    pub fn map_file(&self) -> Option<&str> {
+        self.map.as_deref()
+    }
 }
 
 /// Chains with population shares: one chain (share 1) or a journey map's personas.

@@ -34,6 +34,12 @@ pub struct EngineArgs {
 }
 
 impl EngineArgs {
+    /// `--seed`: the simulation's, and any other random stream of the command (`report`'s
+    /// bootstrap intervals).
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
     /// The engine options; `default_journeys` applies when neither --journeys nor --precision
     /// is given (commands where the count is optional).
     pub fn options(&self, default_journeys: Option<u64>) -> Result<SimulateOptions> {

@@ -26,6 +26,7 @@ pub mod order;
 pub mod output;
 pub mod paths;
 pub mod picture;
+pub mod report;
 pub mod serve;
 pub mod simulate;
 pub mod sql;

@@ -1,5 +1,6 @@
-//! `journeysim serve`: reads the model once, starts the web app (crate `journeysim-serve`) on a
-//! local port, prints its URL on standard output and serves until Ctrl-C.
+//! `journeysim serve`: reads the model once, computes the report's views ([`super::report`]),
+//! starts the web app (crate `journeysim-serve`) on a local port, prints its URL on standard
+//! output and serves until Ctrl-C.
 
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
@@ -8,27 +9,20 @@ use clap::Args;
 
 use journeysim_core::{Error, Result};
 use journeysim_io::budget_file::read_plan;
-use journeysim_io::stage_file::read_stage_map;
 use journeysim_serve::Model;
 
-use super::chain::{ChainInput, ModelArgs};
-use super::engine::EngineArgs;
 use super::output::warn;
+use super::report::ReportInputs;
 use super::timing::TimeArgs;
 
 /// Arguments of `serve`.
 #[derive(Args)]
 pub struct ServeArgs {
     #[command(flatten)]
-    input: ChainInput,
-    #[command(flatten)]
-    model: ModelArgs,
+    inputs: ReportInputs,
     /// A budget plan (JSON, README "Budgets"): the panel then has a spend per channel.
     #[arg(long, value_name = "PLAN_JSON", value_parser = super::values::file_name())]
     budget: Option<String>,
-    /// Stage map (`{"stages": [...], "touchpoints": {...}}`), listed by GET /api/model.
-    #[arg(long, value_name = "STAGES_JSON", value_parser = super::values::file_name())]
-    stages: Option<String>,
     /// The port to listen on; 0 picks a free one (the printed URL says which).
     #[arg(long, default_value_t = 8050)]
     port: u16,
@@ -36,8 +30,6 @@ pub struct ServeArgs {
     /// to the network, without authentication: a warning says so.
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
-    #[command(flatten)]
-    engine: EngineArgs,
     #[command(flatten)]
     time: TimeArgs,
 }
@@ -48,7 +40,7 @@ const DEFAULT_JOURNEYS: u64 = 1_000_000;
 
 /// Loads the model, binds the port and serves until interrupted.
 pub fn run(args: ServeArgs) -> Result<()> {
-    let options = args.engine.options(Some(DEFAULT_JOURNEYS))?;
+    let options = args.inputs.engine().options(Some(DEFAULT_JOURNEYS))?;
     let journeys = match options.stop {
         journeysim_core::simulate::Stop::Journeys(n) => n,
         journeysim_core::simulate::Stop::Precision { .. } => {
@@ -68,21 +60,21 @@ pub fn run(args: ServeArgs) -> Result<()> {
         ));
     }
     let plan = args.budget.as_deref().map(read_plan).transpose()?;
-    let stages = args.stages.as_deref().map(read_stage_map).transpose()?;
-    let loaded = args.input.load_timed(&args.model)?;
+    let loaded = args.inputs.load()?;
     let horizons = args.time.horizons(loaded.timings.is_some())?;
-    warn(&loaded.warnings);
+    let overview = loaded.overview;
+    warn(&overview.warnings);
     let model = Model {
         components: loaded.components,
-        source: loaded.source,
+        source: overview.input.clone(),
         timings: loaded.timings,
         horizons,
         plan,
         volume: loaded.volume,
         journeys,
         options,
-        stages,
-        views: String::new(),
+        stages: overview.stages.clone(),
+        views: journeysim_report::html::body(&overview),
         message: super::flags::error_text,
     };
     let router = journeysim_serve::router(model)?;

@@ -200,6 +200,7 @@ fn the_what_if_panel_shows_what_whatif_gives() {
         let client = browser.session().await;
         client.goto(&server.url).await.unwrap();
         wait_for_text(&client, "#status", |t| t.starts_with("no change yet")).await;
+        screenshot(&client, "serve-loaded.png").await;
 
         // A touchpoint that never converts directly says why its conversion slider is off.
         let slider = client
@@ -296,6 +297,93 @@ fn the_what_if_panel_shows_what_whatif_gives() {
         assert!(table.contains("Change in conversions"), "{table}");
         screenshot(&client, "serve-simulated.png").await;
 
+        assert_eq!(console_errors(&client).await, Vec::<String>::new());
+        client.close().await.unwrap();
+    });
+}
+
+#[test]
+#[ignore = "needs Debian's chromium and chromium-driver: scripts/suites/browser.sh"]
+fn the_report_opens_with_no_network_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.html");
+    let out = crate::support::run(&[
+        "report",
+        "data/sample_paths.csv",
+        "--stages",
+        "scenarios/stages.json",
+        "--scenario",
+        "scenarios/checkout_abandonment.json",
+        "--journeys",
+        "20000",
+        "--quiet",
+        "--out",
+        &report.display().to_string(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let browser = Browser::start();
+    runtime().block_on(async {
+        let client = browser.session().await;
+        let address = format!("file://{}", report.display());
+        client.goto(&address).await.unwrap();
+        let title = client
+            .find(Locator::Css("h1"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!title.is_empty());
+        // Every request the page made, from Chromium's own network log.
+        let requests: Vec<(String, String)> = log(&client, "performance")
+            .await
+            .into_iter()
+            .filter_map(|entry| {
+                let message: Value = serde_json::from_str(entry["message"].as_str()?).ok()?;
+                let message = &message["message"];
+                (message["method"] == "Network.requestWillBeSent").then(|| {
+                    (
+                        message["params"]["documentURL"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                        message["params"]["request"]["url"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    )
+                })
+            })
+            .collect();
+        assert!(
+            requests.iter().any(|(_, url)| url == &address),
+            "the log holds the page's own load: {requests:?}"
+        );
+        // The page asks for nothing beyond itself; the browser's own new-tab page, shown before
+        // the report, loads its parts from chrome:// and nothing else goes anywhere.
+        for (document, url) in &requests {
+            let allowed: &[&str] = if document == &address {
+                &["file:", "data:", "about:", "blob:"]
+            } else {
+                &[
+                    "file:",
+                    "data:",
+                    "about:",
+                    "blob:",
+                    "chrome:",
+                    "chrome-untrusted:",
+                ]
+            };
+            assert!(
+                allowed.iter().any(|s| url.starts_with(s)),
+                "{document} asked for {url}"
+            );
+        }
+        screenshot(&client, "report.png").await;
         assert_eq!(console_errors(&client).await, Vec::<String>::new());
         client.close().await.unwrap();
     });

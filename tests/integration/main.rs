@@ -26,6 +26,7 @@ mod permutation;
 mod pictures;
 mod properties;
 mod reference;
+mod report;
 mod scenarios;
 mod serve;
 mod shapley;

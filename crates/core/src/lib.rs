@@ -10,7 +10,7 @@
 //! A hand-written [`journey_map`] (stages, touchpoints, personas) is a known model: it generates
 //! data ([`journey_map::generate`]) whose true removal effects are exact, so [`ground_truth`]
 //! can score every attribution method against the truth; [`funnel`] reads any chain or data by
-//! stage; [`simulate`] walks journeys; [`scenario`] and [`whatif`] change a chain and compare.
+//! stage; [`journey_flows`] gives the expected traffic between touchpoints; [`simulate`] walks journeys; [`scenario`] and [`whatif`] change a chain and compare.
 //!
 //! ```
 //! use journeysim_core::attribution::{AttributionOptions, HeuristicOptions, attribute_paths};
@@ -41,6 +41,7 @@ pub mod exact_sum;
 pub mod funnel;
 pub mod ground_truth;
 pub mod journey;
+pub mod journey_flows;
 pub mod journey_map;
 pub mod model;
 pub mod order_selection;

@@ -1,4 +1,5 @@
-//! journeysim's renderings of core results: terminal tables, JSON, CSV, SVG charts and graphs.
+//! journeysim's renderings of core results: terminal tables, JSON, CSV, SVG charts and graphs,
+//! and the self-contained HTML report ([`html`]).
 //! Nothing here computes a figure; everything here decides how one reads.
 //!
 //! Every result type implements [`Report`]: JSON is its serde form (the contract), CSV is one row
@@ -33,6 +34,7 @@ pub mod figures;
 mod funnel;
 pub mod graph;
 mod ground_truth;
+pub mod html;
 mod simulation;
 pub mod svg;
 pub mod table;

@@ -85,6 +85,7 @@ pub fn router(model: Model) -> journeysim_core::Result<Router> {
         .route("/", get(page::index))
         .route("/app.js", get(page::script))
         .route("/app.css", get(page::style))
+        .route("/report.css", get(page::report_style))
         .route("/api/health", get(api::health))
         .route("/api/model", get(api::model))
         .route("/api/whatif", post(api::whatif))

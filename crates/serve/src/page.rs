@@ -41,6 +41,15 @@ pub async fn script() -> Response {
         .into_response()
 }
 
+/// `GET /report.css`: the report's own stylesheet, for its views.
+pub async fn report_style() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        journeysim_report::html::STYLE,
+    )
+        .into_response()
+}
+
 /// `GET /app.css`.
 pub async fn style() -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE).into_response()

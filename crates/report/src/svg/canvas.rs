@@ -82,7 +82,7 @@ pub struct Canvas {
 }
 
 /// Writes `x` as an SVG coordinate: at most two decimals, so files stay small and stable.
-fn px(x: f64) -> String {
+pub fn px(x: f64) -> String {
     let text = format!("{x:.2}");
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
@@ -175,6 +175,17 @@ impl Canvas {
             self.body,
             r#"<polygon points="{}" fill="{fill}"/>"#,
             list.join(" ")
+        );
+    }
+
+    /// A filled path (`d` in SVG path syntax, built by the caller from [`px`]-rounded numbers)
+    /// at `opacity`, with a tooltip.
+    pub fn path(&mut self, d: &str, fill: &str, opacity: f64, tooltip: &str) {
+        let _ = writeln!(
+            self.body,
+            r#"<path d="{d}" fill="{fill}" fill-opacity="{}"><title>{}</title></path>"#,
+            px(opacity),
+            escape(tooltip)
         );
     }
 

@@ -9,6 +9,8 @@
 //!   interval (`compare --svg`);
 //! - [`funnel_chart`]: per stage, the share of journeys that reached it and the share that
 //!   reached it or a later one, on an axis from 0% to 100% (`funnel --svg`);
+//! - [`sankey::journey_map_chart`]: the journey map, touchpoints in columns and bands as wide
+//!   as the expected traffic between them (`report`);
 //! - [`crate::budget::response_chart`]: the response curves of a budget plan (`optimize --svg`).
 //!
 //! Every picture is [`Size::SLIDE`] (1280 x 720) unless asked otherwise, with no text under
@@ -19,6 +21,7 @@
 
 mod bars;
 pub(crate) mod canvas;
+pub mod sankey;
 
 use journeysim_core::attribution::{Attribution, AttributionMethod, ChannelAttribution};
 use journeysim_core::compare::Comparison;
@@ -108,7 +111,10 @@ fn chart_decimals(values: impl Iterator<Item = f64> + Clone, cap: usize) -> usiz
 }
 
 /// The credits of `method` for channel `c` and, when the method has them, its value credits.
-fn credits(c: &ChannelAttribution, method: AttributionMethod) -> (Option<f64>, Option<f64>) {
+pub(crate) fn credits(
+    c: &ChannelAttribution,
+    method: AttributionMethod,
+) -> (Option<f64>, Option<f64>) {
     use AttributionMethod as M;
     let sum = |x: &Option<Vec<f64>>| x.as_ref().map(|v| v.iter().sum());
     match method {
@@ -124,7 +130,7 @@ fn credits(c: &ChannelAttribution, method: AttributionMethod) -> (Option<f64>, O
 }
 
 /// How a method reads in a title.
-fn method_title(method: AttributionMethod) -> &'static str {
+pub(crate) fn method_title(method: AttributionMethod) -> &'static str {
     use AttributionMethod as M;
     match method {
         M::Markov => "Markov removal effects",
