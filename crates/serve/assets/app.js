@@ -302,7 +302,8 @@ async function start() {
     say([{ text: error.message, error: true }], "error", 0);
     return;
   }
-  showHeadline(state.model);
+  // The report's views carry their own headline figures; alone, the panel shows a short one.
+  if (!$("#views").children.length) showHeadline(state.model);
   buildPanel(state.model);
   $("#scenario-name").addEventListener("input", changed);
   $("#add-button").addEventListener("click", addTouchpoint);
