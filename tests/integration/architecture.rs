@@ -222,3 +222,33 @@ fn the_cycle_finder_finds_a_cycle() {
     assert_eq!(cycle_through(&graph, "a").unwrap(), ["a", "b"]);
     assert!(cycle_through(&graph, "c").is_none());
 }
+
+#[test]
+fn the_web_app_is_a_face_the_libraries_never_reach() {
+    let graph = lock_graph();
+    let reached = reach(&graph, "journeysim-serve");
+    for needed in [
+        "journeysim-core",
+        "journeysim-io",
+        "journeysim-report",
+        "axum",
+        "tokio",
+    ] {
+        assert!(
+            reached.contains(needed),
+            "journeysim-serve does not use {needed}"
+        );
+    }
+    for forbidden in ["journeysim", "clap", "indicatif"] {
+        assert!(
+            !reached.contains(forbidden),
+            "journeysim-serve reaches {forbidden}"
+        );
+    }
+    for library in ["journeysim-core", "journeysim-io", "journeysim-report"] {
+        let reached = reach(&graph, library);
+        for web in ["journeysim-serve", "axum", "tokio"] {
+            assert!(!reached.contains(web), "{library} reaches {web}");
+        }
+    }
+}

@@ -92,9 +92,13 @@ impl Browser {
 }
 
 impl Drop for Browser {
+    /// Stops chromedriver and any Chromium it started (a failed test never closes its session,
+    /// and Chromium outlives a killed chromedriver): they are the processes using this profile.
     fn drop(&mut self) {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        let profile = format!("user-data-dir={}", self.profile.path().display());
+        let _ = Command::new("pkill").args(["-f", &profile]).status();
     }
 }
 

@@ -244,3 +244,53 @@ fn flags_that_cannot_apply_are_errors() {
         assert!(out.stdout.is_empty(), "{args:?} printed a URL");
     }
 }
+
+#[test]
+fn with_a_budget_plan_spends_are_what_ifs_too() {
+    let server = Server::start(&[
+        "data/paths_10k.csv",
+        "--budget",
+        "scenarios/budget_10k.json",
+        "--journeys",
+        "5000",
+        "--port",
+        "0",
+    ]);
+    let model = server.get_json("/api/model");
+    let budget = &model["budget"];
+    assert_eq!(budget["currency"], "EUR");
+    let display = budget["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["channel"] == "display")
+        .unwrap();
+    assert_eq!(display["spend"].as_f64(), Some(8000.0));
+    // The panel's spend box writes set_spend; its answer is `whatif --budget`'s.
+    let scenario = r#"{"name": "less display", "changes": [{"change": "set_spend", "channel": "display", "spend": 4000}]}"#;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("less_display.json");
+    std::fs::write(&file, scenario).unwrap();
+    let cli = whatif_json(&[
+        "data/paths_10k.csv",
+        "--budget",
+        "scenarios/budget_10k.json",
+        "--scenario",
+        &file.display().to_string(),
+        "--journeys",
+        "5000",
+    ]);
+    let exact = server.post_json("/api/whatif", scenario.as_bytes());
+    let (api, cli) = (&exact["scenarios"][0], &cli["scenarios"][0]);
+    for arm in ["baseline", "scenario"] {
+        for field in EXACT_ARM {
+            assert_eq!(api[arm][field], cli[arm][field], "{arm}.{field}");
+        }
+        assert_eq!(api[arm]["period"], cli[arm]["period"], "{arm}.period");
+    }
+    assert_eq!(api["difference"]["period"], cli["difference"]["period"]);
+    assert!(
+        api["difference"]["period"]["cost"].as_f64().unwrap() < 0.0,
+        "{api}"
+    );
+}

@@ -19,7 +19,9 @@ function element(tag, attributes, ...children) {
 
 // Numbers: six significant digits, so a figure can be checked against the command line.
 const percent = (x) => (x * 100).toPrecision(6) + "%";
-const plain = (x) => (Math.abs(x) >= 1e6 ? x.toFixed(0) : x.toPrecision(6));
+const plain = (x) => x.toLocaleString("en", { maximumSignificantDigits: 6 });
+// A change in a probability, in percentage points.
+const points = (x) => (x * 100).toPrecision(6) + " pp";
 const signed = (text, x) => (x > 0 ? "+" : "") + text;
 const days = (x) => (x == null ? "–" : x.toPrecision(4) + " days");
 
@@ -182,7 +184,7 @@ function showFigures(outcome) {
   const n = state.model.journeys.toLocaleString("en");
   const rows = [
     figureRow("Conversion probability", "conversion-probability", base.conversion_probability,
-      alt && alt.conversion_probability, d.conversion_probability, percent, percent),
+      alt && alt.conversion_probability, d.conversion_probability, percent, points),
     figureRow("Relative change", "relative", null, alt && null, d.relative_conversion_probability,
       () => "", percent),
     figureRow("Value per journey", "value-per-journey", base.value_per_journey,
