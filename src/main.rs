@@ -69,7 +69,8 @@ enum Command {
     Whatif(cli::whatif::WhatifArgs),
     /// A local web app: the exact what-if of every slider move at once, simulations with
     /// intervals on demand, and a JSON API (GET /api/model, POST /api/whatif, POST
-    /// /api/simulate, GET /api/health). Prints its URL; Ctrl-C stops it.
+    /// /api/simulate, GET /api/health). Prints its URL; Ctrl-C stops it. It writes no file:
+    /// the URL is its output, so --format and --out do not apply.
     #[command(
         after_help = "Examples:\n  journeysim serve data/sample_paths.csv\n  journeysim serve data/paths_10k.csv --order 3 --port 0\n  journeysim serve --map scenarios/journey_map.json --port 8080\n  curl -s -X POST --data @scenarios/checkout_abandonment.json http://127.0.0.1:8050/api/whatif"
     )]

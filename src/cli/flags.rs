@@ -44,6 +44,9 @@ const FLAGS: &[(&str, &str)] = &[
     ("objective", "--objective"),
     ("target_cpa", "--target-cpa"),
     ("target_roas", "--target-roas"),
+    ("port", "--port"),
+    ("format", "--format"),
+    ("out", "--out"),
 ];
 
 /// The flag for the library option `option`.

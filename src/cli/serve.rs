@@ -32,6 +32,12 @@ pub struct ServeArgs {
     host: IpAddr,
     #[command(flatten)]
     time: TimeArgs,
+    /// Refused with a reason: the app answers in JSON and HTML over HTTP.
+    #[arg(long, hide = true, value_name = "FORMAT")]
+    format: Option<String>,
+    /// Refused with a reason: the app writes no file.
+    #[arg(long, hide = true, value_name = "FILE")]
+    out: Option<String>,
 }
 
 /// Journeys the exact counts are over, and a simulation's default: `whatif`'s own default, so
@@ -40,6 +46,15 @@ const DEFAULT_JOURNEYS: u64 = 1_000_000;
 
 /// Loads the model, binds the port and serves until interrupted.
 pub fn run(args: ServeArgs) -> Result<()> {
+    if args.format.is_some() || args.out.is_some() {
+        let flag = if args.format.is_some() { "format" } else { "out" };
+        return Err(Error::option(
+            flag,
+            "does not apply to serve: it writes no file and prints only its URL; the page and \
+             the JSON API (GET /api/model, POST /api/whatif...) are its output, and `journeysim \
+             report --out report.html` writes the views to a file",
+        ));
+    }
     let options = args.inputs.engine().options(Some(DEFAULT_JOURNEYS))?;
     let journeys = match options.stop {
         journeysim_core::simulate::Stop::Journeys(n) => n,
