@@ -47,7 +47,11 @@ const DEFAULT_JOURNEYS: u64 = 1_000_000;
 /// Loads the model, binds the port and serves until interrupted.
 pub fn run(args: ServeArgs) -> Result<()> {
     if args.format.is_some() || args.out.is_some() {
-        let flag = if args.format.is_some() { "format" } else { "out" };
+        let flag = if args.format.is_some() {
+            "format"
+        } else {
+            "out"
+        };
         return Err(Error::option(
             flag,
             "does not apply to serve: it writes no file and prints only its URL; the page and \

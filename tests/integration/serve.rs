@@ -233,8 +233,14 @@ fn flags_that_cannot_apply_are_errors() {
             "horizons",
         ),
         (&["data/no_such_file.csv"][..], "no_such_file"),
-        (&["data/sample_paths.csv", "--format", "json"][..], "--format does not apply"),
-        (&["data/sample_paths.csv", "--out", "x.json"][..], "--out does not apply"),
+        (
+            &["data/sample_paths.csv", "--format", "json"][..],
+            "--format does not apply",
+        ),
+        (
+            &["data/sample_paths.csv", "--out", "x.json"][..],
+            "--out does not apply",
+        ),
     ] {
         let mut all = vec!["serve"];
         all.extend_from_slice(args);
