@@ -132,6 +132,12 @@ impl ReportInputs {
     /// Reads the input, the stages, the costs and the scenarios, and computes every figure of
     /// the report. Bad input fails before any long computation.
     pub fn load(&self) -> Result<Loaded> {
+        self.load_with(REPORT_DEFAULT_JOURNEYS)
+    }
+
+    /// [`ReportInputs::load`], simulating the scenarios over `default_journeys` journeys per arm
+    /// unless --journeys says otherwise (`serve` uses its panel's count, so the two agree).
+    pub fn load_with(&self, default_journeys: u64) -> Result<Loaded> {
         let data = self.input.data_input();
         if data.is_some_and(|d| d.source() == "<stdin>") {
             return Err(Error::Invalid(
@@ -159,7 +165,7 @@ impl ReportInputs {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let options = self.engine.options(Some(REPORT_DEFAULT_JOURNEYS))?;
+        let options = self.engine.options(Some(default_journeys))?;
         let loaded = self.input.load_timed(&self.model)?;
         let source = loaded.source.clone();
         let mut warnings = loaded.warnings.clone();

@@ -79,7 +79,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
         ));
     }
     let plan = args.budget.as_deref().map(read_plan).transpose()?;
-    let loaded = args.inputs.load()?;
+    let loaded = args.inputs.load_with(DEFAULT_JOURNEYS)?;
     let horizons = args.time.horizons(loaded.timings.is_some())?;
     let overview = loaded.overview;
     warn(&overview.warnings);
