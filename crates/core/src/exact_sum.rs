@@ -33,16 +33,9 @@ pub struct ExactSum {
 impl ExactSum {
     /// Adds `x` (infinities and NaN are kept as such: the value is then not finite).
     pub fn add(&mut self, x: f64) {
-        // Knuth's two-sum: `error` is exactly what rounding `whole + x` lost, so a zero error
-        // means the f64 still holds the exact sum (always so for the first term, and for whole
-        // numbers below 2^53). Otherwise `x` goes, exactly, to the long accumulator.
-        let sum = self.whole + x;
-        let x_part = sum - self.whole;
-        let error = (self.whole - (sum - x_part)) + (x - x_part);
-        if error == 0.0 && sum.is_finite() {
-            self.whole = sum;
-        } else {
-            self.rest.get_or_insert_default().add(x);
+        match add_exactly(self.whole, x) {
+            Some(sum) => self.whole = sum,
+            None => self.rest.get_or_insert_default().add(x),
         }
     }
 
@@ -72,6 +65,17 @@ impl ExactSum {
             }
         }
     }
+}
+
+/// `a + b` if an `f64` holds it exactly (and it is finite), else `None`.
+pub fn add_exactly(a: f64, b: f64) -> Option<f64> {
+    // Knuth's two-sum: `error` is exactly what rounding `a + b` lost, so a zero error means the
+    // f64 holds the exact sum (always so when one term is zero, and for whole numbers below
+    // 2^53).
+    let sum = a + b;
+    let b_part = sum - a;
+    let error = (a - (sum - b_part)) + (b - b_part);
+    (error == 0.0 && sum.is_finite()).then_some(sum)
 }
 
 #[cfg(test)]

@@ -15,9 +15,10 @@
 //! (every method is linear in a row's counts, the Bayesian bootstrap's Gamma weights add up,
 //! and value per conversion is part of the key, so value distributions keep their samples).
 //!
-//! **Memory**: one record per distinct journey (about 90 bytes plus 4 per touch), which is the
-//! size of the table of distinct paths, whatever the number of events, plus the rows read since
-//! they were last merged: up to 2^20 of them (about 100 MB) or as many as there are distinct
+//! **Memory**: one record per distinct journey (72 bytes plus 4 per touch, and 48 more for the
+//! rare record whose counts an `f64` cannot sum exactly), which is the size of the table of
+//! distinct paths, whatever the number of events, plus the rows read since they were last
+//! merged: up to 2^20 of them (about 80 MB) or as many as there are distinct
 //! journeys, whichever is more. Rows are appended as they come and merged in bulk (sorted, not
 //! looked up one by one), and a file of up to 2^20 rows is merged once, at the end. With touch
 //! ages kept (time decay by real time, time to convert), journeys rarely repeat and it is one
@@ -52,7 +53,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHasher};
 
 use crate::error::Result;
-use crate::exact_sum::ExactSum;
+use crate::exact_sum::{ExactSum, add_exactly};
 use crate::journey::{ChannelId, ChannelTable, PathRow, PathSource, ReadSummary, SourceRow};
 
 /// A [`PathSource`] that hands on the journeys of `S` merged by content and in an order fixed by
@@ -97,16 +98,23 @@ impl<S: PathSource> Canonical<S> {
         let rows = rows.into_canonical(&renumber);
         // Summed exactly: how journeys split into rows (by ages, by censored touches) must not
         // move the totals' last bits.
-        let mut sums: [ExactSum; 4] = Default::default();
-        for row in rows.iter() {
-            let path = &row.path;
-            for (sum, x) in
-                sums.iter_mut()
-                    .zip([path.conversions, path.value, path.nulls, path.open])
-            {
-                sum.add(x);
-            }
-        }
+        // Exact sums do not depend on how the rows are split, so blocks sum in parallel.
+        let sums = (0..rows.len())
+            .into_par_iter()
+            .fold(<[ExactSum; 4]>::default, |mut sums, r| {
+                let path = rows.rows.get(r).path;
+                for (sum, x) in
+                    sums.iter_mut()
+                        .zip([path.conversions, path.value, path.nulls, path.open])
+                {
+                    sum.add(x);
+                }
+                sums
+            })
+            .reduce(<[ExactSum; 4]>::default, |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(a, b)| a.merge(b));
+                a
+            });
         let [conversions, value, nulls, open] = sums.each_ref().map(ExactSum::value);
         summary.conversions = conversions;
         summary.value = value;
@@ -165,7 +173,7 @@ impl CanonicalRows {
 const NONE: u32 = u32::MAX;
 
 /// Rows appended since the last merge before they are merged again: at least this many (about
-/// 100 MB of records), and at least as many as there are distinct journeys (so merging costs
+/// 80 MB of records and touches), and at least as many as there are distinct journeys (so merging costs
 /// a constant per row).
 const MERGE_AFTER: usize = 1 << 20;
 
@@ -188,11 +196,20 @@ struct Record {
     ages: usize,
     /// Bits of value per conversion (0 for rows without conversions).
     per_conversion: u64,
-    conversions: ExactSum,
-    value: ExactSum,
-    /// Nulls, or open journeys when `censored > 0`.
-    nulls_or_open: ExactSum,
+    /// Conversions, value, and nulls (or open journeys when `censored > 0`), each the exact
+    /// sum of the record's rows, unless `exact` is not [`NONE`].
+    counts: [f64; 3],
+    /// Index into [`Rows::exact`] of the counts' exact sums, when an `f64` could not hold one
+    /// of them (then `counts` is not used), or [`NONE`]. Most sums stay exact in an `f64`
+    /// (whole numbers, a single row), so a record is 72 bytes, not the 96 that three
+    /// [`ExactSum`]s would make it: less to move in a sort and less memory to fault in.
+    exact: u32,
 }
+
+/// Which of [`Record::counts`] holds what.
+const CONVERSIONS: usize = 0;
+const VALUE: usize = 1;
+const NULLS_OR_OPEN: usize = 2;
 
 /// The journeys of a source, in arenas. Rows are appended as they come; every so often (and at
 /// the end) the records are sorted in place by key hash, identical neighbours merged with their
@@ -208,6 +225,8 @@ struct Rows {
     ages: Vec<f64>,
     segments: Vec<String>,
     segment_index: FxHashMap<String, u32>,
+    /// The exact counts of the records whose `f64`s could not hold them ([`Record::exact`]).
+    exact: Vec<[ExactSum; 3]>,
     /// `records[..merged]` are distinct keys, sorted by hash (as of the last merge).
     merged: usize,
     /// [`MERGE_AFTER`], smaller in tests.
@@ -223,6 +242,7 @@ impl Rows {
             ages: Vec::new(),
             segments: Vec::new(),
             segment_index: FxHashMap::default(),
+            exact: Vec::new(),
             merged: 0,
             merge_after: MERGE_AFTER,
         }
@@ -283,9 +303,12 @@ impl Rows {
             segment,
             ages: ages_at,
             per_conversion,
-            conversions: ExactSum::of(path.conversions),
-            value: ExactSum::of(path.value),
-            nulls_or_open: ExactSum::of(if censored > 0 { path.open } else { path.nulls }),
+            counts: [
+                path.conversions,
+                path.value,
+                if censored > 0 { path.open } else { path.nulls },
+            ],
+            exact: NONE,
         });
         if self.records.len() - self.merged >= self.merged.max(self.merge_after) {
             self.hash_unmerged();
@@ -337,15 +360,21 @@ impl Rows {
         // Sorted in place (no second array of records), then identical neighbours merged.
         let mut records = std::mem::take(&mut self.records);
         records.par_sort_unstable_by(|x, y| x.hash.cmp(&y.hash).then_with(|| self.compare(x, y)));
+        let mut exact = std::mem::take(&mut self.exact);
         records.dedup_by(|later, kept| {
             let same = later.hash == kept.hash && self.compare(kept, later) == Ordering::Equal;
             if same {
-                kept.conversions.merge(&later.conversions);
-                kept.value.merge(&later.value);
-                kept.nulls_or_open.merge(&later.nulls_or_open);
+                add_counts(&mut exact, kept, later);
             }
             same
         });
+        // The exact sums of the records merged away are dropped.
+        let mut kept_exact = Vec::new();
+        for record in records.iter_mut().filter(|r| r.exact != NONE) {
+            kept_exact.push(std::mem::take(&mut exact[record.exact as usize]));
+            record.exact = slot(kept_exact.len() - 1);
+        }
+        self.exact = kept_exact;
         // The touches and ages again, in the records' order and without the merged ones: each
         // block of records finds its share of the new arenas by a running sum of its lengths,
         // and the blocks copy in parallel (scattered reads, a cost per touch).
@@ -410,17 +439,26 @@ impl Rows {
         (record.segment != NONE).then(|| self.segments[record.segment as usize].as_str())
     }
 
+    /// Count `which` of `record` ([`CONVERSIONS`], [`VALUE`] or [`NULLS_OR_OPEN`]).
+    fn count(&self, record: &Record, which: usize) -> f64 {
+        match record.exact {
+            NONE => record.counts[which],
+            at => self.exact[at as usize][which].value(),
+        }
+    }
+
     fn get(&self, r: usize) -> SourceRow<'_> {
         let record = &self.records[r];
+        let nulls_or_open = self.count(record, NULLS_OR_OPEN);
         let (nulls, open) = match record.censored {
-            0 => (record.nulls_or_open.value(), 0.0),
-            _ => (0.0, record.nulls_or_open.value()),
+            0 => (nulls_or_open, 0.0),
+            _ => (0.0, nulls_or_open),
         };
         SourceRow {
             path: PathRow {
                 touches: self.touches_of(record),
-                conversions: record.conversions.value(),
-                value: record.value.value(),
+                conversions: self.count(record, CONVERSIONS),
+                value: self.count(record, VALUE),
                 nulls,
                 open,
                 censored: record.censored as usize,
@@ -445,6 +483,36 @@ impl Rows {
             })
             .then_with(|| self.segment_of(x).cmp(&self.segment_of(y)))
     }
+}
+
+/// Adds the counts of `later` to those of `kept`, exactly: in `kept`'s `f64`s while they
+/// hold the sums exactly, else in a slot of `exact`.
+fn add_counts(exact: &mut Vec<[ExactSum; 3]>, kept: &mut Record, later: &Record) {
+    if kept.exact == NONE && later.exact == NONE {
+        let sums = [0, 1, 2].map(|i| add_exactly(kept.counts[i], later.counts[i]));
+        if let [Some(a), Some(b), Some(c)] = sums {
+            kept.counts = [a, b, c];
+            return;
+        }
+    }
+    if kept.exact == NONE {
+        exact.push(kept.counts.map(ExactSum::of));
+        kept.exact = slot(exact.len() - 1);
+    }
+    let later_sums = match later.exact {
+        NONE => later.counts.map(ExactSum::of),
+        at => exact[at as usize].clone(),
+    };
+    for (sum, terms) in exact[kept.exact as usize].iter_mut().zip(&later_sums) {
+        sum.merge(terms);
+    }
+}
+
+/// `i` as an index into [`Rows::exact`].
+fn slot(i: usize) -> u32 {
+    let slot = u32::try_from(i).expect("fewer than 2^32 inexact sums");
+    assert!(slot != NONE, "fewer than 2^32 - 1 inexact sums");
+    slot
 }
 
 /// Hash of a journey's key: touches, value per conversion, ages, segment and censored touches.
@@ -604,6 +672,50 @@ mod tests {
         assert!(at_the_end.len() <= 300 * 2, "merged: {}", at_the_end.len());
         assert_eq!(read(64), at_the_end);
         assert_eq!(read(1), at_the_end);
+    }
+
+    #[test]
+    fn a_record_is_72_bytes() {
+        // The size the sort moves and the memory per distinct journey are documented.
+        assert_eq!(std::mem::size_of::<Record>(), 72);
+    }
+
+    #[test]
+    fn counts_an_f64_cannot_hold_are_summed_exactly_whatever_the_merges() {
+        // 0.1 + 0.2 rounds; so do sums of counts past 2^53. Merged pairwise in different
+        // groupings, the rows give the correctly rounded total of all their terms.
+        let terms = [0.1, 0.2, 0.3, 9_007_199_254_740_993.0, 1.0, 0.7, 1e-20];
+        let read = |merge_after: usize, reversed: bool| {
+            let mut rows = Rows::new(false);
+            rows.merge_after = merge_after;
+            let touches = [0u32];
+            let mut order: Vec<f64> = terms.to_vec();
+            if reversed {
+                order.reverse();
+            }
+            for &x in &order {
+                rows.push(&SourceRow {
+                    path: PathRow::whole(&touches, x, x, x),
+                    ages_days: None,
+                    segment: None,
+                });
+            }
+            let canonical = rows.into_canonical(&[0]);
+            let row = canonical.iter().next().unwrap();
+            assert_eq!(canonical.len(), 1);
+            [row.path.conversions, row.path.value, row.path.nulls].map(f64::to_bits)
+        };
+        let mut exact = ExactSum::default();
+        terms.iter().for_each(|&x| exact.add(x));
+        let expected = [exact.value().to_bits(); 3];
+        for merge_after in [1, 2, 3, usize::MAX] {
+            assert_eq!(read(merge_after, false), expected, "every {merge_after}");
+            assert_eq!(
+                read(merge_after, true),
+                expected,
+                "every {merge_after}, reversed"
+            );
+        }
     }
 
     #[test]

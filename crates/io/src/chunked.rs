@@ -101,6 +101,9 @@ impl Fields for LineFields<'_> {
 /// in the text, empty lines counted (csv's own positions skip them).
 pub(crate) struct ChunkRows<'a> {
     rest: &'a [u8],
+    /// `rest` as text, when the whole chunk is UTF-8: checked once, where line by line it
+    /// would be a call per line (lines end at `\n`, a character boundary).
+    text: Option<&'a str>,
     delimiter: u8,
     /// Line number of the first line of `rest` (1-based, as csv counts).
     line: u64,
@@ -112,6 +115,7 @@ impl<'a> ChunkRows<'a> {
         debug_assert!(!needs_sequential(chunk));
         ChunkRows {
             rest: chunk,
+            text: std::str::from_utf8(chunk).ok(),
             delimiter,
             line: 1,
         }
@@ -129,11 +133,15 @@ impl<'a> ChunkRows<'a> {
             if self.rest.is_empty() {
                 return false;
             }
-            let (line, rest) = match memchr::memchr(b'\n', self.rest) {
-                Some(end) => (&self.rest[..end], &self.rest[end + 1..]),
-                None => (self.rest, &[][..]),
+            let end = memchr::memchr(b'\n', self.rest).unwrap_or(self.rest.len());
+            let next = (end + 1).min(self.rest.len());
+            let (line, rest) = (&self.rest[..end], &self.rest[next..]);
+            let (line_text, rest_text) = match self.text {
+                Some(text) => (Some(&text[..end]), Some(&text[next..])),
+                None => (None, None),
             };
             self.rest = rest;
+            self.text = rest_text;
             let number = self.line;
             self.line += 1;
             let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -141,7 +149,10 @@ impl<'a> ChunkRows<'a> {
                 continue;
             }
             fields.line = line;
-            fields.text = std::str::from_utf8(line).ok();
+            fields.text = match line_text {
+                Some(text) => Some(&text[..line.len()]),
+                None => std::str::from_utf8(line).ok(),
+            };
             fields.number = number;
             fields.bounds.clear();
             let mut start = 0;
