@@ -92,7 +92,7 @@ enum Command {
     /// P(conversion), value per journey, every channel's removal effect and credit shares with
     /// bootstrap intervals on the differences, and a G-test of every state's transition row.
     #[command(
-        after_help = "Examples:\n  journeysim compare --events data/sample_events.csv --split-at 2026-01-20\n  journeysim compare --events data/sample_events.csv --segment-col persona --segments bargain_hunter,busy_professional --format json\n  journeysim compare --events data/sample_events.csv --split-at 2026-01-20 --stages scenarios/stages.json --svg compare.svg\n  journeysim compare data/sample_paths.csv data/sample_paths.csv --resamples 50"
+        after_help = "Examples:\n  journeysim compare --events data/sample_events.csv --split-at 2026-01-20 --inactivity-days 7\n  journeysim compare --events data/sample_events.csv --segment-col persona --segments bargain_hunter,busy_professional --format json\n  journeysim compare --events data/sample_events.csv --split-at 2026-01-20 --inactivity-days 7 --stages scenarios/stages.json --svg compare.svg\n  journeysim compare data/sample_paths.csv data/sample_paths.csv --resamples 50"
     )]
     Compare(cli::compare::CompareArgs),
     /// Score every attribution method against a journey map's true removal effects: generate

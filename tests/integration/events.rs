@@ -481,3 +481,46 @@ fn paths_of_an_event_log_report_path_length_and_time_lag() {
     assert!(from_paths.get("days_to_conversion").is_none());
     assert_eq!(from_paths["touches_to_conversion"][11]["bucket"], "12+");
 }
+
+#[test]
+fn compare_warns_when_a_side_has_no_known_exit() {
+    // The sample log ends on 2026-02-13. With the default 30-day inactivity window, every
+    // visit of a journey that starts on or after 2026-01-20 has its exit censored. Side B then
+    // cannot convert, and its P(conversion) of 0 must come with a warning, not stand alone.
+    let args = [
+        "compare",
+        "--events",
+        "data/sample_events.csv",
+        "--split-at",
+        "2026-01-20",
+        "--format",
+        "json",
+    ];
+    let out = run(&args);
+    assert!(out.status.success());
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["b"]["conversion_probability"], 0.0);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let warned = |text: &str| {
+        report["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains(text))
+            && stderr.contains(text)
+    };
+    assert!(warned(
+        "[first touch from 2026-01-20]: no exit of its journeys is known"
+    ));
+    assert!(!warned("[first touch before 2026-01-20]: no exit"));
+    // A 7-day window leaves B's exits known: the estimate stands, with no such warning.
+    let mut shorter = args.to_vec();
+    shorter.extend(["--inactivity-days", "7"]);
+    let report = json(&shorter);
+    assert!(report["b"]["conversion_probability"].as_f64().unwrap() > 0.05);
+    assert!(!report["warnings"].as_array().unwrap().iter().any(|w| {
+        w.as_str()
+            .unwrap()
+            .contains("no exit of its journeys is known")
+    }));
+}

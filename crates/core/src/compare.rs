@@ -470,6 +470,22 @@ impl SideBuilder {
         }
         let fitter_states = self.fitter.states().to_vec();
         let exitless = self.fitter.exitless_states();
+        let mut warnings: Vec<String> = self
+            .fitter
+            .exitless_warning(&channels, &self.name)
+            .into_iter()
+            .collect();
+        if !fitter_states.is_empty() && exitless.len() == fitter_states.len() {
+            // Every state's open journeys count as nulls: the side cannot convert at all.
+            warnings.push(format!(
+                "{}: no exit of its journeys is known (every visit began less than the \
+                 inactivity window before the end of the data), so its conversion probability, \
+                 value and removal effects are not estimates; compare a period that ended at \
+                 least --inactivity-days before the data did, shorten --inactivity-days, or pass \
+                 --open-journeys null",
+                self.name
+            ));
+        }
         let chain = self.fitter.finish_named(channels, &self.name)?;
         let index = self.recorder.index(&chain, &fitter_states, &exitless)?;
         let chain_id: FxHashMap<&[ChannelId], usize> = chain
@@ -519,6 +535,7 @@ impl SideBuilder {
             journeys: self.journeys,
             conversions: self.conversions,
             funnel,
+            warnings,
         })
     }
 }
@@ -533,6 +550,8 @@ struct Side {
     journeys: f64,
     conversions: f64,
     funnel: Option<Funnel>,
+    /// What the side's fit could not know (states whose every exit was censored).
+    warnings: Vec<String>,
 }
 
 /// Where a tracked transition's probability sits in a side's chain.
@@ -709,6 +728,7 @@ fn finish(
     mut warnings: Vec<String>,
 ) -> Result<Comparison> {
     for side in [&a, &b] {
+        warnings.extend(side.warnings.iter().cloned());
         if side.conversions <= 0.0 {
             warnings.push(format!(
                 "{}: no conversions; its removal effects and credit shares are zero",

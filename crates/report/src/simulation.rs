@@ -3,12 +3,16 @@
 //! run can be repeated from the CSV alone).
 
 use super::costs::{csv_cells, money_cell, roas_cell};
+use super::table::{Cell, Figures, num, pct};
 use super::{Report, Table, money, number};
 use journeysim_core::simulate::Simulation;
 
 impl Report for Simulation {
     fn table(&self) -> String {
-        let interval = |ci: [f64; 2]| format!("[{:.6}, {:.6}]", ci[0], ci[1]);
+        // Shares as percentages; every column with its own significant digits.
+        let shares = |ci: [f64; 2]| -> Cell { Figures::percent().interval(ci, false).into() };
+        let numbers = |ci: [f64; 2]| -> Cell { Figures::new().interval(ci, false).into() };
+        let blank = || Cell::Text(String::new());
         let l = &self.path_length;
         let mut out = format!(
             "{}: order {}, {} states; {} journeys simulated (seed {}, batches of {}, max {} steps)\n",
@@ -27,41 +31,39 @@ impl Report for Simulation {
         }
         let mut t = Table::new(["", "simulated", "95% interval", "exact"]);
         t.row([
-            "conversion rate".to_string(),
-            format!("{:.6}", self.conversion_rate),
-            interval(self.conversion_rate_ci),
-            format!("{:.6}", self.exact.conversion_probability),
+            "conversion rate".into(),
+            pct(self.conversion_rate),
+            shares(self.conversion_rate_ci),
+            pct(self.exact.conversion_probability),
         ]);
         t.row([
-            "value per journey".to_string(),
-            format!("{:.6}", self.value_per_journey),
-            interval(self.value_per_journey_ci),
-            format!("{:.6}", self.exact.value_per_journey),
+            "value per journey".into(),
+            num(self.value_per_journey),
+            numbers(self.value_per_journey_ci),
+            num(self.exact.value_per_journey),
         ]);
         if let Some(time) = &self.time_to_conversion {
             t.row([
-                "days to conversion (mean)".to_string(),
-                format!("{:.4}", time.mean),
-                format!("[{:.4}, {:.4}]", time.mean_ci[0], time.mean_ci[1]),
-                self.exact
-                    .mean_time_to_conversion
-                    .map_or(String::new(), |m| format!("{m:.4}")),
+                "days to conversion (mean)".into(),
+                num(time.mean),
+                numbers(time.mean_ci),
+                self.exact.mean_time_to_conversion.map_or_else(blank, num),
             ]);
             for (name, days) in [("median", time.p50), ("90th percentile", time.p90)] {
                 t.row([
-                    format!("days to conversion ({name})"),
-                    format!("{days:.4}"),
-                    String::new(),
-                    String::new(),
+                    format!("days to conversion ({name})").into(),
+                    num(days),
+                    blank(),
+                    blank(),
                 ]);
             }
         }
         for w in &self.conversions_within {
             t.row([
-                format!("converted within {} days", w.days),
-                format!("{:.6}", w.share),
-                interval(w.share_ci),
-                String::new(),
+                format!("converted within {} days", w.days).into(),
+                pct(w.share),
+                shares(w.share_ci),
+                blank(),
             ]);
         }
         if let Some(m) = &self.costs {
@@ -126,20 +128,17 @@ impl Report for Simulation {
             });
             t.row(
                 [
-                    c.channel.clone(),
-                    format!("{:.4}", c.visit_rate),
-                    format!("{:.4}", c.removal_effect),
-                    format!(
-                        "[{:.4}, {:.4}]",
-                        c.removal_effect_ci[0], c.removal_effect_ci[1]
-                    ),
-                    format!("{:.4}", c.exact_removal_effect),
-                    number(c.markov_conversions),
-                    format!("{:.4}", c.removal_effect_value),
-                    number(c.markov_value),
+                    c.channel.as_str().into(),
+                    pct(c.visit_rate),
+                    pct(c.removal_effect),
+                    shares(c.removal_effect_ci),
+                    pct(c.exact_removal_effect),
+                    num(c.markov_conversions),
+                    pct(c.removal_effect_value),
+                    num(c.markov_value),
                 ]
                 .into_iter()
-                .chain(money_cells),
+                .chain(money_cells.map(Cell::Text)),
             );
         }
         out.push_str(&t.render());

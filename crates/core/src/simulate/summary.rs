@@ -330,13 +330,17 @@ pub fn summarise(
 
     let mut warnings = Vec::new();
     if tally.truncated > 0 {
+        let share = tally.truncated as f64 / nf;
+        let share = if share < 1e-4 {
+            "under 0.01%".to_owned()
+        } else {
+            format!("{:.2}%", share * 100.0)
+        };
         warnings.push(format!(
-            "{} of {n} journeys ({:.2e}) were still walking after {} states (`max_steps`); they \
+            "{} of {n} journeys ({share}) were still walking after {} states (`max_steps`); they \
              count as neither conversions nor non-conversions: conversion_rate counts them as not \
              converted and the upper end of its interval as converted",
-            tally.truncated,
-            tally.truncated as f64 / nf,
-            run.max_steps
+            tally.truncated, run.max_steps
         ));
     }
     if let Some(p) = run.precision {
