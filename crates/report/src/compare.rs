@@ -4,18 +4,29 @@
 
 use journeysim_core::compare::{CREDIT_METHODS, Comparison, SideSummary};
 
+use super::figures::{SIGNIFICANT, column_decimals, signed};
+use super::table::{Cell, Figures, num, pct};
 use super::{Report, Table, number};
 
-fn signed(x: f64) -> String {
-    if x >= 0.0 {
-        format!("+{x:.4}")
-    } else {
-        format!("{x:.4}")
-    }
+/// A change and its interval in one line of text, the three with the same decimals: shares
+/// (`scale` 100) in percentage points, other figures as they are.
+fn change_text(x: f64, ci: [f64; 2], scale: f64, unit: &str) -> String {
+    let [x, lo, hi] = [x, ci[0], ci[1]].map(|v| v * scale);
+    let d = column_decimals([x, lo, hi], SIGNIFICANT);
+    format!(
+        "{}{unit} [{}{unit}, {}{unit}]",
+        signed(x, d),
+        signed(lo, d),
+        signed(hi, d)
+    )
 }
 
-fn interval(ci: [f64; 2]) -> String {
-    format!("[{}, {}]", signed(ci[0]), signed(ci[1]))
+fn points(x: f64) -> Cell {
+    Figures::points().signed(x).into()
+}
+
+fn points_interval(ci: [f64; 2]) -> Cell {
+    Figures::points().interval(ci, true).into()
 }
 
 fn p_value(p: f64) -> String {
@@ -28,11 +39,11 @@ fn p_value(p: f64) -> String {
 
 fn side_line(label: &str, s: &SideSummary) -> String {
     format!(
-        "{label}: {}: {} journeys, {} conversions, P(conversion) {:.6}, value per journey {}\n",
+        "{label}: {}: {} journeys, {} conversions, P(conversion) {}%, value per journey {}\n",
         s.input,
         number(s.journeys),
         number(s.conversions),
-        s.conversion_probability,
+        number(100.0 * s.conversion_probability),
         number(s.value_per_journey)
     )
 }
@@ -44,11 +55,14 @@ impl Report for Comparison {
         out.push_str(&side_line("B", &self.b));
         let d = &self.difference;
         out.push_str(&format!(
-            "B - A: P(conversion) {} {}, value per journey {} {}\n",
-            signed(d.conversion_probability),
-            interval(d.conversion_probability_ci),
-            signed(d.value_per_journey),
-            interval(d.value_per_journey_ci)
+            "B - A: P(conversion) {}, value per journey {}\n",
+            change_text(
+                d.conversion_probability,
+                d.conversion_probability_ci,
+                100.0,
+                " pp"
+            ),
+            change_text(d.value_per_journey, d.value_per_journey_ci, 1.0, "")
         ));
         out.push_str(&format!(
             "order {}; {level:.0}% intervals: Bayesian bootstrap, {} resamples of each side, seed {}\n\n",
@@ -73,15 +87,15 @@ impl Report for Comparison {
         for c in &self.channels {
             let m = &c.credit_shares[0];
             t.row([
-                c.channel.clone(),
-                format!("{:.4}", c.removal_effect_a),
-                format!("{:.4}", c.removal_effect_b),
-                signed(c.removal_effect_difference),
-                interval(c.removal_effect_difference_ci),
-                format!("{:.4}", m.a),
-                format!("{:.4}", m.b),
-                signed(m.difference),
-                interval(m.difference_ci),
+                c.channel.as_str().into(),
+                pct(c.removal_effect_a),
+                pct(c.removal_effect_b),
+                points(c.removal_effect_difference),
+                points_interval(c.removal_effect_difference_ci),
+                pct(m.a),
+                pct(m.b),
+                points(m.difference),
+                points_interval(m.difference_ci),
             ]);
         }
         out.push_str(&t.render());
@@ -98,29 +112,36 @@ impl Report for Comparison {
             "df",
             "p",
             "q",
-            "largest change (A -> B, B - A and interval)",
+            "largest change to",
+            "P A",
+            "P B",
+            "B - A",
+            "interval",
         ]);
         for r in &self.rows {
-            let change = r.changes.first().map_or(String::new(), |c| {
-                format!(
-                    "-> {}: {:.4} -> {:.4}, {} {}",
-                    c.to,
-                    c.probability_a,
-                    c.probability_b,
-                    signed(c.difference),
-                    interval(c.difference_ci)
-                )
-            });
-            t.row([
-                r.state.clone(),
-                number(r.journeys_a),
-                number(r.journeys_b),
-                format!("{:.3}", r.g),
-                r.df.to_string(),
-                p_value(r.p),
-                p_value(r.q),
-                change,
-            ]);
+            let change: [Cell; 5] = match r.changes.first() {
+                Some(c) => [
+                    c.to.as_str().into(),
+                    pct(c.probability_a),
+                    pct(c.probability_b),
+                    points(c.difference),
+                    points_interval(c.difference_ci),
+                ],
+                None => std::array::from_fn(|_| "".into()),
+            };
+            t.row(
+                [
+                    r.state.as_str().into(),
+                    num(r.journeys_a),
+                    num(r.journeys_b),
+                    num(r.g),
+                    r.df.to_string().into(),
+                    p_value(r.p).into(),
+                    p_value(r.q).into(),
+                ]
+                .into_iter()
+                .chain(change),
+            );
         }
         out.push_str(&t.render());
         for (label, states) in [("A", &self.only_a), ("B", &self.only_b)] {

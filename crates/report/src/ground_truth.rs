@@ -2,21 +2,23 @@
 
 use journeysim_core::ground_truth::GroundTruthScores;
 
-use super::{Report, Table};
+use super::table::{Cell, Figures, pct};
+use super::{Report, Table, number};
 
 impl Report for GroundTruthScores {
     fn table(&self) -> String {
         let mut out = format!(
-            "{}: {} personas; {} journeys generated (seed {}); P(conversion) exact {:.6}, observed {:.6}\n\
+            "{}: {} personas; {} journeys generated (seed {}); P(conversion) exact {}%, observed {}%\n\
              error = total absolute difference between a method's credit shares and the map's true \
-             removal-effect shares (0 = perfect, 2 = disjoint)\n\n",
+             removal-effect shares, in percentage points (0 = perfect, 200 pp = disjoint)\n\n",
             self.map,
             self.personas,
             self.journeys,
             self.seed,
-            self.true_conversion_probability,
-            self.observed_conversion_rate
+            number(100.0 * self.true_conversion_probability),
+            number(100.0 * self.observed_conversion_rate)
         );
+        let points = |x: f64| Figures::points().number(x);
         let mut t = Table::new([
             "method",
             "total abs share error",
@@ -24,11 +26,11 @@ impl Report for GroundTruthScores {
             "worst touchpoint",
         ]);
         for m in &self.methods {
-            t.row([
-                m.method.clone(),
-                format!("{:.4}", m.total_absolute_share_error),
-                format!("{:.4}", m.max_absolute_share_error),
-                m.worst_touchpoint.clone(),
+            t.row::<Cell>([
+                m.method.as_str().into(),
+                points(m.total_absolute_share_error).into(),
+                points(m.max_absolute_share_error).into(),
+                m.worst_touchpoint.as_str().into(),
             ]);
         }
         out.push_str(&t.render());
@@ -44,17 +46,25 @@ impl Report for GroundTruthScores {
             "decay",
         ]);
         for p in &self.touchpoints {
-            s.row([
-                p.touchpoint.clone(),
-                p.stage.clone(),
-                format!("{:.4}", p.true_share),
-                format!("{:.4}", p.markov),
-                format!("{:.4}", p.first_touch),
-                format!("{:.4}", p.last_touch),
-                format!("{:.4}", p.linear),
-                format!("{:.4}", p.position_based),
-                format!("{:.4}", p.time_decay),
-            ]);
+            s.row(
+                [
+                    Cell::from(p.touchpoint.as_str()),
+                    Cell::from(p.stage.as_str()),
+                ]
+                .into_iter()
+                .chain(
+                    [
+                        p.true_share,
+                        p.markov,
+                        p.first_touch,
+                        p.last_touch,
+                        p.linear,
+                        p.position_based,
+                        p.time_decay,
+                    ]
+                    .map(pct),
+                ),
+            );
         }
         out.push_str(&format!("\ncredit shares by touchpoint\n{}", s.render()));
 

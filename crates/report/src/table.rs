@@ -47,7 +47,18 @@ impl From<Figures> for Cell {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figures {
     pieces: Vec<Piece>,
-    percent: bool,
+    unit: Unit,
+}
+
+/// What the numbers of a [`Figures`] are.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Unit {
+    Plain,
+    /// Shares, written as percentages.
+    Percent,
+    /// Differences of shares, written in percentage points (`pp`): `+1.2 pp`, not the `+1.2%`
+    /// that would read as a relative change.
+    Points,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -62,7 +73,7 @@ impl Figures {
     pub fn new() -> Self {
         Figures {
             pieces: Vec::new(),
-            percent: false,
+            unit: Unit::Plain,
         }
     }
 
@@ -70,7 +81,15 @@ impl Figures {
     pub fn percent() -> Self {
         Figures {
             pieces: Vec::new(),
-            percent: true,
+            unit: Unit::Percent,
+        }
+    }
+
+    /// An empty cell of differences of shares in percentage points (`0.012` reads `1.2 pp`).
+    pub fn points() -> Self {
+        Figures {
+            pieces: Vec::new(),
+            unit: Unit::Points,
         }
     }
 
@@ -100,7 +119,10 @@ impl Figures {
     }
 
     fn scale(&self) -> f64 {
-        if self.percent { 100.0 } else { 1.0 }
+        match self.unit {
+            Unit::Plain => 1.0,
+            Unit::Percent | Unit::Points => 100.0,
+        }
     }
 
     fn numbers(&self) -> impl Iterator<Item = f64> + Clone + '_ {
@@ -112,7 +134,11 @@ impl Figures {
     }
 
     fn render(&self, decimals: usize) -> String {
-        let unit = if self.percent { "%" } else { "" };
+        let unit = match self.unit {
+            Unit::Plain => "",
+            Unit::Percent => "%",
+            Unit::Points => " pp",
+        };
         let mut out = String::new();
         for piece in &self.pieces {
             match piece {
