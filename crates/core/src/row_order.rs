@@ -173,8 +173,8 @@ impl CanonicalRows {
 const NONE: u32 = u32::MAX;
 
 /// Rows appended since the last merge before they are merged again: at least this many (about
-/// 80 MB of records and touches), and at least as many as there are distinct journeys (so merging costs
-/// a constant per row).
+/// 80 MB of records and touches), and at least as many as there are distinct journeys (so
+/// merging costs a constant per row).
 const MERGE_AFTER: usize = 1 << 20;
 
 /// The journeys of one key: the same touches, value per conversion, ages, segment and censored

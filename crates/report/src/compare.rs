@@ -4,21 +4,12 @@
 
 use journeysim_core::compare::{CREDIT_METHODS, Comparison, SideSummary};
 
-use super::figures::{SIGNIFICANT, column_decimals, signed};
 use super::table::{Cell, Figures, num, pct};
 use super::{Report, Table, number};
 
-/// A change and its interval in one line of text, the three with the same decimals: shares
-/// (`scale` 100) in percentage points, other figures as they are.
-fn change_text(x: f64, ci: [f64; 2], scale: f64, unit: &str) -> String {
-    let [x, lo, hi] = [x, ci[0], ci[1]].map(|v| v * scale);
-    let d = column_decimals([x, lo, hi], SIGNIFICANT);
-    format!(
-        "{}{unit} [{}{unit}, {}{unit}]",
-        signed(x, d),
-        signed(lo, d),
-        signed(hi, d)
-    )
+/// A change and its interval in one line of text, the three with the same decimals.
+fn change_text(figures: Figures, x: f64, ci: [f64; 2]) -> String {
+    figures.signed(x).text(" ").interval(ci, true).to_string()
 }
 
 fn points(x: f64) -> Cell {
@@ -57,12 +48,11 @@ impl Report for Comparison {
         out.push_str(&format!(
             "B - A: P(conversion) {}, value per journey {}\n",
             change_text(
+                Figures::points(),
                 d.conversion_probability,
-                d.conversion_probability_ci,
-                100.0,
-                " pp"
+                d.conversion_probability_ci
             ),
-            change_text(d.value_per_journey, d.value_per_journey_ci, 1.0, "")
+            change_text(Figures::new(), d.value_per_journey, d.value_per_journey_ci)
         ));
         out.push_str(&format!(
             "order {}; {level:.0}% intervals: Bayesian bootstrap, {} resamples of each side, seed {}\n\n",

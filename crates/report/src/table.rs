@@ -157,6 +157,13 @@ impl Figures {
     }
 }
 
+/// A cell's figures on their own, outside a table: the decimals their own column would give.
+impl std::fmt::Display for Figures {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render(column_decimals(self.numbers(), SIGNIFICANT)))
+    }
+}
+
 impl Default for Figures {
     fn default() -> Self {
         Figures::new()
