@@ -89,6 +89,34 @@ fn position_weight(options: &HeuristicOptions, length: usize, i: usize) -> f64 {
     }
 }
 
+/// Path lengths whose touch weights [`Heuristics`] keeps once worked out.
+const CACHED_LENGTHS: usize = 64;
+
+/// Adds `row`'s conversions and value to the credits of its touches, touch `i` weighing
+/// `weights[i]` (position-based, time decay) and first, last and linear as their names say.
+fn add_credits(credits: &mut [HeuristicCredits], row: &PathRow<'_>, weights: &[[f64; 2]]) {
+    let length = row.touches.len();
+    let linear = 1.0 / length as f64;
+    for (i, (&c, &[position, decay])) in row.touches.iter().zip(weights).enumerate() {
+        let credit = &mut credits[c as usize];
+        for (rules, amount) in [
+            (&mut credit.conversions, row.conversions),
+            (&mut credit.value, row.value),
+        ] {
+            // First and last touch weigh 1 on their touch and 0 elsewhere.
+            if i == 0 {
+                rules.first_touch += amount;
+            }
+            if i == length - 1 {
+                rules.last_touch += amount;
+            }
+            rules.linear += linear * amount;
+            rules.position_based += position * amount;
+            rules.time_decay += decay * amount;
+        }
+    }
+}
+
 /// Accumulates heuristic credits row by row (streaming).
 #[derive(Debug, Clone, Default)]
 pub struct Heuristics {
@@ -98,6 +126,10 @@ pub struct Heuristics {
     decay: Vec<f64>,
     /// `2^(-d / half_life)` for `d` steps before the end, as far as paths have reached.
     decay_by_steps: Vec<f64>,
+    /// For each path length up to [`CACHED_LENGTHS`] met so far, each touch's position-based
+    /// and (by position) time-decay weight: most rows are short, and their weights need not be
+    /// worked out again row by row.
+    weights_by_length: Vec<Vec<[f64; 2]>>,
     /// Time-decay half-life in days, used by [`Heuristics::observe_aged`] when touch times are
     /// known (event logs): a touch `a` days before the journey's end weighs `2^(-a / h)`.
     half_life_days: Option<f64>,
@@ -111,6 +143,7 @@ impl Heuristics {
             credits: Vec::new(),
             decay: Vec::new(),
             decay_by_steps: Vec::new(),
+            weights_by_length: Vec::new(),
             half_life_days: None,
         }
     }
@@ -143,13 +176,36 @@ impl Heuristics {
             return;
         }
         let length = row.touches.len();
+        let top = *row.touches.iter().max().expect("non-empty") as usize;
+        if self.credits.len() <= top {
+            self.credits.resize(top + 1, HeuristicCredits::default());
+        }
+        let aged = match (ages_days, self.half_life_days) {
+            (Some(ages), Some(h)) => Some((ages, h)),
+            _ => None,
+        };
+        if aged.is_none() && length <= CACHED_LENGTHS {
+            while self.weights_by_length.len() <= length {
+                let weights = self.touch_weights(self.weights_by_length.len(), None);
+                self.weights_by_length.push(weights);
+            }
+            add_credits(&mut self.credits, row, &self.weights_by_length[length]);
+        } else {
+            let weights = self.touch_weights(length, aged);
+            add_credits(&mut self.credits, row, &weights);
+        }
+    }
+
+    /// The position-based and time-decay weights of each touch of a path of `length` touches,
+    /// time decay by position unless `aged` gives the touches' ages in days and the half-life.
+    fn touch_weights(&mut self, length: usize, aged: Option<(&[f64], f64)>) -> Vec<[f64; 2]> {
         self.decay.clear();
-        match (ages_days, self.half_life_days) {
-            (Some(ages), Some(h)) => {
+        match aged {
+            Some((ages, h)) => {
                 self.decay
                     .extend(ages.iter().map(|age| (-age.max(0.0) / h).exp2()));
             }
-            _ => {
+            None => {
                 // By position: the weight of d steps before the end, computed once per d.
                 while self.decay_by_steps.len() < length {
                     let steps = self.decay_by_steps.len() as f64;
@@ -161,31 +217,14 @@ impl Heuristics {
             }
         }
         let decay_total: f64 = self.decay.iter().sum();
-        let top = *row.touches.iter().max().expect("non-empty") as usize;
-        if self.credits.len() <= top {
-            self.credits.resize(top + 1, HeuristicCredits::default());
-        }
-        let linear = 1.0 / length as f64;
-        for (i, &c) in row.touches.iter().enumerate() {
-            let position = position_weight(&self.options, length, i);
-            let decay = self.decay[i] / decay_total;
-            let credit = &mut self.credits[c as usize];
-            for (rules, amount) in [
-                (&mut credit.conversions, row.conversions),
-                (&mut credit.value, row.value),
-            ] {
-                // First and last touch weigh 1 on their touch and 0 elsewhere.
-                if i == 0 {
-                    rules.first_touch += amount;
-                }
-                if i == length - 1 {
-                    rules.last_touch += amount;
-                }
-                rules.linear += linear * amount;
-                rules.position_based += position * amount;
-                rules.time_decay += decay * amount;
-            }
-        }
+        (0..length)
+            .map(|i| {
+                [
+                    position_weight(&self.options, length, i),
+                    self.decay[i] / decay_total,
+                ]
+            })
+            .collect()
     }
 
     /// Credits for channel ids `0..channels` (channels never seen converting get zeros).
@@ -268,5 +307,76 @@ mod tests {
             half_life: 1.0,
         };
         assert!(bad.check().is_err());
+    }
+
+    /// The rules worked out touch by touch, every weight computed afresh for every row: what
+    /// [`Heuristics::observe`] must give, bit for bit, with its weights kept per length.
+    fn credits_touch_by_touch(
+        rows: &[(Vec<u32>, f64, f64)],
+        options: HeuristicOptions,
+        channels: usize,
+    ) -> Vec<HeuristicCredits> {
+        let mut credits = vec![HeuristicCredits::default(); channels];
+        for (touches, conversions, value) in rows {
+            let length = touches.len();
+            let decay: Vec<f64> = (0..length)
+                .map(|i| (-((length - 1 - i) as f64) / options.half_life).exp2())
+                .collect();
+            let decay_total: f64 = decay.iter().sum();
+            for (i, &c) in touches.iter().enumerate() {
+                let credit = &mut credits[c as usize];
+                for (rules, amount) in [
+                    (&mut credit.conversions, *conversions),
+                    (&mut credit.value, *value),
+                ] {
+                    if i == 0 {
+                        rules.first_touch += amount;
+                    }
+                    if i == length - 1 {
+                        rules.last_touch += amount;
+                    }
+                    rules.linear += (1.0 / length as f64) * amount;
+                    rules.position_based += position_weight(&options, length, i) * amount;
+                    rules.time_decay += decay[i] / decay_total * amount;
+                }
+            }
+        }
+        credits
+    }
+
+    #[test]
+    fn weights_kept_per_length_give_the_bits_of_weights_worked_out_per_row() {
+        let options = HeuristicOptions {
+            first_share: 0.3,
+            last_share: 0.45,
+            half_life: 1.7,
+        };
+        // Lengths on both sides of the lengths whose weights are kept, in a scrambled order.
+        let mut state = 11u64;
+        let mut next = |n: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        let rows: Vec<(Vec<u32>, f64, f64)> = (0..3000)
+            .map(|_| {
+                let length = 1 + next(2 * CACHED_LENGTHS as u64) as usize;
+                let touches = (0..length).map(|_| next(9) as u32).collect();
+                (
+                    touches,
+                    1.0 + next(7) as f64 / 3.0,
+                    next(10_000) as f64 / 7.0,
+                )
+            })
+            .collect();
+        let mut heuristics = Heuristics::new(options);
+        for (touches, conversions, value) in &rows {
+            heuristics.observe(&PathRow::whole(touches, *conversions, *value, 1.0));
+        }
+        assert_eq!(
+            heuristics.finish(9),
+            credits_touch_by_touch(&rows, options, 9)
+        );
     }
 }
