@@ -235,8 +235,10 @@ pub(crate) trait Sink<T> {
 /// Reads `input` (positioned at the data line `first_line`) in chunks: `parse` turns a chunk
 /// into rows (`None` when it cannot: see the module documentation), the sink takes them in file
 /// order, and reads the rest of the input sequentially from the first chunk that could not be
-/// parsed. The sink takes a batch of chunks on this thread while the next batch is parsed on
-/// the pool's others.
+/// parsed. Three batches of chunks are in flight: while the pool's other threads parse one,
+/// this thread hands the one before to the sink and then reads the one after, so reading
+/// never leaves the pool idle. Chunk buffers are used again once taken: fresh memory costs a
+/// page fault per 4 KiB, a cost on the order of parsing itself.
 pub(crate) fn run<R: Read, T: Send>(
     mut input: R,
     source: &str,
@@ -245,10 +247,7 @@ pub(crate) fn run<R: Read, T: Send>(
     sink: &mut dyn Sink<T>,
 ) -> Result<()> {
     let batch = rayon::current_num_threads().max(1) * 2;
-    let mut reader = Batches {
-        carry: Vec::new(),
-        eof: false,
-    };
+    let mut reader = Batches::default();
     let parse_all = |chunks: &[Vec<u8>]| -> Vec<(Option<T>, u64)> {
         chunks
             .par_iter()
@@ -266,14 +265,19 @@ pub(crate) fn run<R: Read, T: Send>(
     let mut line = first_line;
     let mut chunks = reader.next(&mut input, batch, source)?;
     let mut parsed = parse_all(&chunks);
+    let mut next_chunks = reader.next(&mut input, batch, source)?;
     while !chunks.is_empty() {
-        let next_chunks = reader.next(&mut input, batch, source)?;
         let mut next_parsed = Vec::new();
-        let taken = rayon::in_place_scope(|scope| {
+        let (taken, after) = rayon::in_place_scope(|scope| {
             scope.spawn(|_| next_parsed = parse_all(&next_chunks));
-            take(sink, parsed, &mut line)
-        })?;
-        match taken {
+            let taken = take(sink, parsed, &mut line);
+            let after = match taken {
+                Ok(Taken::All) => reader.next(&mut input, batch, source),
+                _ => Ok(Vec::new()),
+            };
+            (taken, after)
+        });
+        match taken? {
             Taken::All => {}
             Taken::Done => return Ok(()),
             Taken::Unparsed(i) => {
@@ -285,6 +289,7 @@ pub(crate) fn run<R: Read, T: Send>(
             }
         }
         chunks = next_chunks;
+        next_chunks = after?;
         parsed = next_parsed;
     }
     Ok(())
@@ -316,6 +321,7 @@ fn take<T>(sink: &mut dyn Sink<T>, parsed: Vec<(Option<T>, u64)>, line: &mut u64
 }
 
 /// Cuts the input into batches of chunks that end at a line end.
+#[derive(Default)]
 struct Batches {
     /// The start of a line read past the last chunk.
     carry: Vec<u8>,
@@ -332,20 +338,14 @@ impl Batches {
         let mut chunks: Vec<Vec<u8>> = Vec::with_capacity(batch);
         while chunks.len() < batch && !self.eof {
             let mut buf = std::mem::take(&mut self.carry);
-            let mut filled = buf.len();
-            buf.resize(filled + CHUNK_BYTES, 0);
-            while filled < buf.len() {
-                match input.read(&mut buf[filled..]) {
-                    Ok(0) => {
-                        self.eof = true;
-                        break;
-                    }
-                    Ok(n) => filled += n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(read_error(e)),
-                }
-            }
-            buf.truncate(filled);
+            buf.reserve_exact(CHUNK_BYTES);
+            // Read into the spare capacity: no zeroing first, as `resize` would need.
+            let read = input
+                .by_ref()
+                .take(CHUNK_BYTES as u64)
+                .read_to_end(&mut buf)
+                .map_err(read_error)?;
+            self.eof = read < CHUNK_BYTES;
             if !self.eof {
                 match memchr::memrchr(b'\n', &buf) {
                     Some(end) => self.carry = buf.split_off(end + 1),
@@ -568,6 +568,59 @@ mod tests {
             error,
             "p.csv line 130001: the row has 3 fields but the header has 4"
         );
+    }
+
+    /// `text` with its line `at` (0-based) replaced by `line`.
+    fn replace_line(text: &str, at: usize, line: &str) -> String {
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines[at] = line;
+        lines.join("\n") + "\n"
+    }
+
+    /// A paths row with its path quoted.
+    fn quote_path(row: &str) -> String {
+        let (path, rest) = row.split_at(row.find(',').unwrap());
+        format!("\"{path}\"{rest}")
+    }
+
+    #[test]
+    fn rows_the_chunks_cannot_take_in_a_later_batch_are_read_on_sequentially() {
+        // Seven chunks: batches of two on one thread, so the batch after the one that stops
+        // has already been read when the rest goes to the sequential reader.
+        let text = paths_text(300_000, false);
+        assert!(text.len() > 6 * CHUNK_BYTES, "several batches");
+        let expected = read_all_paths(&paths_text(300_000, true)).unwrap();
+        for at in [100_000, 170_000, 260_000] {
+            let row = text.lines().nth(at).unwrap();
+            let with_quote = replace_line(&text, at, &quote_path(row));
+            let bad = replace_line(&text, at, &format!("a > b,1,2,-{at}"));
+            for threads in [1, 2] {
+                assert_eq!(
+                    on(threads, || read_all_paths(&with_quote)).unwrap(),
+                    expected
+                );
+                assert_eq!(
+                    on(threads, || read_all_paths(&bad))
+                        .unwrap_err()
+                        .to_string(),
+                    format!(
+                        "p.csv line {}: total_null is -{at}; counts must be >= 0",
+                        at + 1
+                    )
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_line_longer_than_a_chunk_is_read_whole() {
+        let long = format!("{},1,2,3", vec!["x"; CHUNK_BYTES].join(" > "));
+        let text = replace_line(&paths_text(100_000, false), 50_000, &long);
+        let first = text.lines().nth(1).unwrap();
+        let sequential = read_all_paths(&replace_line(&text, 1, &quote_path(first))).unwrap();
+        for threads in [1, 2] {
+            assert_eq!(on(threads, || read_all_paths(&text)).unwrap(), sequential);
+        }
     }
 
     /// A log sorted by user then time: user `u0` has enough events to span several chunks, the
