@@ -237,8 +237,7 @@ pub(crate) trait Sink<T> {
 /// order, and reads the rest of the input sequentially from the first chunk that could not be
 /// parsed. Three batches of chunks are in flight: while the pool's other threads parse one,
 /// this thread hands the one before to the sink and then reads the one after, so reading
-/// never leaves the pool idle. Chunk buffers are used again once taken: fresh memory costs a
-/// page fault per 4 KiB, a cost on the order of parsing itself.
+/// never leaves the pool idle.
 pub(crate) fn run<R: Read, T: Send>(
     mut input: R,
     source: &str,
