@@ -155,7 +155,10 @@ pub struct CanonicalRows {
 impl CanonicalRows {
     /// The rows, in canonical order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = SourceRow<'_>> + '_ {
-        (0..self.rows.records.len()).map(|r| self.rows.get(r))
+        self.rows
+            .records
+            .iter()
+            .map(|record| self.rows.row_of(record))
     }
 
     /// The number of distinct journeys.
@@ -368,11 +371,14 @@ impl Rows {
             }
             same
         });
-        // The exact sums of the records merged away are dropped.
+        // The exact sums of the records merged away are dropped (a pass over the records only
+        // when some sum needed one).
         let mut kept_exact = Vec::new();
-        for record in records.iter_mut().filter(|r| r.exact != NONE) {
-            kept_exact.push(std::mem::take(&mut exact[record.exact as usize]));
-            record.exact = slot(kept_exact.len() - 1);
+        if !exact.is_empty() {
+            for record in records.iter_mut().filter(|r| r.exact != NONE) {
+                kept_exact.push(std::mem::take(&mut exact[record.exact as usize]));
+                record.exact = slot(kept_exact.len() - 1);
+            }
         }
         self.exact = kept_exact;
         // The touches and ages again, in the records' order and without the merged ones: each
@@ -426,15 +432,18 @@ impl Rows {
         self.ages = ages;
     }
 
+    #[inline]
     fn touches_of(&self, record: &Record) -> &[ChannelId] {
         &self.touches[record.start..record.start + record.len as usize]
     }
 
+    #[inline]
     fn ages_of(&self, record: &Record) -> Option<&[f64]> {
         (record.ages != usize::MAX)
             .then(|| &self.ages[record.ages..record.ages + record.len as usize])
     }
 
+    #[inline]
     fn segment_of(&self, record: &Record) -> Option<&str> {
         (record.segment != NONE).then(|| self.segments[record.segment as usize].as_str())
     }
@@ -448,8 +457,18 @@ impl Rows {
     }
 
     fn get(&self, r: usize) -> SourceRow<'_> {
-        let record = &self.records[r];
-        let nulls_or_open = self.count(record, NULLS_OR_OPEN);
+        self.row_of(&self.records[r])
+    }
+
+    /// The row of `record`: its counts read from the record unless they are kept exactly in
+    /// [`Rows::exact`] (the rare case, tested once). The walks over every row call this a
+    /// million times for a million paths.
+    #[inline]
+    fn row_of<'a>(&'a self, record: &'a Record) -> SourceRow<'a> {
+        let [conversions, value, nulls_or_open] = match record.exact {
+            NONE => record.counts,
+            _ => [CONVERSIONS, VALUE, NULLS_OR_OPEN].map(|which| self.count(record, which)),
+        };
         let (nulls, open) = match record.censored {
             0 => (nulls_or_open, 0.0),
             _ => (0.0, nulls_or_open),
@@ -457,8 +476,8 @@ impl Rows {
         SourceRow {
             path: PathRow {
                 touches: self.touches_of(record),
-                conversions: self.count(record, CONVERSIONS),
-                value: self.count(record, VALUE),
+                conversions,
+                value,
                 nulls,
                 open,
                 censored: record.censored as usize,
