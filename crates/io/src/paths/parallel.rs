@@ -123,10 +123,12 @@ pub(crate) fn read_paths<R: Read>(
     let parse = |chunk: &[u8]| -> Option<PathsChunk> {
         let mut rows = ChunkRows::new(chunk, delimiter);
         let mut record = LineFields::default();
+        // Room for a row per 32 bytes and a touch per 8 (paths of ChannelAttribution's
+        // format run to more), so the arrays seldom grow and copy.
         let mut out = PathsChunk {
             channels: ChannelTable::new(),
-            touches: Vec::new(),
-            rows: Vec::new(),
+            touches: Vec::with_capacity(chunk.len() / 8),
+            rows: Vec::with_capacity(chunk.len() / 32),
         };
         let mut row = Vec::new();
         let mut cache = NameCache::new();
