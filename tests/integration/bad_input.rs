@@ -1321,6 +1321,119 @@ const CASES: &[Case] = &[
         names: "b.csv line 2",
         stderr: "total_conversions",
     },
+    // Item: `report` writes only to a file (its cases give their own --out): bad input is the
+    // same clear error, and no partial page is left behind.
+    Case {
+        name: "report_negative_count",
+        exit: 2,
+        args: &["report", "{dir}/p.csv", "--out", "{dir}/r.html"],
+        files: &[(
+            "p.csv",
+            "path,total_conversions,total_conversion_value,total_null\na > b,1,2,-3\n",
+        )],
+        stdin: None,
+        names: "p.csv line 2",
+        stderr: "total_null is -3; counts must be >= 0",
+    },
+    Case {
+        name: "report_touchpoint_without_a_stage",
+        exit: 2,
+        args: &[
+            "report",
+            "{dir}/p.csv",
+            "--stages",
+            "{dir}/st.json",
+            "--out",
+            "{dir}/r.html",
+        ],
+        files: &[
+            (
+                "p.csv",
+                "path,total_conversions,total_conversion_value,total_null\na > b,1,2,3\nb,0,0,2\n",
+            ),
+            (
+                "st.json",
+                "{\"stages\": [\"x\"], \"touchpoints\": {\"a\": \"x\"}}",
+            ),
+        ],
+        stdin: None,
+        names: "st.json",
+        stderr: "no stage for b",
+    },
+    Case {
+        name: "report_truncated_scenario",
+        exit: 2,
+        args: &[
+            "report",
+            "{dir}/p.csv",
+            "--scenario",
+            "{dir}/sc.json",
+            "--out",
+            "{dir}/r.html",
+        ],
+        files: &[
+            (
+                "p.csv",
+                "path,total_conversions,total_conversion_value,total_null\na > b,1,2,3\n",
+            ),
+            ("sc.json", "{\"name\": \"s\", \"changes\": ["),
+        ],
+        stdin: None,
+        names: "sc.json line 1",
+        stderr: "EOF while parsing",
+    },
+    Case {
+        name: "report_events_bad_timestamp",
+        exit: 2,
+        args: &[
+            "report",
+            "--events",
+            "{dir}/ev.csv",
+            "--out",
+            "{dir}/r.html",
+        ],
+        files: &[(
+            "ev.csv",
+            "user_id,timestamp,touchpoint,conversion,value\nu1,2026-13-01,a,1,0\n",
+        )],
+        stdin: None,
+        names: "ev.csv line 2",
+        stderr: "'2026-13-01' is not a timestamp",
+    },
+    Case {
+        name: "report_costs_without_channel_column",
+        exit: 2,
+        args: &[
+            "report",
+            "{dir}/p.csv",
+            "--costs",
+            "{dir}/c.csv",
+            "--out",
+            "{dir}/r.html",
+        ],
+        files: &[
+            (
+                "p.csv",
+                "path,total_conversions,total_conversion_value,total_null\na > b,1,2,3\n",
+            ),
+            ("c.csv", "touchpoint,cost\na,-5\n"),
+        ],
+        stdin: None,
+        names: "c.csv line 1",
+        stderr: "no column 'channel'",
+    },
+    Case {
+        name: "report_to_a_file_that_is_not_html",
+        exit: 2,
+        args: &["report", "{dir}/p.csv", "--out", "{dir}/r.svg"],
+        files: &[(
+            "p.csv",
+            "path,total_conversions,total_conversion_value,total_null\na > b,1,2,3\n",
+        )],
+        stdin: None,
+        names: "r.svg",
+        stderr: "the report is an HTML page",
+    },
 ];
 
 /// A JSON input with a UTF-8 byte-order mark is read, as CSV inputs are.

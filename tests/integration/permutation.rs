@@ -3,7 +3,7 @@
 //! byte-identical output from every command that reads
 //! them. Each case runs the binary on a small input cut from `data/` and on several seeded
 //! shuffles of it, written under the same file name (the name is part of the output), and
-//! compares standard output byte for byte.
+//! compares standard output byte for byte (the HTML file, for `report`).
 
 use std::path::Path;
 
@@ -77,8 +77,12 @@ fn assert_same_bytes(a: &[u8], b: &[u8], args: &[&str], seed: u64) {
     );
 }
 
+/// The file a command given `{out}` writes (`report` writes only to a file).
+const OUT: &str = "out.html";
+
 /// Runs every command of `commands` (where `{input}` stands for the file) on `header` + `rows`
-/// and on each seeded shuffle of the rows, and checks the outputs are the same bytes.
+/// and on each seeded shuffle of the rows, and checks the outputs are the same bytes: standard
+/// output, or the file a command writes to `{out}`.
 fn check_rows(header: &str, rows: &[String], commands: &[&[&str]]) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("input.csv");
@@ -91,9 +95,18 @@ fn check_rows(header: &str, rows: &[String], commands: &[&[&str]]) {
             .map(|&a| match a {
                 "{input}" => "input.csv",
                 "{stages}" => STAGES,
+                "{out}" => OUT,
                 _ => a,
             })
             .collect();
+        let output = |args: &[&str]| {
+            let stdout = stdout(dir.path(), args);
+            if command.contains(&"{out}") {
+                std::fs::read(dir.path().join(OUT)).unwrap()
+            } else {
+                stdout
+            }
+        };
         if args.contains(&"--events")
             && !args.contains(&"--open-journeys")
             && !args.contains(&"--inactivity-days")
@@ -103,10 +116,10 @@ fn check_rows(header: &str, rows: &[String], commands: &[&[&str]]) {
             args.extend(["--inactivity-days", "7"]);
         }
         write(rows);
-        let expected = stdout(dir.path(), &args);
+        let expected = output(&args);
         for seed in SEEDS {
             write(&shuffled(rows, seed));
-            assert_same_bytes(&expected, &stdout(dir.path(), &args), &args, seed);
+            assert_same_bytes(&expected, &output(&args), &args, seed);
         }
     }
 }
@@ -193,6 +206,20 @@ row_order_case!(
     fit_table_of_paths_ignores_row_order,
     paths_input,
     ["fit", "{input}"]
+);
+row_order_case!(
+    report_of_paths_ignores_row_order,
+    stage_paths_input,
+    [
+        "report", "{input}", "--stages", "{stages}", "--out", "{out}"
+    ]
+);
+row_order_case!(
+    report_of_events_ignores_row_order,
+    events_input,
+    [
+        "report", "--events", "{input}", "--stages", "{stages}", "--out", "{out}"
+    ]
 );
 row_order_case!(
     top_paths_csv_ignore_row_order,
