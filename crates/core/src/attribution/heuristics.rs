@@ -130,6 +130,8 @@ pub struct Heuristics {
     /// and (by position) time-decay weight: most rows are short, and their weights need not be
     /// worked out again row by row.
     weights_by_length: Vec<Vec<[f64; 2]>>,
+    /// The weights of the row being added when they are not kept (longer paths, real ages).
+    row_weights: Vec<[f64; 2]>,
     /// Time-decay half-life in days, used by [`Heuristics::observe_aged`] when touch times are
     /// known (event logs): a touch `a` days before the journey's end weighs `2^(-a / h)`.
     half_life_days: Option<f64>,
@@ -144,6 +146,7 @@ impl Heuristics {
             decay: Vec::new(),
             decay_by_steps: Vec::new(),
             weights_by_length: Vec::new(),
+            row_weights: Vec::new(),
             half_life_days: None,
         }
     }
@@ -186,19 +189,28 @@ impl Heuristics {
         };
         if aged.is_none() && length <= CACHED_LENGTHS {
             while self.weights_by_length.len() <= length {
-                let weights = self.touch_weights(self.weights_by_length.len(), None);
+                let mut weights = Vec::new();
+                self.touch_weights(self.weights_by_length.len(), None, &mut weights);
                 self.weights_by_length.push(weights);
             }
             add_credits(&mut self.credits, row, &self.weights_by_length[length]);
         } else {
-            let weights = self.touch_weights(length, aged);
+            let mut weights = std::mem::take(&mut self.row_weights);
+            self.touch_weights(length, aged, &mut weights);
             add_credits(&mut self.credits, row, &weights);
+            self.row_weights = weights;
         }
     }
 
     /// The position-based and time-decay weights of each touch of a path of `length` touches,
-    /// time decay by position unless `aged` gives the touches' ages in days and the half-life.
-    fn touch_weights(&mut self, length: usize, aged: Option<(&[f64], f64)>) -> Vec<[f64; 2]> {
+    /// into `weights`; time decay by position unless `aged` gives the touches' ages in days and
+    /// the half-life.
+    fn touch_weights(
+        &mut self,
+        length: usize,
+        aged: Option<(&[f64], f64)>,
+        weights: &mut Vec<[f64; 2]>,
+    ) {
         self.decay.clear();
         match aged {
             Some((ages, h)) => {
@@ -217,14 +229,13 @@ impl Heuristics {
             }
         }
         let decay_total: f64 = self.decay.iter().sum();
-        (0..length)
-            .map(|i| {
-                [
-                    position_weight(&self.options, length, i),
-                    self.decay[i] / decay_total,
-                ]
-            })
-            .collect()
+        weights.clear();
+        weights.extend((0..length).map(|i| {
+            [
+                position_weight(&self.options, length, i),
+                self.decay[i] / decay_total,
+            ]
+        }));
     }
 
     /// Credits for channel ids `0..channels` (channels never seen converting get zeros).
@@ -239,6 +250,8 @@ impl Heuristics {
 
 #[cfg(test)]
 mod tests {
+    use rand::RngExt;
+
     use super::*;
 
     fn credits(touches: &[u32], options: HeuristicOptions) -> Vec<HeuristicCredits> {
@@ -352,21 +365,15 @@ mod tests {
             half_life: 1.7,
         };
         // Lengths on both sides of the lengths whose weights are kept, in a scrambled order.
-        let mut state = 11u64;
-        let mut next = |n: u64| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) % n
-        };
+        let mut rng = crate::rng::stream(11, 0);
         let rows: Vec<(Vec<u32>, f64, f64)> = (0..3000)
             .map(|_| {
-                let length = 1 + next(2 * CACHED_LENGTHS as u64) as usize;
-                let touches = (0..length).map(|_| next(9) as u32).collect();
+                let length = rng.random_range(1..=2 * CACHED_LENGTHS);
+                let touches = (0..length).map(|_| rng.random_range(0..9)).collect();
                 (
                     touches,
-                    1.0 + next(7) as f64 / 3.0,
-                    next(10_000) as f64 / 7.0,
+                    1.0 + f64::from(rng.random_range(0..7u32)) / 3.0,
+                    f64::from(rng.random_range(0..10_000u32)) / 7.0,
                 )
             })
             .collect();
