@@ -34,14 +34,15 @@
 use std::io::Read;
 
 use crate::chunked::Fields;
-use crate::name_cache::NameCache;
 use crate::table_input::{Header, TableFile, in_rows, text_delimiter};
 
+mod names;
 mod parallel;
 use journeysim_core::error::{Error, Location, Result, clip};
 use journeysim_core::journey::{
     ChannelId, ChannelTable, PathRow, PathSource, ReadSummary, SourceRow,
 };
+use names::PathNames;
 
 /// The paths table as the CSV this reader reads (`path,total_conversions,total_conversion_value,
 /// total_null`, then the segment column named `segment_col` when the table has segments): what
@@ -231,7 +232,7 @@ pub(crate) fn parse_path_row(
     columns: &PathColumns,
     format: &PathsFormat,
     channels: &mut ChannelTable,
-    cache: &mut NameCache,
+    names: &mut PathNames,
     touches: &mut Vec<ChannelId>,
     at: &dyn Fn() -> Location,
 ) -> Result<(f64, f64, f64)> {
@@ -249,7 +250,7 @@ pub(crate) fn parse_path_row(
         columns.path,
         &format.channel_sep,
         channels,
-        cache,
+        names,
         touches,
         at,
     )?;
@@ -392,7 +393,7 @@ fn parse_path(
     index: usize,
     sep: &str,
     channels: &mut ChannelTable,
-    cache: &mut NameCache,
+    names: &mut PathNames,
     touches: &mut Vec<ChannelId>,
     at: &dyn Fn() -> Location,
 ) -> Result<()> {
@@ -412,6 +413,15 @@ fn parse_path(
             "the path is empty; a path needs at least one channel",
         ));
     }
+    // A path of names met before is read from their first bytes (`names`); the first path
+    // to name a channel, and any path that is not plainly names and separators, is split
+    // here, piece by piece, where its errors are found.
+    let separator = PathNames::splits_at(sep.as_bytes());
+    if let Some(byte) = separator
+        && names.split(channels, text.as_bytes(), byte, touches)
+    {
+        return Ok(());
+    }
     touches.clear();
     let mut push = |position: usize, name: &str| {
         let name = trim(name);
@@ -425,7 +435,14 @@ fn parse_path(
                 ),
             ));
         }
-        touches.push(cache.intern(channels, name));
+        touches.push(match separator {
+            // `name` is a piece of `text`: its offset is where it starts.
+            Some(byte) => {
+                let start = name.as_ptr().addr() - text.as_ptr().addr();
+                names.intern(channels, text.as_bytes(), start, name, byte)
+            }
+            None => names.intern_name(channels, name),
+        });
         Ok(())
     };
     match sep.as_bytes() {
@@ -679,6 +696,53 @@ mod tests {
             ),
             "{err:?}"
         );
+    }
+
+    proptest::proptest! {
+        /// Paths whose names repeat (so that most are read from their first bytes), among
+        /// names that are each other's starts, of every length around 8 and 16 bytes, with
+        /// ASCII and other whitespace around them: every row's channels are its pieces
+        /// trimmed by `str::trim`, numbered in the order they first appear.
+        #[test]
+        fn known_names_read_as_their_pieces_trimmed(
+            rows in proptest::collection::vec(
+                proptest::collection::vec((0usize..12, 0usize..7, 0usize..7), 1..6),
+                1..200,
+            )
+        ) {
+            const NAMES: [&str; 12] = [
+                "search", "search_paid", "search_paid_brand_1", "paid search", "paid search x",
+                "e", "é", "ab", "abcdefgh", "abcdefghi", "abcdefghijklmnop", "abcdefghijklmnopq",
+            ];
+            const SPACE: [&str; 7] = ["", " ", "  ", "\t", "\u{a0}", "\u{b}", " \u{3000} "];
+            let paths: Vec<String> = rows
+                .iter()
+                .map(|pieces| {
+                    let pieces: Vec<String> = pieces
+                        .iter()
+                        .map(|&(name, left, right)| format!("{}{}{}", SPACE[left], NAMES[name], SPACE[right]))
+                        .collect();
+                    pieces.join(">")
+                })
+                .collect();
+            let mut text = String::from("path,total_conversions\n");
+            for path in &paths {
+                text.push_str(&format!("{path},1\n"));
+            }
+            let mut expected_channels = ChannelTable::new();
+            let expected: Vec<Vec<ChannelId>> = paths
+                .iter()
+                .map(|path| path.split('>').map(|p| expected_channels.intern(p.trim())).collect())
+                .collect();
+            let mut channels = ChannelTable::new();
+            let mut read_rows = Vec::new();
+            read_paths(text.as_bytes(), "t.csv", &PathsFormat::default(), &mut channels, |r| {
+                read_rows.push(r.touches.to_vec())
+            })
+            .unwrap();
+            proptest::prop_assert_eq!(channels.names(), expected_channels.names());
+            proptest::prop_assert_eq!(read_rows, expected);
+        }
     }
 
     #[test]

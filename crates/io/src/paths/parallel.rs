@@ -3,9 +3,9 @@
 
 use std::io::Read;
 
+use super::names::PathNames;
 use super::{PathColumns, PathsFormat, check_format, find_columns, parse_path_row};
 use crate::chunked::{ChunkRows, Fields, LineFields, Sink, check_len, data_reader, run};
-use crate::name_cache::NameCache;
 use crate::table_input::{self, csv_error_from};
 use journeysim_core::error::{Error, Location, Result};
 use journeysim_core::journey::{ChannelId, ChannelTable, PathRow, ReadSummary};
@@ -26,7 +26,7 @@ struct PathsSink<'a, V> {
     width: usize,
     delimiter: u8,
     channels: &'a mut ChannelTable,
-    cache: NameCache,
+    names: PathNames,
     summary: ReadSummary,
     touches: Vec<ChannelId>,
     renumber: Vec<ChannelId>,
@@ -93,7 +93,7 @@ impl<V: FnMut(&PathRow<'_>)> Sink<PathsChunk> for PathsSink<'_, V> {
                 &self.columns,
                 self.format,
                 self.channels,
-                &mut self.cache,
+                &mut self.names,
                 &mut touches,
                 &at,
             );
@@ -131,7 +131,7 @@ pub(crate) fn read_paths<R: Read>(
             rows: Vec::with_capacity(chunk.len() / 32),
         };
         let mut row = Vec::new();
-        let mut cache = NameCache::new();
+        let mut names = PathNames::new();
         let at = || Location::file(source);
         while rows.read(&mut record) {
             if Fields::len(&record) != width {
@@ -142,7 +142,7 @@ pub(crate) fn read_paths<R: Read>(
                 &columns,
                 format,
                 &mut out.channels,
-                &mut cache,
+                &mut names,
                 &mut row,
                 &at,
             )
@@ -159,7 +159,7 @@ pub(crate) fn read_paths<R: Read>(
         width,
         delimiter,
         channels,
-        cache: NameCache::new(),
+        names: PathNames::new(),
         summary: ReadSummary::default(),
         touches: Vec::new(),
         renumber: Vec::new(),
