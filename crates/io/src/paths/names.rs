@@ -38,9 +38,10 @@ struct Known {
     key_len: usize,
     /// The name's length in bytes.
     len: usize,
-    /// The name's last eight bytes, when it is 9 to 16 bytes long (its first eight are in
-    /// the key).
+    /// The name's last eight bytes under `tail_mask`: all of them when it is 9 to 16 bytes
+    /// long (its first eight are in the key), none when the key holds it all.
     tail: u64,
+    tail_mask: u64,
     id: ChannelId,
 }
 
@@ -89,16 +90,13 @@ impl PathNames {
         let id = self.cache.intern(table, name);
         let (key, key_len) = key_at(path, start, separator);
         let len = name.len();
-        let tail = if (9..=16).contains(&len) {
-            word_at(path, start + len - 8)
-        } else {
-            0
-        };
+        let tail_mask = if (9..=16).contains(&len) { u64::MAX } else { 0 };
         let known = Known {
             key,
             key_len,
             len,
-            tail,
+            tail: word_at(path, (start + len).saturating_sub(8)) & tail_mask,
+            tail_mask,
             id,
         };
         let slot = slot_of(key, key_len);
@@ -131,31 +129,32 @@ impl PathNames {
         };
         let mut at = skip_space(0);
         loop {
-            let Some(known) = self.find(key_at(path, at, separator)) else {
+            // Where the piece ends comes from the text alone, not from the name found in it,
+            // so the next piece need not wait for this one's lookup.
+            let (piece_end, key) = piece_at(path, at, separator);
+            let Some(known) = self.find(key) else {
                 return false;
             };
             let name_end = at + known.len;
-            if name_end > end {
+            if name_end > piece_end {
                 return false;
             }
-            let same = match known.len {
-                // The key held the whole name.
-                0..=8 => true,
-                9..=16 => word_at(path, name_end - 8) == known.tail,
-                _ => path[at..name_end] == *table.name(known.id).as_bytes(),
-            };
-            if !same {
+            // The key held the name's first eight bytes; its last eight (no branch on which
+            // names have them: they come in every length) and, past 16, all of them.
+            let tail = word_at(path, name_end.saturating_sub(8)) & known.tail_mask;
+            if tail != known.tail
+                || (known.len > 16 && path[at..name_end] != *table.name(known.id).as_bytes())
+                || !path[name_end..piece_end]
+                    .iter()
+                    .all(u8::is_ascii_whitespace)
+            {
                 return false;
             }
             touches.push(known.id);
-            at = skip_space(name_end);
-            if at == end {
+            if piece_end == end {
                 return true;
             }
-            if path[at] != separator {
-                return false;
-            }
-            at = skip_space(at + 1);
+            at = skip_space(piece_end + 1);
         }
     }
 
@@ -173,20 +172,45 @@ impl PathNames {
 /// most eight, as a little-endian word (zero past them), and their count. At the path's end it
 /// is empty, a key no name has (a name has at least one byte before any separator).
 fn key_at(path: &[u8], at: usize, separator: u8) -> (u64, usize) {
-    let word = word_at(path, at);
-    // The classic exact test for a zero byte: its high bit, for bytes of `word` equal to the
-    // separator, with no carry between bytes.
+    piece_at(path, at, separator).1
+}
+
+/// The end of the piece of `path` that starts at byte `at` (the next `separator` or the path's
+/// end) and its key ([`key_at`]). A separator in the next 16 bytes is found without a branch
+/// per byte or per word.
+#[inline(always)]
+fn piece_at(path: &[u8], at: usize, separator: u8) -> (usize, (u64, usize)) {
+    let (first, second) = (word_at(path, at), word_at(path, at + 8));
+    let separators = u128::from(separators_in(first, separator))
+        | u128::from(separators_in(second, separator)) << 64;
+    let before = (separators.trailing_zeros() / 8) as usize;
+    let rest = path.len().saturating_sub(at);
+    let len = if before == 16 && rest > 16 {
+        long_piece(&path[at..], separator)
+    } else {
+        before.min(rest)
+    };
+    let key_len = len.min(8);
+    let key = if key_len == 8 {
+        first
+    } else {
+        first & ((1u64 << (8 * key_len)) - 1)
+    };
+    (at + len, (key, key_len))
+}
+
+/// The length of a piece of more than 16 bytes at the start of `rest`.
+#[cold]
+fn long_piece(rest: &[u8], separator: u8) -> usize {
+    memchr::memchr(separator, &rest[16..]).map_or(rest.len(), |i| 16 + i)
+}
+
+/// The high bit of each byte of `word` that is `separator`: the classic exact test for a zero
+/// byte, with no carry from one byte to the next.
+fn separators_in(word: u64, separator: u8) -> u64 {
     let diff = word ^ repeated(separator);
     let low = repeated(0x7F);
-    let zero = !(((diff & low).wrapping_add(low)) | diff | low);
-    let before_separator = (zero.trailing_zeros() / 8) as usize;
-    let len = before_separator.min(path.len().saturating_sub(at)).min(8);
-    let key = if len == 8 {
-        word
-    } else {
-        word & ((1u64 << (8 * len)) - 1)
-    };
-    (key, len)
+    !(((diff & low).wrapping_add(low)) | diff | low)
 }
 
 /// Eight bytes of `path` from `at`, little-endian, zero past its end.
@@ -238,6 +262,27 @@ mod tests {
         );
         assert_eq!(key_at(path, 24, b'>'), (0, 0));
         assert_eq!(key_at(b"a>", 1, b'>'), (0, 0));
+    }
+
+    #[test]
+    fn a_piece_ends_at_the_first_separator_at_any_distance() {
+        for len in 0..40 {
+            for tail in ["", ">", ">x", " > abc"] {
+                let path = format!("{}{tail}", "a".repeat(len));
+                for at in 0..=len {
+                    let expected = at
+                        + path.as_bytes()[at..]
+                            .iter()
+                            .position(|&b| b == b'>')
+                            .unwrap_or(path.len() - at);
+                    assert_eq!(
+                        piece_at(path.as_bytes(), at, b'>').0,
+                        expected,
+                        "{path} {at}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
