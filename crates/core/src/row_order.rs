@@ -88,40 +88,27 @@ impl<S: PathSource> Canonical<S> {
         channels: &mut ChannelTable,
     ) -> Result<(CanonicalRows, ReadSummary, Vec<String>)> {
         let name = self.inner.name().to_owned();
+        let (rows, summary, warnings) = self.collect_rows(channels)?;
+        let summary = rows.totals(summary, &name)?;
+        Ok((rows, summary, warnings))
+    }
+
+    /// [`Canonical::collect`] without its last step, the totals: the summary's conversions,
+    /// value and nulls are the inner source's, summed in the order it read them, until
+    /// [`CanonicalRows::totals`] sums them again from the rows. The two steps apart let the
+    /// totals be summed beside other work on the rows.
+    pub fn collect_rows(
+        self,
+        channels: &mut ChannelTable,
+    ) -> Result<(CanonicalRows, ReadSummary, Vec<String>)> {
         let mut own = ChannelTable::new();
         let mut rows = Rows::new(self.ages);
-        let (mut summary, warnings) = self.inner.read(&mut own, &mut |row| rows.push(row))?;
+        let (summary, warnings) = self.inner.read(&mut own, &mut |row| rows.push(row))?;
         let mut renumber = vec![0; own.len()];
         for id in own.sorted_ids() {
             renumber[id as usize] = channels.intern(own.name(id));
         }
-        let rows = rows.into_canonical(&renumber);
-        // Summed exactly: how journeys split into rows (by ages, by censored touches) must not
-        // move the totals' last bits.
-        // Exact sums do not depend on how the rows are split, so blocks sum in parallel.
-        let sums = (0..rows.len())
-            .into_par_iter()
-            .fold(<[ExactSum; 4]>::default, |mut sums, r| {
-                let path = rows.rows.get(r).path;
-                for (sum, x) in
-                    sums.iter_mut()
-                        .zip([path.conversions, path.value, path.nulls, path.open])
-                {
-                    sum.add(x);
-                }
-                sums
-            })
-            .reduce(<[ExactSum; 4]>::default, |mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(a, b)| a.merge(b));
-                a
-            });
-        let [conversions, value, nulls, open] = sums.each_ref().map(ExactSum::value);
-        summary.conversions = conversions;
-        summary.value = value;
-        summary.nulls = nulls;
-        summary.open = open;
-        summary.check_totals(&name)?;
-        Ok((rows, summary, warnings))
+        Ok((rows.into_canonical(&renumber), summary, warnings))
     }
 }
 
@@ -169,6 +156,36 @@ impl CanonicalRows {
     /// True when no row carries a journey.
     pub fn is_empty(&self) -> bool {
         self.rows.records.is_empty()
+    }
+
+    /// `summary` with its conversions, value, nulls and open journeys summed from these rows,
+    /// exactly (how journeys split into rows, by ages or censored touches, must not move the
+    /// totals' last bits); an error naming `source` if a total is not finite.
+    pub fn totals(&self, mut summary: ReadSummary, source: &str) -> Result<ReadSummary> {
+        // Exact sums do not depend on how the rows are split, so blocks sum in parallel.
+        let sums = (0..self.len())
+            .into_par_iter()
+            .fold(<[ExactSum; 4]>::default, |mut sums, r| {
+                let path = self.rows.get(r).path;
+                for (sum, x) in
+                    sums.iter_mut()
+                        .zip([path.conversions, path.value, path.nulls, path.open])
+                {
+                    sum.add(x);
+                }
+                sums
+            })
+            .reduce(<[ExactSum; 4]>::default, |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(a, b)| a.merge(b));
+                a
+            });
+        let [conversions, value, nulls, open] = sums.each_ref().map(ExactSum::value);
+        summary.conversions = conversions;
+        summary.value = value;
+        summary.nulls = nulls;
+        summary.open = open;
+        summary.check_totals(source)?;
+        Ok(summary)
     }
 }
 

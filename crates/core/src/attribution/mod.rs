@@ -358,8 +358,13 @@ pub fn attribute_with_progress(
     let mut builder = AttributionBuilder::new(options, half_life_days)?.with_methods(methods)?;
     let mut channels = ChannelTable::new();
     let name = source.name().to_owned();
-    let (rows, summary, warnings) = Canonical::new(source).collect(&mut channels)?;
-    builder.observe_rows(&rows);
+    let (rows, summary, warnings) = Canonical::new(source).collect_rows(&mut channels)?;
+    // The totals are summed beside the walks: both only read the rows.
+    let (summary, ()) = rayon::join(
+        || rows.totals(summary, &name),
+        || builder.observe_rows(&rows),
+    );
+    let summary = summary?;
     drop(rows);
     builder.finish_with_progress(channels, &name, &summary, warnings, progress)
 }
