@@ -32,6 +32,7 @@
 
 use rustc_hash::FxHashMap;
 
+use super::transitions::Transitions;
 use super::{Chain, ChainParts, StateId, Transition};
 use crate::dwell::{DwellFit, fit_dwell};
 use crate::error::{Error, Location, Result, clip};
@@ -62,9 +63,9 @@ impl FitOptions {
 }
 
 // Pseudo-states used as keys while counting; they are remapped when the chain is built.
-const START: u32 = u32::MAX;
-const CONVERSION: u32 = u32::MAX - 1;
-const NULL: u32 = u32::MAX - 2;
+const START: u32 = Transitions::START;
+const CONVERSION: u32 = Transitions::CONVERSION;
+const NULL: u32 = Transitions::NULL;
 /// Not a state yet (in [`Fitter::by_channel`]).
 const UNKNOWN: u32 = u32::MAX;
 
@@ -76,8 +77,8 @@ pub struct Fitter {
     /// The state of each one-touch window, by channel ([`UNKNOWN`] if not seen yet).
     by_channel: Vec<StateId>,
     states: Vec<Box<[ChannelId]>>,
-    /// Weight of each (from, to) pair, keyed `from << 32 | to`.
-    transitions: FxHashMap<u64, f64>,
+    /// Weight of each (from, to) pair.
+    transitions: Transitions,
     conversions_by_last: Vec<f64>,
     value_by_last: Vec<f64>,
     value_samples: Vec<FxHashMap<u64, f64>>,
@@ -99,7 +100,7 @@ impl Fitter {
             state_index: FxHashMap::default(),
             by_channel: Vec::new(),
             states: Vec::new(),
-            transitions: FxHashMap::default(),
+            transitions: Transitions::new(),
             conversions_by_last: Vec::new(),
             value_by_last: Vec::new(),
             value_samples: Vec::new(),
@@ -241,10 +242,7 @@ impl Fitter {
         if from != START {
             self.has_exit[from as usize] = true;
         }
-        *self
-            .transitions
-            .entry(((from as u64) << 32) | to as u64)
-            .or_default() += weight;
+        self.transitions.add(from, to, weight);
     }
 
     /// Builds the chain: states renumbered in sorted order of their channel names (so the same
@@ -283,8 +281,7 @@ impl Fitter {
 
         let mut entry: Vec<(StateId, f64)> = Vec::new();
         let mut edges: Vec<(u32, u32, f64)> = Vec::with_capacity(self.transitions.len());
-        for (&key, &w) in &self.transitions {
-            let (from, to) = ((key >> 32) as u32, key as u32);
+        for (from, to, w) in self.transitions.pairs() {
             if from == START {
                 entry.push((map_target(to), w));
             } else {

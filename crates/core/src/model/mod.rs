@@ -13,6 +13,7 @@
 
 pub mod document;
 pub mod fit;
+mod transitions;
 
 use crate::error::{Error, Result, clip};
 use crate::journey::{ChannelId, ChannelTable};
