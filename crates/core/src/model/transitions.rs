@@ -4,9 +4,11 @@
 //! At order 1 a chain has a state per channel, a dozen or so, and every touch of every row
 //! adds to one (from, to) pair: indexing a small table costs a multiply and an add where a hash
 //! map hashes, probes and compares. Pairs whose states are all among the first [`DENSE`] go to
-//! the table, the others to the map; a pair's place never changes (a state's id is fixed once
-//! given), so each pair's weights are added in the same order, to the same bits, as one map
-//! would add them.
+//! the table, the others to the map. The table is as wide as the states seen so far need (a
+//! power of two), so a fitter of a few states stays small: attribution by segment keeps one per
+//! segment. When it widens, its weights move with their pairs; a pair never moves between table
+//! and map (a state's id is fixed once given), so each pair's weights are added in the same
+//! order, to the same bits, as one map would add them.
 
 use rustc_hash::FxHashMap;
 
@@ -17,15 +19,15 @@ const DENSE: u32 = 64;
 /// of the two ends, [`Transitions::CONVERSION`] and [`Transitions::NULL`].
 #[derive(Debug)]
 pub(crate) struct Transitions {
+    /// The states the table has room for (0 until the first pair, then a power of two up to
+    /// [`DENSE`]).
+    width: usize,
     /// Row `from + 1` (row 0 is the start), column `to` (the ends after the states), as
     /// `Some(weight)` once a weight was added.
     dense: Vec<Option<f64>>,
     /// Pairs with a state not below [`DENSE`], keyed `from << 32 | to`.
     sparse: FxHashMap<u64, f64>,
 }
-
-/// Columns of the table: the states, then conversion and null.
-const COLUMNS: usize = DENSE as usize + 2;
 
 impl Transitions {
     pub(crate) const START: u32 = u32::MAX;
@@ -34,55 +36,93 @@ impl Transitions {
 
     pub(crate) fn new() -> Self {
         Transitions {
-            dense: vec![None; (DENSE as usize + 1) * COLUMNS],
+            width: 0,
+            dense: Vec::new(),
             sparse: FxHashMap::default(),
         }
     }
 
-    /// The table's cell of a pair, if it has one.
-    fn cell(from: u32, to: u32) -> Option<usize> {
+    /// The state at an end of a pair, or `None` for the start, conversion and null.
+    fn state(end: u32) -> Option<u32> {
+        (![Self::START, Self::CONVERSION, Self::NULL].contains(&end)).then_some(end)
+    }
+
+    /// The cell of a pair in a table of `width` states, if it has room for the pair.
+    fn cell(width: usize, from: u32, to: u32) -> Option<usize> {
+        // `from` is a state or the start, never an end.
         let row = match from {
             Self::START => 0,
-            s if s < DENSE => s as usize + 1,
+            s if (s as usize) < width => s as usize + 1,
             _ => return None,
         };
         let column = match to {
-            Self::CONVERSION => DENSE as usize,
-            Self::NULL => DENSE as usize + 1,
-            s if s < DENSE => s as usize,
+            Self::CONVERSION => width,
+            Self::NULL => width + 1,
+            s if (s as usize) < width => s as usize,
             _ => return None,
         };
-        Some(row * COLUMNS + column)
+        Some(row * (width + 2) + column)
+    }
+
+    /// The pair of a cell in a table of `width` states.
+    fn pair(width: usize, cell: usize) -> (u32, u32) {
+        let (row, column) = (cell / (width + 2), cell % (width + 2));
+        let from = match row {
+            0 => Self::START,
+            r => r as u32 - 1,
+        };
+        let to = if column < width {
+            column as u32
+        } else if column == width {
+            Self::CONVERSION
+        } else {
+            Self::NULL
+        };
+        (from, to)
     }
 
     /// Adds `weight` to the pair (`from`, `to`).
     pub(crate) fn add(&mut self, from: u32, to: u32, weight: f64) {
-        match Self::cell(from, to) {
-            Some(cell) => *self.dense[cell].get_or_insert(0.0) += weight,
-            None => {
+        if let Some(cell) = Self::cell(self.width, from, to) {
+            *self.dense[cell].get_or_insert(0.0) += weight;
+            return;
+        }
+        let widest = [from, to].into_iter().filter_map(Self::state).max();
+        match widest {
+            Some(s) if s >= DENSE => {
                 *self
                     .sparse
                     .entry(u64::from(from) << 32 | u64::from(to))
-                    .or_default() += weight
+                    .or_default() += weight;
+            }
+            // A state the table has no room for yet (or no table yet): widen it, then add.
+            _ => {
+                self.widen(widest.map_or(1, |s| s as usize + 1));
+                let cell = Self::cell(self.width, from, to).expect("a pair of states below DENSE");
+                *self.dense[cell].get_or_insert(0.0) += weight;
             }
         }
+    }
+
+    /// Makes room for `states` states (at most [`DENSE`]), moving each weight to its pair's new
+    /// cell.
+    fn widen(&mut self, states: usize) {
+        let width = states.next_power_of_two().min(DENSE as usize);
+        let mut dense = vec![None; (width + 1) * (width + 2)];
+        for (cell, &weight) in self.dense.iter().enumerate() {
+            if weight.is_some() {
+                let (from, to) = Self::pair(self.width, cell);
+                dense[Self::cell(width, from, to).expect("a wider table has room")] = weight;
+            }
+        }
+        (self.width, self.dense) = (width, dense);
     }
 
     /// Every pair with its weight, in no particular order.
     pub(crate) fn pairs(&self) -> impl Iterator<Item = (u32, u32, f64)> + '_ {
         let dense = self.dense.iter().enumerate().filter_map(|(cell, weight)| {
-            let weight = (*weight)?;
-            let (row, column) = (cell / COLUMNS, cell % COLUMNS);
-            let from = match row {
-                0 => Self::START,
-                r => r as u32 - 1,
-            };
-            let to = match column {
-                c if c == DENSE as usize => Self::CONVERSION,
-                c if c == DENSE as usize + 1 => Self::NULL,
-                c => c as u32,
-            };
-            Some((from, to, weight))
+            let (from, to) = Self::pair(self.width, cell);
+            Some((from, to, (*weight)?))
         });
         let sparse = self
             .sparse
@@ -132,6 +172,37 @@ mod tests {
         expected.sort_unstable();
         assert_eq!(got, expected);
         assert_eq!(transitions.len(), pairs.len());
+    }
+
+    #[test]
+    fn the_table_widens_as_states_come_and_keeps_every_weight() {
+        let mut transitions = Transitions::new();
+        transitions.add(Transitions::START, 0, 1.5);
+        assert_eq!(transitions.width, 1);
+        transitions.add(0, Transitions::CONVERSION, 2.5);
+        transitions.add(0, 2, 0.25);
+        assert_eq!(transitions.width, 4);
+        transitions.add(2, Transitions::NULL, 4.0);
+        transitions.add(40, 2, 8.0);
+        assert_eq!(transitions.width, 64);
+        transitions.add(64, 2, 16.0);
+        assert_eq!(
+            transitions.width, 64,
+            "a state past the table goes to the map"
+        );
+        let mut pairs: Vec<_> = transitions.pairs().collect();
+        pairs.sort_by_key(|&(f, t, _)| (f, t));
+        assert_eq!(
+            pairs,
+            [
+                (0, 2, 0.25),
+                (0, Transitions::CONVERSION, 2.5),
+                (2, Transitions::NULL, 4.0),
+                (40, 2, 8.0),
+                (64, 2, 16.0),
+                (Transitions::START, 0, 1.5),
+            ]
+        );
     }
 
     #[test]
