@@ -75,6 +75,17 @@ pub struct HeuristicCredits {
     pub value: RuleCredits,
 }
 
+/// A channel's credits for conversions and for value, each with the row's amount of it.
+fn amounts<'c>(
+    credit: &'c mut HeuristicCredits,
+    row: &PathRow<'_>,
+) -> [(&'c mut RuleCredits, f64); 2] {
+    [
+        (&mut credit.conversions, row.conversions),
+        (&mut credit.value, row.value),
+    ]
+}
+
 /// The position-based weight of touch `i` of `length`.
 fn position_weight(options: &HeuristicOptions, length: usize, i: usize) -> f64 {
     let (first, last) = (options.first_share, options.last_share);
@@ -95,21 +106,20 @@ const CACHED_LENGTHS: usize = 64;
 /// Adds `row`'s conversions and value to the credits of its touches, touch `i` weighing
 /// `weights[i]` (position-based, time decay) and first, last and linear as their names say.
 fn add_credits(credits: &mut [HeuristicCredits], row: &PathRow<'_>, weights: &[[f64; 2]]) {
-    let length = row.touches.len();
-    let linear = 1.0 / length as f64;
-    for (i, (&c, &[position, decay])) in row.touches.iter().zip(weights).enumerate() {
-        let credit = &mut credits[c as usize];
-        for (rules, amount) in [
-            (&mut credit.conversions, row.conversions),
-            (&mut credit.value, row.value),
-        ] {
-            // First and last touch weigh 1 on their touch and 0 elsewhere.
-            if i == 0 {
-                rules.first_touch += amount;
-            }
-            if i == length - 1 {
-                rules.last_touch += amount;
-            }
+    let linear = 1.0 / row.touches.len() as f64;
+    // First and last touch weigh 1 on their touch and 0 elsewhere: one addition each per row,
+    // so adding them outside the loop adds the same terms in the same order.
+    let (Some(&first), Some(&last)) = (row.touches.first(), row.touches.last()) else {
+        return;
+    };
+    for (rules, amount) in amounts(&mut credits[first as usize], row) {
+        rules.first_touch += amount;
+    }
+    for (rules, amount) in amounts(&mut credits[last as usize], row) {
+        rules.last_touch += amount;
+    }
+    for (&c, &[position, decay]) in row.touches.iter().zip(weights) {
+        for (rules, amount) in amounts(&mut credits[c as usize], row) {
             rules.linear += linear * amount;
             rules.position_based += position * amount;
             rules.time_decay += decay * amount;

@@ -68,18 +68,23 @@ impl Shapley {
             return;
         }
         self.row += 1;
+        // Every touch is written to the next place, which moves on only for a channel not
+        // seen before in the row: no branch on whether it was (repeats come at random).
         self.distinct.clear();
+        self.distinct.resize(row.touches.len(), 0);
+        let mut distinct = 0;
         for &c in row.touches {
             let c_index = c as usize;
             if self.seen_in.len() <= c_index {
                 self.seen_in.resize(c_index + 1, 0);
                 self.ordered.resize(c_index + 1, Vec::new());
             }
-            if self.seen_in[c_index] != self.row {
-                self.seen_in[c_index] = self.row;
-                self.distinct.push(c);
-            }
+            let new = self.seen_in[c_index] != self.row;
+            self.seen_in[c_index] = self.row;
+            self.distinct[distinct] = c;
+            distinct += usize::from(new);
         }
+        self.distinct.truncate(distinct);
         let size = self.distinct.len() as f64;
         let (conversions, value) = (row.conversions / size, row.value / size);
         self.positions = self.positions.max(self.distinct.len());
