@@ -120,12 +120,18 @@ impl Fitter {
         let mut sequence = std::mem::take(&mut self.sequence);
         sequence.clear();
         let k = self.options.order.min(touches.len());
-        for window in touches.windows(k) {
+        // Every state is written to the next place, which moves on unless it repeats the one
+        // before (and repeats collapse): no branch on repeats, which come at random.
+        let windows = touches.windows(k);
+        sequence.resize(windows.len(), 0);
+        let (mut kept, mut last) = (0, START);
+        for window in windows {
             let id = self.intern(window);
-            if self.options.keep_repeats || sequence.last() != Some(&id) {
-                sequence.push(id);
-            }
+            sequence[kept] = id;
+            kept += usize::from(self.options.keep_repeats || id != last);
+            last = id;
         }
+        sequence.truncate(kept);
         let mut from = START;
         for &to in &sequence {
             self.add(from, to, journeys);
