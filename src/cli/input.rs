@@ -46,8 +46,9 @@ pub struct PathsInput {
 #[derive(Args, Clone)]
 pub struct EventArgs {
     /// Event log, CSV or Parquet (`user_id,timestamp,touchpoint[,conversion,value]`, `-` for
-    /// standard input) to read instead of a paths FILE. Sorted by user, then time, it streams in bounded memory;
-    /// otherwise it is grouped in memory (with a note on stderr).
+    /// standard input) to read instead of a paths FILE. Sorted by user, then time, its parsed
+    /// rows are kept within --memory-limit, or it is streamed a second time beyond it; otherwise
+    /// it is grouped by user (with a note on stderr).
     #[arg(long, value_name = "FILE", value_parser = super::values::file_name())]
     pub events: Option<String>,
     #[command(flatten)]
@@ -146,13 +147,14 @@ pub struct EventColumns {
     inactivity_days: f64,
 }
 
-/// How much memory grouping an unsorted event log may take, and where it spills beyond it:
+/// How much memory reading an event log may take, and where it spills beyond it:
 /// for the commands that read a log here (not for `sql`, which leaves that to the warehouse).
 #[derive(Args, Clone)]
 pub struct MemoryArgs {
-    /// Event log: memory that grouping an unsorted log (or standard input) may take; beyond it
-    /// the log is partitioned by user into temporary files, with the same results. `256MB`,
-    /// `1GiB`, `1e9` (bytes) [default: 1GiB].
+    /// Event log: memory that the parsed rows of a sorted log, or the grouping of an unsorted
+    /// one (or standard input), may take; beyond it a sorted log is read again, streaming, and
+    /// an unsorted one is partitioned by user into temporary files, with the same results.
+    /// `256MB`, `1GiB`, `1e9` (bytes) [default: 1GiB].
     #[arg(long, value_name = "SIZE", value_parser = journeysim_io::spill::parse_size)]
     pub memory_limit: Option<u64>,
     /// Event log: directory for those temporary files (removed when the command ends, also on
@@ -162,7 +164,7 @@ pub struct MemoryArgs {
 }
 
 impl MemoryArgs {
-    /// The memory limit and temporary directory for grouping an unsorted event log.
+    /// The memory limit and temporary directory for reading an event log.
     pub fn memory(&self) -> Memory {
         Memory {
             limit: self.memory_limit.unwrap_or(DEFAULT_MEMORY_LIMIT),

@@ -366,9 +366,10 @@ impl Batches {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::parallel::first_unsorted_line;
-    use crate::events::{EventsFormat, read_events_bytes};
+    use crate::events::parallel::check_order;
+    use crate::events::{EventsFormat, read_events_bytes_within};
     use crate::paths::{PathsFormat, read_paths as read_paths_file};
+    use crate::spill::Memory;
     use journeysim_core::journey::ChannelTable;
 
     #[test]
@@ -656,15 +657,24 @@ mod tests {
     }
 
     fn read_all_events(text: &str) -> Result<String> {
+        read_all_events_within(text, &Memory::default())
+    }
+
+    fn read_all_events_within(text: &str, memory: &Memory) -> Result<String> {
         let format = EventsFormat {
             segment_col: Some("persona".into()),
             ..EventsFormat::default()
         };
         let mut channels = ChannelTable::new();
         let mut out = Vec::new();
-        let summary = read_events_bytes(text.as_bytes(), "e.csv", &format, &mut channels, |j| {
-            out.push(format!("{:?} {:?} {:?}", j.row, j.times, j.segment))
-        })?;
+        let summary = read_events_bytes_within(
+            text.as_bytes(),
+            "e.csv",
+            &format,
+            memory,
+            &mut channels,
+            |j| out.push(format!("{:?} {:?} {:?}", j.row, j.times, j.segment)),
+        )?;
         Ok(format!("{:?}\n{out:?}\n{summary:?}", channels.names()))
     }
 
@@ -682,6 +692,63 @@ mod tests {
     }
 
     #[test]
+    fn a_sorted_log_too_large_to_keep_is_read_again_with_the_same_result() {
+        let text = events_text(false);
+        let rows = text.lines().count() - 1;
+        let kept = check_order(
+            text.as_bytes(),
+            None,
+            "e.csv",
+            &EventsFormat::default(),
+            u64::MAX,
+        )
+        .unwrap()
+        .rows
+        .expect("the rows fit an unlimited budget");
+        assert_eq!(kept.rows(), rows);
+        let size = text.len() as u64;
+        let check = |size, budget| {
+            check_order(
+                text.as_bytes(),
+                size,
+                "e.csv",
+                &EventsFormat::default(),
+                budget,
+            )
+            .unwrap()
+            .rows
+            .is_some()
+        };
+        // With the log's size known, rows are kept while all of them would fit at the rate
+        // seen so far: a log said to be ten times longer would not fit twice its rows' size.
+        let needed = kept.heap_bytes();
+        assert!(check(Some(size), 2 * needed));
+        assert!(!check(Some(10 * size), 2 * needed));
+        assert!(check(None, needed));
+        assert!(!check(None, needed - 1));
+        let expected = read_all_events(&text).unwrap();
+        // A budget of one byte keeps nothing; two chunks' worth gives up after the first ones.
+        for limit in [1, 2 * CHUNK_BYTES as u64] {
+            let memory = Memory {
+                limit,
+                temp_dir: None,
+            };
+            let check = check_order(
+                text.as_bytes(),
+                None,
+                "e.csv",
+                &EventsFormat::default(),
+                limit,
+            );
+            assert!(check.unwrap().rows.is_none(), "limit {limit}");
+            for threads in [1, 2] {
+                let got = on(threads, || read_all_events_within(&text, &memory)).unwrap();
+                assert_eq!(got, expected, "limit {limit}, {threads} threads");
+            }
+        }
+    }
+
+    #[test]
     fn the_order_check_finds_the_first_row_out_of_order_in_a_late_chunk() {
         let text = events_text(false);
         let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
@@ -693,17 +760,17 @@ mod tests {
         let swapped = lines.join("\n") + "\n";
         let format = EventsFormat::default();
         let parallel = on(4, || {
-            first_unsorted_line(swapped.as_bytes(), "e.csv", &format)
+            check_order(swapped.as_bytes(), None, "e.csv", &format, u64::MAX)
         });
         let (user, rest) = lines[1].split_once(',').unwrap();
         lines[1] = format!("\"{user}\",{rest}");
         let quoted = lines.join("\n") + "\n";
-        let sequential = first_unsorted_line(quoted.as_bytes(), "e.csv", &format);
-        let found = parallel.unwrap().0;
+        let sequential = check_order(quoted.as_bytes(), None, "e.csv", &format, u64::MAX);
+        let found = parallel.unwrap().unsorted;
         assert!(
             found.is_some_and(|line| line > 2 && line <= (b + 1) as u64),
             "{found:?}"
         );
-        assert_eq!(found, sequential.unwrap().0);
+        assert_eq!(found, sequential.unwrap().unsorted);
     }
 }

@@ -33,10 +33,12 @@
 //! by the rule-based methods) but teaches the chain nothing past that touch. This is unbiased
 //! when the chain does not change over time (tested on logs generated from a known chain).
 //!
-//! **Memory.** When the rows are sorted by user (byte order), then time, journeys are cut while
-//! streaming: memory holds one user's open journey, whatever the number of events. Files are
-//! checked for that order in a first, allocation-free pass; both passes parse on every core
-//! ([`crate::chunked`]). An unsorted file (or standard input, which cannot be read twice) is
+//! **Memory.** When the rows are sorted by user (byte order), then time, journeys are cut in
+//! file order. Files are checked for that order in a first pass, which parses every row on every
+//! core ([`crate::chunked`]) and keeps the parsed rows while they fit the [`Memory`] limit (about
+//! 48 bytes per event plus the user names): the cut then takes them from memory. A larger file
+//! is read and parsed again, streaming, with one user's open journey in memory, whatever the
+//! number of events ([`parallel`]). An unsorted file (or standard input, which cannot be read twice) is
 //! instead grouped by user (about 48 bytes per event plus the user names), in memory up to a
 //! [`Memory`] limit and partitioned by user into temporary files beyond it ([`crate::spill`]);
 //! [`EventsSummary::unsorted`] says so, so the caller can tell the user to sort it
@@ -453,6 +455,7 @@ impl At<'_> {
 }
 
 /// Column positions.
+#[derive(Clone)]
 pub(crate) struct EventColumns {
     pub(crate) user: usize,
     pub(crate) time: usize,
@@ -540,8 +543,15 @@ fn read_twice<R: Read>(
     channels: &mut ChannelTable,
     visit: impl FnMut(&EventJourney<'_>),
 ) -> Result<EventsSummary> {
-    match first_unsorted_line(open()?, source, format)? {
-        (None, latest) => read_events_sorted(open()?, source, format, latest, channels, visit),
+    let order = parallel::check_order(open()?, size, source, format, memory.limit)?;
+    match (order.unsorted, order.rows) {
+        (None, Some(rows)) => {
+            parallel::cut_sorted_rows(rows, source, format, order.latest, channels, visit)
+        }
+        (None, None) => {
+            let input = open()?;
+            parallel::read_events_sorted(input, source, format, order.latest, channels, visit)
+        }
         (Some(line), _) => grouped::read_grouped(
             open()?,
             size,
@@ -919,17 +929,6 @@ impl Segments {
     }
 }
 
-/// First pass: the line of the first row out of (user bytes, time) order, if any, and the
-/// latest time (of every row when sorted). Times are parsed (and so checked) but nothing is kept
-/// beyond the previous row; on every core ([`crate::chunked`]).
-fn first_unsorted_line<R: Read>(
-    input: R,
-    source: &str,
-    format: &EventsFormat,
-) -> Result<(Option<u64>, f64)> {
-    parallel::first_unsorted_line(input, source, format)
-}
-
 pub(crate) fn check_user<'r>(
     record: &'r impl Fields,
     columns: &EventColumns,
@@ -944,19 +943,6 @@ pub(crate) fn check_user<'r>(
         ));
     }
     Ok(user.as_bytes())
-}
-
-/// Streams a log sorted by user, then time: memory is one user's open journey (and the chunks
-/// being parsed, on every core: [`crate::chunked`]).
-fn read_events_sorted<R: Read>(
-    input: R,
-    source: &str,
-    format: &EventsFormat,
-    latest: f64,
-    channels: &mut ChannelTable,
-    visit: impl FnMut(&EventJourney<'_>),
-) -> Result<EventsSummary> {
-    parallel::read_events_sorted(input, source, format, latest, channels, visit)
 }
 
 /// The cutter of `format` for a log whose latest timestamp is `latest` (the end of the data
