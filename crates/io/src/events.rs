@@ -821,6 +821,9 @@ fn parse_amount(text: &str, name: &str, at: &At<'_>) -> Result<f64> {
     if text.is_empty() {
         return Ok(0.0);
     }
+    if let Some(x) = crate::paths::plain_decimal(text.as_bytes()) {
+        return Ok(x);
+    }
     let x: f64 = text.parse().map_err(|_| {
         Error::input(
             at.location(),

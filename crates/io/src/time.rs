@@ -50,7 +50,41 @@ pub fn format_rfc3339(seconds: i64) -> String {
 /// accepted form is ASCII, so any other text is refused before the fields are cut out by
 /// position (a byte position inside a multi-byte character would not be a `str` boundary).
 pub fn parse_timestamp(text: &str) -> Option<f64> {
-    let t = text.trim();
+    // The common form is tried before trimming: with whitespace around it, it is not 19 or 20
+    // bytes long, and the general reader trims it.
+    utc_seconds(text.as_bytes()).or_else(|| parse_any_form(text.trim()))
+}
+
+/// The common form, a UTC date and time to the second (`2026-01-05T14:03:00Z`, or with `t` or a
+/// space for `T`, `z` or nothing for `Z`), read by position: the seconds [`parse_any_form`] gives
+/// for it, by the same steps. `None` for any other text, which that reads.
+fn utc_seconds(b: &[u8]) -> Option<f64> {
+    if !(b.len() == 19 || b.len() == 20 && matches!(b[19], b'Z' | b'z')) {
+        return None;
+    }
+    let separators = [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')];
+    if !matches!(b[10], b'T' | b't' | b' ') || separators.iter().any(|&(i, c)| b[i] != c) {
+        return None;
+    }
+    let two = |i: usize| -> Option<u32> {
+        let (tens, ones) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
+        (tens < 10 && ones < 10).then(|| u32::from(tens) * 10 + u32::from(ones))
+    };
+    let year = i64::from(two(0)? * 100 + two(2)?);
+    let (month, day) = (two(5)?, two(8)?);
+    let (hour, minute, second) = (two(11)?, two(14)?, two(17)?);
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let seconds = days_from_civil(year, month, day) as f64 * 86_400.0;
+    Some(seconds + f64::from(hour * 3600 + minute * 60 + second))
+}
+
+/// [`parse_timestamp`] of a trimmed text, in any accepted form.
+fn parse_any_form(t: &str) -> Option<f64> {
     if t.is_empty() || !t.is_ascii() {
         return None;
     }
@@ -179,6 +213,37 @@ mod tests {
         #[test]
         fn timestamp_shaped_strings_never_panic(text in "[0-9é+:.TZ -]{0,30}") {
             let _ = parse_timestamp(&text);
+        }
+
+        #[test]
+        fn the_common_form_read_by_position_is_what_the_general_reader_gives(
+            year in 0u32..10_000,
+            month in 0u32..14,
+            day in 0u32..33,
+            hour in 0u32..26,
+            minute in 0u32..62,
+            second in 0u32..62,
+            separator in "[Tt _]",
+            zone in "(Z|z|)",
+            damage in proptest::option::of((0usize..20, "[0-9a:/ -]")),
+        ) {
+            let mut text = format!(
+                "{year:04}-{month:02}-{day:02}{separator}{hour:02}:{minute:02}:{second:02}{zone}"
+            );
+            if let Some((at, byte)) = damage && at < text.len() {
+                text.replace_range(at..at + 1, &byte);
+            }
+            let general = parse_any_form(text.trim());
+            proptest::prop_assert_eq!(
+                parse_timestamp(&text).map(f64::to_bits),
+                general.map(f64::to_bits),
+                "{}",
+                text
+            );
+            // The fast reader takes this form, and only it: never text the general one refuses.
+            if let Some(seconds) = utc_seconds(text.as_bytes()) {
+                proptest::prop_assert_eq!(Some(seconds.to_bits()), general.map(f64::to_bits));
+            }
         }
 
         #[test]
