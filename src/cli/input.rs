@@ -46,9 +46,9 @@ pub struct PathsInput {
 #[derive(Args, Clone)]
 pub struct EventArgs {
     /// Event log, CSV or Parquet (`user_id,timestamp,touchpoint[,conversion,value]`, `-` for
-    /// standard input) to read instead of a paths FILE. Sorted by user, then time, its parsed
-    /// rows are kept within --memory-limit, or it is streamed a second time beyond it; otherwise
-    /// it is grouped by user (with a note on stderr).
+    /// standard input) to read instead of a paths FILE. Sorted by user, then time, it streams in
+    /// bounded memory after a pass that checks the order (a small log is parsed once, its rows
+    /// kept in memory); otherwise it is grouped by user (with a note on stderr).
     #[arg(long, value_name = "FILE", value_parser = super::values::file_name())]
     pub events: Option<String>,
     #[command(flatten)]
@@ -151,10 +151,10 @@ pub struct EventColumns {
 /// for the commands that read a log here (not for `sql`, which leaves that to the warehouse).
 #[derive(Args, Clone)]
 pub struct MemoryArgs {
-    /// Event log: memory that the parsed rows of a sorted log, or the grouping of an unsorted
-    /// one (or standard input), may take; beyond it a sorted log is read again, streaming, and
-    /// an unsorted one is partitioned by user into temporary files, with the same results.
-    /// `256MB`, `1GiB`, `1e9` (bytes) [default: 1GiB].
+    /// Event log: memory that grouping an unsorted log (or standard input) may take, and
+    /// keeping a small sorted log's parsed rows (64 MiB at most); beyond it an unsorted log is
+    /// partitioned by user into temporary files, and a sorted one streams, with the same
+    /// results. `256MB`, `1GiB`, `1e9` (bytes) [default: 1GiB].
     #[arg(long, value_name = "SIZE", value_parser = journeysim_io::spill::parse_size)]
     pub memory_limit: Option<u64>,
     /// Event log: directory for those temporary files (removed when the command ends, also on

@@ -34,11 +34,11 @@
 //! when the chain does not change over time (tested on logs generated from a known chain).
 //!
 //! **Memory.** When the rows are sorted by user (byte order), then time, journeys are cut in
-//! file order. Files are checked for that order in a first pass, which parses every row on every
-//! core ([`crate::chunked`]) and keeps the parsed rows while they fit the [`Memory`] limit (about
-//! 48 bytes per event plus the user names): the cut then takes them from memory. A larger file
-//! is read and parsed again, streaming, with one user's open journey in memory, whatever the
-//! number of events ([`parallel`]). An unsorted file (or standard input, which cannot be read twice) is
+//! file order, streaming: memory holds one user's open journey, whatever the number of events.
+//! Files are checked for that order in a first pass; both passes parse on every core
+//! ([`crate::chunked`]). A small file is parsed once: the first pass keeps its parsed rows while
+//! they take at most 64 MiB and the [`Memory`] limit (about 48 bytes per event plus the user
+//! names), and the cut takes them from memory ([`parallel`]). An unsorted file (or standard input, which cannot be read twice) is
 //! instead grouped by user (about 48 bytes per event plus the user names), in memory up to a
 //! [`Memory`] limit and partitioned by user into temporary files beyond it ([`crate::spill`]);
 //! [`EventsSummary::unsorted`] says so, so the caller can tell the user to sort it
@@ -543,7 +543,8 @@ fn read_twice<R: Read>(
     channels: &mut ChannelTable,
     visit: impl FnMut(&EventJourney<'_>),
 ) -> Result<EventsSummary> {
-    let order = parallel::check_order(open()?, size, source, format, memory.limit)?;
+    let keep = memory.limit.min(parallel::KEPT_ROWS_LIMIT);
+    let order = parallel::check_order(open()?, size, source, format, keep)?;
     match (order.unsorted, order.rows) {
         (None, Some(rows)) => {
             parallel::cut_sorted_rows(rows, source, format, order.latest, channels, visit)

@@ -45,8 +45,8 @@ use journeysim_core::error::{Error, Result};
 pub const DEFAULT_MEMORY_LIMIT: u64 = 1 << 30;
 
 /// How much memory grouping an unsorted event log may take, and where to partition it when it
-/// would take more. A sorted log's rows are kept, parsed, between its two passes within the same
-/// limit (`crate::events`).
+/// would take more. A small sorted log's parsed rows are kept between its two passes within the
+/// same limit (and 64 MiB; `crate::events`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Memory {
     /// Bytes the grouping may hold (see the module documentation for what is counted).
