@@ -493,17 +493,18 @@ fn parse_order_chunk(
     source: &str,
     format: &EventsFormat,
     columns: &EventColumns,
-    width: usize,
     delimiter: u8,
 ) -> Option<OrderChunk> {
     let mut rows = ChunkRows::new(chunk, delimiter);
     let mut record = LineFields::default();
     let mut out = OrderChunk::new();
     let at = At { source, line: 0 };
-    // Only the user and the time are read here; the other fields are counted.
+    // Only the user and the time are read here. A row with too many fields is not this pass's
+    // to report: the cut, or the grouping of an unsorted log, reads every row up to the first
+    // bad one and reports it as the sequential reader does. One without them is, here.
     let wanted = columns.user.max(columns.time) + 1;
     while rows.read_first(&mut record, wanted) {
-        if record.len() != width {
+        if record.len() < wanted {
             return None;
         }
         let user = Fields::get(&record, columns.user).unwrap_or_default();
@@ -553,7 +554,7 @@ pub(crate) fn check_order<R: Read>(
             )?;
             Some(rows)
         } else {
-            order = parse_order_chunk(chunk, source, format, columns, width, delimiter)?;
+            order = parse_order_chunk(chunk, source, format, columns, delimiter)?;
             None
         };
         Some(CheckedChunk {
