@@ -80,6 +80,7 @@ impl Fields for LineFields<'_> {
         self.count
     }
 
+    #[inline]
     fn text(&self, i: usize) -> Option<std::result::Result<&str, std::str::Utf8Error>> {
         match self.text {
             // Fields end at the line's ends, at a delimiter or at ASCII whitespace, all of
@@ -770,7 +771,9 @@ mod tests {
             };
             let expected = read_all_events(&change(events_text(true))).unwrap_err();
             assert!(
-                expected.to_string().contains(&format!("line {}:", wide + 1)),
+                expected
+                    .to_string()
+                    .contains(&format!("line {}:", wide + 1)),
                 "{expected}"
             );
             for threads in [1, 2] {

@@ -779,6 +779,7 @@ pub(crate) fn find_event_columns(header: &Header, format: &EventsFormat) -> Resu
     })
 }
 
+#[inline]
 pub(crate) fn field<'r>(
     record: &'r impl Fields,
     i: usize,
@@ -799,6 +800,7 @@ pub(crate) fn field<'r>(
     })
 }
 
+#[inline]
 pub(crate) fn parse_time(
     record: &impl Fields,
     columns: &EventColumns,
@@ -818,6 +820,7 @@ pub(crate) fn parse_time(
     })
 }
 
+#[inline]
 fn parse_amount(text: &str, name: &str, at: &At<'_>) -> Result<f64> {
     if text.is_empty() {
         return Ok(0.0);
@@ -933,6 +936,7 @@ impl Segments {
     }
 }
 
+#[inline]
 pub(crate) fn check_user<'r>(
     record: &'r impl Fields,
     columns: &EventColumns,
