@@ -265,8 +265,12 @@ pub(crate) fn run<R: Read, T: Send>(
     };
     let mut line = first_line;
     let mut chunks = reader.next(&mut input, batch, source)?;
-    let mut parsed = parse_all(&chunks);
-    let mut next_chunks = reader.next(&mut input, batch, source)?;
+    // The first batch is parsed while this thread reads the second.
+    let mut parsed = Vec::new();
+    let mut next_chunks = rayon::in_place_scope(|scope| {
+        scope.spawn(|_| parsed = parse_all(&chunks));
+        reader.next(&mut input, batch, source)
+    })?;
     while !chunks.is_empty() {
         let mut next_parsed = Vec::new();
         let (taken, after) = rayon::in_place_scope(|scope| {
