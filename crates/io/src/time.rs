@@ -58,12 +58,15 @@ pub fn parse_timestamp(text: &str) -> Option<f64> {
 /// The common form, a UTC date and time to the second (`2026-01-05T14:03:00Z`, or with `t` or a
 /// space for `T`, `z` or nothing for `Z`), read by position: the seconds [`parse_any_form`] gives
 /// for it, by the same steps. `None` for any other text, which that reads.
-fn utc_seconds(b: &[u8]) -> Option<f64> {
-    if !(b.len() == 19 || b.len() == 20 && matches!(b[19], b'Z' | b'z')) {
+fn utc_seconds(text: &[u8]) -> Option<f64> {
+    if !(text.len() == 19 || text.len() == 20 && matches!(text[19], b'Z' | b'z')) {
         return None;
     }
-    let separators = [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')];
-    if !matches!(b[10], b'T' | b't' | b' ') || separators.iter().any(|&(i, c)| b[i] != c) {
+    // Nineteen bytes at known places: no bounds to check below.
+    let b: &[u8; 19] = text[..19].try_into().ok()?;
+    if !matches!(b[10], b'T' | b't' | b' ')
+        || (b[4], b[7], b[13], b[16]) != (b'-', b'-', b':', b':')
+    {
         return None;
     }
     let two = |i: usize| -> Option<u32> {
