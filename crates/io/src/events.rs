@@ -38,8 +38,9 @@
 //! Files are checked for that order in a first pass; both passes parse on every core
 //! ([`crate::chunked`]). A small file is parsed once: the first pass keeps its parsed rows while
 //! they take at most 64 MiB and the [`Memory`] limit (about 48 bytes per event plus the user
-//! names), and the cut takes them from memory ([`parallel`]). An unsorted file (or standard input, which cannot be read twice) is
-//! instead grouped by user (about 48 bytes per event plus the user names), in memory up to a
+//! names), and the cut takes them from memory. An unsorted file (or standard input, which
+//! cannot be read twice) is instead grouped by user (about 48 bytes per event plus the user
+//! names), in memory up to a
 //! [`Memory`] limit and partitioned by user into temporary files beyond it ([`crate::spill`]);
 //! [`EventsSummary::unsorted`] says so, so the caller can tell the user to sort it
 //! (`sort -t, -k1,1 -k2,2` on RFC 3339 UTC times) to save that step. A user's events
