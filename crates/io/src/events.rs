@@ -534,7 +534,8 @@ pub fn read_events_bytes_within(
 }
 
 /// Reads a log that `open` gives from its start each time: checks its order in a first pass,
-/// then streams it when sorted, or groups it within `memory` (`size` bytes, when known).
+/// then cuts it when sorted (from the rows that pass kept, when the log was small enough, else
+/// streaming it again), or groups it within `memory` (`size` bytes, when known).
 fn read_twice<R: Read>(
     open: impl Fn() -> Result<R>,
     size: Option<u64>,
