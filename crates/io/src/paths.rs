@@ -356,8 +356,9 @@ fn parse_count(
 /// most 2^53 as its digits read without the point and at most 22 digits after it: that number
 /// and the power of ten are exact doubles, so one division rounds the quotient correctly, which
 /// is the value `str::parse` gives (Clinger 1990, the fast path of every correct parser). Counts
-/// and values of paths files and event logs are nearly always such; anything else (signs, exponents, more
-/// digits) is `None`, for `str::parse`. About three times faster than `str::parse` on them.
+/// and values of paths files and event logs are nearly always such; anything else (signs,
+/// exponents, more digits) is `None`, for `str::parse`. About three times faster than
+/// `str::parse` on them.
 pub(crate) fn plain_decimal(text: &[u8]) -> Option<f64> {
     const POWERS: [f64; 23] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,

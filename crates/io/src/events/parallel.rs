@@ -543,16 +543,10 @@ pub(crate) fn check_order<R: Read>(
     let parse = |chunk: &[u8]| {
         let mut order = OrderChunk::new();
         let rows = if keeping.load(Atomic::Relaxed) {
-            let rows = parse_events_chunk(
-                chunk,
-                source,
-                format,
-                columns,
-                width,
-                delimiter,
-                Some(&mut order),
-            )?;
-            Some(rows)
+            let order = Some(&mut order);
+            Some(parse_events_chunk(
+                chunk, source, format, columns, width, delimiter, order,
+            )?)
         } else {
             order = parse_order_chunk(chunk, source, format, columns, delimiter)?;
             None
